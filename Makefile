@@ -1,0 +1,39 @@
+# Shegong Workbench — the README's two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8866
+WORKSPACE ?= workspace
+
+.PHONY: demo test bench lab clean
+
+$(VENV)/.base: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.base $@
+
+## demo: build the demo workspace (兴安盟, pilot year 2021) and serve it on http://127.0.0.1:8866
+demo: $(VENV)/.base
+	$(VENV)/bin/shegong demo --workspace $(WORKSPACE) --port $(PORT)
+
+## test: the whole test suite (browser tests need Debian's chromium; see .ci/run)
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+## bench: benchmarks with ratios against their baselines
+bench: $(VENV)/.dev
+	$(PY) -m benchmarks
+
+## lab: JupyterLab for trainees and evaluators (terminals disabled)
+lab: $(VENV)/.base
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.terminals_enabled=False --allow-root
+
+clean:
+	rm -rf $(WORKSPACE) .pytest_cache

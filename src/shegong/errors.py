@@ -1,0 +1,107 @@
+"""The project's exceptions: one base class, subclasses that carry where things went wrong.
+
+Every error the workbench raises on purpose is a :class:`ShegongError`. The command line maps
+them to exit codes (:attr:`ShegongError.exit_code`) and prints :meth:`ShegongError.message`
+on one line. Messages never contain personal data (DESIGN.md §7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ShegongError(Exception):
+    """Base of every error the workbench raises on purpose.
+
+    ``exit_code`` is what the command line exits with: 1 for a failure of the work,
+    2 for bad arguments or unreadable input (DESIGN.md §3).
+    """
+
+    exit_code = 1
+
+    def message(self) -> str:
+        """One line for the user: what went wrong, where, and how to fix it."""
+        return str(self)
+
+
+class ConfigError(ShegongError):
+    """The workspace, a path or a setting is missing or wrong (exit code 2)."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where in an input a problem sits. Rows are 1-based as shown by Excel."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+
+class DatasetError(ShegongError, ValueError):
+    """An input table cannot be read or understood as a whole (exit code 2).
+
+    Raised for unreadable files, unknown encodings, a missing header row or missing
+    required columns. Single bad rows are *not* errors: they become rejected rows.
+    ``location`` names the file, sheet, row and column where known.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        super().__init__(message)
+        self.location = location
+
+    def message(self) -> str:
+        text = str(self.args[0])
+        return f"{self.location}: {text}" if self.location else text
+
+
+class OrgUnitError(DatasetError):
+    """The org-unit file is malformed: duplicate codes, unknown parents, bad levels."""
+
+
+class RegistryError(ShegongError, ValueError):
+    """The indicator registry (YAML) is invalid; the message names the file, key and fix."""
+
+    exit_code = 2
+
+
+class IndicatorError(ShegongError):
+    """Indicators cannot be computed, e.g. no ledger was imported into the workspace yet."""
+
+
+class ReportError(ShegongError):
+    """A report batch could not run at all (single failing units are recorded, not raised).
+
+    ``cell_index``, ``ename`` and ``evalue`` describe the failing cell where there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cell_index: int | None = None,
+        ename: str | None = None,
+        evalue: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+
+
+class ServeError(ShegongError):
+    """Voila could not be started (port in use, workspace not built)."""

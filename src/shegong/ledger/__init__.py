@@ -1,0 +1,1 @@
+"""Service-ledger (服务台账) import: read, map headers, normalise, pseudonymise, validate, store."""

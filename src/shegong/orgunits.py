@@ -1,0 +1,178 @@
+"""The org-unit hierarchy (组织单元): statistical division codes, names, aliases, rollups.
+
+The org-unit file is a CSV with columns ``code`` (12-digit string), ``name``, ``parent_code``
+(empty for a root), ``level`` (1 province … 5 village), ``unit_type`` (``admin``, ``hub``,
+``station``, ``room``) and ``aliases`` (joined by ``|``). Parent and level always come from
+these columns, never from the digits of the code (DOMAIN.md §4): service centres outside the
+statistical system get codes of their own.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Location, OrgUnitError
+
+COLUMNS = ("code", "name", "parent_code", "level", "unit_type", "aliases")
+UNIT_TYPES = ("admin", "hub", "station", "room")
+LEVEL_NAMES_ZH = {1: "省级", 2: "盟市级", 3: "旗县级", 4: "乡镇（街道）社工站", 5: "村（社区）社工室"}
+LEVEL_NAMES_EN = {1: "province", 2: "league / prefecture", 3: "banner / county", 4: "township station", 5: "village room"}
+_CODE = re.compile(r"^\d{12}$")
+
+
+def normalise_name(text: object) -> str:
+    """Fold a place name for matching: NFKC (full-width → half-width), no white space."""
+    if text is None or (isinstance(text, float) and pd.isna(text)):
+        return ""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+@dataclass
+class OrgUnits:
+    """A validated org-unit hierarchy.
+
+    ``frame`` columns: ``code`` (str, 12 digits), ``name`` (str), ``parent_code`` (str or
+    None), ``level`` (int), ``unit_type`` (str), ``aliases`` (list[str]); indexed by nothing.
+    """
+
+    frame: pd.DataFrame
+    source: str = "<memory>"
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for row in self.frame.itertuples(index=False):
+            for label in [row.name, *row.aliases]:
+                key = normalise_name(label)
+                if key:
+                    self._by_name.setdefault(key, []).append(row.code)
+
+    # -- loading -----------------------------------------------------------------------
+    @classmethod
+    def read_csv(cls, path: str | Path) -> "OrgUnits":
+        """Read and validate an org-unit CSV (UTF-8 or UTF-8 with BOM).
+
+        Raises:
+            OrgUnitError: naming every problem at once — missing columns, codes that are not
+                12 digits, duplicate codes, unknown parents, levels outside 1–5 or not below the
+                parent's, unknown unit types.
+        """
+        path = Path(path)
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
+            raise OrgUnitError(f"cannot read the org-unit file: {e}", Location(path.name)) from e
+        return cls.from_frame(raw, source=path.name)
+
+    @classmethod
+    def from_frame(cls, raw: pd.DataFrame, *, source: str = "<memory>") -> "OrgUnits":
+        """Validate a frame of the org-unit columns (all strings); see :meth:`read_csv`."""
+        missing = [c for c in COLUMNS if c not in raw.columns and c != "aliases"]
+        if missing:
+            raise OrgUnitError(
+                f"missing column(s) {', '.join(missing)}; the header must be {','.join(COLUMNS)}",
+                Location(source),
+            )
+        df = raw.copy()
+        if "aliases" not in df.columns:
+            df["aliases"] = ""
+        problems: list[str] = []
+        df["code"] = df["code"].astype(str).str.strip()
+        df["parent_code"] = pd.Series(
+            [None if str(v).strip() in ("", "nan", "None") else str(v).strip() for v in df["parent_code"]],
+            index=df.index, dtype=object,
+        )
+        levels = pd.to_numeric(df["level"], errors="coerce")
+        codes = set()
+        for i, row in df.iterrows():
+            excel_row = int(i) + 2  # header is row 1
+            if not _CODE.match(row["code"]):
+                problems.append(f"row {excel_row}, column code: {row['code']!r} is not a 12-digit code")
+            if row["code"] in codes:
+                problems.append(f"row {excel_row}, column code: duplicate code {row['code']}")
+            codes.add(row["code"])
+            if pd.isna(levels[i]) or not 1 <= levels[i] <= 5:
+                problems.append(f"row {excel_row}, column level: {row['level']!r} is not a level 1–5")
+            if row["unit_type"] not in UNIT_TYPES:
+                problems.append(
+                    f"row {excel_row}, column unit_type: {row['unit_type']!r} is not one of {', '.join(UNIT_TYPES)}"
+                )
+            if not str(row["name"]).strip():
+                problems.append(f"row {excel_row}, column name: empty name")
+        level_of = dict(zip(df["code"], levels, strict=True))
+        for i, parent in zip(df.index, df["parent_code"], strict=True):
+            if parent is None:
+                continue
+            if parent not in level_of:
+                problems.append(f"row {int(i) + 2}, column parent_code: unknown parent {parent}")
+            elif not pd.isna(level_of[parent]) and not level_of[parent] < levels[i]:
+                problems.append(f"row {int(i) + 2}, column level: level must be below its parent's")
+        if problems:
+            more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+            raise OrgUnitError("; ".join(problems[:20]) + more, Location(source))
+        df["level"] = levels.astype(int)
+        df["name"] = df["name"].str.strip()
+        df["aliases"] = [
+            [a.strip() for a in str(v).split("|") if a.strip()] for v in df["aliases"].fillna("")
+        ]
+        return cls(df[list(COLUMNS)].reset_index(drop=True), source=source)
+
+    # -- look-ups ----------------------------------------------------------------------
+    def __contains__(self, code: object) -> bool:
+        return code in set(self.frame["code"])
+
+    def row(self, code: str) -> dict:
+        """The unit's row as a dict. Raises KeyError for an unknown code."""
+        hit = self.frame[self.frame["code"] == code]
+        if hit.empty:
+            raise KeyError(code)
+        return hit.iloc[0].to_dict()
+
+    def name(self, code: str) -> str:
+        return str(self.row(code)["name"])
+
+    def resolve(self, label: object, *, unit_type: str | None = None, parent: str | None = None) -> str | None:
+        """The code whose name or alias is ``label`` (folded), or None when none or several match.
+
+        ``unit_type`` and ``parent`` narrow the candidates (e.g. a room under a given station).
+        """
+        hits = self._by_name.get(normalise_name(label), [])
+        if unit_type or parent:
+            info = self.frame.set_index("code")
+            hits = [
+                c
+                for c in hits
+                if (unit_type is None or info.at[c, "unit_type"] == unit_type)
+                and (parent is None or info.at[c, "parent_code"] == parent)
+            ]
+        unique = sorted(set(hits))
+        return unique[0] if len(unique) == 1 else None
+
+    def ancestry(self) -> pd.DataFrame:
+        """Closure table: one row per (unit, ancestor-or-self).
+
+        Columns: ``code`` (str), ``ancestor`` (str), ``ancestor_level`` (int). Used to roll
+        ledger rows up the hierarchy in one pass.
+        """
+        parent = dict(zip(self.frame["code"], self.frame["parent_code"], strict=True))
+        level = dict(zip(self.frame["code"], self.frame["level"], strict=True))
+        rows = []
+        for code in self.frame["code"]:
+            node: str | None = code
+            seen = set()
+            while node is not None and node not in seen:
+                seen.add(node)
+                rows.append((code, node, level[node]))
+                node = parent.get(node)
+        return pd.DataFrame(rows, columns=["code", "ancestor", "ancestor_level"])
+
+    def children(self, code: str) -> pd.DataFrame:
+        """The direct children of ``code`` (rows of :attr:`frame`)."""
+        return self.frame[self.frame["parent_code"] == code]
+
+    def level_label(self, level: int, lang: str = "zh") -> str:
+        return (LEVEL_NAMES_ZH if lang == "zh" else LEVEL_NAMES_EN).get(level, str(level))
