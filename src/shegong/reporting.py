@@ -1,0 +1,229 @@
+"""The content of a pilot-year report for one org unit, read from precomputed results only.
+
+Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
+viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
+ledgers (DESIGN.md §2.4). Figures are shown as integers with thousands separators and money
+in 元, never only as 1.7万 (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import charts
+from .config import Workspace, language
+from .errors import ReportError
+from .indicators import Registry, load_indicators, load_registry
+from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
+from .orgunits import OrgUnits
+
+KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
+AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
+
+TEXT = {
+    "zh": {
+        "title": "{name} · {year} 试点年度评估报告",
+        "meta": "组织单元代码 {code} · 层级：{level}",
+        "kpi": "主要指标",
+        "cols": ["编号", "指标", "数值", "单位"],
+        "monthly_title": "{year} 年各月服务人次",
+        "monthly_y": "服务人次（人次）",
+        "month": "月份",
+        "area_title": "各服务领域服务人次",
+        "area_x": "服务人次（人次）",
+        "area_y": "服务领域",
+        "children": "下级单元",
+        "unit_col": "单元",
+        "no_data": "本年度暂无服务记录。",
+        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
+        "index_title": "社工站试点年度评估 · {year}",
+        "index_intro": "点击单元名称查看其评估报告。",
+    },
+    "en": {
+        "title": "{name} · pilot-year {year} evaluation report",
+        "meta": "Org unit {code} · level: {level}",
+        "kpi": "Key indicators",
+        "cols": ["Id", "Indicator", "Value", "Unit"],
+        "monthly_title": "Person-times served by month, {year}",
+        "monthly_y": "Person-times (人次)",
+        "month": "Month",
+        "area_title": "Person-times by service area",
+        "area_x": "Person-times (人次)",
+        "area_y": "Service area",
+        "children": "Units below",
+        "unit_col": "Unit",
+        "no_data": "No service events this year.",
+        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
+        "index_title": "Social work station pilot-year evaluation · {year}",
+        "index_intro": "Click a unit to open its report.",
+    },
+}
+
+
+def format_value(value: float, unit: str) -> str:
+    """``1493.0, '户'`` → ``1,493``; hours keep one decimal when needed; NaN → ``—``."""
+    if pd.isna(value):
+        return "—"
+    if unit == "h" and value != round(value):
+        return f"{value:,.1f}"
+    return f"{value:,.0f}"
+
+
+@dataclass
+class UnitReport:
+    """Everything a report shows for one unit and pilot year.
+
+    ``kpis`` columns: ``indicator``, ``name``, ``value`` (float), ``unit``, ``display`` (str).
+    ``monthly``: ``month`` (int 1–12), ``value`` (人次). ``by_area``: ``label``, ``value`` (人次).
+    ``children``: ``code``, ``name`` and one column per KPI id (floats).
+    """
+
+    org_unit: str
+    name: str
+    level: int
+    level_label: str
+    year: int
+    lang: str
+    kpis: pd.DataFrame
+    monthly: pd.DataFrame
+    by_area: pd.DataFrame
+    children: pd.DataFrame
+
+    @classmethod
+    def load(cls, workspace: str | Path | Workspace, org_unit: str, year: int, lang: str = "zh",
+             registry: Registry | None = None) -> "UnitReport":
+        """Read the unit's results from ``indicators/indicators.parquet``.
+
+        Raises:
+            ReportError: the org unit is not in the workspace's org-unit file.
+            IndicatorError: indicators have not been computed.
+        """
+        ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
+        lang = language(lang)
+        org_unit = str(org_unit)
+        units = OrgUnits.read_csv(ws.org_units_file)
+        if org_unit not in units:
+            raise ReportError(f"org unit {org_unit} is not in {ws.org_units_file.name}: check the code")
+        registry = registry or load_registry()
+        table = load_indicators(ws)
+        info = units.row(org_unit)
+        totals = table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+        mine = totals[totals["org_unit"] == org_unit].set_index("indicator")
+        rows = []
+        for m in registry.measures:
+            value = float(mine.at[m.id, "value"]) if m.id in mine.index else float("nan")
+            rows.append({"indicator": m.id, "name": m.name[lang], "value": value, "unit": m.unit,
+                         "display": format_value(value, m.unit)})
+        kpis = pd.DataFrame(rows)
+        kpis["order"] = kpis["indicator"].map({k: i for i, k in enumerate(KPI_ORDER)}).fillna(99)
+        kpis = kpis.sort_values("order").drop(columns="order").reset_index(drop=True)
+
+        d7a = table[(table["org_unit"] == org_unit) & (table["indicator"] == "D7a")]
+        monthly = d7a[d7a["period"].str.startswith(f"{year}-") & d7a["service_area"].isna() & d7a["client_category"].isna()]
+        monthly = pd.DataFrame({"month": monthly["period"].str[5:].astype(int), "value": monthly["value"]})
+        area = d7a[(d7a["period"] == str(year)) & d7a["service_area"].notna()]
+        labels = LABELS_ZH if lang == "zh" else AREA_LABELS_EN
+        by_area = pd.DataFrame({"label": area["service_area"].map(lambda c: labels.get(c, c)), "value": area["value"]})
+
+        kids = units.children(org_unit)
+        children = pd.DataFrame({"code": kids["code"], "name": kids["name"]})
+        if not children.empty:
+            wide = totals[totals["org_unit"].isin(children["code"])].pivot(index="org_unit", columns="indicator", values="value")
+            children = children.merge(wide, left_on="code", right_index=True, how="left")
+        return cls(org_unit, str(info["name"]), int(info["level"]), units.level_label(int(info["level"]), lang),
+                   int(year), lang, kpis, monthly.reset_index(drop=True), by_area.reset_index(drop=True),
+                   children.reset_index(drop=True))
+
+    # -- pieces -------------------------------------------------------------------------
+    @property
+    def text(self) -> dict:
+        return TEXT[self.lang]
+
+    def header_markdown(self) -> str:
+        t = self.text
+        return (f"# {t['title'].format(name=self.name, year=self.year)}\n\n"
+                f"{t['meta'].format(code=self.org_unit, level=self.level_label)}")
+
+    def kpi_table(self) -> pd.DataFrame:
+        """The KPI table as shown: id, name, formatted value, unit."""
+        shown = self.kpis[["indicator", "name", "display", "unit"]].copy()
+        shown.columns = self.text["cols"]
+        return shown
+
+    def kpi_html(self) -> str:
+        return self.kpi_table().to_html(index=False, escape=True, classes="shegong-kpi", border=0)
+
+    def monthly_png(self) -> bytes:
+        t = self.text
+        fig = charts.bar_by_month(self.monthly, title=t["monthly_title"].format(year=self.year),
+                                  ylabel=t["monthly_y"], xlabel=t["month"])
+        return charts.to_png(fig)
+
+    def area_png(self) -> bytes | None:
+        if self.by_area.empty:
+            return None
+        t = self.text
+        return charts.to_png(charts.bar_by_category(self.by_area, title=t["area_title"], xlabel=t["area_x"], ylabel=t["area_y"]))
+
+    def children_table(self) -> pd.DataFrame:
+        """Children with formatted KPI columns (headers ``D1 户`` …)."""
+        if self.children.empty:
+            return self.children
+        units = dict(zip(self.kpis["indicator"], self.kpis["unit"], strict=True))
+        names = dict(zip(self.kpis["indicator"], self.kpis["name"], strict=True))
+        out = pd.DataFrame({self.text["unit_col"]: self.children["name"]})
+        for kpi in KPI_ORDER:
+            if kpi in self.children.columns:
+                out[f"{names[kpi]}（{units[kpi]}）"] = [format_value(v, units[kpi]) for v in self.children[kpi]]
+        return out
+
+    def show(self) -> None:
+        """Display the whole report in a notebook (papermill, JupyterLab or Voila)."""
+        from IPython.display import HTML, Image, Markdown, display
+
+        display(Markdown(self.header_markdown()))
+        display(Markdown(f"## {self.text['kpi']}"))
+        display(HTML(self.kpi_html()))
+        if self.monthly["value"].sum() == 0:
+            display(Markdown(self.text["no_data"]))
+        display(Image(self.monthly_png(), format="png"))
+        area = self.area_png()
+        if area is not None:
+            display(Image(area, format="png"))
+        kids = self.children_table()
+        if not kids.empty:
+            display(Markdown(f"## {self.text['children']}"))
+            display(HTML(kids.to_html(index=False, escape=True, classes="shegong-children", border=0)))
+        display(Markdown(f"*{self.text['note']}*"))
+
+
+def index_markdown(workspace: str | Path | Workspace, year: int, lang: str = "zh", levels: tuple[int, ...] = (2, 3, 4)) -> str:
+    """The served index: every org unit of ``levels``, grouped by level, linking ``?unit=CODE``."""
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
+    units = OrgUnits.read_csv(ws.org_units_file)
+    t = TEXT[language(lang)]
+    lines = [f"# {t['index_title'].format(year=year)}", "", t["index_intro"], ""]
+    frame = units.frame[units.frame["level"].isin(levels)].sort_values(["level", "code"])
+    for level, group in frame.groupby("level", sort=True):
+        lines.append(f"## {units.level_label(int(level), lang)}")
+        lines.append("")
+        lines += [f"- [{row.name}](?unit={row.code}&year={year}) `{row.code}`" for row in group.itertuples()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def query_parameters() -> dict[str, str]:
+    """The served page's query parameters (Voila's ``QUERY_STRING``; works preheated too)."""
+    from urllib.parse import parse_qs
+
+    try:
+        from voila.utils import get_query_string
+
+        query = get_query_string() or ""
+    except ImportError:  # outside Voila
+        query = os.environ.get("QUERY_STRING", "")
+    return {k: v[0] for k, v in parse_qs(query).items()}
