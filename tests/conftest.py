@@ -1,0 +1,57 @@
+"""Shared fixtures: a private pseudonym key, the demo workspace built once, a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "real"
+SHEGONG = [sys.executable, "-m", "shegong.cli"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every test session gets its own key, never the user's."""
+    key = tmp_path_factory.mktemp("key") / "pseudonym.key"
+    os.environ["SHEGONG_KEY_FILE"] = str(key)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return key
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path) -> Path:
+    """``shegong demo --workspace DIR --no-serve`` run once, as a subprocess."""
+    ws = tmp_path_factory.mktemp("demo") / "workspace"
+    proc = subprocess.run([*SHEGONG, "demo", "--workspace", str(ws), "--no-serve"],
+                          capture_output=True, text=True, timeout=900, env=dict(os.environ))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (ws / "demo_stderr.log").write_text(proc.stderr, encoding="utf-8")
+    return ws
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium; a missing browser skips, or fails when SHEGONG_REQUIRE_BROWSER=1."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("SHEGONG_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is required (SHEGONG_REQUIRE_BROWSER=1): apt-get install -y chromium")
+        pytest.skip("chromium not installed: apt-get install -y chromium")
+    return path
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
