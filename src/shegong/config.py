@@ -126,3 +126,15 @@ class Workspace:
     def app_dir(self) -> Path:
         """Where ``shegong serve`` places the viewer notebook (Voila's root)."""
         return self.root / "app"
+
+
+def database_url(workspace: str | os.PathLike[str] | None = None) -> str:
+    """The progress store's SQLAlchemy URL.
+
+    ``SHEGONG_DATABASE_URL`` wins (any SQLAlchemy URL, e.g. ``postgresql+psycopg://…``);
+    otherwise the SQLite file ``<workspace>/progress.sqlite`` (the workspace is created on demand).
+    """
+    env = os.environ.get("SHEGONG_DATABASE_URL")
+    if env:
+        return env
+    return f"sqlite:///{Workspace.at(workspace).root / 'progress.sqlite'}"

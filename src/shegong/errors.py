@@ -105,3 +105,51 @@ class ReportError(ShegongError):
 
 class ServeError(ShegongError):
     """Voila could not be started (port in use, workspace not built)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a curriculum file: where (file, key), what, and how to fix it."""
+
+    file: str
+    key: str
+    message: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.key}: {self.message} — fix: {self.fix}"
+
+
+class CurriculumError(ShegongError, ValueError):
+    """A curriculum (module.yaml, pages, exercise YAML) is invalid (exit code 2).
+
+    ``problems`` lists every problem found at once (:class:`Problem`: file, key, message, fix).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems or [])
+
+    def message(self) -> str:
+        head = str(self.args[0])
+        if not self.problems:
+            return head
+        return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+
+
+class GiftError(CurriculumError):
+    """A GIFT question bank cannot be read at all (unsupported questions are reported, not raised)."""
+
+
+class GradingError(ShegongError, ValueError):
+    """An answer cannot be scored: wrong shape for the exercise type, or a summative item
+    that must be graded on the trainer's side (exit code 2)."""
+
+    exit_code = 2
+
+
+class ProgressError(ShegongError):
+    """The progress store cannot be opened, migrated or written (exit code 1), or a sign-in
+    failed (wrong password, unknown trainee)."""

@@ -73,6 +73,20 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.0f}"
 
 
+def styled_html(frame: pd.DataFrame, css_class: str, *, left: tuple[int, ...] = ()) -> str:
+    """A table as HTML through pandas' Styler: no index, escaped cells, numbers right-aligned,
+    the columns at positions ``left`` left-aligned and never wrapped."""
+    styles = [
+        {"selector": "", "props": "border-collapse: collapse; margin: 0.5em 0 1.2em 0; font-size: 14px;"},
+        {"selector": "th", "props": "text-align: right; padding: 6px 12px; border-bottom: 1px solid #888;"},
+        {"selector": "td", "props": "text-align: right; padding: 5px 12px; border-bottom: 1px solid #e4e4e4;"},
+    ]
+    for i in left:
+        styles.append({"selector": f"th.col_heading.col{i}, td.col{i}", "props": "text-align: left; white-space: nowrap;"})
+    return (frame.style.hide(axis="index").format(escape="html")
+            .set_table_attributes(f'class="{css_class}"').set_table_styles(styles).to_html())
+
+
 @dataclass
 class UnitReport:
     """Everything a report shows for one unit and pilot year.
@@ -155,7 +169,10 @@ class UnitReport:
         return shown
 
     def kpi_html(self) -> str:
-        return self.kpi_table().to_html(index=False, escape=True, classes="shegong-kpi", border=0)
+        return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3))
+
+    def children_html(self) -> str:
+        return styled_html(self.children_table(), "shegong-children", left=(0,))
 
     def monthly_png(self) -> bytes:
         t = self.text
@@ -197,7 +214,7 @@ class UnitReport:
         kids = self.children_table()
         if not kids.empty:
             display(Markdown(f"## {self.text['children']}"))
-            display(HTML(kids.to_html(index=False, escape=True, classes="shegong-children", border=0)))
+            display(HTML(self.children_html()))
         display(Markdown(f"*{self.text['note']}*"))
 
 

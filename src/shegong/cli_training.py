@@ -1,0 +1,75 @@
+"""Training verbs of the ``shegong`` command line (registered by :mod:`shegong.cli`).
+
+``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID`` and
+``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``. Each handler makes one
+library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
+by :func:`shegong.cli.main` (2 bad input, 1 failure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import CurriculumError
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .curriculum import check_curricula
+
+    modules, problems = check_curricula(args.path, keys=True)
+    if problems:
+        raise CurriculumError(f"课程校验失败 curriculum check failed: {len(problems)} problem(s)", problems)
+    exercises = sum(len(m.exercises) for m in modules)
+    pages = sum(len(m.pages) for m in modules)
+    print(f"课程有效 curriculum OK: {len(modules)} modules, {pages} pages, {exercises} exercises")
+    return 0
+
+
+def _cmd_import_gift(args: argparse.Namespace) -> int:
+    from .gift import import_gift
+
+    report = import_gift(args.file, args.module, root=args.root)
+    for issue in report.issues:
+        print(f"shegong: {args.file}: 未导入/提示 not imported or note: {issue}", file=sys.stderr)
+    print(f"已导入 imported {len(report.exercises)} questions → {report.out} "
+          f"({len(report.issues)} reported by line)")
+    return 0
+
+
+def _cmd_progress_export(args: argparse.Namespace) -> int:
+    from .progress import ProgressStore, export_gradebook
+
+    from .config import Workspace
+
+    out = Path(args.out) if args.out else Workspace.at(args.workspace).root / "gradebook.xlsx"
+    path = export_gradebook(ProgressStore.open(workspace=args.workspace), out)
+    print(f"成绩册已导出 gradebook written: {path}")
+    return 0
+
+
+def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparsers type
+    """Add the ``curriculum`` and ``progress`` verbs to the top-level ``subparsers``."""
+    cur = subparsers.add_parser("curriculum", help="培训课程 training curricula").add_subparsers(
+        dest="curriculum_verb", required=True)
+    p = cur.add_parser("check", help="校验课程 validate modules, pages and exercises; lists every problem",
+                       description="Validate curricula/ (or one module folder); exit 2 on any problem.")
+    p.add_argument("path", nargs="?", default=None, help="curricula folder or one module folder (default curricula/)")
+    p.set_defaults(func=_cmd_check)
+    p = cur.add_parser("import-gift", help="导入 GIFT 题库 convert a Moodle GIFT question bank into exercise YAML",
+                       description="Write curricula/<ID>/exercises/gift-<name>.yaml; unsupported questions are "
+                                   "reported by line on stderr.")
+    p.add_argument("file", metavar="FILE", help="GIFT text file (UTF-8)")
+    p.add_argument("--module", required=True, metavar="ID", help="target module id, e.g. m02-home-visits")
+    p.add_argument("--root", default=None, help="curricula folder (default: the checkout's curricula/)")
+    p.set_defaults(func=_cmd_import_gift)
+
+    prog = subparsers.add_parser("progress", help="学习进度 trainee progress").add_subparsers(
+        dest="progress_verb", required=True)
+    p = prog.add_parser("export", help="导出成绩册 write the gradebook workbook",
+                        description="Export trainees, attempts and module scores to an .xlsx gradebook.")
+    p.add_argument("--format", choices=("xlsx",), default="xlsx", help="output format (xlsx)")
+    p.add_argument("--workspace", default=None, help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)")
+    p.add_argument("--out", default=None, help="output file (default <workspace>/gradebook.xlsx)")
+    p.set_defaults(func=_cmd_progress_export)

@@ -1,0 +1,149 @@
+"""The progress store: trainees, attempts, completion, migrations, gradebook, concurrent writers."""
+
+import multiprocessing
+from pathlib import Path
+from types import SimpleNamespace
+
+import openpyxl
+import pytest
+from sqlalchemy import inspect, text
+
+from shegong.cli import main
+from shegong.curriculum import load_module
+from shegong.errors import GradingError, ProgressError
+from shegong.progress import ProgressStore, export_gradebook
+
+
+@pytest.fixture(autouse=True)
+def _key(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.delenv("SHEGONG_DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    yield s
+    s.close()
+
+
+EXERCISE = SimpleNamespace(module_id="m01-ethics", id="e01", type="single", mode="practice", points=1.0)
+
+
+def test_schema_is_migrated_to_head_in_wal_mode(store):
+    names = set(inspect(store.engine).get_table_names())
+    assert {"trainees", "attempts", "completions", "alembic_version"} <= names
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
+    t = store.register("wangfang", "station-1", role="community_worker", station="152201100")
+    assert t.pseudonym.startswith("T") and len(t.pseudonym) == 17 and "wangfang" not in t.pseudonym
+    assert store.sign_in("wangfang", "station-1") == t
+    with pytest.raises(ProgressError, match="wrong"):
+        store.sign_in("wangfang", "nope")
+    with pytest.raises(ProgressError, match="already registered"):
+        store.register("wangfang", "xxxx", role="volunteer")
+    with pytest.raises(ProgressError, match="unknown role"):
+        store.register("li", "xxxx", role="mayor")
+    with store.engine.connect() as conn:
+        dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM trainees")) for v in row)
+    assert "wangfang" not in dump and "station-1" not in dump
+
+
+def test_hub_trainee_has_no_password_and_is_found_by_user(store):
+    assert store.hub_trainee("jovyan") is None
+    t = store.register_hub("jovyan", role="resident_backbone", station="152201101")
+    assert store.hub_trainee("jovyan") == t
+    with pytest.raises(ProgressError):
+        store.sign_in("jovyan", "")
+
+
+def test_submit_grades_and_records_an_attempt(store):
+    module = load_module("m01-ethics")
+    t = store.register("a", "1234", role="volunteer")
+    result = store.submit(t, module.exercise("e02"), ["a", "b", "d"], seconds=12.5)
+    assert result.score == 2.0
+    with pytest.raises(GradingError):
+        store.submit(t, module.exercise("e02"), ["zz"], seconds=1)
+    rows = store.attempts(t)
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["module_id"], row["exercise_id"], row["exercise_type"], row["answer"], row["score"],
+            row["max_score"], row["graded_by"], row["seconds_spent"]) == (
+        "m01-ethics", "e02", "multiple", ["a", "b", "d"], 2.0, 2.0, "auto", 12.5)
+
+
+def test_completion_records_score_and_stage(store):
+    module = load_module("m01-ethics")
+    t = store.register("a", "1234", role="volunteer")
+    store.submit(t, module.exercise("e01"), "b", seconds=3)
+    store.submit(t, module.exercise("e01"), "a", seconds=3)   # a worse retry does not lower the best score
+    t2 = store.complete_module(t, module)
+    assert t2.stage_reached == "传"
+    done = store.tables()["completions"]
+    assert len(done) == 1 and done[0]["score"] == 1.0
+    assert done[0]["max_score"] == sum(e.points for e in module.exercises)
+
+
+def test_gradebook_export_via_cli(tmp_path, monkeypatch, capsys):
+    ws = tmp_path / "ws"
+    s = ProgressStore.open(workspace=ws)
+    module = load_module("m01-ethics")
+    t = s.register("a", "1234", role="volunteer", station="152201101")
+    s.submit(t, module.exercise("e01"), "b", seconds=3)
+    s.submit(t, module.exercise("e07"), {"text": "孙奶奶的秘密……", "ratings": {"promise": 1}}, seconds=60)
+    s.close()
+    out = tmp_path / "gb.xlsx"
+    assert main(["progress", "export", "--format", "xlsx", "--workspace", str(ws), "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["成绩册 Gradebook", "作答 Attempts", "学员 Trainees", "完成 Completions"]
+    rows = list(wb["成绩册 Gradebook"].values)
+    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    assert "m01-ethics 得分" in header and first["m01-ethics 得分"] == 2.0 and first["m01-ethics 满分"] == 16.0
+    assert first["角色 role"] == "志愿者"
+    assert first["m08-supervision 得分"] == 0.0 and "m08-supervision 满分" in header   # every module has a column
+    attempts = list(wb["作答 Attempts"].values)
+    assert len(attempts) == 3
+    assert not any("孙奶奶" in str(v) for row in attempts for v in row)   # open answers' text stays out
+
+
+def _writer(url: str, key_file: str, worker: int, n: int) -> None:
+    import os
+
+    os.environ["SHEGONG_KEY_FILE"] = key_file
+    store = ProgressStore(url)
+    t = store.register(f"trainee-{worker}", "pass", role="volunteer")
+    for i in range(n):
+        store.record_attempt(t, EXERCISE, answer=str(i), score=float(i % 2), graded_by="auto", seconds=0.1)
+    store.close()
+
+
+def test_eight_processes_record_1600_attempts(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_writer, args=(url, str(tmp_path / "pseudonym.key"), w, 200)) for w in range(8)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 8
+    store = ProgressStore(url)
+    rows = store.attempts()
+    assert len(rows) == 1600
+    by_trainee = {}
+    for r in rows:
+        by_trainee.setdefault(r["trainee_id"], set()).add(r["answer"])
+    assert len(by_trainee) == 8 and all(v == {str(i) for i in range(200)} for v in by_trainee.values())
+    store.close()
+
+
+def test_database_url_from_env_and_workspace(tmp_path, monkeypatch):
+    from shegong.config import database_url
+
+    assert database_url(tmp_path / "w") == f"sqlite:///{(tmp_path / 'w').resolve() / 'progress.sqlite'}"
+    monkeypatch.setenv("SHEGONG_DATABASE_URL", "sqlite:///:memory:")
+    assert database_url(tmp_path / "w") == "sqlite:///:memory:"
+    assert Path(tmp_path / "w").is_dir()

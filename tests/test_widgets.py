@@ -1,0 +1,174 @@
+"""Exercise widgets driven headless from Python: set values, click, assert feedback and attempt rows."""
+
+import itertools
+
+import pytest
+
+from shegong.curriculum import load_module
+from shegong.progress import ProgressStore
+from shegong.widgets import ModulePlayer, exercise_widget
+from shegong.widgets.exercises import LedgerCleaningWidget
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def trainee(store):
+    return store.register("liuxia", "1234", role="part_time_staff", station="152201101")
+
+
+def ticking_clock(step: float = 2.0):
+    """A fake clock advancing ``step`` seconds per call: creation at 0, submission at ``step``."""
+    counter = itertools.count()
+    return lambda: next(counter) * step
+
+
+def bound(store, trainee):
+    return lambda ex, answer, seconds: store.submit(trainee, ex, answer, seconds=seconds)
+
+
+def test_single_choice_widget_records_the_attempt_with_seconds(store, trainee):
+    ex = load_module("m01-ethics").exercise("e01")
+    wd = exercise_widget(ex, submit=bound(store, trainee), clock=ticking_clock(7.5))
+    wd.submit_button.click()                          # nothing chosen: a message, no row
+    assert "请先选择一个选项" in wd.feedback.value and store.attempts() == []
+    wd.choice.value = "b"
+    wd.submit_button.click()
+    assert "回答正确" in wd.feedback.value and wd.result.score == 1.0
+    [row] = store.attempts()
+    assert (row["exercise_id"], row["answer"], row["score"], row["max_score"], row["seconds_spent"],
+            row["trainee_id"]) == ("e01", "b", 1.0, 1.0, 15.0, trainee.id)
+
+
+def test_multiple_choice_widget_partial_credit(store, trainee):
+    ex = load_module("m01-ethics").exercise("e02")
+    wd = exercise_widget(ex, submit=bound(store, trainee))
+    wd.boxes["a"].value = wd.boxes["d"].value = True
+    wd.submit_button.click()
+    wd.boxes["c"].value = True
+    wd.submit_button.click()
+    assert [(r["answer"], r["score"]) for r in store.attempts()] == [(["a", "d"], 1.0), (["a", "c", "d"], 0.0)]
+    assert "多选题有错选即得 0 分" in wd.feedback.value
+
+
+def test_ordering_short_open_and_scenario_widgets_in_the_player(store, trainee):
+    player = ModulePlayer(load_module("m01-ethics"), trainee=trainee, store=store, lang="en")
+    order = player.goto_exercise("e05")
+    key = ["identify", "people", "code", "options", "consult", "act"]
+    for dd, item in zip(order.positions, key):
+        dd.value = item
+    order.submit_button.click()
+    short = player.goto_exercise("e03")
+    short.text.value = "十四"
+    short.submit_button.click()
+    open_ = player.goto_exercise("e07")
+    open_.text.value = "孙奶奶，您说的事我不会随便告诉别人……"
+    open_.ratings["promise"].value, open_.ratings["limits"].value = 1.0, 1.5
+    open_.submit_button.click()
+    case = player.goto_exercise("e04")
+    case.choice_buttons["ask"].click()
+    case.choice_buttons["promise"].click()
+    case.choice_buttons["report"].click()
+    assert "Score 3 of 4." in case.feedback.value
+    rows = {r["exercise_id"]: r for r in store.attempts()}
+    assert rows["e05"]["score"] == 2.0 and rows["e03"]["score"] == 1.0
+    assert (rows["e07"]["score"], rows["e07"]["graded_by"]) == (2.5, "self")
+    assert rows["e04"]["answer"]["choices"] == ["ask", "promise", "report"]
+    assert [s["node"] for s in rows["e04"]["answer"]["path"]] == ["s1", "s2", "s3"]
+    assert rows["e04"]["answer"]["end"] == "end_good" and rows["e04"]["score"] == 3.0
+    case.restart.click()
+    assert case.path == [] and case.node == "s1"
+
+
+def test_player_navigation_progress_and_completion(store, trainee):
+    module = load_module("m01-ethics")
+    player = ModulePlayer(module, trainee=trainee, store=store)
+    n = len(module.sequence())
+    assert (player.progress.value, player.progress.max, player.counter.value) == (1, n, f"1 / {n}")
+    assert player.prev_button.disabled and "社会工作的价值观" in player.body.children[0].value
+    player.next_button.click()
+    assert player.current().id == "e01" and player.progress.value == 2
+    player.body.children[0].choice.value = "b"
+    player.next_button.click()
+    player.prev_button.click()
+    assert player.body.children[0].choice.value == "b"         # the widget keeps its state
+    for _ in range(n):
+        player.next_button.click()
+    assert player.next_button.disabled and player.counter.value == f"{n} / {n}"
+    player.finish_button.click()
+    assert "当前阶段：传" in player.status.value
+    assert store.tables()["trainees"][0]["stage_reached"] == "传"
+
+
+def test_numeric_and_ledger_cleaning_widgets(store, trainee):
+    module = load_module("m07-ledger")
+    numeric = next(e for e in module.exercises if e.type == "numeric" and e.data.get("unit"))
+    wd = exercise_widget(numeric, submit=bound(store, trainee))
+    wd.value.value, wd.unit.value = str(numeric.data["answer"]), numeric.data["unit"]
+    wd.submit_button.click()
+    assert wd.result.score == numeric.points
+    cleaning = next(e for e in module.exercises if e.type == "ledger_cleaning")
+    grid = exercise_widget(cleaning, submit=bound(store, trainee))
+    assert isinstance(grid, LedgerCleaningWidget)
+    for row, want in cleaning.data["expect"].items():
+        if want == "drop" or "drop" in want:
+            grid.actions[row].value = "drop"
+        else:
+            for field, value in want.items():
+                if field != "why":
+                    grid.fields[row][field].value = str(value)
+    grid.submit_button.click()
+    assert grid.result.score == cleaning.points and grid.result.correct
+    rows = store.attempts()
+    assert [r["exercise_type"] for r in rows] == ["numeric", "ledger_cleaning"]
+    assert rows[1]["score"] == cleaning.points
+
+
+def test_local_sign_in_widget_registers_then_signs_in(tmp_path, monkeypatch):
+    from shegong.widgets import ModulePlayerApp
+
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    app = ModulePlayerApp("m02-home-visits", store_url=url)
+    assert app.children == (app.signin,) and app.store is None            # no database until a click
+    s = app.signin
+    s.login.value, s.password.value, s.role.value, s.station.value = "zhaolei", "abcd", "volunteer", "巴彦镇社工站"
+    s.register_button.click()
+    assert app.player is not None and app.player.module.id == "m02-home-visits"
+    app.picker.value = "m05-community"                                    # the module picker swaps the player
+    assert app.player.module.id == "m05-community"
+    app.store.close()
+
+    again = ModulePlayerApp("m01-ethics", store_url=url)
+    again.signin.login.value, again.signin.password.value = "zhaolei", "wrong"
+    again.signin.sign_in_button.click()
+    assert "login or password is wrong" in again.signin.message.value and again.player is None
+    again.signin.password.value = "abcd"
+    again.signin.sign_in_button.click()
+    assert again.trainee.station == "巴彦镇社工站" and again.trainee.role == "volunteer"
+    again.store.close()
+
+
+def test_jupyterhub_user_fills_in_a_profile_once(tmp_path, monkeypatch):
+    from shegong.widgets import ModulePlayerApp
+
+    url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.setenv("JUPYTERHUB_USER", "gaoyan")
+    first = ModulePlayerApp("m01-ethics", store_url=url)
+    assert first.player is None and first.signin.hub_user == "gaoyan"
+    assert first.signin.login not in first.signin.children                # no login, no password under the hub
+    first.signin.role.value = "resident_backbone"
+    first.signin.register_button.click()
+    assert first.trainee.role == "resident_backbone"
+    first.store.close()
+    second = ModulePlayerApp("m01-ethics", store_url=url)
+    assert second.player is not None and second.trainee == first.trainee  # known user: straight to the module
+    second.store.close()
