@@ -8,7 +8,6 @@ in 元, never only as 1.7万 (DESIGN.md §3).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,8 +39,6 @@ TEXT = {
         "unit_col": "单元",
         "no_data": "本年度暂无服务记录。",
         "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
-        "index_title": "社工站试点年度评估 · {year}",
-        "index_intro": "点击单元名称查看其评估报告。",
     },
     "en": {
         "title": "{name} · pilot-year {year} evaluation report",
@@ -58,8 +55,6 @@ TEXT = {
         "unit_col": "Unit",
         "no_data": "No service events this year.",
         "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
-        "index_title": "Social work station pilot-year evaluation · {year}",
-        "index_intro": "Click a unit to open its report.",
     },
 }
 
@@ -216,31 +211,3 @@ class UnitReport:
             display(Markdown(f"## {self.text['children']}"))
             display(HTML(self.children_html()))
         display(Markdown(f"*{self.text['note']}*"))
-
-
-def index_markdown(workspace: str | Path | Workspace, year: int, lang: str = "zh", levels: tuple[int, ...] = (2, 3, 4)) -> str:
-    """The served index: every org unit of ``levels``, grouped by level, linking ``?unit=CODE``."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
-    units = OrgUnits.read_csv(ws.org_units_file)
-    t = TEXT[language(lang)]
-    lines = [f"# {t['index_title'].format(year=year)}", "", t["index_intro"], ""]
-    frame = units.frame[units.frame["level"].isin(levels)].sort_values(["level", "code"])
-    for level, group in frame.groupby("level", sort=True):
-        lines.append(f"## {units.level_label(int(level), lang)}")
-        lines.append("")
-        lines += [f"- [{row.name}](?unit={row.code}&year={year}) `{row.code}`" for row in group.itertuples()]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def query_parameters() -> dict[str, str]:
-    """The served page's query parameters (Voila's ``QUERY_STRING``; works preheated too)."""
-    from urllib.parse import parse_qs
-
-    try:
-        from voila.utils import get_query_string
-
-        query = get_query_string() or ""
-    except ImportError:  # outside Voila
-        query = os.environ.get("QUERY_STRING", "")
-    return {k: v[0] for k, v in parse_qs(query).items()}
