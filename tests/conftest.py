@@ -27,8 +27,17 @@ def pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path) -> Path:
-    """``shegong demo --workspace DIR --no-serve`` run once, as a subprocess."""
+    """``shegong demo --workspace DIR --no-serve`` run once, as a subprocess.
+
+    For quicker local runs, ``SHEGONG_TEST_DEMO_WORKSPACE=DIR`` reuses a demo workspace built
+    before (copied, never modified); CI always builds afresh.
+    """
     ws = tmp_path_factory.mktemp("demo") / "workspace"
+    prebuilt = os.environ.get("SHEGONG_TEST_DEMO_WORKSPACE")
+    if prebuilt and not os.environ.get("CI"):
+        shutil.copytree(prebuilt, ws)
+        (ws / "demo_stderr.log").touch()
+        return ws
     proc = subprocess.run([*SHEGONG, "demo", "--workspace", str(ws), "--no-serve"],
                           capture_output=True, text=True, timeout=900, env=dict(os.environ))
     assert proc.returncode == 0, proc.stderr[-3000:]

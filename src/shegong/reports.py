@@ -19,7 +19,9 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import __version__, atomic
+import pandas as pd
+
+from . import __version__, atomic, exports
 from .config import Workspace, project_root
 from .errors import ReportError
 from .orgunits import OrgUnits
@@ -57,11 +59,11 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
     """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error."""
     import nbformat
     import papermill as pm
-    from nbconvert import HTMLExporter
 
     started = time.perf_counter()
     out_nb = Path(out_dir) / f"{code}.ipynb"
     out_html = Path(out_dir) / f"{code}.html"
+    out_docx = Path(out_dir) / f"{code}.docx"
     error = None
     status = "ok"
     try:
@@ -73,13 +75,13 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
             if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
                 os.replace(tmp, out_nb)
         nb = nbformat.read(out_nb, as_version=4)
-        html, _ = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True).from_notebook_node(nb)
-        atomic.write_text(out_html, html)
+        atomic.write_text(out_html, exports.notebook_html(nb))
+        exports.notebook_docx(nb, out_docx)
     except pm.PapermillExecutionError as e:
         status, error = "failed", {"cell_index": e.cell_index, "ename": e.ename, "evalue": str(e.evalue)[:500]}
     except Exception as e:  # noqa: BLE001 — isolate any failure to this unit
         status, error = "failed", {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
-    outputs = [str(p.relative_to(root)) for p in (out_nb, out_html) if p.exists()]
+    outputs = [str(p.relative_to(root)) for p in (out_nb, out_html, out_docx) if p.exists()]
     return {"status": status, "seconds": round(time.perf_counter() - started, 3), "outputs": outputs, "error": error}
 
 
@@ -99,59 +101,110 @@ def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int
     return frame["code"].tolist()
 
 
+def _previous(out_dir: Path) -> dict[str, dict]:
+    path = out_dir / "manifest.json"
+    if not path.exists():
+        return {}
+    try:
+        return {u["org_unit"]: u for u in json.loads(path.read_text(encoding="utf-8"))["units"]}
+    except (ValueError, KeyError):
+        return {}
+
+
+def _unchanged(entry: dict | None, hashes: dict, params: dict, root: Path) -> bool:
+    return bool(entry) and entry["status"] in ("ok", "skipped") and entry["input_hashes"] == hashes \
+        and entry["parameters"] == params and all((root / o).exists() for o in entry["outputs"])
+
+
+def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
+    """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``."""
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
+                             initializer=_quiet_worker, initargs=(str(log_file),)) as pool:
+        futures = {pool.submit(_run_one, *args): code for code, args in jobs.items()}
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()
+
+
+def _dask_results(jobs: dict[str, tuple], scheduler: object):
+    """Yield (code, result) from a Dask distributed cluster (address string or Cluster)."""
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError as e:
+        raise ReportError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from e
+    with Client(scheduler) as client:
+        futures = {client.submit(_run_one, *args, pure=False, key=f"report-{code}"): code for code, args in jobs.items()}
+        for fut in dask_completed(futures):
+            yield futures[fut], fut.result()
+
+
 def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = None,
                 levels: list[int] | None = None, workers: int | None = None, lang: str = "zh",
-                progress: bool = True) -> dict:
+                scheduler: object | None = None, resume: bool = False, progress: bool = True,
+                template: Path | None = None) -> dict:
     """Run the report template once per org unit and write ``reports/<year>/manifest.json``.
 
     Args:
         units: 12-digit codes; ``None`` means every unit at ``levels`` (``--all``).
-        workers: processes in the pool (default: CPU count).
+        workers: processes in the local pool (default: CPU count).
         lang: ``zh`` or ``en``, passed to the template.
+        scheduler: a Dask scheduler address (``tcp://host:8786``) or a Dask cluster object;
+            the workers must see the same file system.
+        resume: skip units whose template, inputs and parameters are unchanged since the last
+            batch and whose outputs exist (status ``skipped``).
+        template: another papermill template with the same parameters (default the pilot-year report).
+
+    Each unit runs in a fresh kernel; outputs are written atomically: ``<code>.ipynb``,
+    ``<code>.html`` (offline), ``<code>.docx``; after the batch ``汇总表_<year>.xlsx``.
 
     Returns:
         The manifest (dict): ``schema_version``, ``year``, ``template``, ``created``, ``units``
         — one entry per unit with ``org_unit``, ``name``, ``level``, ``parameters``, ``status``
-        (ok / failed), ``seconds``, ``outputs`` (paths relative to the workspace),
+        (ok / failed / skipped), ``seconds``, ``outputs`` (paths relative to the workspace),
         ``input_hashes``, ``versions``, ``error`` (null or {cell_index, ename, evalue}).
 
     Raises:
-        ReportError: unknown units, or indicators not computed yet.
+        ReportError: unknown units, indicators not computed yet, Dask missing for ``scheduler``.
     """
     from tqdm.auto import tqdm
+
+    from .indicators import load_registry
 
     if not workspace.indicators_file.exists():
         raise ReportError("indicators have not been computed: run `shegong indicators compute` first")
     org_units = OrgUnits.read_csv(workspace.org_units_file)
     codes = select_units(org_units, units, levels)
-    template = template_path()
+    template = Path(template) if template else template_path()
     out_dir = workspace.reports_dir(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes = {"template": _sha256(template), "indicators.parquet": _sha256(workspace.indicators_file),
               "org_units.csv": _sha256(workspace.org_units_file)}
     versions = _versions()
+    previous = _previous(out_dir) if resume else {}
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels
     entries: dict[str, dict] = {}
-    env_key = "PYDEVD_DISABLE_FILE_VALIDATION"
-    os.environ.setdefault(env_key, "1")  # quiet debugpy's frozen-modules note in kernels
-    ctx = multiprocessing.get_context("spawn")
-    log_file = out_dir / "batch.log"
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                             initializer=_quiet_worker, initargs=(str(log_file),)) as pool:
-        futures = {}
-        for code in codes:
-            params = {"org_unit": code, "year": int(year), "workspace": str(workspace.root), "lang": lang}
-            fut = pool.submit(_run_one, str(template), str(out_dir), str(workspace.root), code, params)
-            futures[fut] = (code, params)
-        for fut in tqdm(as_completed(futures), total=len(futures), desc="生成报告 reports", unit="unit", disable=not progress):
-            code, params = futures[fut]
-            result = fut.result()
-            info = org_units.row(code)
-            entries[code] = {"org_unit": code, "name": str(info["name"]), "level": int(info["level"]),
-                             "parameters": params, **result, "input_hashes": hashes, "versions": versions}
+    jobs: dict[str, tuple] = {}
+    for code in codes:
+        params = {"org_unit": code, "year": int(year), "workspace": str(workspace.root), "lang": lang}
+        info = org_units.row(code)
+        base = {"org_unit": code, "name": str(info["name"]), "level": int(info["level"]), "parameters": params}
+        if _unchanged(previous.get(code), hashes, params, workspace.root):
+            entries[code] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[code]["outputs"],
+                             "input_hashes": hashes, "versions": previous[code]["versions"], "error": None}
+        else:
+            entries[code] = base
+            jobs[code] = (str(template), str(out_dir), str(workspace.root), code, params)
+    results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
+    for code, result in tqdm(results, total=len(jobs), desc="生成报告 reports", unit="unit", disable=not progress):
+        entries[code].update(result, input_hashes=hashes, versions=versions)
     manifest = {
-        "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year), "template": str(TEMPLATE),
+        "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year),
+        "template": str(TEMPLATE) if template == template_path() else str(template),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "units": [entries[c] for c in codes],
     }
     atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    exports.summary_workbook(pd.read_parquet(workspace.indicators_file), org_units.frame, load_registry(), year,
+                             out_dir / f"汇总表_{year}.xlsx")
     return manifest

@@ -1,0 +1,89 @@
+"""Report batches: manifest, resume, failure isolation, exports, a Dask LocalCluster (issue 6)."""
+
+import json
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+from docx import Document
+
+from shegong.config import Workspace
+from shegong.errors import ReportError
+from shegong.reports import run_reports
+
+pytestmark = pytest.mark.slow
+LEAGUE, ULANHOT, STATION = "152200000000", "152201000000", "152201100000"
+
+
+@pytest.fixture
+def ws(demo_workspace, tmp_path):
+    """A private copy of the demo workspace without its reports."""
+    root = tmp_path / "ws"
+    shutil.copytree(demo_workspace, root, ignore=shutil.ignore_patterns("reports", "progress.sqlite*"))
+    return Workspace.at(root)
+
+
+def test_resume_skips_unchanged_units_and_reruns_changed_ones(ws):
+    first = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, progress=False)
+    assert [u["status"] for u in first["units"]] == ["ok", "ok"]
+    again = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False)
+    assert [u["status"] for u in again["units"]] == ["skipped", "skipped"]
+    assert again["units"][0]["outputs"] == first["units"][0]["outputs"]
+    (ws.root / again["units"][1]["outputs"][1]).unlink()  # a missing output forces a rerun
+    third = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False)
+    assert [u["status"] for u in third["units"]] == ["skipped", "ok"]
+
+
+def test_one_failure_does_not_stop_the_others(ws, tmp_path):
+    template = nbformat.v4.new_notebook()
+    template.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    template.cells = [
+        nbformat.v4.new_code_cell('org_unit = ""\nyear = 2021\nworkspace = ""\nlang = "zh"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell('if org_unit == "%s":\n    raise ValueError("station data unusable")\nprint(org_unit)' % STATION),
+    ]
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(template, path)
+    manifest = run_reports(ws, year=2021, units=[STATION, ULANHOT], workers=2, progress=False, template=path)
+    status = {u["org_unit"]: u for u in manifest["units"]}
+    assert status[ULANHOT]["status"] == "ok" and status[ULANHOT]["error"] is None
+    assert status[STATION]["status"] == "failed"
+    assert status[STATION]["error"] == {"cell_index": 2, "ename": "ValueError", "evalue": "station data unusable"}
+    assert (ws.root / status[STATION]["outputs"][0]).exists()  # the failed notebook is kept for diagnosis
+    saved = json.loads((ws.reports_dir(2021) / "manifest.json").read_text(encoding="utf-8"))
+    assert [u["status"] for u in saved["units"]] == ["failed", "ok"]
+    assert saved["template"] == str(path)
+
+
+def test_unknown_unit_is_refused(ws):
+    with pytest.raises(ReportError, match="unknown org unit\\(s\\) 999999999999"):
+        run_reports(ws, year=2021, units=["999999999999"], progress=False)
+
+
+def test_exports_offline_html_docx_and_summary(ws):
+    run_reports(ws, year=2021, units=[LEAGUE], workers=1, progress=False)
+    out = ws.reports_dir(2021)
+    html = (out / f"{LEAGUE}.html").read_text(encoding="utf-8")
+    assert "cdnjs" not in html and "<script src=\"http" not in html
+    assert "data:image/png;base64" in html and "兴安盟" in html
+    doc = Document(str(out / f"{LEAGUE}.docx"))
+    assert doc.paragraphs[0].text.startswith("兴安盟")
+    kpi = next(t for t in doc.tables if t.rows[0].cells[0].text == "编号")
+    rows = {r.cells[0].text: r.cells[2].text for r in kpi.rows[1:]}
+    assert rows["D1"] == "1,493" and rows["F3"] == "17,000" and rows["D7a"] == "13,600"
+    assert len(doc.inline_shapes) >= 2
+    summary = pd.read_excel(out / "汇总表_2021.xlsx", dtype={"单元代码": str}, engine="calamine")
+    league = summary[(summary["单元代码"] == LEAGUE)].set_index("指标编号")
+    assert league.at["D1", "数值"] == 1493 and league.at["F3", "单位"] == "元"
+    assert summary["单元代码"].nunique() == 100
+
+
+def test_dask_local_cluster(ws):
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        manifest = run_reports(ws, year=2021, units=[ULANHOT], scheduler=cluster, progress=False)
+    entry = manifest["units"][0]
+    assert entry["status"] == "ok", entry["error"]
+    nb = nbformat.read(ws.root / entry["outputs"][0], as_version=4)
+    assert nb.cells[0].metadata["tags"] == ["parameters"] or any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
