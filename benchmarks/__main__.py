@@ -1,21 +1,28 @@
-"""Run every benchmark and print figure, baseline and ratio side by side (`make bench`)."""
+"""Run every benchmark and print figure, baseline and ratio side by side (`make bench`).
+
+Each module has ``run() -> list[dict]`` with rows ``name, value, unit, baseline, ratio, note``;
+each row's note says what its ratio compares.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from . import bench_pipeline, bench_widgets
+MODULES = ("bench_import", "bench_indicators", "bench_pipeline", "bench_widgets")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    wanted = (argv if argv is not None else sys.argv[1:]) or list(MODULES)
     rows = []
-    for module in (bench_pipeline, bench_widgets):
-        print(f"running {module.__name__} …", file=sys.stderr, flush=True)
+    for name in wanted:
+        module = importlib.import_module(f"benchmarks.{name}")
+        print(f"running {name} …", file=sys.stderr, flush=True)
         rows += module.run()
-    print(f"{'benchmark':<44} {'figure':>14} {'baseline':>14} {'ratio':>8}  unit")
+    print(f"{'benchmark':<48} {'figure':>12} {'baseline':>12} {'ratio':>7}  unit")
     for r in rows:
-        print(f"{r['name']:<44} {r['value']:>14.4g} {r['baseline']:>14.4g} {r['ratio']:>8.2f}  {r['unit']}"
-              f"{'  (' + r['note'] + ')' if r.get('note') else ''}")
+        note = f"  ({r['note']})" if r.get("note") else ""
+        print(f"{r['name']:<48} {r['value']:>12.4g} {r['baseline']:>12.4g} {r['ratio']:>7.2f}  {r['unit']}{note}")
     return 0
 
 

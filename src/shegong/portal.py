@@ -123,7 +123,10 @@ def _route(workspace: str | Path | None, *, year: int, lang: str) -> None:
     import ipywidgets as w
     from IPython.display import Markdown, display
 
-    query = query_parameters()
+    from . import charts, reporting  # noqa: F401 — imported before waiting, so a preheated kernel is warm
+
+    charts.setup()
+    query = query_parameters()  # a preheated kernel waits here for its request
     lang = language(query.get("lang", lang))
     year = int(query.get("year", year))
     ws = Workspace.at(workspace or os.environ.get("SHEGONG_WORKSPACE", "workspace"), create=False)
