@@ -44,7 +44,7 @@ def _demo_workspace(tmp: Path) -> Workspace:
 
 def bench_reports(ws: Workspace, tmp: Path, units: int = 6) -> dict:
     codes = OrgUnits.read_csv(ws.org_units_file).frame.query("level == 4")["code"].tolist()[:units]
-    ours = _timed(lambda: run_reports(ws, year=2021, units=codes, workers=os.cpu_count(), progress=False))
+    ours = _timed(lambda: run_reports(ws, year=2021, units=codes, workers=os.cpu_count(), progress=False, pdf=False))
     papermill = str(Path(sys.executable).with_name("papermill"))
     out = tmp / "cli"
     out.mkdir()

@@ -25,13 +25,13 @@ def ws(demo_workspace, tmp_path):
 
 
 def test_resume_skips_unchanged_units_and_reruns_changed_ones(ws):
-    first = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, progress=False)
+    first = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, progress=False, pdf=False)
     assert [u["status"] for u in first["units"]] == ["ok", "ok"]
-    again = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False)
+    again = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False)
     assert [u["status"] for u in again["units"]] == ["skipped", "skipped"]
     assert again["units"][0]["outputs"] == first["units"][0]["outputs"]
     (ws.root / again["units"][1]["outputs"][1]).unlink()  # a missing output forces a rerun
-    third = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False)
+    third = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False)
     assert [u["status"] for u in third["units"]] == ["skipped", "ok"]
 
 
@@ -44,7 +44,7 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
     ]
     path = tmp_path / "failing.ipynb"
     nbformat.write(template, path)
-    manifest = run_reports(ws, year=2021, units=[STATION, ULANHOT], workers=2, progress=False, template=path)
+    manifest = run_reports(ws, year=2021, units=[STATION, ULANHOT], workers=2, progress=False, template=path, pdf=False)
     status = {u["org_unit"]: u for u in manifest["units"]}
     assert status[ULANHOT]["status"] == "ok" and status[ULANHOT]["error"] is None
     assert status[STATION]["status"] == "failed"
@@ -57,11 +57,11 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
 
 def test_unknown_unit_is_refused(ws):
     with pytest.raises(ReportError, match="unknown org unit\\(s\\) 999999999999"):
-        run_reports(ws, year=2021, units=["999999999999"], progress=False)
+        run_reports(ws, year=2021, units=["999999999999"], progress=False, pdf=False)
 
 
 def test_exports_offline_html_docx_and_summary(ws):
-    run_reports(ws, year=2021, units=[LEAGUE], workers=1, progress=False)
+    run_reports(ws, year=2021, units=[LEAGUE], workers=1, progress=False, pdf=False)
     out = ws.reports_dir(2021)
     html = (out / f"{LEAGUE}.html").read_text(encoding="utf-8")
     assert "cdnjs" not in html and "<script src=\"http" not in html
@@ -82,8 +82,17 @@ def test_dask_local_cluster(ws):
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        manifest = run_reports(ws, year=2021, units=[ULANHOT], scheduler=cluster, progress=False)
+        manifest = run_reports(ws, year=2021, units=[ULANHOT], scheduler=cluster, progress=False, pdf=False)
     entry = manifest["units"][0]
     assert entry["status"] == "ok", entry["error"]
     nb = nbformat.read(ws.root / entry["outputs"][0], as_version=4)
     assert nb.cells[0].metadata["tags"] == ["parameters"] or any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+@pytest.mark.browser
+def test_pdf_printed_in_chromium(ws, chromium):
+    manifest = run_reports(ws, year=2021, units=[LEAGUE], workers=1, progress=False)
+    outputs = manifest["units"][0]["outputs"]
+    assert outputs[-1] == f"reports/2021/{LEAGUE}.pdf"
+    data = (ws.root / outputs[-1]).read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") >= 2

@@ -137,3 +137,41 @@ def summary_workbook(indicators: pd.DataFrame, org_units: pd.DataFrame, registry
 
     atomic.write_with(target, write)
     return out
+
+
+def chromium_path() -> str | None:
+    """Debian's chromium (``SHEGONG_CHROMIUM`` overrides), or None when it is not installed."""
+    import os
+    import shutil
+
+    return os.environ.get("SHEGONG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def html_to_pdf(pairs: list[tuple[Path, Path]], *, chromium: str | None = None) -> list[Path]:
+    """Print each static HTML report to PDF (A4) in one headless Chromium session.
+
+    Returns the PDFs written; an empty list when Chromium or playwright is missing (PDF is an
+    optional export: the .docx is the document for official submission).
+    """
+    chromium = chromium or chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return []
+    if chromium is None:
+        return []
+    written = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            for html, pdf in pairs:
+                page.goto(Path(html).resolve().as_uri(), wait_until="load")
+                atomic.write_with(pdf, lambda tmp: page.pdf(path=str(tmp), format="A4", print_background=True,
+                                                            margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}))
+                written.append(pdf)
+        finally:
+            browser.close()
+    return written

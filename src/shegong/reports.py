@@ -139,10 +139,19 @@ def _dask_results(jobs: dict[str, tuple], scheduler: object):
             yield futures[fut], fut.result()
 
 
+def _add_pdfs(manifest: dict, root: Path) -> None:
+    """Print the HTML of every unit run now to ``<code>.pdf``; record them as outputs."""
+    todo = [(u, root / o) for u in manifest["units"] if u["status"] == "ok" for o in u["outputs"] if o.endswith(".html")]
+    written = set(exports.html_to_pdf([(html, html.with_suffix(".pdf")) for _, html in todo]))
+    for unit, html in todo:
+        if html.with_suffix(".pdf") in written:
+            unit["outputs"].append(str(html.with_suffix(".pdf").relative_to(root)))
+
+
 def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = None,
                 levels: list[int] | None = None, workers: int | None = None, lang: str = "zh",
                 scheduler: object | None = None, resume: bool = False, progress: bool = True,
-                template: Path | None = None) -> dict:
+                template: Path | None = None, pdf: bool = True) -> dict:
     """Run the report template once per org unit and write ``reports/<year>/manifest.json``.
 
     Args:
@@ -153,6 +162,7 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
             the workers must see the same file system.
         resume: skip units whose template, inputs and parameters are unchanged since the last
             batch and whose outputs exist (status ``skipped``).
+        pdf: also print each HTML report to PDF in headless Chromium, when Chromium is installed.
         template: another papermill template with the same parameters (default the pilot-year report).
 
     Each unit runs in a fresh kernel; outputs are written atomically: ``<code>.ipynb``,
@@ -204,6 +214,8 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "units": [entries[c] for c in codes],
     }
+    if pdf:
+        _add_pdfs(manifest, workspace.root)
     atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     exports.summary_workbook(pd.read_parquet(workspace.indicators_file), org_units.frame, load_registry(), year,
                              out_dir / f"汇总表_{year}.xlsx")
