@@ -1,0 +1,128 @@
+"""Further sections of the pilot-year report, from precomputed results only (issue 6).
+
+- :func:`peer_comparison` — the unit's yearly values beside the median of its peers (units of
+  the same level), for the output measures;
+- :func:`recommendations` — 整改建议 generated from measures that missed their target, one line
+  each, with the gap, in the report language;
+- :func:`narrative` — the evaluator's own text for the unit, read from
+  ``WORKSPACE/narratives/<code>.md`` when present;
+- :func:`quality_annex` — the data-quality annex: rows read, accepted, rejected (by reason),
+  blank and total rows of every ledger file whose accepted rows roll up to the unit;
+- :func:`methodology` — indicator definitions, units and sources from the registry.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from .config import Workspace
+from .indicators import Registry
+from .orgunits import OrgUnits
+
+PEER_MEASURES = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2b", "F2c", "F3")
+
+ADVICE = {
+    "zh": {
+        "A": "完善站点基础设施与覆盖，补齐未建站乡镇和未设社工室的村（社区）。",
+        "B": "加强社工队伍建设：落实专职人员，组织持证培训与每月督导。",
+        "C": "规范台账与制度管理：按月按时报送，补全台账必填字段。",
+        "D": "加大服务力度：增加入户走访与建档，重点覆盖低保、特困、留守儿童等重点对象。",
+        "E": "提升服务质量：个案档案完整记录六个环节，服务内容对照服务清单开展。",
+        "F": "深化五社联动：培育链接社会组织，扩大志愿者队伍，拓展慈善资源。",
+        "G": "关注服务成效：开展满意度与知晓度调查，跟踪个案目标达成。",
+        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 {gap}{unit}。{advice}",
+    },
+    "en": {
+        "A": "Complete station facilities and coverage: open stations and rooms where none exist.",
+        "B": "Build the team: full-time staff, certification training and monthly supervision.",
+        "C": "Standardise management: monthly ledgers on time, all required fields filled.",
+        "D": "Serve more: more home visits and case files, priority households first.",
+        "E": "Raise quality: case files documenting all six phases; services within the service list.",
+        "F": "Deepen five-society linkage: social organisations, volunteers, charitable resources.",
+        "G": "Track results: satisfaction and awareness surveys; case goal attainment.",
+        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap {gap} {unit}. {advice}",
+    },
+}
+
+
+def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
+    return table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+
+
+def peer_comparison(table: pd.DataFrame, registry: Registry, org_unit: str, level: int, year: int,
+                    lang: str) -> pd.DataFrame:
+    """Columns: indicator id, name, this unit, peer median, peers (n), unit. Empty without peers."""
+    yearly = _yearly(table, year)
+    peers = yearly[(yearly["level"] == level)]
+    n = peers["org_unit"].nunique()
+    if n < 2:
+        return pd.DataFrame()
+    names = {m.id: m.name[lang] for m in registry.measures}
+    rows = []
+    for mid in PEER_MEASURES:
+        sel = peers[peers["indicator"] == mid]
+        if sel.empty:
+            continue
+        mine = sel.loc[sel["org_unit"] == org_unit, "value"]
+        rows.append({"id": mid, "name": names.get(mid, mid), "unit_value": float(mine.iloc[0]) if len(mine) else float("nan"),
+                     "median": float(sel["value"].median()), "n": int(sel["value"].notna().sum()), "unit": sel["unit"].iloc[0]})
+    return pd.DataFrame(rows)
+
+
+def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year: int, lang: str) -> list[str]:
+    """One 整改建议 line per measure whose ``status`` is ``missed`` for this unit and year."""
+    from .reporting import format_value
+
+    mine = _yearly(table, year)
+    mine = mine[(mine["org_unit"] == org_unit) & (mine["status"] == "missed")]
+    text = ADVICE[lang]
+    dims = {m.id: (m.dimension, m.name[lang]) for m in registry.measures}
+    lines = []
+    for row in mine.sort_values("indicator").itertuples():
+        dim, name = dims.get(row.indicator, ("", row.indicator))
+        lines.append(text["line"].format(
+            id=row.indicator, name=name, value=format_value(row.value, row.unit), target=format_value(row.target, row.unit),
+            gap=format_value(abs(row.target - row.value), row.unit), unit=row.unit, advice=text.get(dim, "")))
+    return lines
+
+
+def narrative(ws: Workspace, org_unit: str) -> str | None:
+    """The evaluator's Markdown for the unit (``narratives/<code>.md``), or None."""
+    path = ws.root / "narratives" / f"{org_unit}.md"
+    return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str) -> pd.DataFrame:
+    """Row accounting of every ledger file that contributed accepted rows to the unit.
+
+    Columns (zh): 文件, 读取行数, 接收, 拒收, 空行, 合计行, 拒收原因, 合计行核对差异.
+    """
+    accepted = sorted(ws.accepted_dir.glob("*.parquet"))
+    if not accepted:
+        return pd.DataFrame()
+    anc = org_units.ancestry()
+    below = set(anc.loc[anc["ancestor"] == org_unit, "code"])
+    files = set()
+    for path in accepted:
+        frame = pd.read_parquet(path, columns=["org_unit", "source_file"])
+        files |= set(frame.loc[frame["org_unit"].isin(below), "source_file"])
+    rows = []
+    for name in sorted(files):
+        q = ws.quality_dir / f"{name}.json"
+        if not q.exists():
+            continue
+        data = json.loads(q.read_text(encoding="utf-8"))
+        reasons = "、".join(f"{k} {v}" for k, v in sorted(data.get("rejected_by_reason", {}).items()))
+        rows.append([name, data["rows_read"], data["accepted"], data["rejected"], data["skipped_blank"],
+                     data["total_rows"], reasons or "—", len(data.get("reconciliation", []))])
+    cols = (["文件", "读取行数", "接收", "拒收", "空行", "合计行", "拒收原因", "合计行核对差异"] if lang == "zh" else
+            ["File", "Rows read", "Accepted", "Rejected", "Blank", "Total rows", "Rejected by reason", "Total-row differences"])
+    return pd.DataFrame(rows, columns=cols)
+
+
+def methodology(registry: Registry, lang: str) -> pd.DataFrame:
+    """Indicator id, name, unit, definition and source of every measure in the registry."""
+    cols = ["编号", "指标", "单位", "定义", "来源"] if lang == "zh" else ["Id", "Indicator", "Unit", "Definition", "Source"]
+    return pd.DataFrame([[m.id, m.name[lang], m.unit, m.definition[lang], m.reference] for m in registry.measures], columns=cols)

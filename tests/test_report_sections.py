@@ -1,0 +1,67 @@
+"""Report sections: peer medians, recommendations, narrative, data-quality annex, methodology."""
+
+import pandas as pd
+import pytest
+
+from shegong import report_sections as rs
+from shegong.config import Workspace
+from shegong.indicators import compute_indicators, load_registry
+from shegong.ledger.importer import import_ledgers
+from shegong.orgunits import OrgUnits
+
+from .builders import write_org_units, write_standard_xlsx
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    workspace = Workspace.at(tmp_path_factory.mktemp("sections") / "ws")
+    write_org_units(workspace.org_units_file)
+    path = write_standard_xlsx(workspace.inputs / "和平_2021年3月.xlsx")
+    import_ledgers([path], workspace=workspace, progress=False)
+    compute_indicators(workspace, year=2021)
+    return workspace
+
+
+def test_quality_annex_lists_contributing_files(ws):
+    units = OrgUnits.read_csv(ws.org_units_file)
+    annex = rs.quality_annex(ws, units, "152200000000", "zh")
+    assert annex.values.tolist() == [["和平_2021年3月.xlsx", 12, 7, 4, 1, 0,
+                                      "ambiguous_date 1、invalid_date 1、unknown_event_type 1、unknown_station 1", 0]]
+    assert len(rs.quality_annex(ws, units, "152221000000", "zh")) == 1  # 科尔沁镇's accepted rows come from it
+    assert list(rs.quality_annex(ws, units, "152201000000", "en").columns)[:3] == ["File", "Rows read", "Accepted"]
+
+
+def test_peer_comparison_uses_median_of_same_level(ws):
+    table = pd.read_parquet(ws.indicators_file)
+    peers = rs.peer_comparison(table, load_registry(), "152201100000", 4, 2021, "zh").set_index("id")
+    # stations: 和平 D7a = 1+1+2 = 4, 都林 = 0+12 = 12, 科尔沁镇 = 60+1 = 61 → median 12
+    assert peers.at["D7a", "unit_value"] == 4
+    assert peers.at["D7a", "median"] == 12
+    assert peers.at["D7a", "n"] == 3
+    assert rs.peer_comparison(table, load_registry(), "152200000000", 2, 2021, "zh").empty  # no peers
+
+
+def test_narrative_read_when_present(ws):
+    assert rs.narrative(ws, "152200000000") is None
+    (ws.root / "narratives").mkdir(exist_ok=True)
+    (ws.root / "narratives" / "152200000000.md").write_text("## 评估意见\n\n总体运行良好。", encoding="utf-8")
+    assert rs.narrative(ws, "152200000000").endswith("总体运行良好。")
+
+
+def test_methodology_lists_every_measure():
+    reg = load_registry()
+    table = rs.methodology(reg, "zh")
+    assert len(table) == len(reg.measures)
+    assert table.set_index("编号").at["D1", "单位"] == "户"
+
+
+def test_recommendations_from_missed_targets():
+    reg = load_registry()
+    table = pd.DataFrame([
+        {"org_unit": "1", "level": 4, "period": "2021", "indicator": "D1", "value": 80.0, "unit": "户",
+         "target": 120.0, "status": "missed", "service_area": None, "client_category": None},
+        {"org_unit": "1", "level": 4, "period": "2021", "indicator": "D6", "value": 9.0, "unit": "场",
+         "target": 6.0, "status": "met", "service_area": None, "client_category": None},
+    ])
+    lines = rs.recommendations(table, reg, "1", 2021, "zh")
+    assert lines == ["D1 入户走访户数：实际 80户，目标 120户，差距 40户。" + rs.ADVICE["zh"]["D"]]
