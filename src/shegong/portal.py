@@ -134,8 +134,12 @@ def _route(workspace: str | Path | None, *, year: int, lang: str) -> None:
     if "unit" in query:
         from .reporting import UnitReport
 
+        from .report_sections import show_sections
+
         display(Markdown(link(t["back"], lang=lang)))
-        UnitReport.load(ws, query["unit"], year, lang).show()
+        report = UnitReport.load(ws, query["unit"], year, lang)
+        report.show()
+        show_sections(report, ws)
         return
     if "module" in query:
         from .widgets import module_player_app
