@@ -47,7 +47,7 @@ def test_index_links_to_league_report(server, chromium, tmp_path):
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(server, timeout=60_000)
+            page.goto(server + "?year=2021", timeout=60_000)
             link = page.get_by_role("link", name="兴安盟")
             link.wait_for(timeout=60_000)
             assert page.get_by_role("link", name="突泉县").count() == 1

@@ -38,7 +38,7 @@ def test_module_one_loads_with_pages_in_order_and_exercises_after_them():
 
 def test_check_cli_passes_on_a_valid_folder(root, capsys):
     assert main(["curriculum", "check", str(root)]) == 0
-    assert "1 modules, 3 pages, 7 exercises" in capsys.readouterr().out
+    assert "1 modules, 3 pages, 11 exercises" in capsys.readouterr().out   # 7 practice + 4 summative
 
 
 def test_broken_module_yaml_names_file_key_and_fix_and_lists_every_problem(root, capsys):
@@ -105,7 +105,10 @@ def test_the_eight_shipped_modules_pass_check_and_meet_the_content_standard(caps
     for m in modules.values():
         assert len(m.pages) >= 3 and len(m.exercises) >= 6 and len({e.type for e in m.exercises}) >= 3, m.id
         assert m.title["en"] and m.summary["en"] and m.title["zh"] != m.title["en"]
-        assert all(ex.mode == "practice" for ex in m.exercises)
+        practice = [ex for ex in m.exercises if ex.mode == "practice"]
+        assert len(practice) >= 6 and all(ex.mode == "practice" for ex in m.sequence() if hasattr(ex, "mode"))
+    assert {m.id for m in modules.values() if any(e.mode == "summative" for e in m.exercises)} == {
+        "m01-ethics", "m03-casework"}
     casework = modules["m03-casework"].exercise("e01")
     assert [i["text"] for i in casework.data["items"]] == ["接案", "预估", "计划", "介入", "评估", "结案"]
     groups = modules["m04-groupwork"].exercise("e01")
@@ -116,6 +119,9 @@ def test_the_eight_shipped_modules_pass_check_and_meet_the_content_standard(caps
 def test_summative_keys_live_in_keys_yaml_and_stay_out_of_the_trainee_path(root, capsys):
     import sys
 
+    (root / "m01-ethics" / "exercises" / "summative.yaml").unlink()   # start from a module without summative items
+    (root / "m01-ethics" / "keys.yaml").unlink()
+    (root / "m01-ethics" / "assessments.yaml").unlink()
     ex_file = root / "m01-ethics" / "exercises" / "final.yaml"
     ex_file.write_text(yaml.safe_dump({"schema_version": 1, "exercises": [
         {"id": "s01", "type": "single", "mode": "summative", "prompt": "总结性题目",
@@ -123,7 +129,7 @@ def test_summative_keys_live_in_keys_yaml_and_stay_out_of_the_trainee_path(root,
     assert main(["curriculum", "check", str(root)]) == 2
     assert "keys.yaml: keys.s01: summative exercise has no key" in capsys.readouterr().err
     keys = root / "m01-ethics" / "keys.yaml"
-    keys.write_text("schema_version: 1\nkeys:\n  s01: {correct: [b]}\n", encoding="utf-8")
+    keys.write_text("schema_version: 1\nkeys:\n  s01: {correct: b}\n", encoding="utf-8")
     assert main(["curriculum", "check", str(root)]) == 0
     opened: list[str] = []
     hook_active = [True]

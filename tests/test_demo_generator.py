@@ -98,12 +98,12 @@ def station_lookup(org: pd.DataFrame) -> dict[str, str]:
     return lookup
 
 
-def classify(df: pd.DataFrame, org: pd.DataFrame) -> pd.DataFrame:
+def classify(df: pd.DataFrame, org: pd.DataFrame, year: int = 2021) -> pd.DataFrame:
     lookup = station_lookup(org)
     days = [parse_date(v) for v in df["服务日期"]]
     df = df.assign(day=days, station=[lookup.get(str(v).strip()) for v in df["所属站点"]])
     df["bad_type"] = ~df["服务类型"].isin(SERVICE_TYPES)
-    df["bad_date"] = [d is None or d.year != 2021 for d in days]
+    df["bad_date"] = [d is None or d.year != year for d in days]
     df["bad_station"] = df["station"].isna()
     df["valid"] = ~(df["bad_type"] | df["bad_date"] | df["bad_station"])
     return df
@@ -240,7 +240,9 @@ def test_dates_come_in_several_forms(demo) -> None:
 
 def test_org_units(demo) -> None:
     inputs, org, _df = demo
-    assert list(org.columns) == ["code", "name", "parent_code", "level", "unit_type", "aliases"]
+    assert list(org.columns) == ["code", "name", "parent_code", "level", "unit_type", "aliases", "opening_date", "pilot_batch"]
+    assert set(org["pilot_batch"]) == {"2021"}
+    assert (org.loc[org["unit_type"] == "station", "opening_date"].str[:4] == "2021").all()
     rooms = org[org["unit_type"] == "room"]
     assert len(org) == 1 + 6 + 18 + len(rooms)
     assert org["code"].is_unique and org["code"].str.fullmatch(r"\d{12}").all()
@@ -256,6 +258,7 @@ def test_org_units(demo) -> None:
     assert not rooms.duplicated(["parent_code", "aliases"]).any()
     assert org.loc[org["code"] == "152201100000", "name"].item() == "和平街道社工站"
     roster = pd.read_csv(inputs.roster, dtype=str, keep_default_na=False)
+    roster = roster[roster["start_date"] < "2022"]  # 2022 hires come on top
     per_station = roster.groupby(["station_code", roster["role"] == "志愿者"]).size().unstack()
     assert per_station[False].between(2, 4).all() and per_station[True].between(3, 8).all()
 
@@ -264,8 +267,10 @@ def test_same_seed_same_content(demo, tmp_path: Path) -> None:
     first, _org, _df = demo
     second = generate_demo_inputs(tmp_path / "again")
     other = generate_demo_inputs(tmp_path / "other", seed=7)
-    for a, b in zip([first.org_units, first.roster, *first.ledgers],
-                    [second.org_units, second.roster, *second.ledgers], strict=True):
+    assert sorted(first.inputs) == sorted(second.inputs) and set(first.ledgers_by_year) == {2021, 2022}
+    for a, b in zip([first.org_units, first.roster, *first.ledgers, *first.ledgers_by_year[2022], *first.inputs.values()],
+                    [second.org_units, second.roster, *second.ledgers, *second.ledgers_by_year[2022],
+                     *second.inputs.values()], strict=True):
         assert a.name == b.name
         if a.suffix == ".csv":
             assert a.read_bytes() == b.read_bytes()
@@ -302,3 +307,43 @@ def test_destination_must_be_a_folder(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a folder"):
         generate_demo_inputs(target)
+
+
+def test_2022_ledgers_are_calibrated_too(demo) -> None:
+    from shegong.demo_inputs import FIGURES_2022
+
+    inputs, org, _df = demo
+    year = DemoInputs(inputs.org_units, inputs.roster, inputs.ledgers_by_year[2022])
+    df = classify(read_ledgers_of(year, 2022), org, 2022)
+    assert figures(df[df["valid"]]) == {k: int(v) if k != "F3" else v for k, v in FIGURES_2022.items()}
+    assert (~df["valid"]).sum() == 27
+    assert inputs.expected_by_year[2022] == FIGURES_2022
+
+
+def read_ledgers_of(inputs: DemoInputs, year: int) -> pd.DataFrame:
+    """:func:`read_ledgers` for another pilot year (the sheet titles name the year)."""
+    frames = []
+    for path in inputs.ledgers:
+        if path.suffix == ".xlsx":
+            for name, frame in pd.read_excel(path, sheet_name=None, header=1, dtype=object, engine="calamine").items():
+                frames.append(frame.assign(file=path.name, sheet=name))
+            assert workbook_cells(path)[0][1][0][0].endswith(f"{year}年1月")
+        else:
+            frames.append(pd.read_csv(path, encoding="gb18030", dtype=str, keep_default_na=False).assign(file=path.name, sheet=""))
+    df = pd.concat(frames, ignore_index=True)
+    for col in NUMERIC:
+        df[col] = pd.to_numeric(pd.Series([None if blank(v) else v for v in df[col]], dtype=object))
+    for col in ("身份证号", "联系电话", "户编号", "服务对象", "村（社区）", "对象类别", "备注"):
+        df[col] = [None if blank(v) else str(v) for v in df[col]]
+    return df
+
+
+def test_other_inputs_cover_both_pilot_years(demo) -> None:
+    inputs, _org, _df = demo
+    assert set(inputs.inputs) == {"divisions", "training", "survey", "site_visits", "receipts", "audits",
+                                  "service_lists", "organisations", "case_outcomes", "priority_households", "groups"}
+    for kind in ("site_visits", "receipts", "audits", "service_lists", "priority_households"):
+        frame = pd.read_csv(inputs.inputs[kind], dtype=str)
+        assert set(frame["年度"]) == {"2021", "2022"}, kind
+    training = pd.read_csv(inputs.inputs["training"], dtype=str)
+    assert set(training["培训日期"].str[:4]) == {"2021", "2022"} and set(training["阶段"]) == {"传", "帮", "带", "教"}

@@ -7,6 +7,7 @@ import pytest
 from shegong.config import Workspace
 from shegong.errors import IndicatorError, RegistryError
 from shegong.indicators import OUTPUT_COLUMNS, compute_indicators, load_registry
+from shegong.inputs import import_inputs
 from shegong.ledger.importer import import_ledgers
 
 from .builders import row, standard_rows, write_org_units, write_standard_xlsx
@@ -29,6 +30,7 @@ def table(tmp_path):
         "staff_id,station_code,name,role,employment,qualification,certificate_year\n"
         "S1,152201100000,甲,社工,专职,社会工作师,2019\nV1,152201100000,乙,志愿者,兼职,无,\n"
         "V2,152221100000,丙,志愿者,兼职,无,\n", encoding="utf-8")
+    import_inputs(ws, ["roster"])
     compute_indicators(ws, year=2021)
     return pq.read_table(ws.indicators_file).to_pandas()
 
@@ -45,7 +47,7 @@ def value(table, unit, measure, period="2021", service_area=None, client_categor
 def test_columns_follow_the_contract(table):
     assert tuple(table.columns) == OUTPUT_COLUMNS
     assert table["org_unit"].str.fullmatch(r"\d{12}").all()
-    assert set(table["status"]) == {"no_target"}
+    assert set(table["status"]) <= {"met", "near", "missed", "suppressed", "no_target"}
     assert table.loc[table["indicator"] == "D7a", "unit"].unique().tolist() == ["人次"]
 
 
@@ -81,7 +83,7 @@ def test_periods_and_disaggregations(table):
 def test_registry_errors_name_file_key_and_fix(tmp_path):
     bad = tmp_path / "reg.yaml"
     bad.write_text(
-        "schema_version: 1\nmeasures:\n"
+        "schema_version: 2\nmeasures:\n"
         "  - {id: X1, indicator: X1, dimension: D, name: {zh: 甲}, definition: {zh: 甲, en: a}, unit: 件,\n"
         "     source: ledger, aggregation: mean, reference: r}\n", encoding="utf-8")
     with pytest.raises(RegistryError) as e:
@@ -90,12 +92,15 @@ def test_registry_errors_name_file_key_and_fix(tmp_path):
     assert text.startswith(str(bad))
     assert "measures[0] (X1): key name needs both zh and en texts" in text
     assert "key unit '件' — use one of" in text
-    assert "key aggregation 'mean' — use one of count, sum, distinct_count (never a mean of ratios)" in text
+    assert "key aggregation 'mean' — use one of count, sum, distinct_count, ratio_of_sums (never a mean of ratios)" in text
 
 
 def test_shipped_registry_is_valid():
     reg = load_registry()
-    assert [m.id for m in reg.measures] == ["D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3"]
+    assert [m.id for m in reg.measures] == [
+        "A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "D1", "D2", "D3a", "D3b", "D4a", "D4b",
+        "D5a", "D5b", "D6", "D7a", "D7b", "E1", "E2", "F1", "F2a", "F2b", "F2c", "F3", "G1", "G2", "G3", "G4"]
+    assert sum(m.weight for m in reg.measures) == 100
 
 
 def test_compute_without_ledger_says_what_to_do(tmp_path):
@@ -103,3 +108,45 @@ def test_compute_without_ledger_says_what_to_do(tmp_path):
     write_org_units(ws.org_units_file)
     with pytest.raises(IndicatorError, match="run `shegong ledger import` first"):
         compute_indicators(ws, year=2021)
+
+
+def _registry_with(tmp_path, change) -> "Path":
+    import yaml
+
+    from shegong.registry import default_registry_path
+
+    data = yaml.safe_load(default_registry_path().read_text(encoding="utf-8"))
+    change({m["id"]: m for m in data["measures"]})
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_check_rejects_an_unknown_column(tmp_path, capsys):
+    from shegong.cli import main
+
+    path = _registry_with(tmp_path, lambda m: m["D1"]["numerator"].update(field="household_no"))
+    assert main(["indicators", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "(D1): key numerator.field 'household_no' is not a column of ledger" in err
+
+
+def test_check_rejects_a_ratio_without_denominator(tmp_path):
+    path = _registry_with(tmp_path, lambda m: m["G1"].pop("denominator"))
+    with pytest.raises(RegistryError, match=r"\(G1\): aggregation ratio_of_sums needs a denominator"):
+        load_registry(path)
+
+
+def test_check_rejects_weights_not_totalling_100(tmp_path):
+    path = _registry_with(tmp_path, lambda m: m["E1"].update(weight=7))
+    with pytest.raises(RegistryError) as e:
+        load_registry(path)
+    assert "measure weights total 102, not 100" in str(e.value) and "E1 7" in str(e.value)
+    assert "dimension E weights total 12, not 10 — adjust key weight of E1, E2" in str(e.value)
+
+
+def test_check_accepts_the_shipped_registry(capsys):
+    from shegong.cli import main
+
+    assert main(["indicators", "check"]) == 0
+    assert "33 measures" in capsys.readouterr().out

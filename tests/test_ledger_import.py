@@ -34,8 +34,10 @@ def test_every_row_accounted_for(ws, ledger):
     assert s["rejected_by_reason"] == {"ambiguous_date": 1, "invalid_date": 1, "unknown_event_type": 1, "unknown_station": 1}
     assert s["totals"] == {"person_times": 77, "volunteer_hours": 28.5, "resources_yuan": 12000.0}
     # the 合计 row states 80 人次 but the accepted rows hold 77; volunteers 10 = 8 + 2 agree
+    # (issue 4 added rows_sum, parts_sum and kind to each entry; the contract keys are unchanged)
     assert s["reconciliation"] == [{"file": ledger.name, "sheet": "3月", "row": 15, "column": "L 服务人次",
-                                    "stated": 80.0, "computed": 77.0}]
+                                    "stated": 80.0, "computed": 77.0, "rows_sum": 85.0, "parts_sum": None,
+                                    "kind": "stale_total"}]
 
 
 def test_rejected_rows_keep_their_reasons_and_place(ws, ledger):

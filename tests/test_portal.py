@@ -52,3 +52,13 @@ def test_query_parameters_outside_voila(monkeypatch):
     monkeypatch.setenv("QUERY_STRING", "unit=152200000000&year=2022")
     assert query_parameters() == {"unit": "152200000000", "year": "2022"}
     assert link("返回", lang="zh") == "[返回](?lang=zh)"
+
+
+def test_available_years_come_from_yearly_periods(ws):
+    from shegong.portal import available_years
+
+    assert available_years(ws) == []
+    import pandas as pd
+
+    pd.DataFrame({"period": ["2021", "2021-03", "2021Q1", "2022", "2022-12"]}).to_parquet(ws.indicators_file)
+    assert available_years(ws) == [2021, 2022]

@@ -35,7 +35,7 @@ def test_schema_is_migrated_to_head_in_wal_mode(store):
     assert {"trainees", "attempts", "completions", "alembic_version"} <= names
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"   # 0002: assessment, marking, mentoring (issue 7)
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
@@ -85,7 +85,7 @@ def test_completion_records_score_and_stage(store):
     assert t2.stage_reached == "传"
     done = store.tables()["completions"]
     assert len(done) == 1 and done[0]["score"] == 1.0
-    assert done[0]["max_score"] == sum(e.points for e in module.exercises)
+    assert done[0]["max_score"] == sum(e.points for e in module.exercises if e.mode == "practice") == 16.0
 
 
 def test_gradebook_export_via_cli(tmp_path, monkeypatch, capsys):

@@ -38,7 +38,7 @@ def _cmd_ledger_import(args: argparse.Namespace) -> int:
     summary = import_ledgers(
         [Path(f) for f in args.files], workspace=_workspace(args),
         org_units_file=Path(args.org_units) if args.org_units else None,
-        check=args.check, progress=not args.json,
+        profile=args.profile, check=args.check, replace=args.replace, progress=not args.json,
     )
     data = summary.to_dict()
     if args.json:
@@ -54,11 +54,50 @@ def _cmd_ledger_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_ledger_template(args: argparse.Namespace) -> int:
+    from .ledger.template import write_template
+
+    out = write_template(Path(args.out), org_units_file=Path(args.org_units) if args.org_units else None)
+    print(f"模板已写入 template written: {out}")
+    return 0
+
+
+def _cmd_ledger_profile_suggest(args: argparse.Namespace) -> int:
+    from .ledger.suggest import suggest_profile
+
+    print(suggest_profile(Path(args.file), name=args.name), end="")
+    return 0
+
+
 def _cmd_indicators_compute(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate
     from .indicators import compute_indicators
 
-    table = compute_indicators(_workspace(args, create=False), year=args.year)
-    print(f"指标已计算 computed: {len(table)} rows → indicators/indicators.parquet")
+    ws = _workspace(args, create=False)
+    table = compute_indicators(ws, year=args.year)
+    scores = evaluate(ws, year=args.year)
+    print(f"指标已计算 computed: {len(table)} rows → indicators/indicators.parquet; "
+          f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet")
+    return 0
+
+
+def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
+    from .inputs import FILES, import_input, import_inputs
+
+    ws = _workspace(args)
+    if args.files:
+        done = {}
+        for item in args.files:
+            kind, sep, path = item.partition("=")
+            if not sep or kind not in FILES:
+                print(f"shegong: give KIND=FILE with KIND one of {', '.join(FILES)} (got {item!r})", file=sys.stderr)
+                return 2
+            done[kind] = import_input(kind, Path(path), workspace=ws)
+    else:
+        done = import_inputs(ws)
+    for kind, s in done.items():
+        print(f"{kind}: 读取 {s.rows_read}，接收 {s.accepted}，拒收 {s.rejected}，空行 {s.skipped_blank} "
+              f"(rows read / accepted / rejected / blank)")
     return 0
 
 
@@ -75,17 +114,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     manifest = run_reports(
         _workspace(args, create=False), year=args.year, units=None if args.all else args.unit,
-        levels=args.levels, workers=args.workers, lang=args.lang,
+        levels=args.levels, workers=args.workers, lang=args.lang, scheduler=args.scheduler, resume=args.resume,
+        pdf=not args.no_pdf,
     )
     failed = [u for u in manifest["units"] if u["status"] == "failed"]
-    print(f"报告 reports: {len(manifest['units']) - len(failed)} ok, {len(failed)} failed")
+    skipped = [u for u in manifest["units"] if u["status"] == "skipped"]
+    print(f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped (unchanged), "
+          f"{len(failed)} failed")
     return 1 if failed else 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    serve(_workspace(args, create=False), port=args.port, ip=args.ip)
+    serve(_workspace(args, create=False), port=args.port, ip=args.ip, pool_size=args.pool_size)
     return 0
 
 
@@ -109,33 +151,53 @@ def build_parser() -> argparse.ArgumentParser:
 
     ledger = sub.add_parser("ledger", help="服务台账 service ledgers").add_subparsers(dest="ledger_verb", required=True)
     p = _add(ledger, "import", _cmd_ledger_import, "导入服务台账 import service ledgers (.xlsx, .xls, .csv)")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="ledger files: .xlsx, .xls or .csv (UTF-8 or GB18030)")
     p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
     p.add_argument("--org-units", default=None, help="org-unit CSV (default: the workspace's inputs/org_units.csv)")
-    p.add_argument("--check", action="store_true", help="validate only: write the rejects and quality report, no Parquet")
+    p.add_argument("--check", action="store_true", help="validate only: write the quality report (ledger/quality/), no Parquet, no log entry")
     p.add_argument("--json", action="store_true", help="print one JSON summary on stdout and nothing else")
+    p.add_argument("--profile", default=None, metavar="NAME|PATH",
+                   help="mapping profile: a name in datasets/profiles/ or a .yaml path (default: standard)")
+    p.add_argument("--replace", action="store_true",
+                   help="a corrected ledger replaces earlier rows for the same station and month (recorded in import_log.jsonl)")
+    p = _add(ledger, "template", _cmd_ledger_template, "生成标准台账模板（含下拉列表）write the blank standard template with drop-down lists")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--org-units", default=None, help="org-unit CSV whose stations fill the 所属站点 drop-down")
+    profile = ledger.add_parser("profile", help="映射配置 mapping profiles").add_subparsers(dest="profile_verb", required=True)
+    p = _add(profile, "suggest", _cmd_ledger_profile_suggest, "为未知格式起草映射配置 draft a mapping profile from a file's headers")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", default=None, help="profile name (default: from the file name)")
 
     ind = sub.add_parser("indicators", help="指标 indicators").add_subparsers(dest="ind_verb", required=True)
     p = _add(ind, "compute", _cmd_indicators_compute, "计算指标 compute every indicator for every org unit")
-    p.add_argument("--workspace", default=None)
+    p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
     p.add_argument("--year", type=int, required=True, help="pilot year, e.g. 2021")
+    p = _add(ind, "inputs", _cmd_indicators_inputs,
+             "导入名册、培训、问卷与评估材料 import the roster, training, surveys and evaluation inputs")
+    p.add_argument("files", nargs="*", metavar="KIND=FILE",
+                   help="e.g. survey=问卷.xlsx; default: every known file present in the workspace's inputs/")
+    p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
     p = _add(ind, "check", _cmd_indicators_check, "校验指标体系 validate the indicator registry")
     p.add_argument("registry", nargs="?", default=None, help="registry YAML (default datasets/indicators.yaml)")
 
     p = _add(sub, "report", _cmd_report, "生成试点年度评估报告 run the pilot-year report for org units")
-    p.add_argument("--workspace", default=None)
-    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
+    p.add_argument("--year", type=int, required=True, help="pilot year, e.g. 2021")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--all", action="store_true", help="every unit at the chosen levels")
     who.add_argument("--unit", nargs="+", metavar="CODE", help="12-digit org-unit codes")
     p.add_argument("--levels", nargs="+", type=int, default=None, help="levels to report with --all (default 2 3 4)")
     p.add_argument("--workers", type=int, default=None, help="parallel processes (default: CPU count)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
+    p.add_argument("--scheduler", default=None, metavar="ADDR", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--resume", action="store_true", help="skip units whose template, inputs and parameters are unchanged")
+    p.add_argument("--no-pdf", action="store_true", help="skip printing the HTML reports to PDF (needs chromium)")
 
     p = _add(sub, "serve", _cmd_serve, "用 Voila 提供报告与应用 serve the reports and apps with Voila")
-    p.add_argument("--workspace", default=None)
-    p.add_argument("--port", type=int, default=8866)
+    p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
+    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    p.add_argument("--pool-size", type=int, default=1, help="preheated kernels kept ready (default 1; 0 = off)")
 
     for module in VERB_MODULES:
         try:

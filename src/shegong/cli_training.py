@@ -1,7 +1,9 @@
 """Training verbs of the ``shegong`` command line (registered by :mod:`shegong.cli`).
 
-``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID`` and
-``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``. Each handler makes one
+``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
+``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
+``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only) and
+``shegong roles grant LOGIN --role trainer|admin [--workspace DIR]``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
 by :func:`shegong.cli.main` (2 bad input, 1 failure).
 """
@@ -49,6 +51,24 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_grade(args: argparse.Namespace) -> int:
+    from .marking import grade_workspace
+
+    summary = grade_workspace(workspace=args.workspace, release_ids=args.release or [])
+    for line in summary.lines():
+        print(line)
+    return 0
+
+
+def _cmd_roles_grant(args: argparse.Namespace) -> int:
+    from .progress import ProgressStore
+    from .roles import grant
+
+    grant(ProgressStore.open(workspace=args.workspace), args.login, args.role)
+    print(f"已授权 granted: {args.role}")
+    return 0
+
+
 def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparsers type
     """Add the ``curriculum`` and ``progress`` verbs to the top-level ``subparsers``."""
     cur = subparsers.add_parser("curriculum", help="培训课程 training curricula").add_subparsers(
@@ -73,3 +93,21 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
     p.add_argument("--workspace", default=None, help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)")
     p.add_argument("--out", default=None, help="output file (default <workspace>/gradebook.xlsx)")
     p.set_defaults(func=_cmd_progress_export)
+
+    p = subparsers.add_parser("grade", help="评分 trainer-side scoring of summative submissions",
+                              description="Score every objective item of every submission with the answer keys "
+                                          "(run as the trainer: keys are unreadable to trainees), report the open "
+                                          "answers waiting in the grading queue, and optionally release scores.")
+    p.add_argument("--workspace", default=None, help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)")
+    p.add_argument("--release", action="append", metavar="ASSESSMENT",
+                   help="release this assessment's scores to trainees (refused while answers are unscored); repeatable")
+    p.set_defaults(func=_cmd_grade)
+
+    rol = subparsers.add_parser("roles", help="角色 trainer and administrator roles").add_subparsers(
+        dest="roles_verb", required=True)
+    p = rol.add_parser("grant", help="授权 give a login the trainer or admin role",
+                       description="Record LOGIN (a JupyterHub user or OS login; stored as a keyed pseudonym) as trainer or admin.")
+    p.add_argument("login", metavar="LOGIN", help="JupyterHub user name or OS login")
+    p.add_argument("--role", choices=("trainer", "admin"), required=True, help="role to grant")
+    p.add_argument("--workspace", default=None, help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)")
+    p.set_defaults(func=_cmd_roles_grant)

@@ -122,12 +122,16 @@ class Module:
         raise KeyError(exercise_id)
 
     def sequence(self) -> list[Page | Exercise]:
-        """Pages in order, each followed by the exercises placed ``after`` it; the rest at the end."""
+        """Pages in order, each followed by the practice exercises placed ``after`` it; the rest at the end.
+
+        Summative exercises are left out: they are taken in an assessment (:mod:`shegong.assessment`).
+        """
         items: list[Page | Exercise] = []
+        practice = [ex for ex in self.exercises if ex.mode == "practice"]  # summative items: assessments only
         for page in self.pages:
             items.append(page)
-            items.extend(ex for ex in self.exercises if ex.after == page.id)
-        items.extend(ex for ex in self.exercises if ex.after is None)
+            items.extend(ex for ex in practice if ex.after == page.id)
+        items.extend(ex for ex in practice if ex.after is None)
         return items
 
 
@@ -317,27 +321,14 @@ def _module_folders(root: Path) -> list[Path]:
 
 
 def check_keys(module: Module, problems: list[Problem]) -> None:
-    """Trainer side only: ``keys.yaml`` holds one key per summative exercise and nothing else.
+    """Trainer side only: the key file holds one well-formed key per summative exercise and nothing else.
 
-    Never called on a trainee's code path (:func:`load_module`), so keys stay out of their kernel.
+    Never called on a trainee's code path (:func:`load_module`), so keys stay out of their kernel;
+    the rules are :func:`shegong.answer_keys.check_module_keys`.
     """
-    summative = {e.id for e in module.exercises if e.mode == "summative"}
-    path = module.path / "keys.yaml"
-    if not path.exists():
-        for ex_id in sorted(summative):
-            problems.append(Problem(str(path), f"keys.{ex_id}", "summative exercise has no key",
-                                    f"create keys.yaml with `schema_version: 1` and `keys: {{{ex_id}: …}}`"))
-        return
-    data = _read_yaml(path, problems)
-    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION or not isinstance(data.get("keys"), dict):
-        problems.append(Problem(str(path), "schema_version", "not a keys file",
-                                f"write `schema_version: {SCHEMA_VERSION}` and a `keys:` mapping"))
-        return
-    for ex_id in sorted(summative - data["keys"].keys()):
-        problems.append(Problem(str(path), f"keys.{ex_id}", "summative exercise has no key", "add its key"))
-    for ex_id in sorted(data["keys"].keys() - summative):
-        problems.append(Problem(str(path), f"keys.{ex_id}", "no summative exercise with this id",
-                                "remove the key, or set `mode: summative` on the exercise"))
+    from .answer_keys import check_module_keys
+
+    check_module_keys(module, problems)
 
 
 def check_curricula(path: str | os.PathLike[str] | None = None, *,

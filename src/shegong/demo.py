@@ -41,9 +41,11 @@ LEDGER_HEADER: tuple[str, ...] = (
     "联系电话", "户编号", "对象类别", "服务人次", "参与社工", "志愿者人数", "志愿服务时长（小时）",
     "链接资源（元）", "资源类型", "备注",
 )
-ORG_UNIT_COLUMNS: tuple[str, ...] = ("code", "name", "parent_code", "level", "unit_type", "aliases")
+ORG_UNIT_COLUMNS: tuple[str, ...] = ("code", "name", "parent_code", "level", "unit_type", "aliases",
+                                     "opening_date", "pilot_batch")
 ROSTER_COLUMNS: tuple[str, ...] = (
     "staff_id", "station_code", "name", "role", "employment", "qualification", "certificate_year",
+    "start_date", "end_date",
 )
 
 #: Rows written on purpose that an importer must reject, by defect (each row has one defect).
@@ -115,6 +117,9 @@ class DemoInputs:
     roster: Path
     ledgers: list[Path]
     expected: dict[str, float] = field(default_factory=lambda: dict(PUBLISHED_FIGURES))
+    ledgers_by_year: dict[int, list[Path]] = field(default_factory=dict)
+    expected_by_year: dict[int, dict[str, float]] = field(default_factory=dict)
+    inputs: dict[str, Path] = field(default_factory=dict)
 
 
 @dataclass
@@ -196,22 +201,32 @@ def generate_demo_inputs(dest: Path, *, seed: int = 2021) -> DemoInputs:
     org_path, roster_path = dest / "org_units.csv", dest / "roster.csv"
     units, roster = _org_unit_rows(stations), _roster_rows(rng, stations)
     write_with(org_path, lambda p: _write_csv(p, ORG_UNIT_COLUMNS, units, "utf-8"))
-    write_with(roster_path, lambda p: _write_csv(p, ROSTER_COLUMNS, roster, "utf-8"))
     used: set[str] = set()  # ID numbers handed out, so that none repeats across persons
-    rows = _valid_rows(rng, stations, used) + _invalid_rows(rng, stations, used)
+    sink: dict = {}
+    rows = _valid_rows(rng, stations, used, sink=sink) + _invalid_rows(rng, stations, used)
+    ledgers = write_ledgers(rng, dest, rows, PILOT_YEAR)
+    from .demo_inputs import write_other_inputs  # the inputs beyond the ledger, and pilot year 2022
+
+    extra = write_other_inputs(dest, stations, {PILOT_YEAR: (rows, sink)}, roster, seed=seed, used=used)
+    return DemoInputs(org_units=org_path, roster=roster_path, ledgers=ledgers,
+                      expected=dict(PUBLISHED_FIGURES), ledgers_by_year={PILOT_YEAR: ledgers, **extra.ledgers},
+                      expected_by_year={PILOT_YEAR: dict(PUBLISHED_FIGURES), **extra.expected}, inputs=extra.files)
+
+
+def write_ledgers(rng: random.Random, dest: Path, rows: list[_Row], year: int) -> list[Path]:
+    """Write one pilot year's ledgers: five county workbooks and the GB18030 CSV of 突泉县."""
     ledgers: list[Path] = []
     for index, (_code, county, *_rest) in enumerate(_COUNTIES):
         mine = sorted((r for r in rows if r.county == index), key=lambda r: r.day)
         if county == _CSV_COUNTY:
-            path = dest / "ledger" / f"{county}_{PILOT_YEAR}台账.csv"
-            body = [_cells(rng, r, i, csv_style=True) for i, r in enumerate(mine, 1)]
+            path = dest / "ledger" / f"{county}_{year}台账.csv"
+            body = [_cells(rng, r, i, csv_style=True, year=year) for i, r in enumerate(mine, 1)]
             write_with(path, lambda p, b=body: _write_csv(p, LEDGER_HEADER, b, "gb18030"))
         else:
-            path = dest / "ledger" / f"{county}_{PILOT_YEAR}台账.xlsx"
-            write_with(path, lambda p, c=county, m=mine: _write_workbook(rng, p, c, m))
+            path = dest / "ledger" / f"{county}_{year}台账.xlsx"
+            write_with(path, lambda p, c=county, m=mine: _write_workbook(rng, p, c, m, year))
         ledgers.append(path)
-    return DemoInputs(org_units=org_path, roster=roster_path, ledgers=ledgers,
-                      expected=dict(PUBLISHED_FIGURES))
+    return ledgers
 
 
 # -- org units and roster --------------------------------------------------------------------
@@ -231,11 +246,13 @@ def _make_stations(rng: random.Random) -> list[_Station]:
 
 
 def _org_unit_rows(stations: list[_Station]) -> list[list[str]]:
-    rows = [["152200000000", "兴安盟", "", "2", "admin", "兴安"]]
-    rows += [[c, n, "152200000000", "3", "admin", a] for c, n, a, _t, _f in _COUNTIES]
-    for s in stations:
-        rows.append([s.code, s.name, _COUNTIES[s.county][0], "4", "station", s.alias])
-        rows += [[f"{s.code[:9]}{i:03d}", f"{v}社工室", s.code, "5", "room", v]
+    batch = str(PILOT_YEAR)  # every unit of the demo joined the pilot in 2021 (pilot year 1)
+    rows = [["152200000000", "兴安盟", "", "2", "admin", "兴安", "", batch]]
+    rows += [[c, n, "152200000000", "3", "admin", a, "", batch] for c, n, a, _t, _f in _COUNTIES]
+    for k, s in enumerate(stations):
+        opened = f"{PILOT_YEAR}-{1 + k % 3:02d}-{1 + 7 * (k % 4):02d}"
+        rows.append([s.code, s.name, _COUNTIES[s.county][0], "4", "station", s.alias, opened, batch])
+        rows += [[f"{s.code[:9]}{i:03d}", f"{v}社工室", s.code, "5", "room", v, opened, batch]
                  for i, v in enumerate(s.villages, 1)]
     return rows
 
@@ -250,9 +267,9 @@ def _roster_rows(rng: random.Random, stations: list[_Station]) -> list[list[str]
             qual = rng.choices(quals, weights=(45, 20, 3, 32))[0]
             year = "" if qual == "无" else str(rng.randint(2012, 2021))
             rows.append([staff_id, s.code, _name(rng), "站长" if i == 1 else "社工",
-                         "专职" if i == 1 or rng.random() < 0.6 else "兼职", qual, year])
+                         "专职" if i == 1 or rng.random() < 0.6 else "兼职", qual, year, "2021-01-04", ""])
         for i in range(1, rng.randint(3, 8) + 1):
-            rows.append([f"V{s.code[:9]}-{i:02d}", s.code, _name(rng), "志愿者", "兼职", "无", ""])
+            rows.append([f"V{s.code[:9]}-{i:02d}", s.code, _name(rng), "志愿者", "兼职", "无", "", "2021-01-04", ""])
     return rows
 
 
@@ -306,8 +323,8 @@ def _household(rng: random.Random, st: _Station, hid: str, used: set[str]) -> _H
 
 
 # -- valid rows ----------------------------------------------------------------------------
-def _figure(indicator: str) -> int:
-    return int(PUBLISHED_FIGURES[indicator])
+def _figure(indicator: str, figures: dict[str, float] | None = None) -> int:
+    return int((figures or PUBLISHED_FIGURES)[indicator])
 
 
 def _apportion(total: int, weights: Sequence[float]) -> list[int]:
@@ -365,11 +382,17 @@ def _event_row(rng: random.Random, st: _Station, service_type: str, day: date, p
     return row
 
 
-def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str]) -> list[_Row]:
+def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str],
+                figures: dict[str, float] | None = None, sink: dict | None = None) -> list[_Row]:
+    """The valid rows of one pilot year (dates in the 2021 calendar; shifted when written).
+
+    ``figures`` (default :data:`PUBLISHED_FIGURES`) are reproduced exactly; ``sink`` receives
+    ``households`` and ``groups`` for the other demo inputs."""
+    sink = {} if sink is None else sink
     weights = [_COUNTIES[s.county][4] * rng.uniform(0.5, 1.5) for s in stations]
     rows: list[_Row] = []
     households: list[_Household] = []
-    for st, n in zip(stations, _apportion(_figure("D1"), weights), strict=True):
+    for st, n in zip(stations, _apportion(_figure("D1", figures), weights), strict=True):
         seq = 0
         for _ in range(n):
             seq += rng.randint(1, 3)
@@ -386,7 +409,7 @@ def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str]) ->
         rows += [_visit_row(rng, hh, "入户走访", d) for d in days]
     # Files (建档) for 231 distinct visited households; cases for 20 of them.
     filed: dict[str, list[tuple[date, _Household]]] = {st.code: [] for st in stations}
-    files = _apportion(_figure("D3a"), weights)
+    files = _apportion(_figure("D3a", figures), weights)
     for st, n in zip(stations, files, strict=True):
         mine = [hh for hh in households if hh.station is st]
         for hh in rng.sample(mine, n):
@@ -394,7 +417,7 @@ def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str]) ->
             filed[st.code].append((day, hh))
             rows.append(_visit_row(rng, hh, "建档", day))
     case_weights = [f * rng.uniform(0.3, 1.7) for f in files]  # never more cases than files
-    for st, n in zip(stations, _apportion(_figure("D4a"), case_weights), strict=True):
+    for st, n in zip(stations, _apportion(_figure("D4a", figures), case_weights), strict=True):
         early = sorted(filed[st.code], key=lambda t: (t[0], t[1].hid))[: max(n, 6)]
         for day, hh in rng.sample(early, n):
             opened = _after(day, rng, 3, 20)
@@ -405,8 +428,9 @@ def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str]) ->
                 rows.append(_case_row(rng, case, "个案跟进", d))
             if follow[-1] <= date(PILOT_YEAR, 12, 10) and rng.random() < 0.75:
                 rows.append(_case_row(rng, case, "个案结案", _after(follow[-1], rng, 5, 20)))
-    rows += _community_rows(rng, stations, weights, households)
-    _calibrate_person_times(rng, rows, _figure("D7a"))
+    sink["households"] = households
+    rows += _community_rows(rng, stations, weights, households, figures, sink)
+    _calibrate_person_times(rng, rows, _figure("D7a", figures))
     return rows
 
 
@@ -417,23 +441,26 @@ def _case_row(rng: random.Random, case: _Row, service_type: str, day: date) -> _
 
 
 def _community_rows(rng: random.Random, stations: list[_Station], weights: list[float],
-                    households: list[_Household]) -> list[_Row]:
+                    households: list[_Household], figures: dict[str, float] | None = None,
+                    sink: dict | None = None) -> list[_Row]:
+    groups = (sink if sink is not None else {}).setdefault("groups", [])
     def split(total: int) -> list[int]:
         return _apportion(total, [w * rng.uniform(0.2, 1.8) for w in weights])
 
     rows: list[_Row] = []
-    for st, n in zip(stations, split(_figure("D5b")), strict=True):  # groups of 3–6 weekly sessions
+    for st, n in zip(stations, split(_figure("D5b", figures)), strict=True):  # groups of 3–6 weekly sessions
         while n > 0:
             size, sessions = rng.randint(6, 15), min(n, rng.randint(3, 6))
             start = date(PILOT_YEAR, rng.randint(2, 10), rng.randint(1, 28))
             area = rng.choice(_AREAS)
+            groups.append((st, start, area, sessions))
             for k in range(sessions):
                 row = _event_row(rng, st, "小组活动", start + timedelta(weeks=k),
                                  max(6, size - rng.randint(0, 2)), 0.4)
                 row.area, row.note = area, (f"第{k + 1}节" if rng.random() < 0.3 else "")
                 rows.append(row)
             n -= sessions
-    for kind, total, p_vol in (("主题活动", _figure("D6"), 0.7), ("需求调研", 40, 0.0),
+    for kind, total, p_vol in (("主题活动", _figure("D6", figures), 0.7), ("需求调研", 40, 0.0),
                                ("志愿服务", 70, 1.0)):
         lo, hi = _PT_BOUNDS[kind]
         for st, n in zip(stations, split(total), strict=True):
@@ -453,7 +480,7 @@ def _community_rows(rng: random.Random, stations: list[_Station], weights: list[
                 row = _event_row(rng, st, "资源链接", _random_day(rng), rng.randint(10, 50), 0.0)
             row.note = _note(rng, "资源链接", 0.2)
             resources.append(row)
-    _set_resources(rng, resources, _figure("F3"))
+    _set_resources(rng, resources, _figure("F3", figures))
     return rows + resources
 
 
@@ -539,29 +566,29 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _date_text(month: int, dom: int, style: str) -> str:
-    y = PILOT_YEAR
+def _date_text(month: int, dom: int, style: str, year: int = PILOT_YEAR) -> str:
+    y = year
     return {"cn": f"{y}年{month}月{dom}日", "dot": f"{y}.{month}.{dom}", "slash": f"{y}/{month}/{dom}",
             "iso": f"{y}-{month:02d}-{dom:02d}"}[style]
 
 
-def _written_date(rng: random.Random, row: _Row, csv_style: bool) -> object:
+def _written_date(rng: random.Random, row: _Row, csv_style: bool, year: int = PILOT_YEAR) -> object:
     """服务日期 as written: a date cell (xlsx, ~90 %) or text in one of the common forms."""
     if row.bad_date:
         month, dom, style = row.bad_date
-        return _date_text(month, dom, ("cn" if style == "cn" else "iso") if csv_style else style)
+        return _date_text(month, dom, ("cn" if style == "cn" else "iso") if csv_style else style, year)
     if csv_style:
-        return _date_text(row.day.month, row.day.day, "cn" if rng.random() < 0.2 else "iso")
+        return _date_text(row.day.month, row.day.day, "cn" if rng.random() < 0.2 else "iso", year)
     if rng.random() < 0.1:
-        return _date_text(row.day.month, row.day.day, rng.choice(("cn", "dot", "slash")))
-    return row.day
+        return _date_text(row.day.month, row.day.day, rng.choice(("cn", "dot", "slash")), year)
+    return row.day.replace(year=year)  # 2021 and 2022 are both common years
 
 
-def _cells(rng: random.Random, row: _Row, seq: int, *, csv_style: bool) -> list[object]:
+def _cells(rng: random.Random, row: _Row, seq: int, *, csv_style: bool, year: int = PILOT_YEAR) -> list[object]:
     """One ledger line in :data:`LEDGER_HEADER` order; CSV cells are all strings."""
     person = row.person
     values: list[object] = [
-        seq, _written_date(rng, row, csv_style), row.station_label, row.village, row.service_type,
+        seq, _written_date(rng, row, csv_style, year), row.station_label, row.village, row.service_type,
         row.area, person.name if person else None, person.id_number if person else None,
         person.phone if person else None, row.household or None, row.category or None,
         row.person_times, row.staff, row.volunteers,
@@ -581,17 +608,17 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[object]], enco
         writer.writerows(rows)
 
 
-def _write_workbook(rng: random.Random, path: Path, county: str, rows: list[_Row]) -> None:
+def _write_workbook(rng: random.Random, path: Path, county: str, rows: list[_Row], year: int = PILOT_YEAR) -> None:
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     for month in range(1, 13):
         ws = wb.create_sheet(f"{month}月")
-        ws.append([f"{county}社工站服务台账 {PILOT_YEAR}年{month}月"])
+        ws.append([f"{county}社工站服务台账 {year}年{month}月"])
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(LEDGER_HEADER))
         ws["A1"].font, ws["A1"].alignment = Font(bold=True, size=14), Alignment(horizontal="center")
         ws.append(list(LEDGER_HEADER))
         for seq, row in enumerate((r for r in rows if r.day.month == month), 1):
-            ws.append(_cells(rng, row, seq, csv_style=False))
+            ws.append(_cells(rng, row, seq, csv_style=False, year=year))
         for letter, width in zip("BCDGHIJM", (12, 16, 12, 8, 20, 13, 16, 22), strict=True):
             ws.column_dimensions[letter].width = width
         ws.freeze_panes = "A3"

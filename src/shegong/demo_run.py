@@ -1,7 +1,10 @@
-"""``shegong demo``: generate the demo inputs, import, compute, report, and serve.
+"""``shegong demo``: generate the demo inputs, import, compute, evaluate, report, and serve.
 
-The demo is pilot year 2021 of 兴安盟 (Xing'an League), calibrated so that the league's
-indicators reproduce the published figures of DOMAIN.md §5 (see ``datasets/demo/README.md``).
+The demo is 兴安盟 (Xing'an League) in pilot years 2021 and 2022; 2021 is calibrated so that the
+league's indicators reproduce the published figures of DOMAIN.md §5 (see
+``datasets/demo/README.md``). Reports: 2022 for every unit at levels 2–4 (its league report
+shows the A–G scores, total, grade and change on 2021), 2021 for the league and the counties
+only — enough to compare, and it keeps the batch to ~32 reports.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ from pathlib import Path
 
 from .config import Workspace
 from .demo import generate_demo_inputs
+from .evaluation import GRADE_LABELS, evaluate
 from .indicators import compute_indicators
+from .inputs import import_inputs
 from .ledger.importer import import_ledgers
 from .reports import run_reports
 from .serve import serve as serve_workspace
 
-DEMO_YEAR = 2021
+DEMO_YEARS = (2021, 2022)
+DEMO_YEAR = 2022  # the year served and fully reported
 LEAGUE = "152200000000"
+#: Levels reported per year (2021: league and counties; 2022: league, counties, stations).
+REPORT_LEVELS = {2021: [2, 3], 2022: [2, 3, 4]}
 
 
 def _say(text: str) -> None:
@@ -34,22 +42,33 @@ def run_demo(*, workspace: str | Path = "workspace", serve: bool = True, port: i
     ws = Workspace.at(workspace)
     say(f"① 生成演示数据 generating demo inputs → {ws.inputs}")
     inputs = generate_demo_inputs(ws.inputs)
-    say(f"② 导入台账 importing {len(inputs.ledgers)} ledgers")
-    summary = import_ledgers(inputs.ledgers, workspace=ws).to_dict()
-    say(f"   读取 {summary['rows_read']} 行：接收 {summary['accepted']}，拒收 {summary['rejected']} "
-        f"(rows read / accepted / rejected)")
-    say("③ 计算指标 computing indicators")
-    table = compute_indicators(ws, year=DEMO_YEAR)
-    league = table[(table["org_unit"] == LEAGUE) & (table["period"] == str(DEMO_YEAR))
-                   & table["service_area"].isna() & table["client_category"].isna()]
-    figures = ", ".join(f"{r.indicator}={r.value:,.0f}{r.unit}" for r in league.itertuples())
-    say(f"   兴安盟 {figures}")
-    say("④ 生成报告 running reports")
-    manifest = run_reports(ws, year=DEMO_YEAR, workers=workers)
-    failed = [u["org_unit"] for u in manifest["units"] if u["status"] != "ok"]
-    say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(DEMO_YEAR)}")
+    for year in DEMO_YEARS:
+        files = inputs.ledgers_by_year.get(year, [])
+        say(f"② 导入 {year} 年台账 importing {len(files)} ledgers of {year}")
+        summary = import_ledgers(files, workspace=ws).to_dict()
+        say(f"   读取 {summary['rows_read']} 行：接收 {summary['accepted']}，拒收 {summary['rejected']} "
+            f"(rows read / accepted / rejected)")
+    say("   导入名册、培训、问卷与评估材料 importing roster, training, surveys and evaluation inputs")
+    for kind, s in import_inputs(ws).items():
+        say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
+    for year in DEMO_YEARS:
+        say(f"③ 计算 {year} 年指标与评估 computing indicators and the evaluation of {year}")
+        table = compute_indicators(ws, year=year)
+        league = table[(table["org_unit"] == LEAGUE) & (table["period"] == str(year))
+                       & table["service_area"].isna() & table["client_category"].isna()]
+        shown = league[league["indicator"].isin(("D1", "D3a", "D4a", "D5b", "D6", "D7a", "F3"))]
+        say("   兴安盟 " + ", ".join(f"{r.indicator}={r.value:,.0f}{r.unit}" for r in shown.itertuples()))
+        result = evaluate(ws, year=year)
+        total = result[(result["org_unit"] == LEAGUE) & (result["dimension"] == "total")]
+        if not total.empty:
+            r = total.iloc[0]
+            change = "" if r["change"] != r["change"] else f"，较上年 {r['change']:+.1f}"
+            say(f"   兴安盟总分 {r['score']:.1f}（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}")
+    for year in DEMO_YEARS:
+        say(f"④ 生成 {year} 年报告 running the {year} reports")
+        manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)
+        failed = [u["org_unit"] for u in manifest["units"] if u["status"] != "ok"]
+        say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(year)}")
     if serve:
         serve_workspace(ws, port=port)
     return ws
-
-

@@ -153,3 +153,45 @@ class GradingError(ShegongError, ValueError):
 class ProgressError(ShegongError):
     """The progress store cannot be opened, migrated or written (exit code 1), or a sign-in
     failed (wrong password, unknown trainee)."""
+
+
+class KeyAccessError(ShegongError, PermissionError):
+    """An answer-key file cannot be read: this process is not the trainer's (DESIGN.md §7), or the
+    file is missing or malformed. ``path`` names the file. Exit code 2."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class AssessmentError(ShegongError, ValueError):
+    """A submission is refused (window closed, attempts used up, unknown assessment or exercise),
+    or an assessment file is invalid (exit code 2)."""
+
+    exit_code = 2
+
+
+class AccessError(ShegongError, PermissionError):
+    """The signed-in user lacks the role an action needs (trainer or administrator); exit code 2."""
+
+    exit_code = 2
+
+
+class MarkingError(ShegongError):
+    """Trainer-side marking cannot proceed: a score outside the rubric, release before every
+    answer is scored, a sign-off of an entry that is not waiting (exit code 1)."""
+
+
+class ProfileError(DatasetError):
+    """A ledger mapping profile (YAML) is invalid or unknown; the message names file, key and fix (exit code 2)."""
+
+
+class UnknownAppError(ShegongError, KeyError):
+    """``?app=NAME`` names no served app (exit code 2); the message lists the apps."""
+
+    exit_code = 2
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""

@@ -199,6 +199,13 @@ def build_exercise(raw: dict, *, file: Path, module_id: str, where: str, problem
             _problem(problems, file, where + "start", "`start` must name one of `nodes`", "add `start: s1` and `nodes: {s1: …}`")
         else:
             points = _scenario_max(nodes, str(start), file, where, problems)
+    elif kind == "open" and summative:
+        if "rubric" in raw or "model_answer" in raw:
+            _problem(problems, file, where + ("rubric" if "rubric" in raw else "model_answer"),
+                     "a summative exercise carries its rubric inline", "move the rubric and model answer to keys.yaml")
+        if "points" not in raw:
+            _problem(problems, file, where + "points", "a summative open exercise needs its points",
+                     "write `points: 5` (the sum of its rubric criteria in keys.yaml)")
     elif kind == "open":
         criteria = (raw.get("rubric") or {}).get("criteria") if isinstance(raw.get("rubric"), dict) else None
         if not isinstance(criteria, list) or not criteria or not all(

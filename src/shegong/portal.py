@@ -26,11 +26,11 @@ TEXT = {
     "zh": {"title": "社工站培训与评估工作台", "reports": "试点年度评估报告 · {year}",
            "intro": "点击单元名称打开其评估报告；在搜索框输入名称或代码筛选。", "search": "搜索单元",
            "training": "培训模块（传、帮、带、教）", "apps": "培训师应用", "back": "← 返回首页",
-           "failed": "（报告生成失败：{reason}）", "none": "（无匹配单元）"},
+           "failed": "（报告生成失败：{reason}）", "none": "（无匹配单元）", "years": "年度："},
     "en": {"title": "Shegong Workbench", "reports": "Pilot-year evaluation reports · {year}",
            "intro": "Click a unit to open its report; type a name or code to filter.", "search": "Search units",
            "training": "Training modules (pass on, help, lead, teach)", "apps": "Trainer apps", "back": "← Home",
-           "failed": "(report failed: {reason})", "none": "(no matching unit)"},
+           "failed": "(report failed: {reason})", "none": "(no matching unit)", "years": "Year:"},
 }
 
 
@@ -48,6 +48,16 @@ def query_parameters() -> dict[str, str]:
 def link(text: str, **params: object) -> str:
     """A Markdown link to this same page with ``params`` as the query string."""
     return f"[{text}](?{urlencode({k: v for k, v in params.items() if v is not None})})"
+
+
+def available_years(ws: Workspace) -> list[int]:
+    """Pilot years with computed indicators (from the yearly periods of indicators.parquet)."""
+    if not ws.indicators_file.exists():
+        return []
+    import pyarrow.parquet as pq
+
+    periods = pq.read_table(ws.indicators_file, columns=["period"]).column("period").unique().to_pylist()
+    return sorted({int(p) for p in periods if p and p.isdigit()})
 
 
 def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
@@ -105,7 +115,7 @@ def apps_index(lang: str) -> str:
     return "\n".join(f"- {link(zh if lang == 'zh' else en, app=name, lang=lang)}" for name, (zh, en) in APPS.items())
 
 
-def show(workspace: str | Path | None = None, *, year: int = 2021, lang: str = "zh") -> None:
+def show(workspace: str | Path | None = None, *, year: int | None = None, lang: str = "zh") -> None:
     """Route the current request (see the module docstring) and display the page.
 
     A :class:`~shegong.errors.ShegongError` is shown as its one-line message (tracebacks are
@@ -119,7 +129,7 @@ def show(workspace: str | Path | None = None, *, year: int = 2021, lang: str = "
         display(Markdown(f"**出错了 Error:** {e.message()}"))
 
 
-def _route(workspace: str | Path | None, *, year: int, lang: str) -> None:
+def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
     import ipywidgets as w
     from IPython.display import Markdown, display
 
@@ -128,8 +138,9 @@ def _route(workspace: str | Path | None, *, year: int, lang: str) -> None:
     charts.setup()
     query = query_parameters()  # a preheated kernel waits here for its request
     lang = language(query.get("lang", lang))
-    year = int(query.get("year", year))
     ws = Workspace.at(workspace or os.environ.get("SHEGONG_WORKSPACE", "workspace"), create=False)
+    years = available_years(ws)
+    year = int(query.get("year") or year or (years[-1] if years else 2021))  # default: the latest year
     t = TEXT[lang]
     if "unit" in query:
         from .reporting import UnitReport
@@ -154,7 +165,9 @@ def _route(workspace: str | Path | None, *, year: int, lang: str) -> None:
         show_app(query["app"], lang)
         return
     other = "en" if lang == "zh" else "zh"
-    display(Markdown(f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other)}\n\n"
+    switch = " · ".join(f"**{y}**" if y == year else link(str(y), year=y, lang=lang) for y in years)
+    display(Markdown(f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other, year=year)}"
+                     f"{' · ' + t['years'] + ' ' + switch if len(years) > 1 else ''}\n\n"
                      f"## {t['reports'].format(year=year)}\n\n{t['intro']}"))
     box = w.Text(placeholder=t["search"], description=t["search"], layout=w.Layout(width="360px"))
     out = w.Output()

@@ -332,12 +332,14 @@ class ProgressStore:
         return {"trainees": trainees, "attempts": self.attempts(), "completions": completions}
 
 
-def export_gradebook(store: ProgressStore, out: Path, *, curricula: dict | None = None) -> Path:
+def export_gradebook(store: ProgressStore, out: Path, *, curricula: dict | None = None,
+                     extra_sheets: dict[str, Any] | None = None) -> Path:
     """Write the gradebook workbook to ``out`` (atomically) and return it.
 
     Sheets: ``成绩册 Gradebook`` (one row per trainee: pseudonym, role, station, stage reached, and per
     module the sum of best scores / the module's practice points, from ``curricula`` or the shipped
     curricula), ``作答 Attempts`` (open answers' text left out), ``学员 Trainees``, ``完成 Completions``.
+    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by :func:`shegong.cohort.export`.
     Times are UTC without zone. Raises :class:`~shegong.errors.CurriculumError` for invalid curricula.
     """
     import pandas as pd
@@ -383,6 +385,8 @@ def export_gradebook(store: ProgressStore, out: Path, *, curricula: dict | None 
             attempts.to_excel(xw, sheet_name="作答 Attempts", index=False)
             trainees.to_excel(xw, sheet_name="学员 Trainees", index=False)
             completions.to_excel(xw, sheet_name="完成 Completions", index=False)
+            for name, frame in (extra_sheets or {}).items():
+                frame.to_excel(xw, sheet_name=name, index=False)
 
     write_with(Path(out), write)
     return Path(out)

@@ -16,6 +16,7 @@ import pandas as pd
 from . import charts
 from .config import Workspace, language
 from .errors import ReportError
+from .evaluation import GRADE_LABELS, findings_file, load_evaluation
 from .indicators import Registry, load_indicators, load_registry
 from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from .orgunits import OrgUnits
@@ -39,6 +40,17 @@ TEXT = {
         "unit_col": "单元",
         "no_data": "本年度暂无服务记录。",
         "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
+        "summary": "评估结果",
+        "summary_cols": ["总分", "等级", "同级排名", "较上年"],
+        "rank": "第 {rank} / {peers} 名",
+        "dims_title": "{year} 年各维度得分（◆ 满分，○ 上年）",
+        "dims_x": "得分（分）",
+        "dims_y": "维度",
+        "dims": {"A": "A 基础建设", "B": "B 队伍建设", "C": "C 规范管理", "D": "D 服务产出", "E": "E 服务质量",
+                 "F": "F 五社联动", "G": "G 服务成效"},
+        "findings": "数据一致性核查",
+        "findings_cols": ["级别", "指标", "说明"],
+        "severity": {"error": "错误", "warning": "提示", "info": "说明"},
     },
     "en": {
         "title": "{name} · pilot-year {year} evaluation report",
@@ -55,6 +67,17 @@ TEXT = {
         "unit_col": "Unit",
         "no_data": "No service events this year.",
         "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
+        "summary": "Evaluation result",
+        "summary_cols": ["Total", "Grade", "Rank at level", "Change on last year"],
+        "rank": "{rank} of {peers}",
+        "dims_title": "Dimension scores, {year} (◆ full marks, ○ last year)",
+        "dims_x": "Score (points)",
+        "dims_y": "Dimension",
+        "dims": {"A": "A Foundation", "B": "B Staff", "C": "C Management", "D": "D Outputs", "E": "E Quality",
+                 "F": "F Five-society linkage", "G": "G Results"},
+        "findings": "Consistency checks",
+        "findings_cols": ["Severity", "Indicator", "Finding"],
+        "severity": {"error": "error", "warning": "warning", "info": "note"},
     },
 }
 
@@ -63,7 +86,7 @@ def format_value(value: float, unit: str) -> str:
     """``1493.0, '户'`` → ``1,493``; hours keep one decimal when needed; NaN → ``—``."""
     if pd.isna(value):
         return "—"
-    if unit == "h" and value != round(value):
+    if unit in ("h", "%", "项", "人") and value != round(value):
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
@@ -101,6 +124,11 @@ class UnitReport:
     monthly: pd.DataFrame
     by_area: pd.DataFrame
     children: pd.DataFrame
+    #: ``indicators/evaluation.parquet`` rows of this unit and year (dimension A–G and total),
+    #: with ``previous_score``/``change``; None before the first evaluation.
+    evaluation: pd.DataFrame | None = None
+    #: ``indicators/findings.parquet`` rows of this unit and year.
+    findings: pd.DataFrame | None = None
 
     @classmethod
     def load(cls, workspace: str | Path | Workspace, org_unit: str, year: int, lang: str = "zh",
@@ -129,7 +157,7 @@ class UnitReport:
                          "display": format_value(value, m.unit)})
         kpis = pd.DataFrame(rows)
         kpis["order"] = kpis["indicator"].map({k: i for i, k in enumerate(KPI_ORDER)}).fillna(99)
-        kpis = kpis.sort_values("order").drop(columns="order").reset_index(drop=True)
+        kpis = kpis.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
 
         d7a = table[(table["org_unit"] == org_unit) & (table["indicator"] == "D7a")]
         monthly = d7a[d7a["period"].str.startswith(f"{year}-") & d7a["service_area"].isna() & d7a["client_category"].isna()]
@@ -143,9 +171,15 @@ class UnitReport:
         if not children.empty:
             wide = totals[totals["org_unit"].isin(children["code"])].pivot(index="org_unit", columns="indicator", values="value")
             children = children.merge(wide, left_on="code", right_index=True, how="left")
+        evaluation = load_evaluation(ws)
+        if evaluation is not None:
+            evaluation = evaluation[(evaluation["org_unit"] == org_unit) & (evaluation["year"] == int(year))]
+        findings = pd.read_parquet(findings_file(ws)) if findings_file(ws).exists() else None
+        if findings is not None:
+            findings = findings[(findings["org_unit"] == org_unit) & (findings["year"] == int(year))]
         return cls(org_unit, str(info["name"]), int(info["level"]), units.level_label(int(info["level"]), lang),
                    int(year), lang, kpis, monthly.reset_index(drop=True), by_area.reset_index(drop=True),
-                   children.reset_index(drop=True))
+                   children.reset_index(drop=True), evaluation, findings)
 
     # -- pieces -------------------------------------------------------------------------
     @property
@@ -162,6 +196,58 @@ class UnitReport:
         shown = self.kpis[["indicator", "name", "display", "unit"]].copy()
         shown.columns = self.text["cols"]
         return shown
+
+    def summary_table(self) -> pd.DataFrame | None:
+        """The summary card: total on 100, grade band, rank among units of the same level, and
+        the change on the previous pilot year (``—`` when there is none). None before evaluation."""
+        if self.evaluation is None or self.evaluation.empty:
+            return None
+        total = self.evaluation[self.evaluation["dimension"] == "total"].iloc[0]
+        t = self.text
+        change = "—" if pd.isna(total["change"]) else f"{total['change']:+.1f}"
+        rank = "—" if pd.isna(total["rank"]) else t["rank"].format(rank=int(total["rank"]), peers=int(total["peers"]))
+        grade = GRADE_LABELS[self.lang].get(total["grade"], "—") if isinstance(total["grade"], str) else "—"
+        score = "—" if pd.isna(total["score"]) else f"{total['score']:.1f}"
+        return pd.DataFrame([[score, grade, rank, change]], columns=t["summary_cols"])
+
+    def summary_html(self) -> str | None:
+        table = self.summary_table()
+        return None if table is None else styled_html(table, "shegong-summary")
+
+    def dimensions_png(self) -> bytes | None:
+        """Bars of the A–G dimension scores with the full-marks target (◆) and last year (○)."""
+        if self.evaluation is None or self.evaluation.empty:
+            return None
+        import matplotlib.pyplot as plt
+
+        t = self.text
+        dims = self.evaluation[self.evaluation["dimension"] != "total"].sort_values("dimension")
+        charts.setup()
+        fig, ax = plt.subplots(figsize=(8, 3.8))
+        labels = [t["dims"][d] for d in dims["dimension"]]
+        y = list(range(len(labels)))
+        ax.barh(y, dims["score"].fillna(0), color=charts.sns.color_palette(charts.PALETTE)[3])
+        ax.scatter(dims["max_score"], y, marker="D", color="#333333", zorder=3)
+        prev = dims["previous_score"]
+        if prev.notna().any():
+            ax.scatter(prev, y, marker="o", facecolors="none", edgecolors="#c0392b", zorder=3)
+        for yi, v in zip(y, dims["score"], strict=True):
+            if pd.notna(v) and v > 0:
+                ax.text(v / 2, yi, f"{v:.1f}", va="center", ha="center", fontsize=9, color="white")
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set(title=t["dims_title"].format(year=self.year), xlabel=t["dims_x"], ylabel=t["dims_y"])
+        return charts.to_png(fig)
+
+    def findings_table(self) -> pd.DataFrame:
+        """Warnings and errors of the consistency checks (notes left out), in the report language."""
+        if self.findings is None or self.findings.empty:
+            return pd.DataFrame(columns=self.text["findings_cols"])
+        shown = self.findings[self.findings["severity"] != "info"]
+        msg = shown["message_zh" if self.lang == "zh" else "message_en"]
+        out = pd.DataFrame({"a": shown["severity"].map(self.text["severity"]), "b": shown["indicator"], "c": msg})
+        out.columns = self.text["findings_cols"]
+        return out.reset_index(drop=True)
 
     def kpi_html(self) -> str:
         return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3))
@@ -198,6 +284,11 @@ class UnitReport:
         from IPython.display import HTML, Image, Markdown, display
 
         display(Markdown(self.header_markdown()))
+        summary = self.summary_html()
+        if summary is not None:
+            display(Markdown(f"## {self.text['summary']}"))
+            display(HTML(summary))
+            display(Image(self.dimensions_png(), format="png"))
         display(Markdown(f"## {self.text['kpi']}"))
         display(HTML(self.kpi_html()))
         if self.monthly["value"].sum() == 0:
@@ -210,4 +301,8 @@ class UnitReport:
         if not kids.empty:
             display(Markdown(f"## {self.text['children']}"))
             display(HTML(self.children_html()))
+        found = self.findings_table()
+        if not found.empty:
+            display(Markdown(f"## {self.text['findings']}"))
+            display(HTML(styled_html(found, "shegong-findings", left=(0, 1, 2))))
         display(Markdown(f"*{self.text['note']}*"))

@@ -35,6 +35,12 @@ def template_path() -> Path:
     return project_root() / TEMPLATE
 
 
+class UnknownUnitError(ReportError):
+    """An org-unit code given on the command line is not in the org-unit file (exit code 2)."""
+
+    exit_code = 2
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
@@ -94,7 +100,7 @@ def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int
     if units:
         unknown = [u for u in units if u not in org_units]
         if unknown:
-            raise ReportError(f"unknown org unit(s) {', '.join(unknown)}: use codes from inputs/org_units.csv")
+            raise UnknownUnitError(f"unknown org unit(s) {', '.join(unknown)}: use codes from inputs/org_units.csv")
         return list(units)
     wanted = tuple(levels or DEFAULT_LEVELS)
     frame = org_units.frame[org_units.frame["level"].isin(wanted)].sort_values(["level", "code"])
@@ -190,6 +196,9 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes = {"template": _sha256(template), "indicators.parquet": _sha256(workspace.indicators_file),
               "org_units.csv": _sha256(workspace.org_units_file)}
+    for extra in ("evaluation.parquet", "findings.parquet"):  # scores and findings shown in the report
+        if (workspace.indicators_dir / extra).exists():
+            hashes[extra] = _sha256(workspace.indicators_dir / extra)
     versions = _versions()
     previous = _previous(out_dir) if resume else {}
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels

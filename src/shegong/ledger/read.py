@@ -32,6 +32,8 @@ class RawSheet:
     sheet: str
     rows: list[list[object]]
     encoding: str | None = None
+    #: merged ranges as ((first_row, first_col), (last_row, last_col)), 0-based, inclusive
+    merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
 
 
 def read_sheets(path: Path) -> list[RawSheet]:
@@ -59,8 +61,13 @@ def _read_excel(path: Path) -> list[RawSheet]:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []
         for name in workbook.sheet_names:
-            grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append(RawSheet(path.name, name, [list(r) for r in grid]))
+            sheet = workbook.get_sheet_by_name(name)
+            grid = sheet.to_python(skip_empty_area=False)
+            try:
+                merged = tuple(sheet.merged_cell_ranges or ())
+            except Exception:  # older formats without merge records
+                merged = ()
+            sheets.append(RawSheet(path.name, name, [list(r) for r in grid], merged=merged))
         return sheets
     except Exception as e:  # calamine raises its own error types for corrupt files
         raise DatasetError(

@@ -27,7 +27,12 @@ has_note          bool          备注 was filled (its text is not stored: it ma
 source_file       string        file name as imported
 source_sheet      string        sheet name
 source_row        int64         1-based Excel row
+persons           Int64|null    people reached (人), e.g. 男性 + 女性 + 男童 + 女童 added up by a profile
+pt_qualifier      string|null   qualifier of 服务人次 as written: ``≥`` (余/多), ``≈`` (约); null when exact
+profile           string        name of the mapping profile the row was imported with
 ================  ============  ====================================================================
+
+Columns after ``source_row`` were added in issue 4; readers select columns by name.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ COLUMNS = (
     "service_area", "client_category", "client_pid", "household_pid", "id_checksum_ok",
     "person_times", "staff_ids", "volunteers", "volunteer_hours", "resources_fen",
     "resource_kind", "has_note", "source_file", "source_sheet", "source_row",
+    "persons", "pt_qualifier", "profile",
 )
 
 _CODE = r"^\d{12}$"
@@ -70,6 +76,9 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "source_file": pa.Column(str),
         "source_sheet": pa.Column(str),
         "source_row": pa.Column("int64", pa.Check.ge(1)),
+        "persons": pa.Column("Int64", pa.Check.in_range(0, 100_000), nullable=True),
+        "pt_qualifier": pa.Column(str, pa.Check.isin(["≥", "≈"]), nullable=True),
+        "profile": pa.Column(str),
     },
     checks=[
         pa.Check(
