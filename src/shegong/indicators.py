@@ -339,7 +339,7 @@ def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | 
     if not ledgers:
         raise IndicatorError("no ledger has been imported into this workspace: run `shegong ledger import` first")
     in_year = duckdb.sql(f"SELECT count(*) FROM read_parquet({[str(f) for f in ledgers]!r}, union_by_name=true) "
-                         f"WHERE year = {int(year)}").fetchone()[0]
+                         f"WHERE year = {int(year)}").fetchall()[0][0]
     if not in_year:  # never overwrite good results with an empty year
         raise IndicatorError(f"no accepted ledger rows dated {int(year)}: import that year's ledgers first "
                              "(other years' indicators are left as they are)")

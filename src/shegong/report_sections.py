@@ -135,3 +135,49 @@ def public_reference(reference: str) -> str:
     parts = [p.strip() for p in reference.split(";")]
     kept = [p for p in parts if p and "DOMAIN.md" not in p and "兴安盟" not in p]
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
+
+
+TITLES = {
+    "zh": {"peers": "与同级单元比较（中位数）", "peer_cols": ["编号", "指标", "本单元", "同级中位数", "单元数", "单位"],
+           "advice": "整改建议", "no_advice": "本年度各项有目标的指标均已达标或接近目标。", "narrative": "评估意见",
+           "annex": "附件一 数据质量", "method": "附件二 指标说明与来源"},
+    "en": {"peers": "Compared with peers (median)", "peer_cols": ["Id", "Indicator", "This unit", "Peer median", "Units", "Unit"],
+           "advice": "Rectification recommendations", "no_advice": "Every measure with a target met it or came near.",
+           "narrative": "Evaluator's opinion", "annex": "Annex 1 Data quality", "method": "Annex 2 Indicator definitions and sources"},
+}
+
+
+def show_sections(report, workspace: str | Workspace) -> None:
+    """Display the sections of this module after ``report.show()`` (a :class:`~shegong.reporting.UnitReport`)."""
+    from IPython.display import HTML, Markdown, display
+
+    from .indicators import load_indicators, load_registry
+    from .reporting import format_value, styled_html
+
+    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
+    t = TITLES[report.lang]
+    registry = load_registry()
+    table = load_indicators(ws)
+    lines = recommendations(table, registry, report.org_unit, report.year, report.lang)
+    display(Markdown(f"## {t['advice']}\n\n" + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) or t["no_advice"])))
+    text = narrative(ws, report.org_unit)
+    if text:
+        display(Markdown(f"## {t['narrative']}\n\n{text}"))
+    peers = peer_comparison(table, registry, report.org_unit, report.level, report.year, report.lang)
+    if not peers.empty:
+        shown = pd.DataFrame({
+            0: peers["id"], 1: peers["name"],
+            2: [format_value(v, u) for v, u in zip(peers["unit_value"], peers["unit"], strict=True)],
+            3: [format_value(v, u) for v, u in zip(peers["median"], peers["unit"], strict=True)],
+            4: peers["n"], 5: peers["unit"]})
+        shown.columns = t["peer_cols"]
+        display(Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5))))
+    annex = quality_annex(ws, OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang)
+    if not annex.empty:
+        display(Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6))))
+    method = (methodology(registry, report.lang).style.hide(axis="index").format(escape="html")
+              .set_table_attributes('class="shegong-method"')
+              .set_table_styles([{"selector": "", "props": "border-collapse: collapse; font-size: 13px; max-width: 1000px;"},
+                                 {"selector": "th, td", "props": "text-align: left; padding: 4px 10px; vertical-align: top;"
+                                                                 " border-bottom: 1px solid #e4e4e4;"}]).to_html())
+    display(Markdown(f"## {t['method']}"), HTML(method))
