@@ -80,7 +80,8 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
     league = next(u for u in units if u["org_unit"] == LEAGUE)
     assert league["name"] == "兴安盟" and league["level"] == 2 and league["error"] is None
     assert league["outputs"][:2] == [f"reports/2021/{LEAGUE}.ipynb", f"reports/2021/{LEAGUE}.html"]
-    assert set(league["input_hashes"]) == {"template", "indicators.parquet", "org_units.csv"}
+    assert set(league["input_hashes"]) == {"template", "indicators.parquet", "org_units.csv", "evaluation.parquet",
+                                           "findings.parquet"}
     assert league["parameters"]["org_unit"] == LEAGUE
     texts = [(report_dir / "batch.log").read_text(encoding="utf-8"), (demo_workspace / "demo_stderr.log").read_text(encoding="utf-8")]
     texts += [p.read_text(encoding="utf-8") for p in report_dir.glob("*.ipynb")]
