@@ -68,12 +68,27 @@ print(json.dumps(out))
 '''
 
 
+def _others_can_reach(path: Path) -> bool:
+    """Whether a user who is neither owner nor group can traverse to ``path`` and read it."""
+    import stat
+
+    for part in [path, *path.parents]:
+        mode = part.stat().st_mode
+        if not mode & stat.S_IXOTH or (part == path and not mode & stat.S_IROTH):
+            return False
+    return True
+
+
 @pytest.fixture
 def trainee_user():
     if os.geteuid() != 0 or shutil.which("useradd") is None:
         pytest.skip("needs root and useradd (runs in CI as root)")
     if not SYSTEM_PYTHON.exists():
         pytest.skip("needs /usr/bin/python3.11 for the second user (the venv interpreter is under /root)")
+    for needed in (ROOT / "src", Path(site.getsitepackages()[0])):
+        if not _others_can_reach(needed):
+            pytest.skip(f"{needed} is not readable by other users (a parent folder lacks o+rx); "
+                        "this test needs a checkout outside private home folders")
     name = f"sgtrainee{os.getpid() % 100000}"
     subprocess.run(["useradd", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True,
                    capture_output=True)
