@@ -21,6 +21,7 @@ from pathlib import Path
 
 from shegong.config import Workspace
 from shegong.demo import generate_demo_inputs
+from shegong.exports import CHROMIUM_ARGS
 from shegong.indicators import compute_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
@@ -72,8 +73,7 @@ def _first_render(ws: Workspace, pool_size: int, chromium: str, loads: int = 3) 
     try:
         samples = []
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu",
-                                        "--disable-background-networking", "--disable-component-update"])
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             page = browser.new_page()
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:  # wait for the server (and the pool) to come up

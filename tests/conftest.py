@@ -62,5 +62,4 @@ def chromium() -> str:
     return path
 
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test

@@ -100,9 +100,7 @@ def test_browser_answers_one_question_and_the_attempt_is_recorded(voila_server):
 
     url, store, trainee = voila_server
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.goto(url, timeout=60_000)

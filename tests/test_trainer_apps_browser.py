@@ -21,7 +21,7 @@ from shegong.roles import current_login, grant
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+from shegong.exports import CHROMIUM_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 

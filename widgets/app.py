@@ -6,7 +6,6 @@ in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
 
 from __future__ import annotations
 
-import os
 
 import ipywidgets as w
 
@@ -14,7 +13,7 @@ from shegong.curriculum import load_curricula, text
 from shegong.progress import ProgressStore, Trainee
 
 from .player import ModulePlayer, ui
-from .signin import SignInWidget
+from .signin import SignInWidget, resume_or_sign_in
 
 
 class ModulePlayerApp(w.VBox):
@@ -39,14 +38,9 @@ class ModulePlayerApp(w.VBox):
                                  description=ui("module", lang))
         self.picker.observe(self._pick, names="value")
         super().__init__([])
-        hub = os.environ.get("JUPYTERHUB_USER")
-        self.signin = SignInWidget(self._open_store, self.start, lang=lang, hub_user=hub)
-        if hub:
-            store = self._open_store()
-            known = store.hub_trainee(hub)
-            if known is not None:
-                self.start(store, known)
-                return
+        self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
+        if resumed:
+            return
         self.children = [self.signin]
 
     def _open_store(self) -> ProgressStore:

@@ -9,7 +9,6 @@ The trainee is the JupyterHub user or whoever signs in (never a notebook paramet
 from __future__ import annotations
 
 import html
-import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +21,7 @@ from shegong.errors import AssessmentError, ShegongError
 from shegong.progress import ProgressStore, Trainee
 
 from .exercises import WIDGETS, ExerciseWidget, as_html
-from .signin import SignInWidget
+from .signin import resume_or_sign_in
 
 TEXT = {
     "window": {"zh": "开放时间：{o} 至 {c}；可提交 {n} 次，已提交 {u} 次。",
@@ -87,14 +86,9 @@ class AssessmentApp(w.VBox):
         self.window = w.HTML()
         super().__init__([])
         self.add_class("shegong-assessment")
-        hub = os.environ.get("JUPYTERHUB_USER")
-        self.signin = SignInWidget(self._open_store, self.start, lang=lang, hub_user=hub)
-        if hub:
-            store = self._open_store()
-            known = store.hub_trainee(hub)
-            if known is not None:
-                self.start(store, known)
-                return
+        self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
+        if resumed:
+            return
         self.children = [self.header, self.signin]
 
     def _open_store(self) -> ProgressStore:

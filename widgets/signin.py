@@ -32,6 +32,23 @@ def t(key: str, lang: str) -> str:
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 
+def resume_or_sign_in(open_store: Callable[[], ProgressStore], start: Callable[[ProgressStore, Trainee], None],
+                      *, lang: str) -> tuple["SignInWidget", bool]:
+    """The trainee is the JupyterHub user when one is known (``start`` is called at once and the
+    second value is True); otherwise the returned sign-in widget must be shown (DESIGN.md §7)."""
+    import os
+
+    hub = os.environ.get("JUPYTERHUB_USER")
+    signin = SignInWidget(open_store, start, lang=lang, hub_user=hub)
+    if hub:
+        store = open_store()
+        known = store.hub_trainee(hub)
+        if known is not None:
+            start(store, known)
+            return signin, True
+    return signin, False
+
+
 class SignInWidget(w.VBox):
     """Login + password (sign in or register with role and station); with ``hub_user`` only role and station."""
 

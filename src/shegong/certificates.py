@@ -11,7 +11,6 @@ the trainee role and station, the modules completed, and the issue date. Files g
 from __future__ import annotations
 
 import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,12 +23,11 @@ from sqlalchemy.orm import Session
 from .atomic import write_with
 from .curriculum import STAGES, Module, text
 from .errors import MarkingError
+from .exports import CHROMIUM_ARGS, chromium_path
 from .progress import ROLES, CompletionRow, ProgressStore, Trainee
 from .tables import CertificateRow
 
 STAGE_TITLES = {"传": "传（知识传授）", "帮": "帮（协同实践）", "带": "带（独立带领）", "教": "教（传授他人）"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>结业证书 {{ serial }}</title>
@@ -87,7 +85,7 @@ def print_pdf(html_file: Path, pdf_file: Path) -> Path | None:
 
     Returns ``None`` (HTML only) when Chromium or playwright is missing.
     """
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = chromium_path()
     if chromium is None:
         return None
     try:

@@ -25,6 +25,9 @@ from . import atomic
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.S)
 _CDN_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S)
 EAST_ASIAN_FONT = "宋体"
+#: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background calls
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
 
 
 def notebook_html(nb: nbformat.NotebookNode) -> str:
@@ -162,9 +165,7 @@ def html_to_pdf(pairs: list[tuple[Path, Path]], *, chromium: str | None = None) 
         return []
     written = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             for html, pdf in pairs:
