@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from shegong.exports import CHROMIUM_ARGS
+
 from shegong.progress import ProgressStore
 
 ROOT = Path(__file__).resolve().parents[1]
