@@ -259,7 +259,8 @@ def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = Non
     Raises:
         IndicatorError: indicators have not been computed.
     """
-    from .indicators import _org_frame, _stage
+    from .indicator_sources import org_frame as _org_frame
+    from .indicators import _stage
 
     registry = registry or load_registry()
     table = load_indicators(workspace)

@@ -87,29 +87,35 @@ class OrgUnits:
             index=df.index, dtype=object,
         )
         levels = pd.to_numeric(df["level"], errors="coerce")
-        codes = set()
-        for i, row in df.iterrows():
-            excel_row = int(i) + 2  # header is row 1
-            if not _CODE.match(row["code"]):
+        bad_code = ~df["code"].str.fullmatch(_CODE.pattern)
+        duplicate = df["code"].duplicated()
+        bad_level = ~levels.between(1, 5)
+        bad_type = ~df["unit_type"].isin(UNIT_TYPES)
+        no_name = df["name"].astype(str).str.strip() == ""
+        for i in df.index[bad_code | duplicate | bad_level | bad_type | no_name]:  # vectorised checks, row-wise messages
+            row, excel_row = df.loc[i], int(i) + 2  # header is row 1
+            if bad_code[i]:
                 problems.append(f"row {excel_row}, column code: {row['code']!r} is not a 12-digit code")
-            if row["code"] in codes:
+            if duplicate[i]:
                 problems.append(f"row {excel_row}, column code: duplicate code {row['code']}")
-            codes.add(row["code"])
-            if pd.isna(levels[i]) or not 1 <= levels[i] <= 5:
+            if bad_level[i]:
                 problems.append(f"row {excel_row}, column level: {row['level']!r} is not a level 1–5")
-            if row["unit_type"] not in UNIT_TYPES:
+            if bad_type[i]:
                 problems.append(
                     f"row {excel_row}, column unit_type: {row['unit_type']!r} is not one of {', '.join(UNIT_TYPES)}"
                 )
-            if not str(row["name"]).strip():
+            if no_name[i]:
                 problems.append(f"row {excel_row}, column name: empty name")
-        level_of = dict(zip(df["code"], levels, strict=True))
-        for i, parent in zip(df.index, df["parent_code"], strict=True):
-            if parent is None:
-                continue
-            if parent not in level_of:
-                problems.append(f"row {int(i) + 2}, column parent_code: unknown parent {parent}")
-            elif not pd.isna(level_of[parent]) and not level_of[parent] < levels[i]:
+        level_of = pd.Series(levels.to_numpy(), index=df["code"].to_numpy())
+        level_of = level_of[~level_of.index.duplicated()]
+        has_parent = df["parent_code"].notna()
+        parent_level = df["parent_code"].map(level_of)
+        unknown = has_parent & ~df["parent_code"].isin(level_of.index)
+        not_below = has_parent & ~unknown & parent_level.notna() & ~(parent_level < levels)
+        for i in df.index[unknown | not_below]:
+            if unknown[i]:
+                problems.append(f"row {int(i) + 2}, column parent_code: unknown parent {df.at[i, 'parent_code']}")
+            else:
                 problems.append(f"row {int(i) + 2}, column level: level must be below its parent's")
         if problems:
             more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
