@@ -71,12 +71,12 @@ def _cmd_ledger_profile_suggest(args: argparse.Namespace) -> int:
 
 def _cmd_indicators_compute(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
-    from .indicators import compute_indicators
+    from .indicators import write_indicators
 
     ws = _workspace(args, create=False)
-    table = compute_indicators(ws, year=args.year)
+    rows = write_indicators(ws, year=args.year)
     scores = evaluate(ws, year=args.year)
-    print(f"指标已计算 computed: {len(table)} rows → indicators/indicators.parquet; "
+    print(f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "
           f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet")
     return 0
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import atomic
@@ -84,7 +85,8 @@ def _period_text(col: str, year: int) -> str:
 def _ledger_year(con, year: int) -> None:
     """The year's ledger rows as table ``ledger_y``: the registry's ledger columns plus the row's
     unit ``level`` and ``quarter`` (read once, scanned by every term)."""
-    cols = ", ".join(f"l.{c}" for c in SOURCE_COLUMNS["ledger"])
+    present = {r[0] for r in con.execute("DESCRIBE ledger").fetchall()}
+    cols = ", ".join(f"l.{c}" if c in present else f"NULL AS {c}" for c in SOURCE_COLUMNS["ledger"])
     con.execute(f"""CREATE TABLE ledger_y AS SELECT l.org_unit, u.level, l.month, (l.month + 2) // 3 AS quarter, {cols}
                     FROM ledger l JOIN units u ON u.code = l.org_unit WHERE l.year = {int(year)}""")
 
@@ -230,23 +232,18 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
                FROM ({rows})"""
 
 
-def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | None = None) -> pd.DataFrame:
-    """Compute every registered measure for every org unit for the pilot ``year``.
+def write_indicators(workspace: Workspace, *, year: int, registry: Registry | None = None) -> int:
+    """Compute every registered measure for every org unit for the pilot ``year`` and write them
+    to ``indicators/indicators.parquet``, replacing that year's rows and keeping other years'.
 
     Yearly rows exist for every unit at the measure's valid levels (0 where the source had no
     rows; none at all when the source was never imported); quarters, months and
     disaggregations (``service_area``, ``client_category``) exist for ledger measures where
-    there is data. Rows of ``year`` replace those already in ``indicators/indicators.parquet``
-    (written by DuckDB straight to Parquet, atomically; rows ordered by indicator, org unit,
-    period, service area and client category).
+    there is data. DuckDB writes the rows straight to Parquet (atomically: a temporary file
+    renamed over the old one); their order in the file is not part of the contract.
 
     Returns:
-        The year's rows — columns of DESIGN.md §3: ``org_unit`` (str), ``level`` (int32),
-        ``period`` (``2021``, ``2021Q2`` or ``2021-05``), ``indicator`` (measure id),
-        ``value`` (float64; null when suppressed), ``numerator`` and ``denominator`` (float64;
-        null denominators and numerators for plain figures), ``unit``, ``target`` (float64 or
-        null), ``status`` (met / near / missed / suppressed / no_target), ``service_area``,
-        ``client_category`` (null = all).
+        The number of rows written for ``year``.
 
     Raises:
         IndicatorError: no accepted ledger rows in the workspace or none dated ``year``; OrgUnitError for a bad
@@ -267,6 +264,7 @@ def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | 
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = false")
         con.register("ancestry_df", org_units.ancestry())
         con.execute("CREATE TABLE ancestry AS SELECT * FROM ancestry_df")
         units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
@@ -278,19 +276,48 @@ def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | 
                         JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
         columns = _wide(con, registry, year, have)
         parts = [sql for m in registry.measures if (sql := _measure_sql(m, registry, columns, year)) is not None]
-        con.execute("CREATE TABLE final AS " + " UNION ALL ".join(f"({p})" for p in parts))
-        cols = ", ".join(OUTPUT_COLUMNS)
-        sources = [f"SELECT {cols} FROM final"]
+        sources = [" UNION ALL ".join(f"({p})" for p in parts)]
+        kept = 0
         if workspace.indicators_file.exists():  # other years are kept
-            sources.append(f"SELECT {cols} FROM read_parquet('{workspace.indicators_file}') "
-                           f"WHERE NOT starts_with(period, '{int(year)}')")
-        order = "indicator, org_unit, period, service_area NULLS FIRST, client_category NULLS FIRST"
-        atomic.write_with(workspace.indicators_file, lambda p: con.execute(
-            f"COPY (SELECT * FROM ({' UNION ALL '.join(sources)}) ORDER BY {order}) TO '{p}' (FORMAT parquet)"))
-        table = con.sql(f"SELECT * FROM final ORDER BY {order}").to_arrow_table().cast(OUTPUT_SCHEMA).to_pandas()
+            other = (f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet('{workspace.indicators_file}') "
+                     f"WHERE NOT starts_with(period, '{int(year)}')")
+            kept = con.execute(f"SELECT count(*) FROM ({other})").fetchall()[0][0]
+            sources.append(other)
+        cast = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _SQL_TYPES.items())
+        written: list[int] = []
+        atomic.write_with(workspace.indicators_file, lambda p: written.append(con.execute(
+            f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO '{p}' "
+            "(FORMAT parquet, COMPRESSION zstd)").fetchall()[0][0]))
     finally:
         con.close()
-    return table
+    return int(written[0]) - int(kept)
+
+
+#: DuckDB types of :data:`OUTPUT_SCHEMA`.
+_SQL_TYPES = {"org_unit": "VARCHAR", "level": "INTEGER", "period": "VARCHAR", "indicator": "VARCHAR", "value": "DOUBLE",
+              "numerator": "DOUBLE", "denominator": "DOUBLE", "unit": "VARCHAR", "target": "DOUBLE", "status": "VARCHAR",
+              "service_area": "VARCHAR", "client_category": "VARCHAR"}
+
+
+def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | None = None) -> pd.DataFrame:
+    """:func:`write_indicators`, then the year's rows as a frame, ordered by indicator, org unit,
+    period, service area and client category.
+
+    Returns:
+        Columns of DESIGN.md §3: ``org_unit`` (str), ``level`` (int32), ``period`` (``2021``,
+        ``2021Q2`` or ``2021-05``), ``indicator`` (measure id), ``value`` (float64; null when
+        suppressed), ``numerator`` and ``denominator`` (float64; null for plain figures),
+        ``unit``, ``target`` (float64 or null), ``status`` (met / near / missed / suppressed /
+        no_target), ``service_area``, ``client_category`` (null = all).
+
+    Raises:
+        As :func:`write_indicators`.
+    """
+    write_indicators(workspace, year=year, registry=registry)
+    table = pq.read_table(workspace.indicators_file, schema=OUTPUT_SCHEMA).filter(
+        pc.starts_with(pc.field("period"), str(int(year))))
+    order = [(c, "ascending", "at_start") for c in ("indicator", "org_unit", "period", "service_area", "client_category")]
+    return table.sort_by(order).to_pandas()
 
 
 def load_indicators(workspace: Workspace) -> pd.DataFrame:
