@@ -45,11 +45,12 @@ class OrgUnits:
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for row in self.frame.itertuples(index=False):
-            for label in [row.name, *row.aliases]:
+        for code, name, aliases in zip(self.frame["code"].tolist(), self.frame["name"].tolist(),
+                                       self.frame["aliases"].tolist(), strict=True):
+            for label in [name, *aliases]:
                 key = normalise_name(label)
                 if key:
-                    self._by_name.setdefault(key, []).append(row.code)
+                    self._by_name.setdefault(key, []).append(code)
 
     # -- loading -----------------------------------------------------------------------
     @classmethod
@@ -164,10 +165,11 @@ class OrgUnits:
         Columns: ``code`` (str), ``ancestor`` (str), ``ancestor_level`` (int). Used to roll
         ledger rows up the hierarchy in one pass.
         """
-        parent = dict(zip(self.frame["code"], self.frame["parent_code"], strict=True))
-        level = dict(zip(self.frame["code"], self.frame["level"], strict=True))
+        codes = self.frame["code"].tolist()
+        parent = dict(zip(codes, self.frame["parent_code"].tolist(), strict=True))
+        level = dict(zip(codes, self.frame["level"].tolist(), strict=True))
         rows = []
-        for code in self.frame["code"]:
+        for code in codes:
             node: str | None = code
             seen = set()
             while node is not None and node not in seen:
