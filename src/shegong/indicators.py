@@ -92,15 +92,23 @@ def _ledger_year(con, year: int) -> None:
 
 
 def _additive_ledger(con, terms: dict[str, Term], year: int) -> dict[str, str]:
-    """Every count/sum ledger term in one scan, grouped at the rows' own unit for each grouping
-    set, then summed up the closure table into ``additive``. Returns term key → column."""
+    """Every count/sum ledger term in one scan grouped at the rows' own unit by month, service
+    area and client category; quarters and the year are sums of the months; then everything is
+    summed up the closure table into ``additive``. Returns term key → column."""
     if not terms:
         return {}
     names = {k: f"a{i}" for i, k in enumerate(terms)}
     cols = ", ".join(f"CAST({_agg(t)} FILTER (WHERE {where(t)}) AS DOUBLE) AS {names[k]}" for k, t in terms.items())
+    dis = ", ".join(f"CASE WHEN GROUPING({d}) = 0 THEN COALESCE({d}, '{UNSPECIFIED}') END AS {d}" for d in DISAGGREGATIONS)
+    summed = ", ".join(f"SUM({n}) AS {n}" for n in names.values())
     sums = ", ".join(f"COALESCE(SUM(s.{n}), 0) / {t.scale!r} AS {n}" for (k, t), n in zip(terms.items(), names.values(), strict=True))
     con.execute(f"""CREATE TABLE additive AS
-        WITH s AS (SELECT org_unit, {_keys()}, {cols} FROM ledger_y GROUP BY {_sets('org_unit')}),
+        WITH m AS (SELECT org_unit, CAST(CASE WHEN GROUPING(month) = 0 THEN month ELSE 0 END AS UTINYINT) AS period, {dis}, {cols}
+                   FROM ledger_y GROUP BY GROUPING SETS ((org_unit, month), (org_unit, service_area), (org_unit, client_category))),
+             s AS (SELECT * FROM m
+                   UNION ALL SELECT org_unit, 0, NULL, NULL, {summed} FROM m WHERE period > 0 GROUP BY org_unit
+                   UNION ALL SELECT org_unit, CAST(20 + (period + 2) // 3 AS UTINYINT), NULL, NULL, {summed}
+                             FROM m WHERE period > 0 GROUP BY ALL),
              r AS (SELECT a.ancestor AS org_unit, s.period AS pc, s.service_area, s.client_category, {sums}
                    FROM s JOIN ancestry a ON a.code = s.org_unit GROUP BY ALL)
         SELECT * EXCLUDE (pc), {_period_text('pc', year)} AS period FROM r""")
@@ -181,8 +189,7 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
         WITH k AS ({' UNION ALL BY NAME '.join(f'({p})' for p in parts)}),
              w AS (SELECT org_unit, period, service_area, client_category{sums} FROM k GROUP BY ALL)
         SELECT w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
-        FROM w JOIN units u ON u.code = w.org_unit LEFT JOIN under su ON su.code = w.org_unit
-        ORDER BY w.org_unit, w.period, w.service_area NULLS FIRST, w.client_category NULLS FIRST""")
+        FROM w JOIN units u ON u.code = w.org_unit LEFT JOIN under su ON su.code = w.org_unit""")
     return columns
 
 
