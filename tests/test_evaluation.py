@@ -64,3 +64,26 @@ def test_rank_among_peers_and_change_on_last_year():
     assert total["peers"].to_dict() == {"A": 3, "B": 3, "C": 3, "L": 1}
     assert total.at["C", "change"] == pytest.approx(5.0)  # E1 (5 points) met this year
     assert np.isnan(total.at["A", "change"])
+
+
+def test_re_evaluating_a_year_refreshes_the_next_years_change(demo_workspace, tmp_path):
+    """Evaluating 2022 before 2021 leaves 2022's change empty; evaluating 2021 then fills it in."""
+    import shutil
+
+    from shegong.config import Workspace
+    from shegong.evaluation import evaluate, evaluation_file
+
+    root = tmp_path / "ws"
+    shutil.copytree(demo_workspace / "inputs", root / "inputs")
+    shutil.copytree(demo_workspace / "indicators", root / "indicators")
+    ws = Workspace.at(root, create=False)
+    evaluation_file(ws).unlink()
+    first = evaluate(ws, year=2022)
+    assert first["change"].isna().all()
+    earlier = evaluate(ws, year=2021).set_index(["org_unit", "dimension"])["score"]
+    after = pd.read_parquet(evaluation_file(ws))
+    later = after[after["year"] == 2022].set_index(["org_unit", "dimension"])
+    league = ("152200000000", "total")
+    assert later.at[league, "previous_score"] == earlier[league]
+    assert later.at[league, "change"] == round(later.at[league, "score"] - earlier[league], 2)
+    assert later["change"].notna().sum() == later["score"].notna().sum()

@@ -166,9 +166,32 @@ def test_jupyterhub_user_fills_in_a_profile_once(tmp_path, monkeypatch):
     assert first.player is None and first.signin.hub_user == "gaoyan"
     assert first.signin.login not in first.signin.children                # no login, no password under the hub
     first.signin.role.value = "resident_backbone"
+    first.signin.register_button.click()                                  # no station yet: asked for one
+    assert first.trainee is None and "请填写所在社工站" in first.signin.message.value
+    first.signin.station.value = "巴彦镇社工站"
     first.signin.register_button.click()
     assert first.trainee.role == "resident_backbone"
     first.store.close()
     second = ModulePlayerApp("m01-ethics", store_url=url)
     assert second.player is not None and second.trainee == first.trainee  # known user: straight to the module
     second.store.close()
+
+
+def test_sign_in_tells_first_timers_to_register_and_needs_a_station(tmp_path, monkeypatch):
+    from shegong.widgets import ModulePlayerApp
+
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    app = ModulePlayerApp("m01-ethics", store_url=f"sqlite:///{tmp_path / 'app.sqlite'}")
+    s = app.signin
+    hints = [c.value for c in s.children if hasattr(c, "value") and "注册新学员" in str(c.value)]
+    assert hints and "第一次使用" in hints[0]
+    s.login.value, s.password.value, s.role.value, s.station.value = "sunli", "abcd", "volunteer", "  "
+    s.register_button.click()
+    assert "请填写所在社工站" in s.message.value and app.player is None
+    s.sign_in_button.click()                                              # not registered: told so in Chinese
+    assert "账号或密码不正确" in s.message.value and "register first" in s.message.value
+    s.station.value = "巴彦镇社工站"
+    s.register_button.click()
+    assert app.player is not None and app.trainee.station == "巴彦镇社工站"
+    app.store.close()

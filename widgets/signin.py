@@ -13,7 +13,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from shegong.errors import ShegongError
-from shegong.progress import ROLES, ProgressStore, Trainee
+from shegong.progress import ROLES, ProgressError, ProgressStore, Trainee
 
 TEXT = {
     "title": {"zh": "学员登录", "en": "Trainee sign-in"},
@@ -25,6 +25,10 @@ TEXT = {
     "sign_in": {"zh": "登录", "en": "Sign in"},
     "register": {"zh": "注册新学员", "en": "Register"},
     "start": {"zh": "开始学习", "en": "Start"},
+    "first_time": {"zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色和所在社工站，再点「注册新学员」。",
+                   "en": "First time here? Enter a login and a password (4 characters or more), choose your role "
+                         "and station, then click Register."},
+    "station_required": {"zh": "请填写所在社工站", "en": "Please enter your station"},
 }
 
 
@@ -68,7 +72,8 @@ class SignInWidget(w.VBox):
         self.register_button.on_click(lambda _b: self._run(self._register))
         if hub_user is None:
             children = [w.HTML(f"<h3>{t('title', lang)}</h3>"), self.login, self.password,
-                        w.HBox([self.sign_in_button]), self.role, self.station, self.register_button, self.message]
+                        w.HBox([self.sign_in_button]), w.HTML(f"<p><small>{html.escape(t('first_time', lang))}</small></p>"),
+                        self.role, self.station, self.register_button, self.message]
         else:
             children = [w.HTML(f"<h3>{t('profile', lang)}</h3>"), self.role, self.station, self.register_button,
                         self.message]
@@ -93,6 +98,8 @@ class SignInWidget(w.VBox):
         return self.store().sign_in(self.login.value, self.password.value)
 
     def _register(self) -> Trainee:
+        if not self.station.value.strip():
+            raise ProgressError(t("station_required", self.lang))
         if self.hub_user is not None:
             return self.store().register_hub(self.hub_user, role=self.role.value, station=self.station.value.strip())
         return self.store().register(self.login.value, self.password.value, role=self.role.value,

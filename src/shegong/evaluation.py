@@ -254,6 +254,9 @@ def _merge_write(path: Path, frame: pd.DataFrame, schema: pa.Schema, year: int, 
 def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = None) -> pd.DataFrame:
     """Score every unit for ``year`` and write the three files of the module docstring.
 
+    When the next year is already evaluated, its ``previous_score`` and ``change`` are
+    recomputed against the new scores.
+
     Returns the year's evaluation rows (columns of :data:`EVALUATION_SCHEMA`).
 
     Raises:
@@ -263,7 +266,7 @@ def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = Non
     from .indicators import _stage
 
     registry = registry or load_registry()
-    table = load_indicators(workspace)
+    table = load_indicators(workspace, totals_only=True)
     units = OrgUnits.read_csv(workspace.org_units_file)
     stages = _stage(_org_frame(workspace), registry, year)
     frame = score_units(table, registry, year, stages)
@@ -273,7 +276,12 @@ def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = Non
         old = pd.read_parquet(path)
         previous = old[old["year"] == year - 1]
     frame = _rank_and_change(frame, previous) if not frame.empty else frame
-    result = _merge_write(path, frame, EVALUATION_SCHEMA, year, ["year", "level", "org_unit", "dimension"])
+    order = ["year", "level", "org_unit", "dimension"]
+    result = _merge_write(path, frame, EVALUATION_SCHEMA, year, order)
+    following = result[result["year"] == year + 1]
+    if not following.empty and not frame.empty:  # the next year's change is against these scores
+        refreshed = _rank_and_change(following.copy(), frame)
+        result = _merge_write(path, refreshed, EVALUATION_SCHEMA, year + 1, order)
     findings = consistency_findings(table, units, registry, year)
     _merge_write(findings_file(workspace), findings, FINDINGS_SCHEMA, year, ["year", "level", "org_unit", "check", "indicator"])
     outcomes = training_outcomes(workspace, table, result)

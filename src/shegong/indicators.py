@@ -327,12 +327,20 @@ def compute_indicators(workspace: Workspace, *, year: int, registry: Registry | 
     return table.sort_by(order).to_pandas()
 
 
-def load_indicators(workspace: Workspace) -> pd.DataFrame:
-    """Read ``indicators/indicators.parquet``.
+def load_indicators(workspace: Workspace, *, totals_only: bool = False) -> pd.DataFrame:
+    """Read ``indicators/indicators.parquet`` (columns of :data:`OUTPUT_SCHEMA`).
+
+    ``totals_only`` keeps the yearly rows without disaggregation (period ``2021``,
+    ``service_area`` and ``client_category`` null) — all that scoring needs, a small share of the
+    file at scale.
 
     Raises:
         IndicatorError: when indicators have not been computed yet.
     """
     if not workspace.indicators_file.exists():
         raise IndicatorError("indicators have not been computed: run `shegong indicators compute`")
-    return pd.read_parquet(workspace.indicators_file)
+    if not totals_only:
+        return pd.read_parquet(workspace.indicators_file)
+    keep = ((pc.utf8_length(pc.field("period")) == 4) & pc.field("service_area").is_null()
+            & pc.field("client_category").is_null())
+    return pq.read_table(workspace.indicators_file, filters=keep).to_pandas()

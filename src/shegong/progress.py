@@ -210,7 +210,7 @@ class ProgressStore:
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not login.strip():
-            raise ProgressError("a login name is required")
+            raise ProgressError("请填写账号 / a login name is required")
         row = TraineeRow(pseudonym=self.pseudonym(login), source=source, role=role, station=station or None,
                          password_hash=_hash_password(password) if password else None, created_at=datetime.now(UTC))
         try:
@@ -219,12 +219,12 @@ class ProgressStore:
                 s.flush()
                 return Trainee._of(row)
         except IntegrityError as e:
-            raise ProgressError("this login is already registered: sign in instead") from e
+            raise ProgressError("该账号已注册，请直接登录 / this login is already registered: sign in instead") from e
 
     def register(self, login: str, password: str, *, role: str, station: str | None = None) -> Trainee:
         """Create a local trainee (no JupyterHub); the password must have at least 4 characters."""
         if len(password) < 4:
-            raise ProgressError("choose a password of at least 4 characters")
+            raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
         return self._add_trainee(login, source="local", role=role, station=station, password=password)
 
     def sign_in(self, login: str, password: str) -> Trainee:
@@ -232,7 +232,7 @@ class ProgressStore:
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
             if row is None or row.source != "local" or not _check_password(password, row.password_hash):
-                raise ProgressError("login or password is wrong")
+                raise ProgressError("账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first")
             return Trainee._of(row)
 
     def hub_trainee(self, user: str) -> Trainee | None:
