@@ -55,28 +55,8 @@ def _agg(term: Term, col: str = "v") -> str:
     return f"COUNT(DISTINCT {col})"
 
 
-#: Grouping sets of the ledger rows: the year, its quarters, its months and each disaggregation.
-_SETS = ("", "quarter", "month", "service_area", "client_category")
-_K = "period, service_area, client_category"
-
-
-def _sets(*always: str) -> str:
-    """``GROUPING SETS`` of :data:`_SETS`, each with the columns ``always``."""
-    return "GROUPING SETS (" + ", ".join("(" + ", ".join(c for c in (*always[:1], s, *always[1:]) if c) + ")"
-                                        for s in _SETS) + ")"
-
-
-def _keys() -> str:
-    """A grouping-sets row's keys: ``period`` as a small code (0 the year, 1–12 a month, 21–24 a
-    quarter), ``service_area`` and ``client_category`` (null = all; blank = 'unspecified')."""
-    dis = ", ".join(f"CASE WHEN GROUPING({d}) = 0 THEN COALESCE({d}, '{UNSPECIFIED}') END AS {d}"
-                    for d in DISAGGREGATIONS)
-    return f"""CAST(CASE WHEN GROUPING(month) = 0 THEN month WHEN GROUPING(quarter) = 0 THEN 20 + quarter
-                         ELSE 0 END AS UTINYINT) AS period, {dis}"""
-
-
 def _period_text(col: str, year: int) -> str:
-    """The period code of :func:`_keys` as text: ``2021``, ``2021Q1`` or ``2021-01``."""
+    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or ``2021Q1``."""
     y = int(year)
     return f"""CASE WHEN {col} = 0 THEN '{y}' WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
@@ -84,11 +64,19 @@ def _period_text(col: str, year: int) -> str:
 
 def _ledger_year(con, year: int) -> None:
     """The year's ledger rows as table ``ledger_y``: the registry's ledger columns plus the row's
-    unit ``level`` and ``quarter`` (read once, scanned by every term)."""
+    unit ``level``, integer unit id ``uid``, ``quarter``, and small integer codes ``sa_c`` and
+    ``cc_c`` of the disaggregations (0 = blank; tables ``sa_map``, ``cc_map``) for the distinct
+    counts. Read once, scanned by every term."""
     present = {r[0] for r in con.execute("DESCRIBE ledger").fetchall()}
     cols = ", ".join(f"l.{c}" if c in present else f"NULL AS {c}" for c in SOURCE_COLUMNS["ledger"])
-    con.execute(f"""CREATE TABLE ledger_y AS SELECT l.org_unit, u.level, l.month, (l.month + 2) // 3 AS quarter, {cols}
-                    FROM ledger l JOIN units u ON u.code = l.org_unit WHERE l.year = {int(year)}""")
+    for d, short in (("service_area", "sa"), ("client_category", "cc")):
+        con.execute(f"""CREATE TABLE {short}_map AS SELECT value, CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
+                        FROM (SELECT DISTINCT {d} AS value FROM ledger WHERE year = {int(year)} AND {d} IS NOT NULL)""")
+    con.execute(f"""CREATE TABLE ledger_y AS SELECT l.org_unit, u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
+                           COALESCE(sa.id, 0) AS sa_c, COALESCE(cc.id, 0) AS cc_c, {cols}
+                    FROM ledger l JOIN units u ON u.code = l.org_unit
+                    LEFT JOIN sa_map sa ON sa.value = l.service_area LEFT JOIN cc_map cc ON cc.value = l.client_category
+                    WHERE l.year = {int(year)}""")
 
 
 def _additive_ledger(con, terms: dict[str, Term], year: int) -> dict[str, str]:
@@ -115,40 +103,53 @@ def _additive_ledger(con, terms: dict[str, Term], year: int) -> dict[str, str]:
     return names
 
 
-def _same(a: str, b: str) -> str:
-    return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in ("period", *DISAGGREGATIONS, "v"))
+#: The distinct counts' grouping sets as (set id, key expression over ``{name}_r``): the year,
+#: quarters (period code 21–24), months (1–12), service areas and client categories (map ids).
+_DISTINCT_SETS = ((0, "CAST(0 AS UTINYINT)"), (1, "CAST(20 + quarter AS UTINYINT)"), (2, "CAST(month AS UTINYINT)"),
+                  (3, "sa_c"), (4, "cc_c"))
 
 
 def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
     """A distinct count (households, persons) at every level, counted from the rows — never
     summed from children.
 
-    For every (period or disaggregation, value) the rows' units are found in one grouping pass.
-    A value seen at one unit only, or at units that all lie on one line of descent (a village
-    room and its own station), counts once at the deepest of them and at each of its ancestors;
-    only values seen at units on different branches are de-duplicated per ancestor through the
+    Values, units, periods and disaggregations are first coded as small integers. For every
+    (period or disaggregation, value) the rows' units are found in one grouping pass per set. A
+    value seen at one unit only, or at units that all lie on one line of descent (a village room
+    and its own station), counts once at the deepest of them and at each of its ancestors; only
+    values seen at units on different branches are de-duplicated per ancestor through the
     closure table. Both parts give exactly ``COUNT(DISTINCT value)`` per ancestor.
     """
-    f, rows = term.field, f"ledger_y WHERE {term.field} IS NOT NULL AND {where(term)}"
-    con.execute(f"""CREATE TABLE {name}_g AS SELECT {_keys()}, {f} AS v, arg_max(org_unit, level) AS d,
-                    min(org_unit) <> max(org_unit) AS multi FROM {rows} GROUP BY {_sets(f)}""")
-    con.execute(f"""CREATE TABLE {name}_p AS SELECT p.* FROM
-          (SELECT org_unit, {_keys()}, {f} AS v FROM {rows} AND {f} IN (SELECT v FROM {name}_g WHERE multi)
-           GROUP BY {_sets('org_unit', f)}) p
-        SEMI JOIN (SELECT * FROM {name}_g WHERE multi) m ON {_same('p', 'm')}""")
-    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.period, m.service_area, m.client_category, m.v
-        FROM (SELECT * FROM {name}_g WHERE multi) m JOIN {name}_p p ON {_same('p', 'm')}
-        LEFT JOIN ancestry a ON a.code = m.d AND a.ancestor = p.org_unit GROUP BY ALL HAVING bool_or(a.code IS NULL)""")
+    f = term.field
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid
+                    FROM (SELECT DISTINCT {f} AS v FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)})""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
+                    FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
+    con.execute(f"DROP TABLE {name}_v")
+    con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER, multi BOOLEAN)")
+    for set_id, key in _DISTINCT_SETS:
+        con.execute(f"""INSERT INTO {name}_g SELECT {set_id}, {key} AS k, v, arg_max(uid, level), min(uid) <> max(uid)
+                        FROM {name}_r GROUP BY k, v""")
+    con.execute(f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({' UNION ALL '.join(
+        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g WHERE multi)"
+        for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN (SELECT * FROM {name}_g WHERE multi) m USING (s, k, v)""")
+    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM (SELECT * FROM {name}_g WHERE multi) m
+        JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
+        GROUP BY ALL HAVING bool_or(a.uid IS NULL)""")
     con.execute(f"""CREATE TABLE {name} AS
-        WITH one AS (SELECT d, {_K}, COUNT(*) AS c FROM {name}_g g ANTI JOIN {name}_n n ON {_same('g', 'n')} GROUP BY ALL),
-             many AS (SELECT DISTINCT a.ancestor, p.period, p.service_area, p.client_category, p.v
-                      FROM {name}_p p SEMI JOIN {name}_n n ON {_same('p', 'n')} JOIN ancestry a ON a.code = p.org_unit),
-             r AS (SELECT org_unit, pc, service_area, client_category, CAST(SUM(c) AS DOUBLE) / {term.scale!r} AS {name}
-                   FROM (SELECT a.ancestor AS org_unit, o.period AS pc, o.service_area, o.client_category, o.c
-                         FROM one o JOIN ancestry a ON a.code = o.d
-                         UNION ALL SELECT ancestor, period, service_area, client_category, COUNT(*) FROM many GROUP BY ALL)
-                   GROUP BY ALL)
-        SELECT org_unit, {_period_text('pc', year)} AS period, service_area, client_category, {name} FROM r""")
+        WITH one AS (SELECT d, s, k, COUNT(*) AS c FROM {name}_g ANTI JOIN {name}_n USING (s, k, v) GROUP BY ALL),
+             many AS (SELECT DISTINCT a.anc, p.s, p.k, p.v FROM {name}_p p SEMI JOIN {name}_n USING (s, k, v)
+                      JOIN ancestry_i a ON a.uid = p.uid),
+             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
+                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many GROUP BY ALL) GROUP BY ALL)
+        SELECT u.code AS org_unit, {_period_text('CASE WHEN r.s < 3 THEN r.k ELSE 0 END', year)} AS period,
+               CASE WHEN r.s = 3 THEN COALESCE(sa.value, '{UNSPECIFIED}') END AS service_area,
+               CASE WHEN r.s = 4 THEN COALESCE(cc.value, '{UNSPECIFIED}') END AS client_category,
+               CAST(r.c AS DOUBLE) / {term.scale!r} AS {name}
+        FROM r JOIN units u ON u.uid = r.anc
+        LEFT JOIN sa_map sa ON r.s = 3 AND sa.id = r.k LEFT JOIN cc_map cc ON r.s = 4 AND cc.id = r.k""")
+    for part in ("r", "g", "p", "n"):
+        con.execute(f"DROP TABLE {name}_{part}")
 
 
 def _other(con, term: Term, year: int, name: str) -> None:
@@ -276,7 +277,10 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         con.execute("CREATE TABLE ancestry AS SELECT * FROM ancestry_df")
         units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
         con.register("units_df", units)
-        con.execute("CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage FROM units_df")
+        con.execute("""CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage,
+                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid FROM units_df""")
+        con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
+                       JOIN units u ON u.code = a.code JOIN units x ON x.code = a.ancestor""")
         have = build_sources(con, workspace, org, [year])
         _ledger_year(con, year)
         con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
