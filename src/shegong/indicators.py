@@ -126,18 +126,23 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
     con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
                     FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
     con.execute(f"DROP TABLE {name}_v")
-    con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER, multi BOOLEAN)")
-    for set_id, key in _DISTINCT_SETS:
-        con.execute(f"""INSERT INTO {name}_g SELECT {set_id}, {key} AS k, v, arg_max(uid, level), min(uid) <> max(uid)
-                        FROM {name}_r GROUP BY k, v""")
+    con.execute(f"CREATE TABLE {name}_one (s UTINYINT, k UTINYINT, d INTEGER, c BIGINT)")
+    con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
+    for set_id, key in _DISTINCT_SETS:  # values at one unit are counted at once; the others kept in _g
+        con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
+                               min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
+        con.execute(f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d")
+        con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
+        con.execute("DROP TABLE pairs")
     con.execute(f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({' UNION ALL '.join(
-        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g WHERE multi)"
-        for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN (SELECT * FROM {name}_g WHERE multi) m USING (s, k, v)""")
-    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM (SELECT * FROM {name}_g WHERE multi) m
+        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+        for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN {name}_g m USING (s, k, v)""")
+    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
         JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
         GROUP BY ALL HAVING bool_or(a.uid IS NULL)""")
     con.execute(f"""CREATE TABLE {name} AS
-        WITH one AS (SELECT d, s, k, COUNT(*) AS c FROM {name}_g ANTI JOIN {name}_n USING (s, k, v) GROUP BY ALL),
+        WITH one AS (SELECT d, s, k, c FROM {name}_one
+                     UNION ALL SELECT d, s, k, COUNT(*) FROM {name}_g ANTI JOIN {name}_n USING (s, k, v) GROUP BY ALL),
              many AS (SELECT DISTINCT a.anc, p.s, p.k, p.v FROM {name}_p p SEMI JOIN {name}_n USING (s, k, v)
                       JOIN ancestry_i a ON a.uid = p.uid),
              r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
@@ -148,7 +153,7 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
                CAST(r.c AS DOUBLE) / {term.scale!r} AS {name}
         FROM r JOIN units u ON u.uid = r.anc
         LEFT JOIN sa_map sa ON r.s = 3 AND sa.id = r.k LEFT JOIN cc_map cc ON r.s = 4 AND cc.id = r.k""")
-    for part in ("r", "g", "p", "n"):
+    for part in ("r", "one", "g", "p", "n"):
         con.execute(f"DROP TABLE {name}_{part}")
 
 
