@@ -87,19 +87,23 @@ def _additive_ledger(con, terms: dict[str, Term], year: int) -> dict[str, str]:
         return {}
     names = {k: f"a{i}" for i, k in enumerate(terms)}
     cols = ", ".join(f"CAST({_agg(t)} FILTER (WHERE {where(t)}) AS DOUBLE) AS {names[k]}" for k, t in terms.items())
-    dis = ", ".join(f"CASE WHEN GROUPING({d}) = 0 THEN COALESCE({d}, '{UNSPECIFIED}') END AS {d}" for d in DISAGGREGATIONS)
     summed = ", ".join(f"SUM({n}) AS {n}" for n in names.values())
     sums = ", ".join(f"COALESCE(SUM(s.{n}), 0) / {t.scale!r} AS {n}" for (k, t), n in zip(terms.items(), names.values(), strict=True))
+    # s = 0 a period (code of _period_text), 1 a service area, 2 a client category (k = map id, 0 blank)
     con.execute(f"""CREATE TABLE additive AS
-        WITH m AS (SELECT org_unit, CAST(CASE WHEN GROUPING(month) = 0 THEN month ELSE 0 END AS UTINYINT) AS period, {dis}, {cols}
-                   FROM ledger_y GROUP BY GROUPING SETS ((org_unit, month), (org_unit, service_area), (org_unit, client_category))),
+        WITH m AS (SELECT uid, CAST(GROUPING(month) * (1 + GROUPING(sa_c)) AS UTINYINT) AS s,
+                          CAST(COALESCE(month, sa_c, cc_c) AS UTINYINT) AS k, {cols}
+                   FROM ledger_y GROUP BY GROUPING SETS ((uid, month), (uid, sa_c), (uid, cc_c))),
              s AS (SELECT * FROM m
-                   UNION ALL SELECT org_unit, 0, NULL, NULL, {summed} FROM m WHERE period > 0 GROUP BY org_unit
-                   UNION ALL SELECT org_unit, CAST(20 + (period + 2) // 3 AS UTINYINT), NULL, NULL, {summed}
-                             FROM m WHERE period > 0 GROUP BY ALL),
-             r AS (SELECT a.ancestor AS org_unit, s.period AS pc, s.service_area, s.client_category, {sums}
-                   FROM s JOIN ancestry a ON a.code = s.org_unit GROUP BY ALL)
-        SELECT * EXCLUDE (pc), {_period_text('pc', year)} AS period FROM r""")
+                   UNION ALL SELECT uid, 0, 0, {summed} FROM m WHERE s = 0 GROUP BY uid
+                   UNION ALL SELECT uid, 0, CAST(20 + (k + 2) // 3 AS UTINYINT), {summed} FROM m WHERE s = 0 GROUP BY ALL),
+             r AS (SELECT a.anc, s.s, s.k, {sums} FROM s JOIN ancestry_i a ON a.uid = s.uid GROUP BY ALL)
+        SELECT u.code AS org_unit, {_period_text('CASE WHEN r.s = 0 THEN r.k ELSE 0 END', year)} AS period,
+               CASE WHEN r.s = 1 THEN COALESCE(sa.value, '{UNSPECIFIED}') END AS service_area,
+               CASE WHEN r.s = 2 THEN COALESCE(cc.value, '{UNSPECIFIED}') END AS client_category,
+               r.* EXCLUDE (anc, s, k)
+        FROM r JOIN units u ON u.uid = r.anc
+        LEFT JOIN sa_map sa ON r.s = 1 AND sa.id = r.k LEFT JOIN cc_map cc ON r.s = 2 AND cc.id = r.k""")
     return names
 
 
