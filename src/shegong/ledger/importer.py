@@ -343,8 +343,13 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
         profile = load_profile(profile)
     org_units = OrgUnits.read_csv(org_units_file or workspace.org_units_file)
     pseudonymiser = Pseudonymiser(load_key())
+    files = [Path(p) for p in files]
+    for path in files:  # every missing file named before any work (and before a progress bar)
+        if not path.is_file():
+            raise DatasetError("file not found / 找不到文件", Location(path.name))
     summaries = []
-    for path in tqdm(list(files), desc="导入台账 import", unit="file", disable=not progress):
+    # delay: an error in the first second is printed alone, without a half-drawn bar
+    for path in tqdm(files, desc="导入台账 import", unit="file", disable=not progress, delay=1.0):
         summaries.append(import_file(Path(path), workspace=workspace, org_units=org_units, profile=profile,
                                      pseudonymiser=pseudonymiser, check=check, replace=replace, today=today))
     return ImportSummary(summaries)
