@@ -199,7 +199,8 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
         WITH k AS ({' UNION ALL BY NAME '.join(f'({p})' for p in parts)}),
              w AS (SELECT org_unit, period, service_area, client_category{sums} FROM k GROUP BY ALL)
         SELECT w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
-        FROM w JOIN units u ON u.code = w.org_unit LEFT JOIN under su ON su.code = w.org_unit""")
+        FROM w JOIN units u ON u.code = w.org_unit LEFT JOIN under su ON su.code = w.org_unit
+        ORDER BY w.org_unit, w.period, w.service_area NULLS FIRST, w.client_category NULLS FIRST""")
     return columns
 
 
@@ -257,7 +258,9 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
     rows; none at all when the source was never imported); quarters, months and
     disaggregations (``service_area``, ``client_category``) exist for ledger measures where
     there is data. DuckDB writes the rows straight to Parquet (atomically: a temporary file
-    renamed over the old one); their order in the file is not part of the contract.
+    renamed over the old one), measure by measure in registry order, each by org unit, period
+    and disaggregation: the same inputs give the same file, byte for byte (``shegong report
+    --resume`` compares its hash); other years' rows follow as they were.
 
     Returns:
         The number of rows written for ``year``.
@@ -294,6 +297,7 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         _ledger_year(con, year)
         con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
                         JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
+        con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
         columns = _wide(con, registry, year, have)
         parts = [sql for m in registry.measures if (sql := _measure_sql(m, registry, columns, year)) is not None]
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]

@@ -75,8 +75,9 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
     try:
         tmp = out_nb.with_name(f".{code}.tmp.ipynb")
         try:  # papermill writes after every cell: run into a temporary file, rename at the end
+            # iopub_timeout: nbclient's 4 s default fails whole reports on a busy machine
             pm.execute_notebook(template, str(tmp), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, log_output=False, cwd=root)
+                                progress_bar=False, log_output=False, cwd=root, iopub_timeout=60)
         finally:
             if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
                 os.replace(tmp, out_nb)
