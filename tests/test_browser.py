@@ -103,6 +103,8 @@ def test_served_pages_load_nothing_from_other_hosts(server, chromium):
             link.click()
             page.locator("table.shegong-kpi").wait_for(timeout=120_000)
             assert "unit=152200000000" in page.url and len(page.context.pages) == 1
+            page.locator("table.shegong-outcomes").wait_for(timeout=120_000)  # drawn after the page, in a widget
+            assert page.locator("table.shegong-clients").count() == 1
             assert hosts == {urlparse(server).netloc}
         finally:
             browser.close()

@@ -153,3 +153,23 @@ def test_english_report_uses_english_units(demo_workspace):
     assert children.iloc[-1, 0] == "station level / village not given"
     assert "Person-times served (person-times)" in children.columns
     assert not any(u in " ".join(children.columns) for u in ("户", "人次", "元"))
+
+
+def test_served_viewer_draws_the_slow_sections_after_the_page(demo_workspace, monkeypatch):
+    import threading
+
+    import IPython.display
+    import ipywidgets
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    report = UnitReport.load(demo_workspace, LEAGUE, 2022, "zh")
+    report.show(defer=True)
+    out = next(o for o in shown if isinstance(o, ipywidgets.Output))
+    assert not any("shegong-clients" in getattr(o, "data", "") for o in shown if isinstance(getattr(o, "data", None), str))
+    for thread in threading.enumerate():
+        if thread.name == "shegong-report-sections":
+            thread.join(timeout=120)
+    html = "".join(o["data"].get("text/html", "") for o in out.outputs)
+    assert "shegong-clients" in html and "shegong-linkage" in html and "shegong-outcomes" in html
+    assert sum("image/png" in o["data"] for o in out.outputs) == 4  # clients, linkage, stages, gain × score

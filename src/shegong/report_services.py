@@ -98,9 +98,12 @@ def linkage(table: pd.DataFrame, org_unit: str, year: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def show_services(report) -> None:
-    """Display both sections for a :class:`~shegong.reporting.UnitReport` (loaded with its table)."""
+def show_services(report, emit=None) -> None:
+    """Display both sections for a :class:`~shegong.reporting.UnitReport` (loaded with its table)
+    through ``emit(*objects)`` (default: IPython's ``display``)."""
     from IPython.display import HTML, Image, Markdown, display
+
+    emit = emit or display
 
     from .reporting import STATUS, STATUS_COLOURS, SUPPRESSED, format_value, styled_html, unit_label
 
@@ -114,7 +117,7 @@ def show_services(report) -> None:
             unit = unit_label(units[mid], lang)
             head = f"{names[mid]}（{unit}）" if lang == "zh" else f"{names[mid]} ({unit})"
             shown[head] = [format_value(v, units[mid]) for v in mix[mid]]
-        display(Markdown(f"## {t['mix']}"), HTML(styled_html(shown, "shegong-clients", left=(0,))), Markdown(f"*{t['mix_note']}*"))
+        emit(Markdown(f"## {t['mix']}"), HTML(styled_html(shown, "shegong-clients", left=(0,))), Markdown(f"*{t['mix_note']}*"))
         named = mix[mix["client_category"] != "unspecified"]
         rest = mix.loc[mix["client_category"] == "unspecified", "D7a"].sum()
         if named["D7a"].notna().any():
@@ -122,7 +125,7 @@ def show_services(report) -> None:
                                   "value": named["D7a"].fillna(0)})
             fig = charts.bar_by_category(frame, title=t["mix_title"].format(year=report.year, rest=format_value(rest, "人次")),
                                          xlabel=t["mix_x"], ylabel=t["category"])
-            display(Image(charts.to_png(fig), format="png"))
+            emit(Image(charts.to_png(fig), format="png"))
     link = linkage(report.table, report.org_unit, report.year)
     if link["value"].notna().any():
         def value(r) -> str:
@@ -133,7 +136,7 @@ def show_services(report) -> None:
                                "—" if pd.isna(r.share) else f"{r.share:.0f}%", STATUS[lang].get(r.status, "—")]
                               for r in link.itertuples()], columns=t["linkage_cols"])
         colours = [f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else "" for s in link["status"]]
-        display(Markdown(f"## {t['linkage']}"),
+        emit(Markdown(f"## {t['linkage']}"),
                 HTML(styled_html(shown, "shegong-linkage", left=(0, 1, 2, 4, 7), colours={7: colours})))
         bars = link[link["share"].notna()]
         if not bars.empty:
@@ -143,4 +146,4 @@ def show_services(report) -> None:
                                                target=format_value(r.target, r.unit)) for r in bars.itertuples()]})
             fig = charts.target_bars(frame, title=t["linkage_title"].format(year=report.year),
                                      xlabel=t["linkage_x"], ylabel=t["linkage_y"])
-            display(Image(charts.to_png(fig), format="png"))
+            emit(Image(charts.to_png(fig), format="png"))

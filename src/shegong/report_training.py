@@ -138,10 +138,13 @@ def outcome_table(ws, units, org_unit: str, year: int) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def show_training(report) -> None:
+def show_training(report, emit=None) -> None:
     """Display the three tables, the stage chart and (with three stations or more) the gain ×
-    score chart for a :class:`~shegong.reporting.UnitReport`."""
+    score chart for a :class:`~shegong.reporting.UnitReport` through ``emit(*objects)`` (default:
+    IPython's ``display``)."""
     from IPython.display import HTML, Image, Markdown, display
+
+    emit = emit or display
 
     from .reporting import format_value, styled_html
 
@@ -153,7 +156,7 @@ def show_training(report) -> None:
     outcomes = outcome_table(ws, units, report.org_unit, year)
     if staff.empty and stages.empty and outcomes.empty:
         return
-    display(Markdown(f"## {t['staff']}"))
+    emit(Markdown(f"## {t['staff']}"))
     if not staff.empty:
         total = staff.sum()
         shown = pd.concat([staff, total.to_frame(t["total"]).T])
@@ -162,7 +165,7 @@ def show_training(report) -> None:
         for col, head in zip([*staff.columns, "per"], t["staff_cols"][0:1] + t["staff_cols"][1:], strict=True):
             values = per if col == "per" else shown[col]
             table[head] = [format_value(v, "h" if col in ("training_hours", "per") else "人") for v in values]
-        display(HTML(styled_html(table, "shegong-staff", left=(0,))), Markdown(f"*{t['staff_note']}*"))
+        emit(HTML(styled_html(table, "shegong-staff", left=(0,))), Markdown(f"*{t['staff_note']}*"))
     if not stages.empty:
         shown = stages.copy()
         shown.index = [name(r) for r in shown.index]
@@ -170,20 +173,20 @@ def show_training(report) -> None:
         table = shown.assign(**{t["stage_total"]: shown.sum(axis=1)})
         table = pd.concat([table, table.sum().to_frame(t["total"]).T]).astype("int64")
         table = table.rename_axis(t["stage_role"]).reset_index()
-        display(HTML(styled_html(table, "shegong-stages", left=(0,))), Markdown(f"*{t['stage_note']}*"))
+        emit(HTML(styled_html(table, "shegong-stages", left=(0,))), Markdown(f"*{t['stage_note']}*"))
         fig = charts.stacked_bars(shown, title=t["stage_title"].format(year=year), xlabel=t["stage_x"],
                                   ylabel=t["stage_role"], legend=t["stage_legend"])
-        display(Image(charts.to_png(fig), format="png"))
+        emit(Image(charts.to_png(fig), format="png"))
     if not outcomes.empty:
-        _show_outcomes(report, outcomes, t)
+        _show_outcomes(report, outcomes, t, emit)
 
 
 def _points(value: float) -> str:
     return "—" if pd.isna(value) else f"{value:.1f}"
 
 
-def _show_outcomes(report, outcomes: pd.DataFrame, t: dict) -> None:
-    from IPython.display import HTML, Image, Markdown, display
+def _show_outcomes(report, outcomes: pd.DataFrame, t: dict, emit) -> None:
+    from IPython.display import HTML, Image, Markdown
 
     from .reporting import format_value, styled_html, unit_label
 
@@ -204,9 +207,9 @@ def _show_outcomes(report, outcomes: pd.DataFrame, t: dict) -> None:
             table[f"{mid} {m.name[lang]}（{unit}）" if lang == "zh" else f"{mid} {m.name[lang]} ({unit})"] = [
                 format_value(v, m.unit) for v in outcomes[mid]]
     table[t["total_score"]] = [_points(v) for v in outcomes["total_score"]]
-    display(Markdown(f"### {t['outcome']}"), HTML(styled_html(table, "shegong-outcomes", left=(0,))))
+    emit(Markdown(f"### {t['outcome']}"), HTML(styled_html(table, "shegong-outcomes", left=(0,))))
     note = t["causal"] + (" " + t["no_outcome"] if outcomes["total_score"].isna().any() else "")
-    display(Markdown(note))
+    emit(Markdown(note))
     pts = outcomes.assign(label=[f"{s} n={n}" for s, n in zip(station, outcomes["scored"], strict=True)])
     if len(pts) > 8:  # labels of many points overlap: the table names them
         pts["label"] = ""
@@ -214,4 +217,4 @@ def _show_outcomes(report, outcomes: pd.DataFrame, t: dict) -> None:
     if len(pts) >= 3:
         fig = charts.scatter_labelled(pts, x="gain_mean", y="total_score", label="label", title=t["scatter_title"],
                                       xlabel=t["scatter_x"], ylabel=t["scatter_y"])
-        display(Image(charts.to_png(fig), format="png"))
+        emit(Image(charts.to_png(fig), format="png"))

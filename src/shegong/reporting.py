@@ -20,6 +20,7 @@ from .errors import ReportError
 from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from .orgunits import OrgUnits
 from .registry import Registry, load_registry
+from .report_display import in_background, styled_html  # noqa: F401 — styled_html is used by the section modules
 from .results import GRADE_LABELS, read_evaluation, read_findings, read_indicators
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
@@ -127,25 +128,6 @@ def _with_own_level(children: pd.DataFrame, kpis: pd.DataFrame, level: int, lang
         own[k.indicator] = rest
         gap = gap or abs(rest) > 1e-9
     return pd.concat([children, pd.DataFrame([own])], ignore_index=True) if gap else children
-
-
-def styled_html(frame: pd.DataFrame, css_class: str, *, left: tuple[int, ...] = (),
-                colours: dict[int, list[str]] | None = None) -> str:
-    """A table as HTML through pandas' Styler: no index, escaped cells, numbers right-aligned,
-    the columns at positions ``left`` left-aligned and never wrapped; ``colours`` gives CSS per
-    row for the column at a position (traffic lights)."""
-    styles = [
-        {"selector": "", "props": "border-collapse: collapse; margin: 0.5em 0 1.2em 0; font-size: 14px;"},
-        {"selector": "th", "props": "text-align: right; padding: 6px 12px; border-bottom: 1px solid #888;"},
-        {"selector": "td", "props": "text-align: right; padding: 5px 12px; border-bottom: 1px solid #e4e4e4;"},
-    ]
-    for i in left:
-        styles.append({"selector": f"th.col_heading.col{i}, td.col{i}", "props": "text-align: left; white-space: nowrap;"})
-    styler = frame.style.hide(axis="index").format(escape="html")
-    for i, css in (colours or {}).items():
-        col = frame.columns[i]
-        styler = styler.apply(lambda _s, css=css: css, subset=[col], axis=0)
-    return styler.set_table_attributes(f'class="{css_class}"').set_table_styles(styles).to_html()
 
 
 @dataclass
@@ -347,8 +329,15 @@ class UnitReport:
                 out[head] = [format_value(v, units[kpi]) for v in self.children[kpi]]
         return out
 
-    def show(self) -> None:
-        """Display the whole report in a notebook (papermill, JupyterLab or Voila)."""
+    def show(self, *, defer: bool = False) -> None:
+        """Display the whole report in a notebook (papermill, JupyterLab or Voila).
+
+        ``defer=True`` (the served viewer) draws the client-category, linkage and training
+        sections — four charts, about half the rendering time — in a background thread into an
+        ``ipywidgets.Output`` placed where they belong, so that the page with the summary, KPI
+        table and first charts is sent without waiting for them. Batch reports keep the default:
+        every section inline in the executed notebook and its exports.
+        """
         from IPython.display import HTML, Image, Markdown, display
 
         display(Markdown(self.header_markdown()))
@@ -369,8 +358,11 @@ class UnitReport:
             from .report_services import show_services
             from .report_training import show_training
 
-            show_services(self)
-            show_training(self)
+            if defer:
+                in_background(self, (show_services, show_training))
+            else:
+                show_services(self)
+                show_training(self)
         kids = self.children_table()
         if not kids.empty:
             display(Markdown(f"## {self.text['children']}"))
