@@ -3,8 +3,9 @@
 Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
 viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
 ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.results` so that a report kernel
-does not import DuckDB and the input validation stack. Figures are shown as integers with thousands separators and money
-in 元, never only as 1.7万 (DESIGN.md §3).
+does not import DuckDB and the input validation stack. Figures are shown as integers with
+thousands separators and money in 元, never only as 1.7万 (DESIGN.md §3); in English, units
+are named (households, person-times, yuan) rather than shown as Chinese symbols.
 """
 
 from __future__ import annotations
