@@ -72,6 +72,7 @@ def main(workspace: str) -> None:
                 for lang in ("zh", "en"):
                     page.goto(f"{url}?unit={code}&year={YEAR}&lang={lang}", timeout=180_000)
                     page.locator("table.shegong-method").wait_for(timeout=180_000)
+                    page.locator("table.shegong-outcomes").wait_for(timeout=180_000)  # drawn after the page
                     page.wait_for_timeout(500)
                     path = OUT / f"report_{level}_{lang}.png"
                     page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": WIDTH, "height": TOP})
