@@ -67,7 +67,8 @@ def test_league_notebook_shows_the_figures_with_units(demo_workspace):
         "D1": ("1493", "户"), "D3a": ("231", "个"), "D4a": ("20", "个"), "D5b": ("43", "次"), "D6": ("57", "场"),
         "F3": ("17000", "元"), "D7a": ("13600", "人次")}
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    assert len(images) == 3  # dimension scores, months, service areas
+    # dimension scores, months, service areas, client categories, five-society linkage, 传帮带教 stages, training × score
+    assert len(images) == 7
 
 
 def test_manifest_and_no_missing_glyphs(demo_workspace):
@@ -81,7 +82,8 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
     assert league["name"] == "兴安盟" and league["level"] == 2 and league["error"] is None
     assert league["outputs"][:2] == [f"reports/2021/{LEAGUE}.ipynb", f"reports/2021/{LEAGUE}.html"]
     assert set(league["input_hashes"]) == {"template", "indicators.parquet", "org_units.csv", "evaluation.parquet",
-                                           "findings.parquet"}
+                                           "findings.parquet", "training_outcomes.parquet", "roster.parquet",
+                                           "training.parquet"}
     assert league["parameters"]["org_unit"] == LEAGUE
     texts = [(report_dir / "batch.log").read_text(encoding="utf-8"), (demo_workspace / "demo_stderr.log").read_text(encoding="utf-8")]
     texts += [p.read_text(encoding="utf-8") for p in report_dir.glob("*.ipynb")]

@@ -65,3 +65,46 @@ def test_recommendations_from_missed_targets():
     ])
     lines = rs.recommendations(table, reg, "1", 2021, "zh")
     assert lines == ["D1 入户走访户数：实际 80户，目标 120户，差距 40户。" + rs.ADVICE["zh"]["D"]]
+
+
+def test_results_readers_agree_with_their_writers(ws):
+    from shegong import evaluation, inputs, results
+
+    assert results.GRADE_LABELS == evaluation.GRADE_LABELS
+    assert results.evaluation_path(ws) == evaluation.evaluation_file(ws)
+    assert results.findings_path(ws) == evaluation.findings_file(ws)
+    assert results.outcomes_path(ws) == evaluation.outcomes_file(ws)
+    assert results.input_path(ws, "roster") == inputs.accepted_file(ws, "roster")
+    pd.testing.assert_frame_equal(results.read_indicators(ws), pd.read_parquet(ws.indicators_file))
+    assert results.read_input(ws, "roster") is None  # never imported here
+
+
+def test_report_kernels_import_neither_duckdb_nor_pandera():
+    import subprocess
+    import sys
+
+    code = ("import sys, shegong.reporting, shegong.report_sections, shegong.report_services, shegong.report_training, "
+            "shegong.portal; print(sorted(m for m in ('duckdb', 'pandera', 'shegong.inputs', 'shegong.indicators', "
+            "'shegong.evaluation') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120).stdout
+    assert out.strip() == "[]"
+
+
+def test_own_level_row_holds_what_no_child_recorded():
+    from shegong.reporting import _with_own_level
+
+    kpis = pd.DataFrame({"indicator": ["D7a", "D1"], "value": [100.0, 30.0], "additive": [True, False]})
+    children = pd.DataFrame({"code": ["a", "b"], "name": ["甲村", "乙村"], "D7a": [40.0, None], "D1": [12.0, 9.0]})
+    out = _with_own_level(children, kpis, 4, "zh")
+    assert out["name"].tolist() == ["甲村", "乙村", "本级/未填村"]
+    assert out["D7a"].tolist()[2] == 60.0 and pd.isna(out["D1"].iloc[2])  # 100 − 40; distinct counts do not add
+    assert _with_own_level(children.fillna({"D7a": 60.0}), kpis, 4, "zh").equals(children.fillna({"D7a": 60.0}))
+    assert _with_own_level(children, kpis, 3, "en")["name"].iloc[2] == "unit level / no child unit given"
+
+
+def test_units_and_small_targets_as_shown():
+    from shegong.reporting import format_value, unit_label
+
+    assert (unit_label("人次", "en"), unit_label("户", "en"), unit_label("元", "en")) == ("person-times", "households", "yuan")
+    assert unit_label("人次", "zh") == "人次"
+    assert (format_value(1.5, "家"), format_value(1493.0, "户"), format_value(17000.0, "元")) == ("1.5", "1,493", "17,000")

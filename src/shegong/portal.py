@@ -149,7 +149,7 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
 
         display(Markdown(link(t["back"], lang=lang)))
         report = UnitReport.load(ws, query["unit"], year, lang)
-        report.show()
+        report.show(defer=True)  # the slow sections follow the page (shegong.report_display.in_background)
         show_sections(report, ws)
         return
     if "module" in query:

@@ -18,8 +18,8 @@ import json
 import pandas as pd
 
 from .config import Workspace
-from .indicators import Registry
 from .orgunits import OrgUnits
+from .registry import Registry
 
 PEER_MEASURES = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2b", "F2c", "F3")
 
@@ -73,7 +73,7 @@ def peer_comparison(table: pd.DataFrame, registry: Registry, org_unit: str, leve
 
 def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year: int, lang: str) -> list[str]:
     """One 整改建议 line per measure whose ``status`` is ``missed`` for this unit and year."""
-    from .reporting import format_value
+    from .reporting import format_value, unit_label
 
     mine = _yearly(table, year)
     mine = mine[(mine["org_unit"] == org_unit) & (mine["status"] == "missed")]
@@ -84,7 +84,7 @@ def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year
         dim, name = dims.get(row.indicator, ("", row.indicator))
         lines.append(text["line"].format(
             id=row.indicator, name=name, value=format_value(row.value, row.unit), target=format_value(row.target, row.unit),
-            gap=format_value(abs(row.target - row.value), row.unit), unit=row.unit, advice=text.get(dim, "")))
+            gap=format_value(abs(row.target - row.value), row.unit), unit=unit_label(row.unit, lang), advice=text.get(dim, "")))
     return lines
 
 
@@ -114,7 +114,7 @@ def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str) 
         if not q.exists():
             continue
         data = json.loads(q.read_text(encoding="utf-8"))
-        reasons = "、".join(f"{k} {v}" for k, v in sorted(data.get("rejected_by_reason", {}).items()))
+        reasons = ("、" if lang == "zh" else ", ").join(f"{k} {v}" for k, v in sorted(data.get("rejected_by_reason", {}).items()))
         rows.append([name, data["rows_read"], data["accepted"], data["rejected"], data["skipped_blank"],
                      data["total_rows"], reasons or "—", len(data.get("reconciliation", []))])
     cols = (["文件", "读取行数", "接收", "拒收", "空行", "合计行", "拒收原因", "合计行核对差异"] if lang == "zh" else
@@ -124,16 +124,20 @@ def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str) 
 
 def methodology(registry: Registry, lang: str) -> pd.DataFrame:
     """Indicator id, name, unit, definition and source of every measure in the registry."""
+    from .reporting import unit_label
+
     cols = ["编号", "指标", "单位", "定义", "来源"] if lang == "zh" else ["Id", "Indicator", "Unit", "Definition", "Source"]
-    return pd.DataFrame([[m.id, m.name[lang], m.unit, m.definition[lang], public_reference(m.reference)]
+    return pd.DataFrame([[m.id, m.name[lang], unit_label(m.unit, lang), m.definition[lang], public_reference(m.reference, lang)]
                          for m in registry.measures], columns=cols)
 
 
-def public_reference(reference: str) -> str:
+def public_reference(reference: str, lang: str = "zh") -> str:
     """A registry ``reference`` as shown in a report: standards and input files kept, the
     project's internal document pointers and demo calibration notes dropped."""
     parts = [p.strip() for p in reference.split(";")]
     kept = [p for p in parts if p and "DOMAIN.md" not in p and "兴安盟" not in p]
+    if lang == "en":
+        return "; ".join(kept) or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
 
 
@@ -151,13 +155,14 @@ def show_sections(report, workspace: str | Workspace) -> None:
     """Display the sections of this module after ``report.show()`` (a :class:`~shegong.reporting.UnitReport`)."""
     from IPython.display import HTML, Markdown, display
 
-    from .indicators import load_indicators, load_registry
-    from .reporting import format_value, styled_html
+    from .registry import load_registry
+    from .reporting import format_value, styled_html, unit_label
+    from .results import read_indicators
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
     t = TITLES[report.lang]
-    registry = load_registry()
-    table = load_indicators(ws)
+    registry = report.registry or load_registry()
+    table = report.table if report.table is not None else read_indicators(ws)
     lines = recommendations(table, registry, report.org_unit, report.year, report.lang)
     display(Markdown(f"## {t['advice']}\n\n" + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) or t["no_advice"])))
     text = narrative(ws, report.org_unit)
@@ -169,10 +174,10 @@ def show_sections(report, workspace: str | Workspace) -> None:
             0: peers["id"], 1: peers["name"],
             2: [format_value(v, u) for v, u in zip(peers["unit_value"], peers["unit"], strict=True)],
             3: [format_value(v, u) for v, u in zip(peers["median"], peers["unit"], strict=True)],
-            4: peers["n"], 5: peers["unit"]})
+            4: peers["n"], 5: [unit_label(u, report.lang) for u in peers["unit"]]})
         shown.columns = t["peer_cols"]
         display(Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5))))
-    annex = quality_annex(ws, OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang)
+    annex = quality_annex(ws, report.units or OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang)
     if not annex.empty:
         display(Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6))))
     method = (methodology(registry, report.lang).style.hide(axis="index").format(escape="html")

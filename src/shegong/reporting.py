@@ -2,8 +2,10 @@
 
 Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
 viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
-ledgers (DESIGN.md §2.4). Figures are shown as integers with thousands separators and money
-in 元, never only as 1.7万 (DESIGN.md §3).
+ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.results` so that a report kernel
+does not import DuckDB and the input validation stack. Figures are shown as integers with
+thousands separators and money in 元, never only as 1.7万 (DESIGN.md §3); in English, units
+are named (households, person-times, yuan) rather than shown as Chinese symbols.
 """
 
 from __future__ import annotations
@@ -16,20 +18,36 @@ import pandas as pd
 from . import charts
 from .config import Workspace, language
 from .errors import ReportError
-from .evaluation import GRADE_LABELS, findings_file, load_evaluation
-from .indicators import Registry, load_indicators, load_registry
 from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from .orgunits import OrgUnits
+from .registry import Registry, load_registry
+from .report_display import in_background, styled_html  # noqa: F401 — styled_html is used by the section modules
+from .results import GRADE_LABELS, read_evaluation, read_findings, read_indicators
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
 AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
+#: English names of the indicator units of DOMAIN.md §3 (the Chinese symbol is the stored unit).
+UNIT_EN = {"户": "households", "个": "count", "次": "sessions", "场": "events", "人次": "person-times",
+           "人": "persons", "元": "yuan", "家": "organisations", "项": "items", "%": "%", "h": "h"}
+#: Traffic lights of the ``status`` column of indicators.parquet: label and text colour.
+STATUS = {
+    "zh": {"met": "达标", "near": "基本达标", "missed": "未达标", "suppressed": "已抑制（分母过小）", "no_target": "—"},
+    "en": {"met": "met", "near": "near", "missed": "missed", "suppressed": "suppressed (small denominator)",
+           "no_target": "—"},
+}
+STATUS_COLOURS = {"met": "#1e8449", "near": "#b9770e", "missed": "#c0392b", "suppressed": "#7f8c8d"}
+SUPPRESSED = {"zh": "已抑制", "en": "suppressed"}
+#: the row of a children table holding what the unit recorded without naming a child unit
+OWN_LEVEL = {"zh": {4: "本级/未填村", "other": "本级/未归入下级"},
+             "en": {4: "station level / village not given", "other": "unit level / no child unit given"}}
+ADDITIVE = ("count", "sum")
 
 TEXT = {
     "zh": {
         "title": "{name} · {year} 试点年度评估报告",
         "meta": "组织单元代码 {code} · 层级：{level}",
         "kpi": "主要指标",
-        "cols": ["编号", "指标", "数值", "单位"],
+        "cols": ["编号", "指标", "数值", "单位", "目标", "状态"],
         "monthly_title": "{year} 年各月服务人次",
         "monthly_y": "服务人次（人次）",
         "month": "月份",
@@ -56,12 +74,12 @@ TEXT = {
         "title": "{name} · pilot-year {year} evaluation report",
         "meta": "Org unit {code} · level: {level}",
         "kpi": "Key indicators",
-        "cols": ["Id", "Indicator", "Value", "Unit"],
+        "cols": ["Id", "Indicator", "Value", "Unit", "Target", "Status"],
         "monthly_title": "Person-times served by month, {year}",
-        "monthly_y": "Person-times (人次)",
+        "monthly_y": "Person-times",
         "month": "Month",
         "area_title": "Person-times by service area",
-        "area_x": "Person-times (人次)",
+        "area_x": "Person-times",
         "area_y": "Service area",
         "children": "Units below",
         "unit_col": "Unit",
@@ -82,27 +100,35 @@ TEXT = {
 }
 
 
+def unit_label(unit: str, lang: str) -> str:
+    """The unit as shown: the Chinese symbol in zh (``人次``), its English name in en (``person-times``)."""
+    return UNIT_EN.get(unit, unit) if lang == "en" else unit
+
+
 def format_value(value: float, unit: str) -> str:
-    """``1493.0, '户'`` → ``1,493``; hours keep one decimal when needed; NaN → ``—``."""
+    """``1493.0, '户'`` → ``1,493``; hours, %, 项, 人 and small values (a target of 1.5 家) keep one
+    decimal when they have one; NaN → ``—``."""
     if pd.isna(value):
         return "—"
-    if unit in ("h", "%", "项", "人") and value != round(value):
+    if value != round(value) and (unit in ("h", "%", "项", "人") or abs(value) < 100):  # a target of 1.5 家 stays 1.5
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
 
-def styled_html(frame: pd.DataFrame, css_class: str, *, left: tuple[int, ...] = ()) -> str:
-    """A table as HTML through pandas' Styler: no index, escaped cells, numbers right-aligned,
-    the columns at positions ``left`` left-aligned and never wrapped."""
-    styles = [
-        {"selector": "", "props": "border-collapse: collapse; margin: 0.5em 0 1.2em 0; font-size: 14px;"},
-        {"selector": "th", "props": "text-align: right; padding: 6px 12px; border-bottom: 1px solid #888;"},
-        {"selector": "td", "props": "text-align: right; padding: 5px 12px; border-bottom: 1px solid #e4e4e4;"},
-    ]
-    for i in left:
-        styles.append({"selector": f"th.col_heading.col{i}, td.col{i}", "props": "text-align: left; white-space: nowrap;"})
-    return (frame.style.hide(axis="index").format(escape="html")
-            .set_table_attributes(f'class="{css_class}"').set_table_styles(styles).to_html())
+def _with_own_level(children: pd.DataFrame, kpis: pd.DataFrame, level: int, lang: str) -> pd.DataFrame:
+    """Append the 本级 row (unit's value − Σ children) when an additive measure does not add up."""
+    own = {"code": "", "name": OWN_LEVEL[lang].get(level, OWN_LEVEL[lang]["other"])}
+    gap = False
+    for k in kpis.itertuples():
+        if k.indicator not in children.columns:
+            continue
+        if not k.additive or pd.isna(k.value):
+            own[k.indicator] = float("nan")
+            continue
+        rest = k.value - children[k.indicator].fillna(0).sum()
+        own[k.indicator] = rest
+        gap = gap or abs(rest) > 1e-9
+    return pd.concat([children, pd.DataFrame([own])], ignore_index=True) if gap else children
 
 
 @dataclass
@@ -111,7 +137,12 @@ class UnitReport:
 
     ``kpis`` columns: ``indicator``, ``name``, ``value`` (float), ``unit``, ``display`` (str).
     ``monthly``: ``month`` (int 1–12), ``value`` (人次). ``by_area``: ``label``, ``value`` (人次).
-    ``children``: ``code``, ``name`` and one column per KPI id (floats).
+    ``children``: ``code``, ``name`` and one column per KPI id (floats); when the unit recorded
+    something without naming a child unit (a station's events without a village), a last row
+    with an empty ``code`` holds the difference for additive measures (count, sum) so that the
+    rows add up to the unit, and NaN for the others (distinct counts and ratios do not add up).
+    ``kpis`` also holds ``target`` (float), ``status`` (met / near / missed / suppressed /
+    no_target) and ``additive`` (bool).
     """
 
     org_unit: str
@@ -129,6 +160,12 @@ class UnitReport:
     evaluation: pd.DataFrame | None = None
     #: ``indicators/findings.parquet`` rows of this unit and year.
     findings: pd.DataFrame | None = None
+    #: where the results were read, for the further sections (shegong.report_sections …)
+    workspace: Workspace | None = None
+    #: the whole of ``indicators/indicators.parquet`` (every unit, period and breakdown)
+    table: pd.DataFrame | None = None
+    units: OrgUnits | None = None
+    registry: Registry | None = None
 
     @classmethod
     def load(cls, workspace: str | Path | Workspace, org_unit: str, year: int, lang: str = "zh",
@@ -146,15 +183,19 @@ class UnitReport:
         if org_unit not in units:
             raise ReportError(f"org unit {org_unit} is not in {ws.org_units_file.name}: check the code")
         registry = registry or load_registry()
-        table = load_indicators(ws)
+        table = read_indicators(ws)
         info = units.row(org_unit)
         totals = table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
         mine = totals[totals["org_unit"] == org_unit].set_index("indicator")
         rows = []
         for m in registry.measures:
-            value = float(mine.at[m.id, "value"]) if m.id in mine.index else float("nan")
+            have = m.id in mine.index
+            value = float(mine.at[m.id, "value"]) if have else float("nan")
+            status = str(mine.at[m.id, "status"]) if have and pd.notna(mine.at[m.id, "status"]) else "no_target"
+            target = float(mine.at[m.id, "target"]) if have and pd.notna(mine.at[m.id, "target"]) else float("nan")
             rows.append({"indicator": m.id, "name": m.name[lang], "value": value, "unit": m.unit,
-                         "display": format_value(value, m.unit)})
+                         "display": SUPPRESSED[lang] if status == "suppressed" else format_value(value, m.unit),
+                         "target": target, "status": status, "additive": m.aggregation in ADDITIVE})
         kpis = pd.DataFrame(rows)
         kpis["order"] = kpis["indicator"].map({k: i for i, k in enumerate(KPI_ORDER)}).fillna(99)
         kpis = kpis.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
@@ -171,15 +212,16 @@ class UnitReport:
         if not children.empty:
             wide = totals[totals["org_unit"].isin(children["code"])].pivot(index="org_unit", columns="indicator", values="value")
             children = children.merge(wide, left_on="code", right_index=True, how="left")
-        evaluation = load_evaluation(ws)
+            children = _with_own_level(children, kpis, int(info["level"]), lang)
+        evaluation = read_evaluation(ws)
         if evaluation is not None:
             evaluation = evaluation[(evaluation["org_unit"] == org_unit) & (evaluation["year"] == int(year))]
-        findings = pd.read_parquet(findings_file(ws)) if findings_file(ws).exists() else None
+        findings = read_findings(ws)
         if findings is not None:
             findings = findings[(findings["org_unit"] == org_unit) & (findings["year"] == int(year))]
         return cls(org_unit, str(info["name"]), int(info["level"]), units.level_label(int(info["level"]), lang),
                    int(year), lang, kpis, monthly.reset_index(drop=True), by_area.reset_index(drop=True),
-                   children.reset_index(drop=True), evaluation, findings)
+                   children.reset_index(drop=True), evaluation, findings, ws, table, units, registry)
 
     # -- pieces -------------------------------------------------------------------------
     @property
@@ -192,8 +234,13 @@ class UnitReport:
                 f"{t['meta'].format(code=self.org_unit, level=self.level_label)}")
 
     def kpi_table(self) -> pd.DataFrame:
-        """The KPI table as shown: id, name, formatted value, unit."""
-        shown = self.kpis[["indicator", "name", "display", "unit"]].copy()
+        """The KPI table as shown: id, name, formatted value (or 已抑制), unit, target and the
+        traffic light (达标 / 基本达标 / 未达标, DOMAIN.md §3 status)."""
+        shown = pd.DataFrame({
+            "a": self.kpis["indicator"], "b": self.kpis["name"], "c": self.kpis["display"],
+            "d": [unit_label(u, self.lang) for u in self.kpis["unit"]],
+            "e": [format_value(v, u) for v, u in zip(self.kpis["target"], self.kpis["unit"], strict=True)],
+            "f": self.kpis["status"].map(STATUS[self.lang])})
         shown.columns = self.text["cols"]
         return shown
 
@@ -250,7 +297,9 @@ class UnitReport:
         return out.reset_index(drop=True)
 
     def kpi_html(self) -> str:
-        return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3))
+        colours = [f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
+                   for s in self.kpis["status"]]
+        return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3, 5), colours={5: colours})
 
     def children_html(self) -> str:
         return styled_html(self.children_table(), "shegong-children", left=(0,))
@@ -258,7 +307,7 @@ class UnitReport:
     def monthly_png(self) -> bytes:
         t = self.text
         fig = charts.bar_by_month(self.monthly, title=t["monthly_title"].format(year=self.year),
-                                  ylabel=t["monthly_y"], xlabel=t["month"])
+                                  ylabel=t["monthly_y"], xlabel=t["month"], lang=self.lang)
         return charts.to_png(fig)
 
     def area_png(self) -> bytes | None:
@@ -276,11 +325,20 @@ class UnitReport:
         out = pd.DataFrame({self.text["unit_col"]: self.children["name"]})
         for kpi in KPI_ORDER:
             if kpi in self.children.columns:
-                out[f"{names[kpi]}（{units[kpi]}）"] = [format_value(v, units[kpi]) for v in self.children[kpi]]
+                unit = unit_label(units[kpi], self.lang)
+                head = f"{names[kpi]}（{unit}）" if self.lang == "zh" else f"{names[kpi]} ({unit})"
+                out[head] = [format_value(v, units[kpi]) for v in self.children[kpi]]
         return out
 
-    def show(self) -> None:
-        """Display the whole report in a notebook (papermill, JupyterLab or Voila)."""
+    def show(self, *, defer: bool = False) -> None:
+        """Display the whole report in a notebook (papermill, JupyterLab or Voila).
+
+        ``defer=True`` (the served viewer) draws the client-category, linkage and training
+        sections — four charts, about half the rendering time — in a background thread into an
+        ``ipywidgets.Output`` placed where they belong, so that the page with the summary, KPI
+        table and first charts is sent without waiting for them. Batch reports keep the default:
+        every section inline in the executed notebook and its exports.
+        """
         from IPython.display import HTML, Image, Markdown, display
 
         display(Markdown(self.header_markdown()))
@@ -297,6 +355,15 @@ class UnitReport:
         area = self.area_png()
         if area is not None:
             display(Image(area, format="png"))
+        if self.table is not None and self.registry is not None:
+            from .report_services import show_services
+            from .report_training import show_training
+
+            if defer:
+                in_background(self, (show_services, show_training))
+            else:
+                show_services(self)
+                show_training(self)
         kids = self.children_table()
         if not kids.empty:
             display(Markdown(f"## {self.text['children']}"))

@@ -197,9 +197,12 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes = {"template": _sha256(template), "indicators.parquet": _sha256(workspace.indicators_file),
               "org_units.csv": _sha256(workspace.org_units_file)}
-    for extra in ("evaluation.parquet", "findings.parquet"):  # scores and findings shown in the report
+    for extra in ("evaluation.parquet", "findings.parquet", "training_outcomes.parquet"):  # shown in the report
         if (workspace.indicators_dir / extra).exists():
             hashes[extra] = _sha256(workspace.indicators_dir / extra)
+    for kind in ("roster", "training"):  # the staff and 传帮带教 section reads them (shegong.report_training)
+        if (workspace.inputs / "accepted" / f"{kind}.parquet").exists():
+            hashes[f"{kind}.parquet"] = _sha256(workspace.inputs / "accepted" / f"{kind}.parquet")
     versions = _versions()
     previous = _previous(out_dir) if resume else {}
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels

@@ -3,7 +3,11 @@
 One viewer notebook (``notebooks/apps/index.ipynb``) is served at ``/``: without a query it
 lists every org unit; ``/?unit=CODE`` shows that unit's report from precomputed Parquet.
 Voila runs with sources stripped, tracebacks hidden, idle kernels culled (Voila 0.5 otherwise
-leaks a kernel per page view) and bound to 127.0.0.1 unless told otherwise.
+leaks a kernel per page view) and bound to 127.0.0.1 unless told otherwise. Pages use the
+project's template ``shegong`` (:data:`TEMPLATE_ROOT`): Voila's lab page without the Font
+Awesome stylesheets it fetches from cdn.jsdelivr.net, so a served page loads nothing from
+another host (offline machines, networks in China), and with links between the portal's pages
+opening in the same tab.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from .config import Workspace, project_root
 from .errors import ServeError
 
 INDEX_NOTEBOOK = Path("notebooks") / "apps" / "index.ipynb"
+#: a Jupyter data directory holding ``voila/templates/shegong`` (prepended to JUPYTER_PATH)
+TEMPLATE_ROOT = Path(__file__).parent / "share"
+TEMPLATE = "shegong"
 #: seconds an idle, disconnected kernel lives, and how often the culler looks
 CULL_IDLE_TIMEOUT = 120
 CULL_INTERVAL = 30
@@ -36,7 +43,7 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
     return [
         sys.executable, "-m", "voila", str(project_root() / INDEX_NOTEBOOK),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-        "--strip_sources=True", "--show_tracebacks=False", "--theme=light",
+        "--strip_sources=True", "--show_tracebacks=False", "--theme=light", f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
         "--VoilaConfiguration.file_allowlist=[]",
@@ -45,9 +52,11 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
 
 
 def voila_env(workspace: Workspace) -> dict[str, str]:
-    """The environment for Voila and its kernels: the workspace path, quiet debugger."""
+    """The environment for Voila and its kernels: the workspace path, the project's template
+    directory first on JUPYTER_PATH, quiet debugger."""
     env = dict(os.environ)
     env["SHEGONG_WORKSPACE"] = str(workspace.root)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), env.get("JUPYTER_PATH", "")) if p)
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 

@@ -1,0 +1,80 @@
+"""Readers of the precomputed results a report shows, without the machinery that computed them.
+
+A report kernel (papermill batch or a Voila page) only reads Parquet (DESIGN.md §2.4). Importing
+:mod:`shegong.evaluation` or :mod:`shegong.indicators` would also import DuckDB and the input
+validation stack (pandera), about a second of every cold kernel start that no report uses; the
+readers here give the same frames from the same files. tests/test_report_content.py checks that
+the paths and labels agree with the modules that write them.
+
+=================================  ===========================================================
+file (under the workspace)         written by
+=================================  ===========================================================
+``indicators/indicators.parquet``  :func:`shegong.indicators.compute_indicators`
+``indicators/evaluation.parquet``  :func:`shegong.evaluation.evaluate` (also findings, outcomes)
+``inputs/accepted/<kind>.parquet`` :func:`shegong.inputs.import_input` (roster, training …)
+=================================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .config import Workspace
+from .errors import IndicatorError
+
+#: grade bands of :data:`shegong.evaluation.GRADES`, as shown
+GRADE_LABELS = {"zh": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
+                "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
+
+
+def read_indicators(ws: Workspace) -> pd.DataFrame:
+    """``indicators/indicators.parquet`` (columns of DESIGN.md §3).
+
+    Raises:
+        IndicatorError: indicators have not been computed yet.
+    """
+    if not ws.indicators_file.exists():
+        raise IndicatorError("indicators have not been computed: run `shegong indicators compute`")
+    return pd.read_parquet(ws.indicators_file)
+
+
+def _optional(path: Path) -> pd.DataFrame | None:
+    return pd.read_parquet(path) if path.exists() else None
+
+
+def evaluation_path(ws: Workspace) -> Path:
+    return ws.indicators_dir / "evaluation.parquet"
+
+
+def findings_path(ws: Workspace) -> Path:
+    return ws.indicators_dir / "findings.parquet"
+
+
+def outcomes_path(ws: Workspace) -> Path:
+    return ws.indicators_dir / "training_outcomes.parquet"
+
+
+def input_path(ws: Workspace, kind: str) -> Path:
+    return ws.inputs / "accepted" / f"{kind}.parquet"
+
+
+def read_evaluation(ws: Workspace) -> pd.DataFrame | None:
+    """Dimension scores, grades, ranks and changes per unit × year; None before evaluation."""
+    return _optional(evaluation_path(ws))
+
+
+def read_findings(ws: Workspace) -> pd.DataFrame | None:
+    """Consistency findings per unit × year; None before evaluation."""
+    return _optional(findings_path(ws))
+
+
+def read_outcomes(ws: Workspace) -> pd.DataFrame | None:
+    """Training beside the next year's indicators per station; None without training records."""
+    return _optional(outcomes_path(ws))
+
+
+def read_input(ws: Workspace, kind: str) -> pd.DataFrame | None:
+    """Accepted rows of an input kind (``roster``, ``training`` …); None when never imported."""
+    return _optional(input_path(ws, kind))
