@@ -40,10 +40,12 @@ from .indicators import load_indicators
 from .inputs import load_input
 from .orgunits import OrgUnits
 from .registry import DIMENSIONS, Registry, load_registry
+from .results import GRADE_LABELS  # noqa: F401 — re-exported; the labels live with the readers
+from .results import evaluation_path as evaluation_file
+from .results import findings_path as findings_file
+from .results import outcomes_path as outcomes_file
 
 GRADES = ((90.0, "excellent"), (80.0, "good"), (60.0, "pass"), (0.0, "fail"))
-GRADE_LABELS = {"zh": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
-                "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
 STAGES = ("传", "帮", "带", "教")
 STAGE_COLUMNS = ("stage_pass", "stage_help", "stage_lead", "stage_teach")
 OUTCOME_MEASURES = ("D1", "D3b", "D4b", "E1", "G1", "G4")
@@ -62,18 +64,6 @@ FINDINGS_SCHEMA = pa.schema([
     ("severity", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("expected", pa.float64()),
     ("message_zh", pa.string()), ("message_en", pa.string()),
 ])
-
-
-def evaluation_file(ws: Workspace) -> Path:
-    return ws.indicators_dir / "evaluation.parquet"
-
-
-def findings_file(ws: Workspace) -> Path:
-    return ws.indicators_dir / "findings.parquet"
-
-
-def outcomes_file(ws: Workspace) -> Path:
-    return ws.indicators_dir / "training_outcomes.parquet"
 
 
 def grade(total: float) -> str | None:
