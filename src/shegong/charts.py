@@ -84,3 +84,20 @@ def bar_by_category(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str
     for container in ax.containers:
         ax.bar_label(container, fmt="%.0f", fontsize=9, padding=3)
     return fig
+
+
+def bar_against_target(frame: pd.DataFrame, *, target: float, title: str, xlabel: str, ylabel: str) -> Figure:
+    """Horizontal bars of ``value`` by ``label`` in file order, with a dashed line at ``target``
+    (e.g. 100 % of a project's own targets); each bar labelled with one decimal."""
+    setup()
+    fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(frame), 2) + 1.2))
+    colours = sns.color_palette(PALETTE)
+    met = [colours[4] if v >= target else "#e08a3c" for v in frame["value"]]  # below target in orange
+    ax.barh(range(len(frame)), frame["value"], color=met)
+    ax.axvline(target, color="#333333", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(frame)), frame["label"])
+    ax.invert_yaxis()
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.1f", fontsize=9, padding=3)
+    return fig
