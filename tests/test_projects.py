@@ -223,3 +223,33 @@ measures:
     for fragment in ("key dimension 'impact'", "numerator.field 'amount' is not a column of spending",
                      "denominator.source 'ledger'", "key target_field 'budget'"):
         assert fragment in text
+
+
+def test_cli_report_projects_needs_computed_projects(tmp_path, capsys):
+    from shegong.cli import main
+
+    w = Workspace.at(tmp_path / "ws")
+    write_org_units(w.org_units_file)
+    assert main(["report", "--workspace", str(w.root), "--year", "2021", "--projects"]) == 1
+    assert "project indicators have not been computed" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # --projects is exclusive with --all
+        main(["report", "--workspace", str(w.root), "--year", "2021", "--projects", "--all"])
+    assert e.value.code == 2
+    assert main(["indicators", "check"]) == 0
+    assert "project registry OK: 19 measures" in capsys.readouterr().out
+
+
+def test_project_report_pieces(ws):
+    from shegong.project_report import ProjectReport
+
+    compute_projects(ws)
+    report = ProjectReport.load(ws, "round", "2021公益创投", 2021)
+    ranking = report.ranking_table()
+    assert ranking["项目"].tolist() == ["P-B 胜利童行", "P-A 和平助老"]  # P1a 125 % (50 ÷ 40) before 65 %
+    assert ranking["每人次服务成本（元/人次）"].tolist() == ["100.0", "300.0"]
+    assert report.cost_table().iloc[0].tolist() == ["20,000", "8,900", "44.5", "141.3", "2,966.7"]
+    assert set(report.dimensions_table()["维度"]) == {"目标", "投入", "管理", "产出"}  # no survey, no case outcomes
+    assert report.monthly.set_index("month")["value"].to_dict() == {3: 1, 4: 1, 5: 1, 6: 1, 8: 1, 10: 1, 11: 1}
+    assert report.targets_png()[:4] == b"\x89PNG" and report.cost_png()[:4] == b"\x89PNG"
+    with pytest.raises(Exception, match="no project 'P-Z' in 2021"):
+        ProjectReport.load(ws, "project", "P-Z", 2021)

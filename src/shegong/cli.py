@@ -113,6 +113,11 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
 
     registry = load_registry(Path(args.registry) if args.registry else None)
     print(f"指标体系有效 registry OK: {len(registry.measures)} measures ({registry.source})")
+    if not args.registry:
+        from .projects import load_project_registry
+
+        projects = load_project_registry()
+        print(f"项目指标体系有效 project registry OK: {len(projects.measures)} measures ({projects.source})")
     return 0
 
 
