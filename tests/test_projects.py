@@ -253,3 +253,23 @@ def test_project_report_pieces(ws):
     assert report.targets_png()[:4] == b"\x89PNG" and report.cost_png()[:4] == b"\x89PNG"
     with pytest.raises(Exception, match="no project 'P-Z' in 2021"):
         ProjectReport.load(ws, "project", "P-Z", 2021)
+
+
+@pytest.mark.slow
+def test_project_report_batch_writes_a_manifest_and_resumes(ws):
+    import json
+
+    from shegong.reports import project_reports_dir, run_project_reports
+
+    compute_projects(ws)
+    first = run_project_reports(ws, year=2021, workers=2, progress=False, pdf=False)
+    keys = [u["key"] for u in first["units"]]
+    assert keys == ["project-P-A", "project-P-B", "programme-乐龄", "programme-雏鹰", "funder-兴安盟慈善总会", "round-2021公益创投"]
+    assert {u["status"] for u in first["units"]} == {"ok"}
+    out = project_reports_dir(ws, 2021)
+    assert (out / "round-2021公益创投.html").exists() and (out / "project-P-A.docx").exists()
+    assert first["units"][0]["parameters"] == {"scope": "project", "scope_id": "P-A", "year": 2021,
+                                               "workspace": str(ws.root), "lang": "zh"}
+    again = run_project_reports(ws, year=2021, workers=2, progress=False, pdf=False, resume=True)
+    assert {u["status"] for u in again["units"]} == {"skipped"}
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["template"] == "notebooks/reports/project_report.ipynb"

@@ -266,7 +266,10 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
                 num, den = r.num, r.den
                 small = den < max(m.min_denominator, 1e-12)
                 value = None if small else num / den * m.factor
-                status = "suppressed" if small else _status(value, tgt, m.near)
+                if small:  # a target the project file left blank is no target, not too small a sample
+                    status = "no_target" if m.denominator.source == "projects" and den == 0 else "suppressed"
+                else:
+                    status = _status(value, tgt, m.near)
             rows.append({"scope": r.scope, "scope_id": r.scope_id, "name": names.get((r.scope, r.scope_id), r.scope_id),
                          "year": int(r.year), "indicator": m.id, "dimension": m.dimension, "value": value,
                          "numerator": num, "denominator": den, "unit": m.unit, "target": tgt, "status": status})
