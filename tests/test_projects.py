@@ -273,3 +273,15 @@ def test_project_report_batch_writes_a_manifest_and_resumes(ws):
     again = run_project_reports(ws, year=2021, workers=2, progress=False, pdf=False, resume=True)
     assert {u["status"] for u in again["units"]} == {"skipped"}
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["template"] == "notebooks/reports/project_report.ipynb"
+
+
+def test_index_links_rounds_funders_programmes_and_projects(ws):
+    from shegong.portal import project_index
+
+    assert project_index(ws, 2021, "zh") == ""  # nothing computed yet
+    compute_projects(ws)
+    text = project_index(ws, 2021, "zh")
+    assert text.index("### 公益创投批次") < text.index("### 资助方") < text.index("### 服务计划") < text.index("### 项目")
+    assert "[和平助老](?project=P-A&year=2021&lang=zh) `P-A`" in text
+    assert "(?project=%E9%9B%8F%E9%B9%B0&scope=programme&year=2021&lang=zh)" in text  # 雏鹰
+    assert project_index(ws, 2022, "en") == ""  # no project starts in 2022
