@@ -73,7 +73,9 @@ def test_project_report_shows_the_six_dimensions(demo_workspace):
     html = _html(demo_workspace / "reports" / "2022" / "projects" / "project-GY2022-01.ipynb")
     kpi = pd.read_html(io.StringIO(html), attrs={"class": "shegong-project-kpi"})[0]
     assert set(kpi["维度"]) == DIMENSIONS
-    assert "MZ/T 059-2014" in html
     nb = nbformat.read(demo_workspace / "reports" / "2022" / "projects" / "project-GY2022-01.ipynb", as_version=4)
+    markdown = "".join(o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
+                       if "text/markdown" in o.get("data", {}))
+    assert "按 MZ/T 059-2014 的六个维度" in markdown
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert len(images) == 2  # targets against actuals, the timeline
