@@ -249,7 +249,11 @@ def test_project_report_pieces(ws):
     assert ranking["每人次服务成本（元/人次）"].tolist() == ["100.0", "300.0"]
     assert report.cost_table().iloc[0].tolist() == ["20,000", "8,900", "44.5", "141.3", "2,966.7"]
     assert set(report.dimensions_table()["维度"]) == {"目标", "投入", "管理", "产出"}  # no survey, no case outcomes
-    assert report.monthly.set_index("month")["value"].to_dict() == {3: 1, 4: 1, 5: 1, 6: 1, 8: 1, 10: 1, 11: 1}
+    # March (P-A starts) to December (P-B ends): events 2, 3, 4, 5, 7, 9, 10
+    assert report.monthly.set_index("period")["value"].to_dict() == {
+        "2021-03": 1, "2021-04": 1, "2021-05": 1, "2021-06": 1, "2021-07": 0, "2021-08": 1, "2021-09": 0, "2021-10": 1,
+        "2021-11": 1, "2021-12": 0}
+    assert report.timeline_png()[:4] == b"\x89PNG"
     assert report.targets_png()[:4] == b"\x89PNG" and report.cost_png()[:4] == b"\x89PNG"
     with pytest.raises(Exception, match="no project 'P-Z' in 2021"):
         ProjectReport.load(ws, "project", "P-Z", 2021)
@@ -285,3 +289,12 @@ def test_index_links_rounds_funders_programmes_and_projects(ws):
     assert "[和平助老](?project=P-A&year=2021&lang=zh) `P-A`" in text
     assert "(?project=%E9%9B%8F%E9%B9%B0&scope=programme&year=2021&lang=zh)" in text  # 雏鹰
     assert project_index(ws, 2022, "en") == ""  # no project starts in 2022
+
+
+def test_timeline_of_a_project_crossing_the_new_year():
+    from shegong.project_report import _monthly
+
+    projects = pd.DataFrame({"start_date": [pd.Timestamp(2021, 11, 15)], "end_date": [pd.Timestamp(2022, 2, 10)]})
+    events = pd.DataFrame({"date": pd.to_datetime(["2021-11-20", "2021-11-30", "2022-02-01"])})
+    got = _monthly(events, projects, 2021)
+    assert got.to_dict("list") == {"period": ["2021-11", "2021-12", "2022-01", "2022-02"], "value": [2, 0, 0, 1]}

@@ -49,7 +49,7 @@ TEXT = {
         "dims_cols": ["维度", "编号", "指标", "数值", "单位", "目标", "状态"],
         "status": {"met": "达成", "near": "接近", "missed": "未达成", "suppressed": "样本不足", "no_target": "—"},
         "targets": "目标与实际", "targets_title": "目标完成率（%，虚线为 100%）", "targets_x": "完成率（%）", "targets_y": "目标",
-        "cost": "成本效益", "timeline": "活动时间线", "timeline_title": "{year} 年各月项目活动次数",
+        "cost": "成本效益", "timeline": "活动时间线", "timeline_title": "各月项目活动次数（项目期内）",
         "timeline_y": "活动次数（次）", "month": "月份",
         "portfolio": "项目排名", "rank": "排名", "project": "项目", "programme_col": "所属计划",
         "rank_title": "各项目每人次服务成本（元/人次）", "rank_x": "每人次成本（元/人次）",
@@ -68,7 +68,7 @@ TEXT = {
         "status": {"met": "met", "near": "near", "missed": "missed", "suppressed": "too few", "no_target": "—"},
         "targets": "Targets and actuals", "targets_title": "Target attained (%, dashed line 100 %)",
         "targets_x": "Attained (%)", "targets_y": "Target",
-        "cost": "Cost-effectiveness", "timeline": "Timeline of activities", "timeline_title": "Project activities by month, {year}",
+        "cost": "Cost-effectiveness", "timeline": "Timeline of activities", "timeline_title": "Project activities by month (project period)",
         "timeline_y": "Activities (次)", "month": "Month",
         "portfolio": "Projects ranked", "rank": "Rank", "project": "Project", "programme_col": "Programme",
         "rank_title": "Cost per person-time by project (元/人次)", "rank_x": "Cost per person-time (元/人次)",
@@ -88,7 +88,9 @@ class ProjectReport:
     ``measures``: ``dimension``, ``indicator``, ``name``, ``value`` (float), ``unit``, ``target``,
     ``status``. ``projects``: the accepted project rows of the scope. ``ranking``: one row per
     project (``project_code``, ``name``, ``programme``, one column per :data:`PORTFOLIO_MEASURES`
-    id, ``rank``). ``monthly``: ``month`` (1–12), ``value`` (events attributed, 次).
+    id, ``rank``). ``monthly``: ``period`` (``YYYY-MM``, every month from the earliest start to the
+    latest end of the scope's projects, so a project crossing the new year shows both years),
+    ``value`` (events attributed, 次).
     """
 
     scope: str
@@ -127,12 +129,10 @@ class ProjectReport:
         column = {"project": "project_code", "programme": "programme", "funder": "funder", "round": "round"}[scope]
         projects = projects[projects[column] == str(scope_id)].reset_index(drop=True)
         events = pd.read_parquet(project_events_file(ws))
-        if scope == "programme":
-            events = events[events["programme"] == str(scope_id)]
-        else:
-            events = events[events["project_code"].isin(projects["project_code"])]
-        events = events[events["date"].dt.year == int(year)]
-        monthly = events.groupby(events["date"].dt.month).size().rename("value").rename_axis("month").reset_index()
+        own = events["project_code"].isin(projects["project_code"])
+        if scope == "programme":  # events of the programme's projects, and those marked with the programme only
+            own |= (events["programme"] == str(scope_id)) & events["project_code"].isna() & (events["date"].dt.year == int(year))
+        monthly = _monthly(events[own], projects, int(year))
         members = table[(table["scope"] == "project") & table["scope_id"].isin(projects["project_code"])
                         & (table["year"] == int(year))]
         units = OrgUnits.read_csv(ws.org_units_file)
@@ -206,8 +206,8 @@ class ProjectReport:
 
     def timeline_png(self) -> bytes:
         t = self.text
-        return charts.to_png(charts.bar_by_month(self.monthly, title=t["timeline_title"].format(year=self.year),
-                                                 ylabel=t["timeline_y"], xlabel=t["month"]))
+        return charts.to_png(charts.bar_by_period(self.monthly, title=t["timeline_title"].format(year=self.year),
+                                                  ylabel=t["timeline_y"], xlabel=t["month"]))
 
     def cost_png(self) -> bytes | None:
         if self.ranking.empty or "P2c" not in self.ranking or self.ranking["P2c"].notna().sum() == 0:
@@ -238,7 +238,7 @@ class ProjectReport:
         if self.scope == "programme":
             self._show_ranking()
         display(Markdown(f"## {t['timeline']}"))
-        if self.monthly.empty:
+        if self.monthly["value"].sum() == 0:
             display(Markdown(t["no_events"]))
         display(Image(self.timeline_png(), format="png"))
         display(Markdown(t["note"]))
@@ -264,6 +264,17 @@ def _fmt(value: float, unit: str) -> str:
     if unit in ("%", "元/人次", "元/户"):
         return f"{value:,.1f}"
     return format_value(value, unit)
+
+
+def _monthly(events: pd.DataFrame, projects: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Events per month (``period`` YYYY-MM, ``value``) over the projects' span (else the year)."""
+    first = projects["start_date"].min() if not projects.empty else pd.Timestamp(year, 1, 1)
+    last = projects["end_date"].max() if not projects.empty else pd.Timestamp(year, 12, 31)
+    if not events.empty:
+        first, last = min(first, events["date"].min()), max(last, events["date"].max())
+    months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M").astype(str)
+    counts = events["date"].dt.to_period("M").astype(str).value_counts()
+    return pd.DataFrame({"period": months, "value": [int(counts.get(m, 0)) for m in months]})
 
 
 def _ranking(members: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
