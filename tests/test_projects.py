@@ -35,6 +35,7 @@ although both projects served him) → 2,966.67 元/户; execution 8,900 ÷ 20,0
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import openpyxl
 import pandas as pd
@@ -111,6 +112,9 @@ def test_events_outside_a_projects_period_or_area_are_not_attributed(ws):
     assert by_seq[10] == "explicit" and by_seq[4] == "rule"
     assert dict(zip(seq, events["candidates"], strict=True))[4] == 2  # both rules matched event 4
     assert dict(zip(events["project_code"], events["programme"], strict=True)) == {"P-A": "乐龄", "P-B": "雏鹰"}
+    summary = json.loads((ws.indicators_dir / "project_attribution.json").read_text(encoding="utf-8"))
+    assert summary == {"ledger_events": 11, "attributed": {"explicit": 1, "rule": 6}, "matched_several_rules": 1,
+                       "unknown_project_codes": {}}
 
 
 def test_cost_per_person_time_and_household_by_hand(ws):
@@ -298,3 +302,20 @@ def test_timeline_of_a_project_crossing_the_new_year():
     events = pd.DataFrame({"date": pd.to_datetime(["2021-11-20", "2021-11-30", "2022-02-01"])})
     got = _monthly(events, projects, 2021)
     assert got.to_dict("list") == {"period": ["2021-11", "2021-12", "2022-01", "2022-02"], "value": [2, 0, 0, 1]}
+
+
+def test_a_ledger_code_naming_no_project_is_reported_not_attributed(ws, tmp_path):
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.append([*HEADER, "项目编号", "所属计划"])
+    sheet.append([*row(1, dt.date(2021, 5, 6), "和平街道社工站", "前进村", "入户走访", "养老服务", "张桂兰", "独居老人", times=4),
+                  "P-X", None])
+    sheet.append([*row(2, dt.date(2021, 9, 9), "科尔沁镇社工站", "", "主题活动", "社区治理", times=25), None, "乐居"])
+    wb.save(tmp_path / "另一台账.xlsx")
+    assert import_ledgers([tmp_path / "另一台账.xlsx"], workspace=ws, progress=False).to_dict()["accepted"] == 2
+    table = compute_projects(ws)
+    summary = json.loads((ws.indicators_dir / "project_attribution.json").read_text(encoding="utf-8"))
+    assert summary["unknown_project_codes"] == {"P-X": 1}
+    assert summary["attributed"] == {"explicit": 1, "programme": 1, "rule": 6}  # P-X's event is not P-A's by rule either
+    assert _values(table, "project", "P-A")["P4c"] == 13
+    assert _values(table, "programme", "乐居")["P4c"] == 25  # a programme-only event (no project)

@@ -9,7 +9,9 @@ lists villages, in one of them), and its type and service area are among the pro
 lists them). A listed village narrows only its own station: the other listed stations count
 whole. An event matching several projects' rules goes to one only — the project with the
 shorter period, then one that lists villages, then the smaller code — so project-attributed
-person-times never exceed the ledger's. An event's programme is its ledger ``programme`` column,
+person-times never exceed the ledger's. An event whose 项目编号 names no imported project is
+left unattributed (rules do not override what the ledger says) and counted in the attribution
+summary. An event's programme is its ledger ``programme`` column,
 else its project's programme.
 
 :func:`compute_projects` evaluates every measure of ``datasets/project_indicators.yaml`` (the six
@@ -29,11 +31,15 @@ Writes (atomically):
 - ``indicators/project_events.parquet`` — one row per attributed event: ``event_id``,
   ``project_code`` (null for a programme-only event), ``programme``, ``date``, ``year``,
   ``month``, ``station_code``, ``org_unit``, ``event_type``, ``person_times`` (int64),
-  ``attribution`` (explicit / rule / programme), ``candidates`` (projects whose rules matched).
+  ``attribution`` (explicit / rule / programme), ``candidates`` (projects whose rules matched);
+- ``indicators/project_attribution.json`` — ``ledger_events``, ``attributed`` (events by
+  attribution), ``matched_several_rules``, ``unknown_project_codes`` ({项目编号 as written: events}:
+  ledger codes naming no imported project, left unattributed).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -231,6 +237,7 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
         have = _scoped_sources(con, ws)
         keys = con.execute("""SELECT DISTINCT scope, scope_id, year FROM members
             UNION SELECT DISTINCT 'programme', prog, pyear FROM ev WHERE prog IS NOT NULL""").df()
+        summary = _attribution_summary(con)
         events = con.execute(f"""SELECT event_id, pc AS project_code, prog AS programme, CAST(date AS TIMESTAMP) AS date,
             CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, station_code, org_unit, event_type,
             CAST(person_times AS BIGINT) AS person_times, attribution, CAST(candidates AS BIGINT) AS candidates
@@ -279,7 +286,20 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
     arrow = pa.Table.from_pandas(table.reset_index(drop=True), preserve_index=False).cast(OUTPUT_SCHEMA)
     atomic.write_with(projects_file(ws), lambda p: pq.write_table(arrow, p))
     atomic.write_with(project_events_file(ws), lambda p: events.to_parquet(p, index=False))
+    atomic.write_text(ws.indicators_dir / "project_attribution.json", json.dumps(summary, ensure_ascii=False, indent=2))
     return arrow.to_pandas()
+
+
+def _attribution_summary(con: duckdb.DuckDBPyConnection) -> dict:
+    """How the ledger's events were attributed: counts by attribution, events several rules
+    matched, and ledger 项目编号 values that name no imported project (left unattributed)."""
+    by = dict(con.execute("SELECT attribution, COUNT(*) FROM ev GROUP BY ALL ORDER BY 1").fetchall())
+    unknown = dict(con.execute("""SELECT project_code, COUNT(*) FROM ledger WHERE project_code IS NOT NULL
+        AND project_code NOT IN (SELECT project_code FROM proj) GROUP BY ALL ORDER BY 1""").fetchall())
+    ledger_events = con.execute("SELECT COUNT(*) FROM ledger").fetchall()[0][0]
+    overlaps = con.execute("SELECT COUNT(*) FROM attributed WHERE candidates > 1").fetchall()[0][0]
+    return {"ledger_events": int(ledger_events), "attributed": {k: int(v) for k, v in by.items()},
+            "matched_several_rules": int(overlaps), "unknown_project_codes": {k: int(v) for k, v in unknown.items()}}
 
 
 def _scope_names(projects: pd.DataFrame) -> dict[tuple[str, str], str]:
