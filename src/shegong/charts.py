@@ -133,3 +133,34 @@ def scatter_labelled(frame: pd.DataFrame, *, x: str, y: str, label: str, title: 
                         xytext=(4, 3), textcoords="offset points")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return fig
+
+
+def bar_against_target(frame: pd.DataFrame, *, target: float, title: str, xlabel: str, ylabel: str) -> Figure:
+    """Horizontal bars of ``value`` by ``label`` in file order, with a dashed line at ``target``
+    (e.g. 100 % of a project's own targets); each bar labelled with one decimal."""
+    setup()
+    fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(frame), 2) + 1.2))
+    colours = sns.color_palette(PALETTE)
+    met = [colours[4] if v >= target else "#e08a3c" for v in frame["value"]]  # below target in orange
+    ax.barh(range(len(frame)), frame["value"], color=met)
+    ax.axvline(target, color="#333333", linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(frame)), frame["label"])
+    ax.invert_yaxis()
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.1f", fontsize=9, padding=3)
+    return fig
+
+
+def bar_by_period(frame: pd.DataFrame, *, title: str, ylabel: str, xlabel: str) -> Figure:
+    """Bars of ``value`` by ``period`` in order (``period`` ``YYYY-MM`` strings, ``value`` float),
+    labelled ``M月`` with the year under January and under the first bar."""
+    setup()
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(frame) + 1.5), 3.6))
+    ax.bar(range(len(frame)), frame["value"], color=sns.color_palette(PALETTE)[3])
+    labels = [f"{int(p[5:])}月" + (f"\n{p[:4]}" if i == 0 or p.endswith("-01") else "") for i, p in enumerate(frame["period"])]
+    ax.set_xticks(range(len(frame)), labels)
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    for container in ax.containers:
+        ax.bar_label(container, fmt="%.0f", fontsize=8, padding=2)
+    return fig

@@ -72,12 +72,18 @@ def _cmd_ledger_profile_suggest(args: argparse.Namespace) -> int:
 def _cmd_indicators_compute(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .indicators import write_indicators
+    from .inputs import load_input
+    from .projects import compute_projects
 
     ws = _workspace(args, create=False)
     rows = write_indicators(ws, year=args.year)
     scores = evaluate(ws, year=args.year)
     print(f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "
           f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet")
+    if load_input(ws, "projects") is not None:
+        projects = compute_projects(ws)
+        print(f"项目指标 project indicators: {projects[['scope', 'scope_id']].drop_duplicates().shape[0]} projects, "
+              f"programmes, funders and rounds → indicators/projects.parquet")
     return 0
 
 
@@ -106,17 +112,26 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
 
     registry = load_registry(Path(args.registry) if args.registry else None)
     print(f"指标体系有效 registry OK: {len(registry.measures)} measures ({registry.source})")
+    if not args.registry:
+        from .projects import load_project_registry
+
+        projects = load_project_registry()
+        print(f"项目指标体系有效 project registry OK: {len(projects.measures)} measures ({projects.source})")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .reports import run_reports
+    from .reports import run_project_reports, run_reports
 
-    manifest = run_reports(
-        _workspace(args, create=False), year=args.year, units=None if args.all else args.unit,
-        levels=args.levels, workers=args.workers, lang=args.lang, scheduler=args.scheduler, resume=args.resume,
-        pdf=not args.no_pdf,
-    )
+    if args.projects:
+        manifest = run_project_reports(_workspace(args, create=False), year=args.year, workers=args.workers, lang=args.lang,
+                                       scheduler=args.scheduler, resume=args.resume, pdf=not args.no_pdf)
+    else:
+        manifest = run_reports(
+            _workspace(args, create=False), year=args.year, units=None if args.all else args.unit,
+            levels=args.levels, workers=args.workers, lang=args.lang, scheduler=args.scheduler, resume=args.resume,
+            pdf=not args.no_pdf,
+        )
     failed = [u for u in manifest["units"] if u["status"] == "failed"]
     skipped = [u for u in manifest["units"] if u["status"] == "skipped"]
     print(f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped (unchanged), "
@@ -186,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--all", action="store_true", help="every unit at the chosen levels")
     who.add_argument("--unit", nargs="+", metavar="CODE", help="12-digit org-unit codes")
+    who.add_argument("--projects", action="store_true",
+                     help="项目报告 one report per project and programme, and a portfolio report per funder and round")
     p.add_argument("--levels", nargs="+", type=int, default=None, help="levels to report with --all (default 2 3 4)")
     p.add_argument("--workers", type=int, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")

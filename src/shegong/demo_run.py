@@ -4,7 +4,9 @@ The demo is 兴安盟 (Xing'an League) in pilot years 2021 and 2022; 2021 is cal
 league's indicators reproduce the published figures of DOMAIN.md §5 (see
 ``datasets/demo/README.md``). Reports: 2022 for every unit at levels 2–4 (its league report
 shows the A–G scores, total, grade and change on 2021), 2021 for the league and the counties
-only — enough to compare, and it keeps the batch to ~32 reports.
+only — enough to compare, and it keeps the batch to ~32 reports. Projects (issue 8): the Bee
+Plan programmes, the 2022 venture-philanthropy round and a charity project
+(:mod:`shegong.demo_projects`), each with its report, and a portfolio report per funder and round.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from pathlib import Path
 
 from .config import Workspace
 from .demo import generate_demo_inputs
+from .demo_projects import write_demo_projects
 from .evaluation import GRADE_LABELS, evaluate
 from .indicators import compute_indicators
 from .inputs import import_inputs
 from .ledger.importer import import_ledgers
-from .reports import run_reports
+from .projects import compute_projects
+from .reports import run_project_reports, run_reports
 from .serve import serve as serve_workspace
 
 DEMO_YEARS = (2021, 2022)
@@ -48,6 +52,8 @@ def run_demo(*, workspace: str | Path = "workspace", serve: bool = True, port: i
         summary = import_ledgers(files, workspace=ws).to_dict()
         say(f"   读取 {summary['rows_read']} 行：接收 {summary['accepted']}，拒收 {summary['rejected']} "
             f"(rows read / accepted / rejected)")
+    say("   生成项目与服务计划 writing the demo projects and programmes (公益创投, 暖阳 乐龄 雏鹰 乐居)")
+    write_demo_projects(ws)
     say("   导入名册、培训、问卷与评估材料 importing roster, training, surveys and evaluation inputs")
     for kind, s in import_inputs(ws).items():
         say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
@@ -64,11 +70,19 @@ def run_demo(*, workspace: str | Path = "workspace", serve: bool = True, port: i
             r = total.iloc[0]
             change = "" if r["change"] != r["change"] else f"，较上年 {r['change']:+.1f}"
             say(f"   兴安盟总分 {r['score']:.1f}（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}")
+    projects = compute_projects(ws)
+    scopes = projects[["scope", "scope_id"]].drop_duplicates()
+    say(f"   项目指标 project indicators: {(scopes['scope'] == 'project').sum()} projects, "
+        f"{(scopes['scope'] == 'programme').sum()} programmes, {(scopes['scope'] == 'round').sum()} round(s)")
     for year in DEMO_YEARS:
         say(f"④ 生成 {year} 年报告 running the {year} reports")
         manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)
         failed = [u["org_unit"] for u in manifest["units"] if u["status"] != "ok"]
         say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(year)}")
+    say(f"⑤ 生成 {DEMO_YEAR} 年项目报告 running the {DEMO_YEAR} project, programme and portfolio reports")
+    manifest = run_project_reports(ws, year=DEMO_YEAR, workers=workers)
+    failed = [u["key"] for u in manifest["units"] if u["status"] != "ok"]
+    say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed")
     if serve:
         serve_workspace(ws, port=port)
     return ws

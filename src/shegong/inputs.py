@@ -35,7 +35,7 @@ from .errors import DatasetError, Location
 from .ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
 from .ledger.privacy import Pseudonymiser, load_key
 from .ledger.read import read_sheets
-from .ledger.vocabulary import SERVICE_AREAS
+from .ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
 from .orgunits import OrgUnits
 
 TRUE = {"是", "有", "1", "√", "✓", "true", "yes", "y", "达成", "符合"}
@@ -45,7 +45,9 @@ FALSE = {"否", "无", "0", "×", "✗", "false", "no", "n", "未达成", "不�
 @dataclass(frozen=True)
 class Col:
     """One column: ``name`` (code), ``labels`` (header texts), ``type`` (str, int, float, date,
-    bool, station, room, code), ``allowed`` values (str) or a ``range`` (numbers), and
+    bool, station, room, code; ``money`` 元 stored as integer fen; ``stations``/``rooms``/
+    ``event_types``/``areas`` lists joined by ``;``; ``project`` a code of the imported
+    projects), ``allowed`` values (str) or a ``range`` (numbers), and
     ``personal`` (a pseudonym kind: the value is hashed into ``<name>`` and never kept)."""
 
     name: str
@@ -64,7 +66,30 @@ def _c(name: str, zh: str, type_: str = "str", **kw) -> Col:
 _STATION = _c("station", "所属站点", "station", also=("station_code",))
 _YEAR = _c("year", "年度", "int", range=(2000, 2100))
 _AREAS = tuple(SERVICE_AREAS.values()) + tuple(SERVICE_AREAS)
+_PROJECT = _c("project_code", "项目编号", "project", required=False)
+#: Funding types of a project (issue 8): 政府购买 government purchase, 公益创投 venture philanthropy, 慈善资助 charity.
+FUNDING_TYPES = {"政府购买": "purchase", "公益创投": "venture_philanthropy", "慈善资助": "charity"}
+SPENDING_CATEGORIES = {"人员": "personnel", "活动": "activities", "物资": "materials", "管理": "admin", "其他": "other"}
 SPECS: dict[str, tuple[Col, ...]] = {
+    # projects first: project_spending, survey and case_outcomes refer to their codes
+    "projects": (
+        _c("project_code", "项目编号", "code_text"), _c("project_name", "项目名称"), _c("funder", "资助方"),
+        _c("funding_type", "资助类型", allowed=(*FUNDING_TYPES, *FUNDING_TYPES.values())),
+        _c("round", "批次", required=False), _c("programme", "所属计划", required=False, also=("服务计划",)),
+        _c("budget_fen", "预算（元）", "money", also=("budget_yuan", "预算")),
+        _c("start_date", "开始日期", "date"), _c("end_date", "结束日期", "date"),
+        _c("stations", "覆盖站点", "stations"), _c("villages", "覆盖村（社区）", "rooms", required=False),
+        _c("event_types", "服务类型", "event_types", required=False),
+        _c("service_areas", "服务领域", "areas", required=False),
+        _c("target_person_times", "目标服务人次", "int", required=False, range=(0, 10_000_000)),
+        _c("target_households", "目标服务户数", "int", required=False, range=(0, 10_000_000)),
+        _c("target_activities", "目标活动次数", "int", required=False, range=(0, 1_000_000)),
+    ),
+    "project_spending": (
+        _c("project_code", "项目编号", "project"), _c("date", "支出日期", "date"),
+        _c("amount_fen", "金额（元）", "money", also=("amount_yuan", "金额")),
+        _c("category", "支出类别", allowed=(*SPENDING_CATEGORIES, *SPENDING_CATEGORIES.values())),
+    ),
     "roster": (
         _c("staff_id", "工号"), _STATION, _c("name", "姓名", required=False, personal="staff"),
         _c("role", "角色", allowed=("站长", "社工", "志愿者", "督导")),
@@ -91,6 +116,7 @@ SPECS: dict[str, tuple[Col, ...]] = {
         _c("satisfaction", "总体满意度", "int", range=(1, 5)),
         *(_c(f"aware_{k}", f"知晓{zh}", "bool") for k, zh in
           (("address", "地址"), ("services", "服务"), ("staff", "社工"), ("channel", "求助渠道"), ("funding", "经费来源"))),
+        _PROJECT,
     ),
     "divisions": (
         _c("division_code", "区划代码", "code"), _c("name", "名称"),
@@ -116,7 +142,7 @@ SPECS: dict[str, tuple[Col, ...]] = {
     "organisations": (_c("org_id", "组织编号"), _c("org_name", "组织名称", required=False), _STATION,
                       _c("relation", "关系", allowed=("linked", "incubated", "链接", "培育")), _c("date", "日期", "date")),
     "case_outcomes": (_STATION, _c("case_no", "个案编号", personal="case"), _c("closed_date", "结案日期", "date"),
-                      _c("goals_met", "目标达成", "bool")),
+                      _c("goals_met", "目标达成", "bool"), _PROJECT),
     "priority_households": (_STATION, _YEAR, _c("village", "村（社区）", "room", required=False),
                             _c("household", "户编号", personal="household", also=("household_no",)), _c("category", "对象类别")),
     "groups": (_c("group_id", "小组编号"), _STATION, _c("group_name", "小组名称", required=False),
@@ -126,7 +152,8 @@ SPECS: dict[str, tuple[Col, ...]] = {
 #: Default file name of each kind in ``inputs/`` (CSV; .xlsx works too when given explicitly).
 FILES = {kind: f"{kind}.csv" for kind in SPECS}
 _MAP = {"服务对象": "client", "居民": "resident", "合作方": "partner", "乡镇": "township", "村": "village",
-        "链接": "linked", "培育": "incubated", **SERVICE_AREAS}
+        "链接": "linked", "培育": "incubated", **SERVICE_AREAS, **FUNDING_TYPES, **SPENDING_CATEGORIES}
+_LIST_SPLIT = re.compile(r"[;；,，、/\s]+")
 
 
 @dataclass
@@ -174,10 +201,27 @@ def _find_header(rows: list[list[object]], spec: tuple[Col, ...]) -> tuple[int, 
 class _Resolver:
     """Cached look-ups of stations (by code, name or alias) and rooms under a station."""
 
-    def __init__(self, units: OrgUnits) -> None:
+    def __init__(self, units: OrgUnits, workspace: Workspace | None = None) -> None:
         self.units = units
         self.stations = set(units.frame.loc[units.frame["unit_type"] == "station", "code"])
         self.cache: dict[tuple, str | None] = {}
+        self.workspace = workspace
+        self._projects: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
+
+    @property
+    def projects(self) -> dict[str, tuple[pd.Timestamp, pd.Timestamp]]:
+        """Imported project codes → (start_date, end_date); read once from ``projects.parquet``.
+
+        Raises:
+            DatasetError: when projects were never imported (import them first).
+        """
+        if self._projects is None:
+            frame = load_input(self.workspace, "projects") if self.workspace is not None else None
+            if frame is None:
+                raise DatasetError("a project code needs the projects imported first: "
+                                   "`shegong indicators inputs projects=项目.xlsx`", Location("projects"))
+            self._projects = {r.project_code: (r.start_date, r.end_date) for r in frame.itertuples()}
+        return self._projects
 
     def __call__(self, text: str, value: object, unit_type: str, parent: str | None = None) -> str | None:
         if unit_type == "station" and text in self.stations:
@@ -188,8 +232,56 @@ class _Resolver:
         return self.cache[key]
 
 
+def _list(col: Col, value: object, units: _Resolver, rec: dict) -> str:
+    """A ``;``-joined list of codes: stations, rooms under the listed stations, event types, areas."""
+    out = []
+    for item in (t for t in _LIST_SPLIT.split(fold_text(value)) if t):
+        if col.type == "stations":
+            code = units(item, item, "station")
+            reason = "unknown_station"
+        elif col.type == "rooms":
+            parents = (rec.get("stations") or "").split(";")
+            code = next((c for c in (units(item, item, "room", p) for p in parents) if c), None)
+            if code is None and item in set(units.units.frame["code"]):
+                code = item if units.units.row(item)["parent_code"] in parents else None
+            reason = "village_outside_stations"
+        elif col.type == "event_types":
+            code = EVENT_TYPES.get(item, item if item in EVENT_TYPES.values() else None)
+            reason = "unknown_event_type"
+        else:
+            code = SERVICE_AREAS.get(item, item if item in SERVICE_AREAS.values() else None)
+            reason = "unknown_service_area"
+        if code is None:
+            raise CellProblem(reason, item)
+        if code not in out:
+            out.append(code)
+    if not out:
+        raise CellProblem(f"missing_{col.name}")
+    return ";".join(out)
+
+
 def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int | None) -> object:
     text = fold_text(value)
+    if col.type in ("stations", "rooms", "event_types", "areas"):
+        return _list(col, value, units, rec)
+    if col.type == "code_text":
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", text):
+            raise CellProblem("bad_project_code")
+        return text
+    if col.type == "project":
+        if text not in units.projects:
+            raise CellProblem("unknown_project")
+        return text
+    if col.type == "money":
+        q = parse_quantity(value)
+        if q is None:
+            raise CellProblem(f"missing_{col.name}")
+        fen = q.value * 100
+        if fen != fen.to_integral_value():
+            raise CellProblem("money_precision")
+        if fen < 0:
+            raise CellProblem("negative_amount")
+        return int(fen)
     if col.type == "station":
         code = units(text, value, "station")
         if code is None:
@@ -235,7 +327,7 @@ def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int 
 
 
 def _schema(spec: tuple[Col, ...]) -> pa.DataFrameSchema:
-    dtypes = {"int": "Int64", "float": "Float64", "bool": "boolean", "date": "datetime64[ns]"}
+    dtypes = {"int": "Int64", "money": "Int64", "float": "Float64", "bool": "boolean", "date": "datetime64[ns]"}
     cols = {}
     for c in spec:
         name = f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
@@ -260,11 +352,12 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
     if kind not in SPECS:
         raise DatasetError(f"unknown input kind {kind!r}: use one of {', '.join(SPECS)}", Location(Path(path).name))
     spec = SPECS[kind]
-    units = _Resolver(org_units or OrgUnits.read_csv(workspace.org_units_file))
+    units = _Resolver(org_units or OrgUnits.read_csv(workspace.org_units_file), workspace)
     pseudo = pseudonymiser or Pseudonymiser(load_key())
     summary = InputSummary(kind, Path(path).name)
     records: list[dict] = []
     rejects: list[dict] = []
+    seen: set[str] = set()
     for sheet in read_sheets(Path(path)):
         found = _find_header(sheet.rows, spec)
         if found is None:
@@ -293,6 +386,8 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
                 if parsed is None and c.required and not any(p[0] == c.name for p in problems):
                     problems.append((c.name, f"missing_{c.name}", ""))
                 rec[c.name] = parsed
+            if not problems:
+                problems = _row_problems(kind, rec, units, seen)
             if problems:
                 for name, reason, value in problems[:1]:
                     rejects.append({"file": sheet.file, "sheet": sheet.sheet, "row": r + 1, "column": name,
@@ -327,10 +422,26 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
     return summary
 
 
+def _row_problems(kind: str, rec: dict, units: _Resolver, seen: set[str]) -> list[tuple[str, str, object]]:
+    """Checks across the columns of one row (issue 8): a project's dates in order, its code
+    unique in the file; a spending dated within its project's period."""
+    if kind == "projects":
+        if rec["end_date"] < rec["start_date"]:
+            return [("end_date", "end_before_start", rec["end_date"].date())]
+        if rec["project_code"] in seen:
+            return [("project_code", "duplicate_project_code", rec["project_code"])]
+        seen.add(rec["project_code"])
+    if kind == "project_spending":
+        start, end = units.projects[rec["project_code"]]
+        if not start <= rec["date"] <= end:
+            return [("date", "date_outside_project", rec["date"].date())]
+    return []
+
+
 def _typed(frame: pd.DataFrame, spec: tuple[Col, ...]) -> pd.DataFrame:
     for c in spec:
         name = f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
-        if c.type == "int":
+        if c.type in ("int", "money"):
             frame[name] = pd.array(frame[name], dtype="Int64")
         elif c.type == "float":
             frame[name] = pd.array(frame[name], dtype="Float64")
@@ -346,7 +457,7 @@ def _typed(frame: pd.DataFrame, spec: tuple[Col, ...]) -> pd.DataFrame:
 def _derive(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Add ``year`` (from the kind's date) where the file has no year column."""
     date_col = {"training": "date", "survey": "date", "organisations": "date", "case_outcomes": "closed_date",
-                "groups": "start_date"}.get(kind)
+                "groups": "start_date", "projects": "start_date", "project_spending": "date"}.get(kind)
     if date_col and "year" not in frame.columns:
         frame["year"] = frame[date_col].dt.year.astype("Int64")
     return frame

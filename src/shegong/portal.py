@@ -3,6 +3,8 @@
 ==========================  =====================================================================
 ``/``                        index: org units by level (with search), training modules, trainer apps
 ``/?unit=CODE&year=Y``       the pilot-year report of one org unit, from precomputed Parquet
+``/?project=ID&year=Y``      the report of a project (``&scope=programme|funder|round`` for a
+                             programme or a portfolio; ID is then its name), issue 8
 ``/?module=ID``              the trainee's module player (传帮带教 training)
 ``/?app=NAME``               a trainer app (cohort progress, grading queue, mentoring log)
 ==========================  =====================================================================
@@ -26,11 +28,16 @@ TEXT = {
     "zh": {"title": "社工站培训与评估工作台", "reports": "试点年度评估报告 · {year}",
            "intro": "点击单元名称打开其评估报告；在搜索框输入名称或代码筛选。", "search": "搜索单元",
            "training": "培训模块（传、帮、带、教）", "apps": "培训师应用", "back": "← 返回首页",
-           "failed": "（报告生成失败：{reason}）", "none": "（无匹配单元）", "years": "年度："},
+           "failed": "（报告生成失败：{reason}）", "none": "（无匹配单元）", "years": "年度：",
+           "projects": "项目与服务计划评估 · {year}",
+           "scopes": {"round": "公益创投批次（项目组合）", "funder": "资助方（项目组合）", "programme": "服务计划", "project": "项目"}},
     "en": {"title": "Shegong Workbench", "reports": "Pilot-year evaluation reports · {year}",
            "intro": "Click a unit to open its report; type a name or code to filter.", "search": "Search units",
            "training": "Training modules (pass on, help, lead, teach)", "apps": "Trainer apps", "back": "← Home",
-           "failed": "(report failed: {reason})", "none": "(no matching unit)", "years": "Year:"},
+           "failed": "(report failed: {reason})", "none": "(no matching unit)", "years": "Year:",
+           "projects": "Projects and programmes · {year}",
+           "scopes": {"round": "Venture-philanthropy rounds (portfolios)", "funder": "Funders (portfolios)",
+                      "programme": "Programmes", "project": "Projects"}},
 }
 
 
@@ -95,6 +102,32 @@ def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", levels:
     return "\n".join(lines) if lines else t["none"]
 
 
+def project_index(ws: Workspace, year: int, lang: str) -> str:
+    """Markdown: the year's venture-philanthropy rounds, funders, programmes and projects, each
+    linking to its report (empty when no project indicators were computed)."""
+    from .projects import projects_file
+
+    if not projects_file(ws).exists():
+        return ""
+    import pandas as pd
+
+    t = TEXT[lang]
+    table = pd.read_parquet(projects_file(ws), columns=["scope", "scope_id", "name", "year"]).drop_duplicates()
+    table = table[table["year"] == int(year)]
+    lines = []
+    for scope in ("round", "funder", "programme", "project"):
+        rows = table[table["scope"] == scope].sort_values("scope_id")
+        if rows.empty:
+            continue
+        lines += [f"### {t['scopes'][scope]}", ""]
+        for r in rows.itertuples():
+            label = f"{r.name} `{r.scope_id}`" if scope == "project" else r.name
+            lines.append(f"- {link(r.name, project=r.scope_id, scope=None if scope == 'project' else scope, year=year, lang=lang)}"
+                         f"{label[len(r.name):]}")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def training_index(lang: str) -> str:
     """Markdown list of training modules linking to the module player (empty if none)."""
     try:
@@ -152,6 +185,12 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
         report.show(defer=True)  # the slow sections follow the page (shegong.report_display.in_background)
         show_sections(report, ws)
         return
+    if "project" in query:
+        from .project_report import show_report
+
+        display(Markdown(link(t["back"], lang=lang, year=year)))
+        show_report(ws, query.get("scope", "project"), query["project"], year, lang)
+        return
     if "module" in query:
         from .widgets import module_player_app
 
@@ -180,6 +219,9 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
     box.observe(refresh, names="value")
     refresh()
     display(w.VBox([box, out]))
+    projects = project_index(ws, year, lang)
+    if projects:
+        display(Markdown(f"## {t['projects'].format(year=year)}\n\n{projects}"))
     for title, body in ((t["training"], training_index(lang)), (t["apps"], apps_index(lang))):
         if body:
             display(Markdown(f"## {title}\n\n{body}"))

@@ -62,6 +62,41 @@ REQUIRED = ("id", "indicator", "dimension", "name", "definition", "unit", "aggre
 
 
 @dataclass(frozen=True)
+class Flavour:
+    """What a registry file may hold: the station registry (``datasets/indicators.yaml``,
+    weighted A–G) or the project registry (``datasets/project_indicators.yaml``, issue 8: the
+    six dimensions of MZ/T 059-2014, unweighted, targets from the project file)."""
+
+    name: str
+    schema_version: int
+    dimensions: dict[str, float]
+    sources: dict[str, tuple[str, ...]]
+    units: tuple[str, ...]
+    keys: frozenset[str]
+    required: tuple[str, ...]
+    weighted: bool
+
+
+#: The columns each project source offers (see :mod:`shegong.projects` for how they are built).
+PROJECT_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "events": ("event_id", "event_type", "service_area", "client_category", "household_pid", "client_pid",
+               "person_times", "volunteers", "volunteer_hours", "resources_fen", "complete"),
+    "area_events": ("event_id", "event_type", "person_times"),
+    "spending": ("amount_fen", "category"),
+    "projects": ("project_code", "budget_fen", "target_person_times", "target_households", "target_activities"),
+    "survey": ("respondent_type", "satisfied"),
+    "case_outcomes": ("goals_met",),
+}
+#: MZ/T 059-2014's six dimensions of a service project's performance (codes; labels in reports).
+PROJECT_DIMENSIONS = {"objectives": 0, "inputs": 0, "management": 0, "outputs": 0, "outcomes": 0, "satisfaction": 0}
+
+STATION = Flavour("station", SCHEMA_VERSION, DIMENSIONS, SOURCE_COLUMNS, UNITS, frozenset(MEASURE_KEYS), REQUIRED, True)
+PROJECT = Flavour("project", 1, PROJECT_DIMENSIONS, PROJECT_SOURCE_COLUMNS, (*UNITS, "元/人次", "元/户"),
+                  frozenset(MEASURE_KEYS | {"target", "target_field"}),
+                  ("id", "dimension", "name", "definition", "unit", "aggregation", "numerator", "reference"), False)
+
+
+@dataclass(frozen=True)
 class Term:
     """A numerator or denominator: ``aggregation`` of ``field`` over ``source`` rows passing
     ``filter`` (column → allowed values, compared as text), divided by ``scale``; or, when
@@ -97,6 +132,10 @@ class Measure:
     near: float
     disaggregate: tuple[str, ...]
     reference: str
+    #: project registry only: a fixed target (e.g. 100 %) or the project-file column summed over
+    #: the projects of a scope that gives the target (e.g. ``target_person_times``).
+    target: float | None = None
+    target_field: str | None = None
 
     @property
     def is_ratio(self) -> bool:
@@ -133,7 +172,7 @@ def default_registry_path() -> Path:
     return project_root() / "datasets" / "indicators.yaml"
 
 
-def _term(raw: object, where: str, key: str, problems: list[str]) -> Term | None:
+def _term(raw: object, where: str, key: str, problems: list[str], sources: dict | None = None) -> Term | None:
     if not isinstance(raw, dict):
         problems.append(f"{where}: key {key} must be a mapping {{source, aggregation, field, filter}} or {{measure: ID}}")
         return None
@@ -141,11 +180,12 @@ def _term(raw: object, where: str, key: str, problems: list[str]) -> Term | None
         problems.append(f"{where}: unknown key {key}.{k} — use {', '.join(sorted(TERM_KEYS))}")
     if "measure" in raw:
         return Term(measure=str(raw["measure"]))
+    sources = sources or SOURCE_COLUMNS
     source, agg, field = raw.get("source"), raw.get("aggregation", "count"), raw.get("field")
-    if source not in SOURCE_COLUMNS:
-        problems.append(f"{where}: key {key}.source {source!r} — use one of {', '.join(SOURCE_COLUMNS)}")
+    if source not in sources:
+        problems.append(f"{where}: key {key}.source {source!r} — use one of {', '.join(sources)}")
         return None
-    columns = SOURCE_COLUMNS[source]
+    columns = sources[source]
     if agg not in AGGREGATIONS:
         problems.append(f"{where}: key {key}.aggregation {agg!r} — use one of {', '.join(AGGREGATIONS)}")
     if agg in ("sum", "distinct_count") and field not in columns:
@@ -162,33 +202,34 @@ def _term(raw: object, where: str, key: str, problems: list[str]) -> Term | None
     return Term(source=source, aggregation=agg, field=field, filter=values, scale=float(raw.get("scale", 1)))
 
 
-def _measure(raw: dict, where: str, problems: list[str]) -> Measure | None:
+def _measure(raw: dict, where: str, problems: list[str], flavour: Flavour = STATION) -> Measure | None:
     before = len(problems)
-    for key in sorted(set(raw) - MEASURE_KEYS):
-        problems.append(f"{where}: unknown key {key} — use one of {', '.join(sorted(MEASURE_KEYS))}")
-    for key in REQUIRED:
+    for key in sorted(set(raw) - flavour.keys):
+        problems.append(f"{where}: unknown key {key} — use one of {', '.join(sorted(flavour.keys))}")
+    for key in flavour.required:
         if key not in raw:
             problems.append(f"{where}: key {key} is missing — add it")
     for key in ("name", "definition"):
         if key in raw and not (isinstance(raw[key], dict) and raw[key].get("zh") and raw[key].get("en")):
             problems.append(f"{where}: key {key} needs both zh and en texts")
-    if raw.get("unit") not in UNITS:
-        problems.append(f"{where}: key unit {raw.get('unit')!r} — use one of {' '.join(UNITS)}")
-    if raw.get("dimension") not in DIMENSIONS:
-        problems.append(f"{where}: key dimension {raw.get('dimension')!r} — use one of {' '.join(DIMENSIONS)}")
+    if raw.get("unit") not in flavour.units:
+        problems.append(f"{where}: key unit {raw.get('unit')!r} — use one of {' '.join(flavour.units)}")
+    if raw.get("dimension") not in flavour.dimensions:
+        problems.append(f"{where}: key dimension {raw.get('dimension')!r} — use one of {' '.join(flavour.dimensions)}")
     agg = raw.get("aggregation")
     if agg not in MEASURE_AGGREGATIONS:
         problems.append(f"{where}: key aggregation {agg!r} — use one of {', '.join(MEASURE_AGGREGATIONS)} (never a mean of ratios)")
-    num = _term(raw["numerator"], where, "numerator", problems) if "numerator" in raw else None
-    den = _term(raw["denominator"], where, "denominator", problems) if raw.get("denominator") is not None else None
+    num = _term(raw["numerator"], where, "numerator", problems, flavour.sources) if "numerator" in raw else None
+    den = (_term(raw["denominator"], where, "denominator", problems, flavour.sources)
+           if raw.get("denominator") is not None else None)
     if agg == "ratio_of_sums" and den is None:
         problems.append(f"{where}: aggregation ratio_of_sums needs a denominator — add key denominator")
     if agg in AGGREGATIONS and den is not None:
         problems.append(f"{where}: a measure with a denominator must use aggregation ratio_of_sums")
     if agg in AGGREGATIONS and num is not None and num.measure is None and num.aggregation != agg:
         problems.append(f"{where}: key aggregation {agg!r} differs from numerator.aggregation {num.aggregation!r}")
-    levels = raw.get("levels") or []
-    if not isinstance(levels, list) or not levels or any(lv not in LEVELS for lv in levels):
+    levels = raw.get("levels") or ([] if flavour.weighted else [])
+    if flavour.weighted and (not isinstance(levels, list) or not levels or any(lv not in LEVELS for lv in levels)):
         problems.append(f"{where}: key levels must list levels 1–5, e.g. [2, 3, 4]")
         levels = []
     targets = raw.get("targets") or {}
@@ -207,6 +248,13 @@ def _measure(raw: dict, where: str, problems: list[str]) -> Measure | None:
         weight = 0
     if weight and not targets:
         problems.append(f"{where}: a weighted measure needs targets to be scored — add key targets")
+    target_field = raw.get("target_field")
+    if target_field is not None and target_field not in flavour.sources.get("projects", ()):
+        problems.append(f"{where}: key target_field {target_field!r} — use a column of projects: "
+                        f"{', '.join(flavour.sources.get('projects', ()))}")
+    target = raw.get("target")
+    if target is not None and not isinstance(target, int | float):
+        problems.append(f"{where}: key target must be a number")
     dis = tuple(raw.get("disaggregate") or ())
     for col in dis:
         if col not in DISAGGREGATIONS:
@@ -214,16 +262,17 @@ def _measure(raw: dict, where: str, problems: list[str]) -> Measure | None:
     if len(problems) > before:
         return None
     return Measure(
-        id=str(raw["id"]), indicator=str(raw["indicator"]), dimension=raw["dimension"], name=raw["name"],
+        id=str(raw["id"]), indicator=str(raw.get("indicator", raw["id"])), dimension=raw["dimension"], name=raw["name"],
         definition=raw["definition"], unit=raw["unit"], factor=float(raw.get("factor", 1)), aggregation=agg,
         numerator=num, denominator=den, levels=tuple(int(lv) for lv in levels),  # type: ignore[arg-type]
         min_denominator=float(raw.get("min_denominator", 5 if den is not None else 0)),
         targets={int(k): float(v) for k, v in targets.items()}, target_scope=scope, weight=float(weight),
         near=near, disaggregate=dis, reference=str(raw["reference"]),
+        target=None if target is None else float(target), target_field=target_field,
     )
 
 
-def load_registry(path: Path | str | None = None) -> Registry:
+def load_registry(path: Path | str | None = None, flavour: Flavour = STATION) -> Registry:
     """Load and validate the registry, reporting every problem at once.
 
     Raises:
@@ -238,8 +287,8 @@ def load_registry(path: Path | str | None = None) -> Registry:
     except (OSError, yaml.YAMLError) as e:
         raise RegistryError(f"{path}: cannot read the registry: {e}") from e
     found = data.get("schema_version") if isinstance(data, dict) else None
-    if found != SCHEMA_VERSION:
-        raise RegistryError(f"{path}: key schema_version must be {SCHEMA_VERSION} (found {found!r})")
+    if found != flavour.schema_version:
+        raise RegistryError(f"{path}: key schema_version must be {flavour.schema_version} (found {found!r})")
     problems: list[str] = []
     measures: list[Measure] = []
     seen: set[str] = set()
@@ -251,7 +300,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
         if raw.get("id") in seen:
             problems.append(f"{where}: key id is a duplicate — ids must be unique")
         seen.add(raw.get("id"))
-        m = _measure(raw, where, problems)
+        m = _measure(raw, where, problems, flavour)
         if m is not None:
             measures.append(m)
     ids = {m.id for m in measures}
@@ -261,7 +310,7 @@ def load_registry(path: Path | str | None = None) -> Registry:
                 problems.append(f"measure {m.id}: key {key}.measure {term.measure!r} is not a measure id")
     if not measures and not problems:
         problems.append("key measures is empty — list at least one measure")
-    if measures and not problems:
+    if measures and not problems and flavour.weighted:
         total = sum(m.weight for m in measures)
         if abs(total - 100) > 1e-6:
             listing = ", ".join(f"{m.id} {m.weight:g}" for m in measures if m.weight)

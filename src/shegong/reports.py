@@ -29,6 +29,7 @@ from .orgunits import OrgUnits
 MANIFEST_SCHEMA_VERSION = 1
 DEFAULT_LEVELS = (2, 3, 4)
 TEMPLATE = Path("notebooks") / "reports" / "pilot_year_report.ipynb"
+PROJECT_TEMPLATE = Path("notebooks") / "reports" / "project_report.ipynb"
 
 
 def template_path() -> Path:
@@ -108,12 +109,12 @@ def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int
     return frame["code"].tolist()
 
 
-def _previous(out_dir: Path) -> dict[str, dict]:
+def _previous(out_dir: Path, key: str = "org_unit") -> dict[str, dict]:
     path = out_dir / "manifest.json"
     if not path.exists():
         return {}
     try:
-        return {u["org_unit"]: u for u in json.loads(path.read_text(encoding="utf-8"))["units"]}
+        return {u[key]: u for u in json.loads(path.read_text(encoding="utf-8"))["units"]}
     except (ValueError, KeyError):
         return {}
 
@@ -232,4 +233,81 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     exports.summary_workbook(pd.read_parquet(workspace.indicators_file), org_units.frame, load_registry(), year,
                              out_dir / f"汇总表_{year}.xlsx")
+    return manifest
+
+
+def project_reports_dir(workspace: Workspace, year: int) -> Path:
+    """``reports/<year>/projects/``: the project, programme and portfolio reports of a year."""
+    return workspace.reports_dir(year) / "projects"
+
+
+def project_report_stem(scope: str, scope_id: str) -> str:
+    """File stem of a scope's report: ``project-GY2022-01``, ``programme-乐龄``, ``round-2022年公益创投``
+    (path separators and spaces replaced by ``_``)."""
+    safe = "".join("_" if ch in '/\\:*?"<>| ' else ch for ch in scope_id)
+    return f"{scope}-{safe}"
+
+
+def run_project_reports(workspace: Workspace, *, year: int, workers: int | None = None, lang: str = "zh",
+                        scheduler: object | None = None, resume: bool = False, progress: bool = True,
+                        pdf: bool = True, template: Path | None = None) -> dict:
+    """Run ``notebooks/reports/project_report.ipynb`` once per project, programme, funder and
+    venture-philanthropy round of ``year`` (issue 8) with the machinery of :func:`run_reports`
+    (process pool or Dask, isolated failures, ``--resume`` by hashes, atomic outputs).
+
+    Outputs in ``reports/<year>/projects/``: ``<scope>-<id>.ipynb``, ``.html``, ``.docx`` (and
+    ``.pdf`` with Chromium) per scope, and ``manifest.json`` — as the station manifest, but each
+    entry has ``scope``, ``scope_id`` and ``key`` (the file stem) instead of ``org_unit`` and
+    ``level``.
+
+    Raises:
+        ReportError: project indicators not computed yet (run ``shegong indicators compute``), or
+            no project in ``year``.
+    """
+    from tqdm.auto import tqdm
+
+    from .projects import SCOPES, projects_file
+
+    if not projects_file(workspace).exists():
+        raise ReportError("project indicators have not been computed: import projects and run `shegong indicators compute`")
+    table = pd.read_parquet(projects_file(workspace), columns=["scope", "scope_id", "name", "year"]).drop_duplicates()
+    table = table[table["year"] == int(year)]
+    if table.empty:
+        raise ReportError(f"no project in {year}: check the project file's 开始日期")
+    order = {s: i for i, s in enumerate(SCOPES)}
+    table = table.sort_values(["scope", "scope_id"], key=lambda c: c.map(order) if c.name == "scope" else c)
+    template = Path(template) if template else project_root() / PROJECT_TEMPLATE
+    out_dir = project_reports_dir(workspace, year)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hashes = {"template": _sha256(template), "projects.parquet": _sha256(projects_file(workspace)),
+              "project_events.parquet": _sha256(workspace.indicators_dir / "project_events.parquet"),
+              "org_units.csv": _sha256(workspace.org_units_file)}
+    versions = _versions()
+    previous = _previous(out_dir, "key") if resume else {}
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    entries: dict[str, dict] = {}
+    jobs: dict[str, tuple] = {}
+    for r in table.itertuples():
+        key = project_report_stem(r.scope, r.scope_id)
+        params = {"scope": r.scope, "scope_id": str(r.scope_id), "year": int(year), "workspace": str(workspace.root),
+                  "lang": lang}
+        base = {"key": key, "scope": r.scope, "scope_id": str(r.scope_id), "name": str(r.name), "parameters": params}
+        if _unchanged(previous.get(key), hashes, params, workspace.root):
+            entries[key] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[key]["outputs"],
+                            "input_hashes": hashes, "versions": previous[key]["versions"], "error": None}
+        else:
+            entries[key] = base
+            jobs[key] = (str(template), str(out_dir), str(workspace.root), key, params)
+    results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
+    for key, result in tqdm(results, total=len(jobs), desc="项目报告 project reports", unit="report", disable=not progress):
+        entries[key].update(result, input_hashes=hashes, versions=versions)
+    manifest = {
+        "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year),
+        "template": str(PROJECT_TEMPLATE) if template == project_root() / PROJECT_TEMPLATE else str(template),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "units": list(entries.values()),
+    }
+    if pdf:
+        _add_pdfs(manifest, workspace.root)
+    atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return manifest

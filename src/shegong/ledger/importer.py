@@ -216,7 +216,7 @@ def _frame(records: list[dict], file: str, sha: str, profile: str) -> pd.DataFra
     df["id_checksum_ok"] = df["id_checksum_ok"].astype("boolean")
     for name in ("event_id", "org_unit", "station_code", "room_code", "event_type", "service_area",
                  "client_category", "client_pid", "household_pid", "staff_ids", "resource_kind",
-                 "source_file", "source_sheet", "pt_qualifier", "profile"):
+                 "source_file", "source_sheet", "pt_qualifier", "profile", "project_code", "programme"):
         df[name] = df[name].astype("str").where(df[name].notna(), None) if len(df) else df[name].astype(str)
     return df[list(COLUMNS)].reset_index(drop=True)
 

@@ -40,7 +40,7 @@ SCHEMA_VERSION = 1
 CANONICAL = (
     "seq", "date", "year", "month", "station", "village", "event_type", "service_area", "client_name",
     "id_number", "phone", "household_no", "client_category", "person_times", "persons", "staff",
-    "volunteers", "volunteer_hours", "resources_yuan", "resource_kind", "note",
+    "volunteers", "volunteer_hours", "resources_yuan", "resource_kind", "note", "project_code", "programme",
 )
 REQUIRED = ("date", "station", "event_type", "person_times")
 PERSONAL = ("client_name", "id_number", "phone", "household_no")

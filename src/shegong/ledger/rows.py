@@ -226,6 +226,9 @@ class RowReader:
         staff = c("staff")
         rec["staff_ids"] = None if staff is None else str(staff).strip()
         rec["has_note"] = c("note") is not None
+        for name in ("project_code", "programme"):  # issue 8: optional, as written (codes, not personal data)
+            value = c(name)
+            rec[name] = None if value is None else fold_text(value) or None
         return rec, problems
 
 

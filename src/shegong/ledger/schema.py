@@ -30,9 +30,12 @@ source_row        int64         1-based Excel row
 persons           Int64|null    people reached (人), e.g. 男性 + 女性 + 男童 + 女童 added up by a profile
 pt_qualifier      string|null   qualifier of 服务人次 as written: ``≥`` (余/多), ``≈`` (约); null when exact
 profile           string        name of the mapping profile the row was imported with
+project_code      string|null   项目编号 of the funded project the event belongs to, when the file says so
+programme         string|null   所属计划 (named service programme, e.g. 暖阳), when the file says so
 ================  ============  ====================================================================
 
-Columns after ``source_row`` were added in issue 4; readers select columns by name.
+Columns after ``source_row`` were added in issue 4, ``project_code`` and ``programme`` in
+issue 8 (ledgers imported before lack them); readers select columns by name.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ COLUMNS = (
     "service_area", "client_category", "client_pid", "household_pid", "id_checksum_ok",
     "person_times", "staff_ids", "volunteers", "volunteer_hours", "resources_fen",
     "resource_kind", "has_note", "source_file", "source_sheet", "source_row",
-    "persons", "pt_qualifier", "profile",
+    "persons", "pt_qualifier", "profile", "project_code", "programme",
 )
 
 _CODE = r"^\d{12}$"
@@ -79,6 +82,8 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "persons": pa.Column("Int64", pa.Check.in_range(0, 100_000), nullable=True),
         "pt_qualifier": pa.Column(str, pa.Check.isin(["≥", "≈"]), nullable=True),
         "profile": pa.Column(str),
+        "project_code": pa.Column(str, nullable=True),
+        "programme": pa.Column(str, nullable=True),
     },
     checks=[
         pa.Check(
