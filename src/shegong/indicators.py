@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from . import atomic
 from .config import Workspace
 from .errors import IndicatorError
-from .indicator_sources import INDIVIDUAL, build_sources, org_frame, term_key, where
+from .indicator_sources import build_sources, org_frame, term_key, where
 from .orgunits import OrgUnits
 from .registry import (  # noqa: F401 — re-exported for callers of the first version
     DISAGGREGATIONS, SCHEMA_VERSION, SOURCE_COLUMNS, UNITS, Measure, Registry, Term, default_registry_path, load_registry,

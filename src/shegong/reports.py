@@ -156,6 +156,33 @@ def _add_pdfs(manifest: dict, root: Path) -> None:
             unit["outputs"].append(str(html.with_suffix(".pdf").relative_to(root)))
 
 
+def _run_batch(items: list[tuple[str, dict]], *, template: Path, out_dir: Path, root: Path, hashes: dict,
+               previous: dict[str, dict], workers: int | None, scheduler: object | None, desc: str, unit: str,
+               progress: bool) -> dict[str, dict]:
+    """Run ``template`` once per item — (file stem, manifest entry with its ``parameters``) — in
+    the process pool or on Dask, skipping items :func:`_unchanged` since ``previous``; returns the
+    manifest entries by stem, in the order of ``items``, with status, seconds, outputs, error,
+    input hashes and versions."""
+    from tqdm.auto import tqdm
+
+    versions = _versions()
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels
+    entries: dict[str, dict] = {}
+    jobs: dict[str, tuple] = {}
+    for key, base in items:
+        params = base["parameters"]
+        if _unchanged(previous.get(key), hashes, params, root):
+            entries[key] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[key]["outputs"],
+                            "input_hashes": hashes, "versions": previous[key]["versions"], "error": None}
+        else:
+            entries[key] = base
+            jobs[key] = (str(template), str(out_dir), str(root), key, params)
+    results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
+    for key, result in tqdm(results, total=len(jobs), desc=desc, unit=unit, disable=not progress):
+        entries[key].update(result, input_hashes=hashes, versions=versions)
+    return entries
+
+
 def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = None,
                 levels: list[int] | None = None, workers: int | None = None, lang: str = "zh",
                 scheduler: object | None = None, resume: bool = False, progress: bool = True,
@@ -185,8 +212,6 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     Raises:
         ReportError: unknown units, indicators not computed yet, Dask missing for ``scheduler``.
     """
-    from tqdm.auto import tqdm
-
     from .indicators import load_registry
 
     if not workspace.indicators_file.exists():
@@ -204,29 +229,19 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     for kind in ("roster", "training"):  # the staff and 传帮带教 section reads them (shegong.report_training)
         if (workspace.inputs / "accepted" / f"{kind}.parquet").exists():
             hashes[f"{kind}.parquet"] = _sha256(workspace.inputs / "accepted" / f"{kind}.parquet")
-    versions = _versions()
     previous = _previous(out_dir) if resume else {}
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels
-    entries: dict[str, dict] = {}
-    jobs: dict[str, tuple] = {}
+    items = []
     for code in codes:
         params = {"org_unit": code, "year": int(year), "workspace": str(workspace.root), "lang": lang}
         info = org_units.row(code)
-        base = {"org_unit": code, "name": str(info["name"]), "level": int(info["level"]), "parameters": params}
-        if _unchanged(previous.get(code), hashes, params, workspace.root):
-            entries[code] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[code]["outputs"],
-                             "input_hashes": hashes, "versions": previous[code]["versions"], "error": None}
-        else:
-            entries[code] = base
-            jobs[code] = (str(template), str(out_dir), str(workspace.root), code, params)
-    results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
-    for code, result in tqdm(results, total=len(jobs), desc="生成报告 reports", unit="unit", disable=not progress):
-        entries[code].update(result, input_hashes=hashes, versions=versions)
+        items.append((code, {"org_unit": code, "name": str(info["name"]), "level": int(info["level"]), "parameters": params}))
+    entries = _run_batch(items, template=template, out_dir=out_dir, root=workspace.root, hashes=hashes, previous=previous,
+                         workers=workers, scheduler=scheduler, desc="生成报告 reports", unit="unit", progress=progress)
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year),
         "template": str(TEMPLATE) if template == template_path() else str(template),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "units": [entries[c] for c in codes],
+        "units": list(entries.values()),
     }
     if pdf:
         _add_pdfs(manifest, workspace.root)
@@ -264,8 +279,6 @@ def run_project_reports(workspace: Workspace, *, year: int, workers: int | None 
         ReportError: project indicators not computed yet (run ``shegong indicators compute``), or
             no project in ``year``.
     """
-    from tqdm.auto import tqdm
-
     from .projects import SCOPES, projects_file
 
     if not projects_file(workspace).exists():
@@ -282,25 +295,17 @@ def run_project_reports(workspace: Workspace, *, year: int, workers: int | None 
     hashes = {"template": _sha256(template), "projects.parquet": _sha256(projects_file(workspace)),
               "project_events.parquet": _sha256(workspace.indicators_dir / "project_events.parquet"),
               "org_units.csv": _sha256(workspace.org_units_file)}
-    versions = _versions()
     previous = _previous(out_dir, "key") if resume else {}
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    entries: dict[str, dict] = {}
-    jobs: dict[str, tuple] = {}
+    items = []
     for r in table.itertuples():
         key = project_report_stem(r.scope, r.scope_id)
         params = {"scope": r.scope, "scope_id": str(r.scope_id), "year": int(year), "workspace": str(workspace.root),
                   "lang": lang}
-        base = {"key": key, "scope": r.scope, "scope_id": str(r.scope_id), "name": str(r.name), "parameters": params}
-        if _unchanged(previous.get(key), hashes, params, workspace.root):
-            entries[key] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[key]["outputs"],
-                            "input_hashes": hashes, "versions": previous[key]["versions"], "error": None}
-        else:
-            entries[key] = base
-            jobs[key] = (str(template), str(out_dir), str(workspace.root), key, params)
-    results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
-    for key, result in tqdm(results, total=len(jobs), desc="项目报告 project reports", unit="report", disable=not progress):
-        entries[key].update(result, input_hashes=hashes, versions=versions)
+        items.append((key, {"key": key, "scope": r.scope, "scope_id": str(r.scope_id), "name": str(r.name),
+                            "parameters": params}))
+    entries = _run_batch(items, template=template, out_dir=out_dir, root=workspace.root, hashes=hashes, previous=previous,
+                         workers=workers, scheduler=scheduler, desc="项目报告 project reports", unit="report",
+                         progress=progress)
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year),
         "template": str(PROJECT_TEMPLATE) if template == project_root() / PROJECT_TEMPLATE else str(template),
