@@ -259,8 +259,9 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
     disaggregations (``service_area``, ``client_category``) exist for ledger measures where
     there is data. DuckDB writes the rows straight to Parquet (atomically: a temporary file
     renamed over the old one), measure by measure in registry order, each by org unit, period
-    and disaggregation: the same inputs give the same file, byte for byte (``shegong report
-    --resume`` compares its hash); other years' rows follow as they were.
+    and disaggregation, the years in ascending order: the same inputs give the same rows in the
+    same order whatever order the years were computed in (and, run again the same way, the same
+    bytes, which ``shegong report --resume`` compares by hash).
 
     Returns:
         The number of rows written for ``year``.
@@ -302,11 +303,11 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         parts = [sql for m in registry.measures if (sql := _measure_sql(m, registry, columns, year)) is not None]
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
         kept = 0
-        if workspace.indicators_file.exists():  # other years are kept
-            other = (f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet('{workspace.indicators_file}') "
-                     f"WHERE NOT starts_with(period, '{int(year)}')")
-            kept = con.execute(f"SELECT count(*) FROM ({other})").fetchall()[0][0]
-            sources.append(other)
+        if workspace.indicators_file.exists():  # other years are kept, the years in ascending order
+            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet('{workspace.indicators_file}')"
+            year_of = "TRY_CAST(left(period, 4) AS INTEGER)"
+            kept = con.execute(f"SELECT count(*) FROM ({old}) WHERE NOT starts_with(period, '{int(year)}')").fetchall()[0][0]
+            sources = [f"{old} WHERE {year_of} < {int(year)}", sources[0], f"{old} WHERE {year_of} > {int(year)}"]
         cast = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _SQL_TYPES.items())
         written: list[int] = []
         atomic.write_with(workspace.indicators_file, lambda p: written.append(con.execute(
