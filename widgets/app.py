@@ -13,7 +13,7 @@ from shegong.curriculum import load_curricula, text
 from shegong.progress import ProgressStore, Trainee
 
 from .player import ModulePlayer, ui
-from .signin import SignInWidget, resume_or_sign_in
+from .signin import resume_or_sign_in
 
 
 class ModulePlayerApp(w.VBox):

@@ -238,7 +238,7 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
         keys = con.execute("""SELECT DISTINCT scope, scope_id, year FROM members
             UNION SELECT DISTINCT 'programme', prog, pyear FROM ev WHERE prog IS NOT NULL""").df()
         summary = _attribution_summary(con)
-        events = con.execute(f"""SELECT event_id, pc AS project_code, prog AS programme, CAST(date AS TIMESTAMP) AS date,
+        events = con.execute("""SELECT event_id, pc AS project_code, prog AS programme, CAST(date AS TIMESTAMP) AS date,
             CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, station_code, org_unit, event_type,
             CAST(person_times AS BIGINT) AS person_times, attribution, CAST(candidates AS BIGINT) AS candidates
             FROM ev ORDER BY date, event_id""").df()[list(EVENTS_COLUMNS)]

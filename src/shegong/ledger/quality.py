@@ -90,7 +90,7 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
         f"<title>数据质量报告 {html.escape(s.file)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>数据质量报告 <span class='en'>data-quality report</span></h1>",
+        "<h1>数据质量报告 <span class='en'>data-quality report</span></h1>",
         f"<p>文件 file: <b>{html.escape(s.file)}</b> · 配置 profile: <b>{html.escape(s.profile)}</b> · "
         f"工作表 sheets: {html.escape(', '.join(s.sheets))} · SHA-256 {s.sha256[:12]}…</p>",
         _h2("行数核算", "row accounting"),
