@@ -33,6 +33,15 @@ def test_resume_skips_unchanged_units_and_reruns_changed_ones(ws):
     (ws.root / again["units"][1]["outputs"][1]).unlink()  # a missing output forces a rerun
     third = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False)
     assert [u["status"] for u in third["units"]] == ["skipped", "ok"]
+    (ws.root / "narratives").mkdir(exist_ok=True)  # the evaluator writes the league's narrative
+    (ws.root / "narratives" / f"{LEAGUE}.md").write_text("总体运行良好。", encoding="utf-8")
+    fourth = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False)
+    assert [u["status"] for u in fourth["units"]] == ["ok", "skipped"]
+    assert "总体运行良好。" in (ws.root / fourth["units"][0]["outputs"][1]).read_text(encoding="utf-8")
+    quality = sorted(ws.quality_dir.glob("*.json"))[0]  # an import report changes: every unit's annex may
+    quality.write_text(quality.read_text(encoding="utf-8").replace("{", '{"note": "re-imported", ', 1), encoding="utf-8")
+    fifth = run_reports(ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False)
+    assert [u["status"] for u in fifth["units"]] == ["ok", "ok"]
 
 
 def test_one_failure_does_not_stop_the_others(ws, tmp_path):
@@ -49,10 +58,39 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
     assert status[ULANHOT]["status"] == "ok" and status[ULANHOT]["error"] is None
     assert status[STATION]["status"] == "failed"
     assert status[STATION]["error"] == {"cell_index": 2, "ename": "ValueError", "evalue": "station data unusable"}
+    assert status[STATION]["attempts"] == 1  # a cell that raises is the notebook's failure: not retried
     assert (ws.root / status[STATION]["outputs"][0]).exists()  # the failed notebook is kept for diagnosis
     saved = json.loads((ws.reports_dir(2021) / "manifest.json").read_text(encoding="utf-8"))
     assert [u["status"] for u in saved["units"]] == ["failed", "ok"]
     assert saved["template"] == str(path)
+
+
+def test_a_dead_kernel_is_retried_in_a_new_kernel(ws, tmp_path):
+    """The first kernel of each unit dies (as when a kernel's ZMQ port is taken by another worker's
+    kernel); the retry succeeds for ULANHOT. STATION's kernels always die: failed after 2 attempts."""
+    marker = tmp_path / "died-once"
+    marker.mkdir()
+    template = nbformat.v4.new_notebook()
+    template.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    template.cells = [
+        nbformat.v4.new_code_cell('org_unit = ""\nyear = 2021\nworkspace = ""\nlang = "zh"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import os, pathlib\n"
+            f"flag = pathlib.Path({str(marker)!r}) / org_unit\n"
+            f"if not flag.exists() or org_unit == {STATION!r}:\n"
+            "    flag.touch()\n"
+            "    os._exit(1)\n"
+            "print(org_unit)"),
+    ]
+    path = tmp_path / "dying.ipynb"
+    nbformat.write(template, path)
+    manifest = run_reports(ws, year=2021, units=[STATION, ULANHOT], workers=2, progress=False, template=path, pdf=False)
+    status = {u["org_unit"]: u for u in manifest["units"]}
+    assert (status[ULANHOT]["status"], status[ULANHOT]["attempts"], status[ULANHOT]["error"]) == ("ok", 2, None)
+    assert (status[STATION]["status"], status[STATION]["attempts"]) == ("failed", 2)
+    assert status[STATION]["error"]["ename"] == "DeadKernelError" and status[STATION]["error"]["cell_index"] is None
+    log = (ws.reports_dir(2021) / "batch.log").read_text(encoding="utf-8")
+    assert f"{STATION} attempt 1/2 failed: DeadKernelError" in log and f"{ULANHOT} attempt 1/2 failed" in log
 
 
 def test_unknown_unit_is_refused(ws):

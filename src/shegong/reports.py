@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import platform
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -43,7 +44,21 @@ class UnknownUnitError(ReportError):
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+    """Hex SHA-256 of a file, read in chunks (indicators.parquet runs to hundreds of MB); "" if absent."""
+    if not path.exists():
+        return ""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _sha256_files(paths: list[Path]) -> str:
+    """One hex SHA-256 over several small files (names and contents, in name order); "" if none."""
+    if not paths:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode("utf-8") + b"\0" + _sha256(path).encode("ascii"))
+    return digest.hexdigest()
 
 
 def _versions() -> dict[str, str]:
@@ -62,35 +77,61 @@ def _quiet_worker(log_file: str) -> None:
     os.close(fd)
 
 
+#: attempts per unit when the failure is the machinery's, not the notebook's (see :func:`_run_one`)
+ATTEMPTS = 2
+
+
 def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict) -> dict:
-    """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error."""
-    import nbformat
+    """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error, attempts.
+
+    A cell that raises fails the unit at once (``error`` names the cell). A failure of the
+    machinery — a kernel that does not start or dies, a ZMQ port taken by a kernel starting in
+    another worker at the same moment, an output timeout on a busy machine — is retried in a new
+    kernel, up to :data:`ATTEMPTS` times; the error of the last attempt is kept and every failed
+    attempt is written to the batch log.
+    """
     import papermill as pm
 
     started = time.perf_counter()
-    out_nb = Path(out_dir) / f"{code}.ipynb"
-    out_html = Path(out_dir) / f"{code}.html"
-    out_docx = Path(out_dir) / f"{code}.docx"
-    error = None
-    status = "ok"
-    try:
-        tmp = out_nb.with_name(f".{code}.tmp.ipynb")
-        try:  # papermill writes after every cell: run into a temporary file, rename at the end
-            # iopub_timeout: nbclient's 4 s default fails whole reports on a busy machine
-            pm.execute_notebook(template, str(tmp), parameters=parameters, kernel_name="python3",
-                                progress_bar=False, log_output=False, cwd=root, iopub_timeout=60)
-        finally:
-            if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
-                os.replace(tmp, out_nb)
-        nb = nbformat.read(out_nb, as_version=4)
-        atomic.write_text(out_html, exports.notebook_html(nb))
-        exports.notebook_docx(nb, out_docx)
-    except pm.PapermillExecutionError as e:
-        status, error = "failed", {"cell_index": e.cell_index, "ename": e.ename, "evalue": str(e.evalue)[:500]}
-    except Exception as e:  # noqa: BLE001 — isolate any failure to this unit
-        status, error = "failed", {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
-    outputs = [str(p.relative_to(root)) for p in (out_nb, out_html, out_docx) if p.exists()]
-    return {"status": status, "seconds": round(time.perf_counter() - started, 3), "outputs": outputs, "error": error}
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            _execute_and_export(template, Path(out_dir), root, code, parameters)
+            error = None
+        except pm.PapermillExecutionError as e:
+            error = {"cell_index": e.cell_index, "ename": e.ename, "evalue": str(e.evalue)[:500]}
+            break
+        except Exception as e:  # noqa: BLE001 — isolate any failure to this unit
+            error = {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
+            print(f"shegong report: {code} attempt {attempt}/{ATTEMPTS} failed: {error['ename']}: {error['evalue']}",
+                  file=sys.stderr, flush=True)
+            continue
+        break
+    out = Path(out_dir)
+    outputs = [str(p.relative_to(root)) for p in (out / f"{code}.ipynb", out / f"{code}.html", out / f"{code}.docx")
+               if p.exists()]
+    return {"status": "failed" if error else "ok", "seconds": round(time.perf_counter() - started, 3),
+            "outputs": outputs, "error": error, "attempts": attempt}
+
+
+def _execute_and_export(template: str, out_dir: Path, root: str, code: str, parameters: dict) -> None:
+    """Run the template for one unit (working directory ``root``) into ``<code>.ipynb``
+    (atomically), then write its offline ``.html`` and ``.docx``; raises what papermill or the
+    exports raise."""
+    import nbformat
+    import papermill as pm
+
+    out_nb = out_dir / f"{code}.ipynb"
+    tmp = out_nb.with_name(f".{code}.tmp.ipynb")
+    try:  # papermill writes after every cell: run into a temporary file, rename at the end
+        # iopub_timeout: nbclient's 4 s default fails whole reports on a busy machine
+        pm.execute_notebook(template, str(tmp), parameters=parameters, kernel_name="python3",
+                            progress_bar=False, log_output=False, cwd=root, iopub_timeout=60)
+    finally:
+        if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
+            os.replace(tmp, out_nb)
+    nb = nbformat.read(out_nb, as_version=4)
+    atomic.write_text(out_dir / f"{code}.html", exports.notebook_html(nb))
+    exports.notebook_docx(nb, out_dir / f"{code}.docx")
 
 
 def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int, ...] | list[int] | None) -> list[str]:
@@ -158,11 +199,11 @@ def _add_pdfs(manifest: dict, root: Path) -> None:
 
 def _run_batch(items: list[tuple[str, dict]], *, template: Path, out_dir: Path, root: Path, hashes: dict,
                previous: dict[str, dict], workers: int | None, scheduler: object | None, desc: str, unit: str,
-               progress: bool) -> dict[str, dict]:
+               progress: bool, unit_hashes: dict[str, dict] | None = None) -> dict[str, dict]:
     """Run ``template`` once per item — (file stem, manifest entry with its ``parameters``) — in
     the process pool or on Dask, skipping items :func:`_unchanged` since ``previous``; returns the
     manifest entries by stem, in the order of ``items``, with status, seconds, outputs, error,
-    input hashes and versions."""
+    attempts, input hashes (``hashes`` plus the item's own ``unit_hashes``) and versions."""
     from tqdm.auto import tqdm
 
     versions = _versions()
@@ -171,15 +212,16 @@ def _run_batch(items: list[tuple[str, dict]], *, template: Path, out_dir: Path, 
     jobs: dict[str, tuple] = {}
     for key, base in items:
         params = base["parameters"]
-        if _unchanged(previous.get(key), hashes, params, root):
-            entries[key] = {**base, "status": "skipped", "seconds": 0.0, "outputs": previous[key]["outputs"],
-                            "input_hashes": hashes, "versions": previous[key]["versions"], "error": None}
+        own = {**hashes, **(unit_hashes or {}).get(key, {})}
+        if _unchanged(previous.get(key), own, params, root):
+            entries[key] = {**base, "status": "skipped", "seconds": 0.0, "attempts": 0, "outputs": previous[key]["outputs"],
+                            "input_hashes": own, "versions": previous[key]["versions"], "error": None}
         else:
-            entries[key] = base
+            entries[key] = {**base, "input_hashes": own}
             jobs[key] = (str(template), str(out_dir), str(root), key, params)
     results = _dask_results(jobs, scheduler) if scheduler else _pool_results(jobs, workers, out_dir / "batch.log")
     for key, result in tqdm(results, total=len(jobs), desc=desc, unit=unit, disable=not progress):
-        entries[key].update(result, input_hashes=hashes, versions=versions)
+        entries[key].update(result, versions=versions)
     return entries
 
 
@@ -229,14 +271,20 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
     for kind in ("roster", "training"):  # the staff and 传帮带教 section reads them (shegong.report_training)
         if (workspace.inputs / "accepted" / f"{kind}.parquet").exists():
             hashes[f"{kind}.parquet"] = _sha256(workspace.inputs / "accepted" / f"{kind}.parquet")
+    # the data-quality annex reads the import reports (shegong.report_sections.quality_annex)
+    hashes["ledger/quality"] = _sha256_files(list(workspace.quality_dir.glob("*.json")))
     previous = _previous(out_dir) if resume else {}
     items = []
+    unit_hashes = {}
     for code in codes:
         params = {"org_unit": code, "year": int(year), "workspace": str(workspace.root), "lang": lang}
         info = org_units.row(code)
         items.append((code, {"org_unit": code, "name": str(info["name"]), "level": int(info["level"]), "parameters": params}))
+        # the evaluator's narrative for the unit (shegong.report_sections.narrative); "" when none
+        unit_hashes[code] = {"narrative": _sha256(workspace.root / "narratives" / f"{code}.md")}
     entries = _run_batch(items, template=template, out_dir=out_dir, root=workspace.root, hashes=hashes, previous=previous,
-                         workers=workers, scheduler=scheduler, desc="生成报告 reports", unit="unit", progress=progress)
+                         workers=workers, scheduler=scheduler, desc="生成报告 reports", unit="unit", progress=progress,
+                         unit_hashes=unit_hashes)
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION, "year": int(year),
         "template": str(TEMPLATE) if template == template_path() else str(template),
