@@ -92,9 +92,11 @@ def bar_by_category(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str
 
 
 def target_bars(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str) -> Figure:
-    """Horizontal bars of ``share`` (value ÷ target, %) by ``label`` with a line at 100 % and
-    each bar labelled with its ``text`` (the value with its unit); columns ``label`` str,
-    ``share`` float (NaN: no bar), ``text`` str."""
+    """Horizontal bars of ``share`` (value ÷ target, %) by ``label`` in file order, with a dashed
+    line at 100 %, traffic-light colours (green ≥ 100 %, amber ≥ 80 %, red below) and each bar
+    labelled with its ``text`` (e.g. the value with its unit); columns ``label`` str, ``share``
+    float (NaN: no bar), ``text`` str. Used for the five-society linkage against targets and a
+    project's outputs against its own targets."""
     setup()
     fig, ax = plt.subplots(figsize=(8, 0.55 * max(len(frame), 2) + 1.3))
     y = list(range(len(frame)))
@@ -132,23 +134,6 @@ def scatter_labelled(frame: pd.DataFrame, *, x: str, y: str, label: str, title: 
             ax.annotate(str(getattr(row, label)), (getattr(row, x), getattr(row, y)), fontsize=8,
                         xytext=(4, 3), textcoords="offset points")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    return fig
-
-
-def bar_against_target(frame: pd.DataFrame, *, target: float, title: str, xlabel: str, ylabel: str) -> Figure:
-    """Horizontal bars of ``value`` by ``label`` in file order, with a dashed line at ``target``
-    (e.g. 100 % of a project's own targets); each bar labelled with one decimal."""
-    setup()
-    fig, ax = plt.subplots(figsize=(8, 0.6 * max(len(frame), 2) + 1.2))
-    colours = sns.color_palette(PALETTE)
-    met = [colours[4] if v >= target else "#e08a3c" for v in frame["value"]]  # below target in orange
-    ax.barh(range(len(frame)), frame["value"], color=met)
-    ax.axvline(target, color="#333333", linestyle="--", linewidth=1)
-    ax.set_yticks(range(len(frame)), frame["label"])
-    ax.invert_yaxis()
-    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    for container in ax.containers:
-        ax.bar_label(container, fmt="%.1f", fontsize=9, padding=3)
     return fig
 
 

@@ -201,8 +201,8 @@ class ProjectReport:
         m = self.measures[(self.measures["dimension"] == "objectives") & self.measures["value"].notna()]
         if m.empty:
             return None
-        return charts.to_png(charts.bar_against_target(pd.DataFrame({"label": m["name"], "value": m["value"]}), target=100,
-                                                       title=t["targets_title"], xlabel=t["targets_x"], ylabel=t["targets_y"]))
+        frame = pd.DataFrame({"label": m["name"], "share": m["value"], "text": m["value"].map(lambda v: f"{v:.1f}%")})
+        return charts.to_png(charts.target_bars(frame, title=t["targets_title"], xlabel=t["targets_x"], ylabel=t["targets_y"]))
 
     def timeline_png(self) -> bytes:
         t = self.text
