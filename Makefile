@@ -19,7 +19,7 @@ $(VENV)/.dev: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.base $@
 
-## demo: build the demo workspace (兴安盟, pilot year 2021) and serve it on http://127.0.0.1:8866
+## demo: build the demo workspace (兴安盟, pilot years 2021 and 2022) and serve it on http://127.0.0.1:8866
 demo: $(VENV)/.base
 	$(VENV)/bin/shegong demo --workspace $(WORKSPACE) --port $(PORT)
 

@@ -103,6 +103,7 @@ def test_indicators_and_report_for_its_org_unit(ws, summary):
     for args in (["indicators", "compute", "--year", "2024"], ["report", "--year", "2024", "--unit", UNIT, "--workers", "1"]):
         proc = subprocess.run([*SHEGONG, *args, "--workspace", str(ws.root)], capture_output=True, text=True, env=env, timeout=300)
         assert proc.returncode == 0, proc.stderr[-2000:]
+    assert f"报告 reports: 1 ok, 0 skipped (unchanged), 0 failed → {ws.reports_dir(2024)}/ (manifest.json)" in proc.stdout
     table = pd.read_parquet(ws.indicators_file)
     mine = table[(table["org_unit"] == UNIT) & (table["period"] == "2024") & table["service_area"].isna()
                  & table["client_category"].isna()].set_index("indicator")

@@ -67,6 +67,19 @@ def test_recommendations_from_missed_targets():
     assert lines == ["D1 入户走访户数：实际 80户，目标 120户，差距 40户。" + rs.ADVICE["zh"]["D"]]
 
 
+def test_a_gap_between_rates_is_in_percentage_points():
+    reg = load_registry()
+    table = pd.DataFrame([
+        {"org_unit": "1", "level": 4, "period": "2021", "indicator": "B4", "value": 46.6, "unit": "%",
+         "target": 60.0, "status": "missed", "service_area": None, "client_category": None},
+    ])
+    name = {m.id: m.name for m in reg.measures}["B4"]
+    assert rs.recommendations(table, reg, "1", 2021, "zh") == [
+        f"B4 {name['zh']}：实际 46.6%，目标 60%，差距 13.4 个百分点。" + rs.ADVICE["zh"]["B"]]
+    assert rs.recommendations(table, reg, "1", 2021, "en") == [
+        f"B4 {name['en']}: actual 46.6 %, target 60 %, gap 13.4 percentage points. " + rs.ADVICE["en"]["B"]]
+
+
 def test_results_readers_agree_with_their_writers(ws):
     from shegong import inputs, results
 

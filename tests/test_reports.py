@@ -93,6 +93,30 @@ def test_a_dead_kernel_is_retried_in_a_new_kernel(ws, tmp_path):
     assert f"{STATION} attempt 1/2 failed: DeadKernelError" in log and f"{ULANHOT} attempt 1/2 failed" in log
 
 
+def test_a_year_without_indicators_is_refused_and_nothing_is_written(ws):
+    from shegong.reporting import UnitReport
+
+    with pytest.raises(ReportError, match="2019 年没有指标数据 no indicators for 2019: .*indicators compute --year 2019"):
+        run_reports(ws, year=2019, units=[STATION], progress=False, pdf=False)
+    assert not ws.reports_dir(2019).exists()
+    with pytest.raises(ReportError, match="no indicators for 2019"):  # the served viewer says the same
+        UnitReport.load(ws, STATION, 2019)
+
+
+def test_a_machine_without_chromium_is_told_why_there_is_no_pdf(monkeypatch):
+    import shutil as sh
+
+    from shegong import exports
+
+    monkeypatch.delenv("SHEGONG_CHROMIUM", raising=False)
+    monkeypatch.setattr(sh, "which", lambda name: None)
+    assert exports.pdf_unavailable() == ("未生成 PDF no PDF: Chromium is not installed "
+                                         "(Debian: apt-get install chromium fonts-noto-cjk)")
+    assert exports.html_to_pdf([]) == []
+    monkeypatch.setenv("SHEGONG_CHROMIUM", "/usr/bin/chromium")
+    assert exports.pdf_unavailable() is None
+
+
 def test_unknown_unit_is_refused(ws):
     with pytest.raises(ReportError, match="unknown org unit\\(s\\) 999999999999"):
         run_reports(ws, year=2021, units=["999999999999"], progress=False, pdf=False)

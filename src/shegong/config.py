@@ -76,7 +76,7 @@ class Workspace:
             for sub in (ws.inputs, ws.ledger_dir, ws.rejects_dir, ws.quality_dir, ws.indicators_dir):
                 sub.mkdir(parents=True, exist_ok=True)
         elif not ws.root.is_dir():
-            raise ConfigError(f"workspace {ws.root} does not exist: run `shegong demo` or an import first")
+            raise ConfigError(f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` or an import first")
         return ws
 
     @property

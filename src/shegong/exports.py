@@ -150,6 +150,17 @@ def chromium_path() -> str | None:
     return os.environ.get("SHEGONG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def pdf_unavailable() -> str | None:
+    """Why :func:`html_to_pdf` would write nothing on this machine (one bilingual line), or None."""
+    import importlib.util
+
+    if importlib.util.find_spec("playwright") is None:
+        return "未生成 PDF no PDF: playwright is not installed (pip install playwright)"
+    if chromium_path() is None:
+        return "未生成 PDF no PDF: Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk)"
+    return None
+
+
 def html_to_pdf(pairs: list[tuple[Path, Path]], *, chromium: str | None = None) -> list[Path]:
     """Print each static HTML report to PDF (A4) in one headless Chromium session.
 

@@ -32,7 +32,8 @@ ADVICE = {
         "E": "提升服务质量：个案档案完整记录六个环节，服务内容对照服务清单开展。",
         "F": "深化五社联动：培育链接社会组织，扩大志愿者队伍，拓展慈善资源。",
         "G": "关注服务成效：开展满意度与知晓度调查，跟踪个案目标达成。",
-        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 {gap}{unit}。{advice}",
+        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 {gap}{gap_unit}。{advice}",
+        "points": " 个百分点",
     },
     "en": {
         "A": "Complete station facilities and coverage: open stations and rooms where none exist.",
@@ -42,7 +43,8 @@ ADVICE = {
         "E": "Raise quality: case files documenting all six phases; services within the service list.",
         "F": "Deepen five-society linkage: social organisations, volunteers, charitable resources.",
         "G": "Track results: satisfaction and awareness surveys; case goal attainment.",
-        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap {gap} {unit}. {advice}",
+        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap {gap}{gap_unit}. {advice}",
+        "points": " percentage points",
     },
 }
 
@@ -84,7 +86,10 @@ def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year
         dim, name = dims.get(row.indicator, ("", row.indicator))
         lines.append(text["line"].format(
             id=row.indicator, name=name, value=format_value(row.value, row.unit), target=format_value(row.target, row.unit),
-            gap=format_value(abs(row.target - row.value), row.unit), unit=unit_label(row.unit, lang), advice=text.get(dim, "")))
+            gap=format_value(abs(row.target - row.value), row.unit), unit=unit_label(row.unit, lang),
+            # a gap between two rates is in percentage points (个百分点), not per cent
+            gap_unit=text["points"] if row.unit == "%" else ("" if lang == "zh" else " ") + unit_label(row.unit, lang),
+            advice=text.get(dim, "")))
     return lines
 
 

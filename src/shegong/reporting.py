@@ -22,7 +22,7 @@ from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from .orgunits import OrgUnits
 from .registry import Registry, load_registry
 from .report_display import in_background, styled_html  # noqa: F401 — styled_html is used by the section modules
-from .results import GRADE_LABELS, read_evaluation, read_findings, read_indicators
+from .results import GRADE_LABELS, no_indicators_message, read_evaluation, read_findings, read_indicators
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
 AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
@@ -173,7 +173,8 @@ class UnitReport:
         """Read the unit's results from ``indicators/indicators.parquet``.
 
         Raises:
-            ReportError: the org unit is not in the workspace's org-unit file.
+            ReportError: the org unit is not in the workspace's org-unit file, or there are no
+                indicators for ``year``.
             IndicatorError: indicators have not been computed.
         """
         ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
@@ -181,11 +182,13 @@ class UnitReport:
         org_unit = str(org_unit)
         units = OrgUnits.read_csv(ws.org_units_file)
         if org_unit not in units:
-            raise ReportError(f"org unit {org_unit} is not in {ws.org_units_file.name}: check the code")
+            raise ReportError(f"单元代码不存在 org unit {org_unit} is not in {ws.org_units_file.name}: check the code")
         registry = registry or load_registry()
         table = read_indicators(ws)
         info = units.row(org_unit)
         totals = table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+        if totals.empty:
+            raise ReportError(no_indicators_message(year))
         mine = totals[totals["org_unit"] == org_unit].set_index("indicator")
         rows = []
         for m in registry.measures:

@@ -143,7 +143,7 @@ def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int
     if units:
         unknown = [u for u in units if u not in org_units]
         if unknown:
-            raise UnknownUnitError(f"unknown org unit(s) {', '.join(unknown)}: use codes from inputs/org_units.csv")
+            raise UnknownUnitError(f"单元代码不存在 unknown org unit(s) {', '.join(unknown)}: use codes from inputs/org_units.csv")
         return list(units)
     wanted = tuple(levels or DEFAULT_LEVELS)
     frame = org_units.frame[org_units.frame["level"].isin(wanted)].sort_values(["level", "code"])
@@ -252,12 +252,17 @@ def run_reports(workspace: Workspace, *, year: int, units: list[str] | None = No
         ``input_hashes``, ``versions``, ``error`` (null or {cell_index, ename, evalue}).
 
     Raises:
-        ReportError: unknown units, indicators not computed yet, Dask missing for ``scheduler``.
+        ReportError: unknown units, indicators not computed yet or none for ``year`` (nothing is
+            written), Dask missing for ``scheduler``.
     """
     from .indicators import load_registry
 
+    from .results import has_indicators, no_indicators_message
+
     if not workspace.indicators_file.exists():
-        raise ReportError("indicators have not been computed: run `shegong indicators compute` first")
+        raise ReportError("尚未计算指标 indicators have not been computed: run `shegong indicators compute` first")
+    if not has_indicators(workspace, year):  # a report of an empty year would read as "all targets met"
+        raise ReportError(no_indicators_message(year))
     org_units = OrgUnits.read_csv(workspace.org_units_file)
     codes = select_units(org_units, units, levels)
     template = Path(template) if template else template_path()

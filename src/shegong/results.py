@@ -40,6 +40,22 @@ def read_indicators(ws: Workspace) -> pd.DataFrame:
     return pd.read_parquet(ws.indicators_file)
 
 
+def no_indicators_message(year: int) -> str:
+    """The one-line message for a pilot year without computed indicators (zh, then en)."""
+    return (f"{year} 年没有指标数据 no indicators for {year}: import that year's ledgers and run "
+            f"`shegong indicators compute --year {year}` first")
+
+
+def has_indicators(ws: Workspace, year: int) -> bool:
+    """Whether ``indicators/indicators.parquet`` holds the yearly rows of ``year`` (reads only
+    the ``period`` column, filtered, so it stays cheap at millions of rows); False when absent."""
+    if not ws.indicators_file.exists():
+        return False
+    import pyarrow.parquet as pq
+
+    return pq.read_table(ws.indicators_file, columns=["period"], filters=[("period", "==", str(year))]).num_rows > 0
+
+
 def _optional(path: Path) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
