@@ -26,7 +26,12 @@ def test_quality_annex_lists_contributing_files(ws):
     units = OrgUnits.read_csv(ws.org_units_file)
     annex = rs.quality_annex(ws, units, "152200000000", "zh")
     assert annex.values.tolist() == [["和平_2021年3月.xlsx", 12, 7, 4, 1, 0,
-                                      "ambiguous_date 1、invalid_date 1、unknown_event_type 1、unknown_station 1", 0]]
+                                      "服务日期有歧义（如 6.3），请写成 2021年6月3日（1 行）、服务日期不是有效日期（1 行）、"
+                                      "服务类型不在标准列表中，也不在映射配置中（1 行）、所属站点不在组织单元文件中（1 行）", 0]]
+    assert rs.quality_annex(ws, units, "152200000000", "zh", 2021).values.tolist() == annex.values.tolist()
+    assert rs.quality_annex(ws, units, "152200000000", "zh", 2022).empty  # a 2022 report lists no 2021 ledger
+    en = rs.quality_annex(ws, units, "152200000000", "en")
+    assert en.iat[0, 6].startswith("ambiguous date (such as 6.3): write 2021-06-03 (n = 1), service date is not a valid date (n = 1)")
     assert len(rs.quality_annex(ws, units, "152221000000", "zh")) == 1  # 科尔沁镇's accepted rows come from it
     assert list(rs.quality_annex(ws, units, "152201000000", "en").columns)[:3] == ["File", "Rows read", "Accepted"]
 

@@ -99,11 +99,15 @@ def narrative(ws: Workspace, org_unit: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str) -> pd.DataFrame:
-    """Row accounting of every ledger file that contributed accepted rows to the unit.
+def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str, year: int | None = None) -> pd.DataFrame:
+    """Row accounting of every ledger file that contributed accepted rows to the unit (rows of
+    ``year`` only, when given: a 2021 report does not list the 2022 ledgers).
 
-    Columns (zh): 文件, 读取行数, 接收, 拒收, 空行, 合计行, 拒收原因, 合计行核对差异.
+    Columns (zh): 文件, 读取行数, 接收, 拒收, 空行, 合计行, 拒收原因, 合计行核对差异; reject reasons
+    are named in the report's language (shegong.ledger.rows.REASONS), e.g. 服务日期不是有效日期（2 行）.
     """
+    from .ledger.rows import REASONS
+
     accepted = sorted(ws.accepted_dir.glob("*.parquet"))
     if not accepted:
         return pd.DataFrame()
@@ -111,15 +115,18 @@ def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str) 
     below = set(anc.loc[anc["ancestor"] == org_unit, "code"])
     files = set()
     for path in accepted:
-        frame = pd.read_parquet(path, columns=["org_unit", "source_file"])
-        files |= set(frame.loc[frame["org_unit"].isin(below), "source_file"])
+        frame = pd.read_parquet(path, columns=["org_unit", "source_file", "year"])
+        keep = frame["org_unit"].isin(below) & (frame["year"] == year if year is not None else True)
+        files |= set(frame.loc[keep, "source_file"])
     rows = []
     for name in sorted(files):
         q = ws.quality_dir / f"{name}.json"
         if not q.exists():
             continue
         data = json.loads(q.read_text(encoding="utf-8"))
-        reasons = ("、" if lang == "zh" else ", ").join(f"{k} {v}" for k, v in sorted(data.get("rejected_by_reason", {}).items()))
+        reasons = ("、" if lang == "zh" else ", ").join(
+            f"{REASONS.get(k, (k, k))[0]}（{v} 行）" if lang == "zh" else f"{REASONS.get(k, (k, k))[1]} (n = {v})"
+            for k, v in sorted(data.get("rejected_by_reason", {}).items()))
         rows.append([name, data["rows_read"], data["accepted"], data["rejected"], data["skipped_blank"],
                      data["total_rows"], reasons or "—", len(data.get("reconciliation", []))])
     cols = (["文件", "读取行数", "接收", "拒收", "空行", "合计行", "拒收原因", "合计行核对差异"] if lang == "zh" else
@@ -182,7 +189,8 @@ def show_sections(report, workspace: str | Workspace) -> None:
             4: peers["n"], 5: [unit_label(u, report.lang) for u in peers["unit"]]})
         shown.columns = t["peer_cols"]
         display(Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5))))
-    annex = quality_annex(ws, report.units or OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang)
+    annex = quality_annex(ws, report.units or OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang,
+                           report.year)
     if not annex.empty:
         display(Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6))))
     method = (methodology(registry, report.lang).style.hide(axis="index").format(escape="html")
