@@ -58,6 +58,9 @@ def test_methodology_lists_every_measure():
     table = rs.methodology(reg, "zh")
     assert len(table) == len(reg.measures)
     assert table.set_index("编号").at["D1", "单位"] == "户"
+    sources = table.set_index("编号")["来源"]
+    assert sources["E1"] == "MZ/T 094-2017 个案服务环节；个案档案抽查表"
+    assert not sources.str.contains("[a-z]{4}", regex=True).any()  # no English words left in a Chinese report
 
 
 def test_recommendations_from_missed_targets():

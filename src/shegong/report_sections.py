@@ -143,11 +143,33 @@ def methodology(registry: Registry, lang: str) -> pd.DataFrame:
                          for m in registry.measures], columns=cols)
 
 
+#: the registry's references (written in English) as a Chinese report names them (the standards
+#: MZ/T 094-2017 case work and MZ/T 095-2017 group work keep their numbers)
+REFERENCES_ZH = {
+    "MZ/T 094-2017 (termination)": "MZ/T 094-2017（结案）",
+    "MZ/T 094-2017 phases": "MZ/T 094-2017 个案服务环节",
+    "case-file audit sheets": "个案档案抽查表",
+    "goal attainment at case closure": "结案时的目标达成情况",
+    "individual and group supervision in the training records": "培训记录中的个别督导与团体督导",
+    "priority-household roster": "重点户名册",
+    "receipt dates": "台账报送日期",
+    "register of social organisations": "社会组织登记册",
+    "satisfaction survey (Kirkpatrick L1 for services)": "满意度调查（服务的柯氏一级评估）",
+    "site-visit checklist": "实地查看清单",
+    "staff roster": "工作人员花名册",
+    "station service lists": "站点服务清单",
+    "training records": "培训记录",
+}
+
+
 def public_reference(reference: str, lang: str = "zh") -> str:
-    """A registry ``reference`` as shown in a report: standards and input files kept, the
-    project's internal document pointers and demo calibration notes dropped."""
+    """A registry ``reference`` as shown in a report: standards and input files kept (named in
+    Chinese in a Chinese report, :data:`REFERENCES_ZH`), the project's internal document pointers
+    and demo calibration notes dropped."""
     parts = [p.strip() for p in reference.split(";")]
     kept = [p for p in parts if p and "DOMAIN.md" not in p and "兴安盟" not in p]
+    if lang == "zh":
+        kept = [REFERENCES_ZH.get(p, p) for p in kept]
     if lang == "en":
         return "; ".join(kept) or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
