@@ -71,7 +71,8 @@ def require_staff(store: ProgressStore, login: str | None = None, *, admin: bool
     role = role_of(store, login)
     allowed = ("admin",) if admin else STAFF_ROLES
     if role not in allowed:
-        need = "admin" if admin else "trainer"
-        raise AccessError(f"this account is not a {need} (培训师/管理员) in the progress store: an administrator "
-                          f"runs `shegong roles grant LOGIN --role {need}`")
+        need, zh, en = ("admin", "管理员", "an admin") if admin else ("trainer", "培训师", "a trainer")
+        raise AccessError(f"此账号不是{zh} this account is not {en} in the progress store: an administrator "
+                          f"runs `shegong roles grant LOGIN --role {need}`, LOGIN being this account's sign-in name "
+                          "(the JupyterHub user, or the system user where there is no hub)")
     return store.pseudonym(login)
