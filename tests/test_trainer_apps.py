@@ -130,5 +130,7 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
     assert "谢谢" in survey.status.value and survey.session.options == () and survey.send_button.disabled
     app.refresh()
     assert "shegong-sessions" in app.sessions.value
+    assert "<th>出勤(人次)</th>" in app.sessions.value and "讲解清楚易懂（同意率 %）" in app.sessions.value
+    assert "held_on" not in app.sessions.value  # headers in the page's language, not column names
     [row] = __import__("shegong.cohort", fromlist=["sessions"]).sessions(store).to_dict("records")
     assert (row["present"], row["responses"], row["agree_clear"], row["agree_overall"]) == (1, 1, 0.0, 100.0)

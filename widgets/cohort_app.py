@@ -81,6 +81,15 @@ def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def session_columns(lang: str) -> list[str]:
+    """Headers of :func:`shegong.cohort.sessions` in ``lang``: the L1 items by their question
+    (同意率 = share of ratings 4–5, %)."""
+    base = (["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"] if lang == "zh" else
+            ["Session", "Module", "Date", "Hours (h)", "Format", "Present (person-times)", "Responses"])
+    items = [f"{q[lang]}（同意率 %）" if lang == "zh" else f"{q[lang]} (agree %)" for q in cohort.REACTION_ITEMS.values()]
+    return [*base, *items, "平均分" if lang == "zh" else "Mean rating"]
+
+
 def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) -> str:
     """A plain escaped HTML table of ``frame`` (class ``css``)."""
     shown = frame.copy()
@@ -162,7 +171,7 @@ class CohortApp(w.VBox):
         self.heat.value = heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
         over = cohort.overview(self.store, self.modules, self.assessments, self.rules, lang=self.lang, **self._filters())
         self.stages.value = frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
-        self.sessions.value = frame_html(cohort.sessions(self.store), "shegong-sessions")
+        self.sessions.value = frame_html(cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang))
         table = cohort.sessions(self.store)
         current = self.attend_session.value
         self.attend_session.options = [(f"{r['held_on']} · {r['module_id']}", int(r["session"]))
