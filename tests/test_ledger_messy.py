@@ -182,3 +182,30 @@ def test_annotated_rejects_workbook(ws, tmp_path):
     assert values[1][:3] == ["3月", 5, "unknown_event_type"]
     assert values[1][5 + 4] == "慰问" and values[1][5 + 6] == "[已隐去]" and values[1][5 + 17] == "[已隐去]"
     assert wb.active.cell(row=2, column=6 + 4).fill.fgColor.rgb.endswith("FFC7CE")
+
+
+def test_a_text_file_named_xlsx_and_a_broken_workbook_are_told_apart(tmp_path):
+    from shegong.errors import DatasetError
+    from shegong.ledger.read import read_sheets
+
+    text = tmp_path / "台账.xlsx"
+    text.write_text("序号,服务日期\n1,2021-03-01\n", encoding="utf-8")
+    with pytest.raises(DatasetError) as e:
+        read_sheets(text)
+    assert e.value.message() == ("台账.xlsx: 不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
+                                 "if it is text, save it as .csv (UTF-8)")
+    broken = tmp_path / "坏表.xlsx"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)  # a zip header and nothing behind it
+    with pytest.raises(DatasetError, match="无法读取工作簿 cannot read the workbook .*re-save it in Excel or WPS"):
+        read_sheets(broken)
+
+
+def test_an_empty_csv_is_called_empty(tmp_path):
+    from shegong.errors import DatasetError
+    from shegong.ledger.read import read_sheets
+
+    empty = tmp_path / "台账.csv"
+    empty.write_bytes(b"\xef\xbb\xbf\r\n")  # a BOM and an empty line, as Excel saves an empty sheet
+    with pytest.raises(DatasetError) as e:
+        read_sheets(empty)
+    assert e.value.message() == "台账.csv: 文件为空 the file is empty: export the ledger again"

@@ -52,3 +52,9 @@ def test_missing_column_named(tmp_path):
     p.write_text("code,name,level\n152200000000,兴安盟,2\n", encoding="utf-8")
     with pytest.raises(OrgUnitError, match="missing column\\(s\\) parent_code, unit_type"):
         OrgUnits.read_csv(p)
+
+
+def test_a_workspace_without_its_org_unit_file_is_named(tmp_path):
+    with pytest.raises(OrgUnitError) as e:
+        OrgUnits.read_csv(tmp_path / "inputs" / "org_units.csv")
+    assert "找不到单元文件 no org-unit file at" in e.value.message() and "check --workspace" in e.value.message()

@@ -63,6 +63,9 @@ class OrgUnits:
                 parent's, unknown unit types.
         """
         path = Path(path)
+        if not path.exists():
+            raise OrgUnitError(f"找不到单元文件 no org-unit file at {path}: check --workspace (the workspace keeps it in "
+                               "inputs/org_units.csv) or import one with `shegong indicators inputs`", Location(path.name))
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:

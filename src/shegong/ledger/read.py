@@ -40,12 +40,12 @@ def read_sheets(path: Path) -> list[RawSheet]:
     """Every sheet of ``path`` (a CSV file counts as one sheet named after the file).
 
     Raises:
-        DatasetError: the file is missing, of an unknown kind, corrupt, or a CSV in neither
-            UTF-8 nor GB18030.
+        DatasetError: the file is missing, empty (a CSV), of an unknown kind, corrupt, not an
+            Excel workbook despite its name, or a CSV in neither UTF-8 nor GB18030.
     """
     path = Path(path)
     if not path.is_file():
-        raise DatasetError("file not found", Location(path.name))
+        raise DatasetError("找不到文件 file not found", Location(path.name))
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path)
@@ -70,14 +70,20 @@ def _read_excel(path: Path) -> list[RawSheet]:
             sheets.append(RawSheet(path.name, name, [list(r) for r in grid], merged=merged))
         return sheets
     except Exception as e:  # calamine raises its own error types for corrupt files
+        head = path.read_bytes()[:8]
+        if not (head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")):  # .xlsx is a zip, .xls an OLE file
+            raise DatasetError(f"不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
+                               f"if it is text, save it as .csv (UTF-8)", Location(path.name)) from e
         raise DatasetError(
-            f"cannot read the workbook ({type(e).__name__}); open and re-save it in Excel or WPS",
+            f"无法读取工作簿 cannot read the workbook ({type(e).__name__}); open and re-save it in Excel or WPS",
             Location(path.name),
         ) from e
 
 
 def _read_csv(path: Path) -> RawSheet:
     data = path.read_bytes()
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
+        raise DatasetError("文件为空 the file is empty: export the ledger again", Location(path.name))
     for encoding in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -86,5 +92,5 @@ def _read_csv(path: Path) -> RawSheet:
         rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
         return RawSheet(path.name, path.stem, rows, encoding=encoding)
     raise DatasetError(
-        "the CSV is neither UTF-8 nor GB18030: save it again as “CSV UTF-8”", Location(path.name)
+        "编码无法识别 the CSV is neither UTF-8 nor GB18030: save it again as “CSV UTF-8”", Location(path.name)
     )
