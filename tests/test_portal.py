@@ -104,3 +104,38 @@ def test_index_filter_choices(ws):
     _grades(ws)
     grades, _ = index_filters(ws, 2021, "en")
     assert grades == [("All", ""), ("excellent", "excellent"), ("good", "good"), ("fail", "fail")]
+
+
+def test_preheated_kernel_gets_its_request_from_voila_query_socket(monkeypatch):
+    """The exchange of Voila 0.5's wait_for_request: one JSON message on /voila/query/<kernel id>."""
+    import threading
+
+    from websockets.sync.server import serve
+
+    paths = []
+
+    def handler(connection):
+        paths.append(connection.request.path)
+        connection.send(json.dumps({"QUERY_STRING": "unit=152200000000&lang=en", "SCRIPT_NAME": "/"}))
+
+    with serve(handler, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        for key, value in {"VOILA_PREHEAT": "True", "VOILA_KERNEL_ID": "k-1", "VOILA_APP_IP": "127.0.0.1",
+                           "VOILA_APP_PORT": str(server.socket.getsockname()[1]), "VOILA_SERVER_URL": "/",
+                           "QUERY_STRING": ""}.items():
+            monkeypatch.setenv(key, value)
+        assert query_parameters() == {"unit": "152200000000", "lang": "en"}
+        server.shutdown()
+    assert paths == ["/voila/query/k-1"]
+
+
+def test_viewer_modules_import_no_heavy_library_before_the_request():
+    """What a preheated pool kernel holds while it waits (see shegong.portal)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, shegong.portal, shegong.report_archive; "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', 'ipywidgets', 'voila', 'nbconvert',"
+            " 'jupyter_server') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -13,10 +13,11 @@
 ==========================  =====================================================================
 
 Serving one notebook keeps one kernel pool whatever the number of reports (DESIGN.md §2.4).
-The query string is read with Voila's ``get_query_string()``, which also works in a preheated
-kernel. Before that wait a preheated kernel imports only IPython and ipywidgets (≈ 40 MiB of
-modules; pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel): a replayed
-report needs nothing more, the index and live reports import the rest after the request.
+The query string is read as Voila's ``get_query_string()`` reads it (:func:`wait_for_request`),
+which also works in a preheated kernel. Before that wait a preheated kernel has imported only what ipykernel and Voila's wait
+need (pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel): a replayed
+report needs nothing more; the index, the apps and live reports import the rest (ipywidgets,
+pandas …) after the request.
 """
 
 from __future__ import annotations
@@ -49,15 +50,43 @@ TEXT = {
 }
 
 
-def query_parameters() -> dict[str, str]:
-    """The page's query parameters (first value of each); empty outside Voila."""
-    try:
-        from voila.utils import get_query_string
+def wait_for_request() -> None:
+    """In a preheated Voila kernel, wait for the page request and put its details (``QUERY_STRING``
+    …) into ``os.environ``; elsewhere return at once.
 
-        query = get_query_string() or ""
-    except ImportError:
-        query = os.environ.get("QUERY_STRING", "")
-    return {k: v[0] for k, v in parse_qs(query).items()}
+    The same exchange as Voila 0.5's ``voila.utils.wait_for_request`` — one JSON message read
+    from the websocket ``/voila/query/<kernel id>`` of the server named by the ``VOILA_*``
+    environment variables Voila gives its pool kernels — without importing ``voila.utils``, which
+    pulls jupyter_server and nbconvert (≈ 50 MiB) into every pool kernel. Falls back to Voila's
+    own function when the connection fails.
+    """
+    env = os.environ
+    if env.get("VOILA_PREHEAT", "False") == "False":
+        return
+    import json
+
+    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
+    url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+           f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}")
+    try:
+        from websockets.sync.client import connect
+
+        with connect(url, open_timeout=5, max_size=None) as channel:
+            info = channel.recv()
+    except (ImportError, OSError, TimeoutError):
+        from voila.utils import wait_for_request as voila_wait
+
+        voila_wait()
+        return
+    for key, value in json.loads(info).items():
+        env[key] = value
+
+
+def query_parameters() -> dict[str, str]:
+    """The page's query parameters (first value of each), after :func:`wait_for_request`; outside
+    Voila those of ``$QUERY_STRING`` (empty when unset)."""
+    wait_for_request()
+    return {k: v[0] for k, v in parse_qs(os.environ.get("QUERY_STRING", "")).items()}
 
 
 def link(text: str, **params: object) -> str:
@@ -263,7 +292,6 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
 
 
 def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
-    import ipywidgets as w
     from IPython.display import Markdown, display
 
     query = query_parameters()  # a preheated kernel waits here for its request (light: see the module docstring)
@@ -298,6 +326,8 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
     display(Markdown(f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other, year=year)}"
                      f"{' · ' + t['years'] + ' ' + switch if len(years) > 1 else ''}\n\n"
                      f"## {t['reports'].format(year=year)}\n\n{t['intro']}"))
+    import ipywidgets as w
+
     grades, counties = index_filters(ws, year, lang)
     box = w.Text(placeholder=t["search"], description=t["search"], layout=w.Layout(width="320px"))
     grade = w.Dropdown(options=grades, value="", description=t["grade"], layout=w.Layout(width="200px"))
