@@ -81,7 +81,14 @@ def _league_batch(ws: Workspace, *, archived: bool) -> None:
 def _kernels(pid: int) -> list:
     import psutil
 
-    return [c for c in psutil.Process(pid).children(recursive=True) if any("ipykernel_launcher" in a for a in c.cmdline())]
+    kernels = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE and any("ipykernel_launcher" in a for a in child.cmdline()):
+                kernels.append(child)
+        except psutil.Error:  # ended meanwhile
+            pass
+    return kernels
 
 
 def _start(ws: Workspace, pool_size: int) -> tuple[subprocess.Popen, int]:
