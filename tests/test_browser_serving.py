@@ -99,3 +99,25 @@ def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chrom
         time.sleep(1)
     assert _kernels(proc.pid) == POOL
     assert re.search(r"shegong-kpi", _get(url + LEAGUE))  # and the server still serves
+
+
+def test_index_filters_by_county_and_grade_beside_the_search_box(server, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + "?year=2021", timeout=120_000)
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1, timeout=120_000)
+            page.locator(".widget-dropdown", has_text="旗县").locator("select").select_option(label="突泉县（152224000000）")
+            expect(page.get_by_role("link", name="和平街道社工站")).to_have_count(0, timeout=30_000)
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1)
+            page.locator(".widget-dropdown", has_text="等级").locator("select").select_option(label="不合格")
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(0, timeout=30_000)
+            links = page.locator("a[href*='unit=']")
+            expect(links).to_have_count(1)
+            assert links.first.inner_text() == "六户镇社工站"  # the demo's one failing station, in 突泉县
+        finally:
+            browser.close()

@@ -14,10 +14,10 @@
 
 Serving one notebook keeps one kernel pool whatever the number of reports (DESIGN.md §2.4).
 The query string is read as Voila's ``get_query_string()`` reads it (:func:`wait_for_request`),
-which also works in a preheated kernel. Before that wait a preheated kernel has imported only what ipykernel and Voila's wait
-need (pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel): a replayed
-report needs nothing more; the index, the apps and live reports import the rest (ipywidgets,
-pandas …) after the request.
+which also works in a preheated kernel. Before that wait a preheated kernel has imported only
+what ipykernel needs (pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel):
+a replayed report needs nothing more; the index, the apps and live reports import the rest
+(ipywidgets, pandas …) after the request.
 """
 
 from __future__ import annotations
@@ -68,12 +68,13 @@ def wait_for_request() -> None:
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
     url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
            f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}")
-    try:
-        from websockets.sync.client import connect
+    from websockets.exceptions import WebSocketException  # a dependency of Voila's own wait
+    from websockets.sync.client import connect
 
+    try:
         with connect(url, open_timeout=5, max_size=None) as channel:
             info = channel.recv()
-    except (ImportError, OSError, TimeoutError):
+    except (OSError, TimeoutError, WebSocketException):
         from voila.utils import wait_for_request as voila_wait
 
         voila_wait()
