@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .serve import DEFAULT_POOL_SIZE  # light: the standard library and shegong.config
 
     p.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE,
-                   help=f"preheated kernels kept ready, ≈55 MiB each (default {DEFAULT_POOL_SIZE}: a burst of "
+                   help=f"preheated kernels kept ready, ≈52 MiB each (default {DEFAULT_POOL_SIZE}: a burst of "
                         f"{DEFAULT_POOL_SIZE} views; 0 = off)")
 
     for module in VERB_MODULES:

@@ -12,10 +12,11 @@ with links between the portal's pages opening in the same tab.
 Serving targets (issue 6): a report whose batch notebook is fresh is replayed, not recomputed
 (:mod:`shegong.report_archive`); :data:`DEFAULT_POOL_SIZE` preheated kernels wait for requests, so
 that 8 simultaneous views each find a ready kernel. A waiting pool kernel has imported only
-ipykernel's modules and holds ≈ 54 MiB RSS (``make bench`` measures it; importing
-``voila.utils`` as well, and pandas, matplotlib and seaborn, as the viewer did before, made it
-≈ 100 MiB and ≈ 250 MiB): a pool of 8 costs ≈ 0.45 GiB. Used kernels are replaced
-:data:`FILL_DELAY` seconds after their page was taken.
+ipykernel's modules and holds ≈ 52 MiB RSS (``make bench`` measures it): a pool of 8 costs
+≈ 0.4 GiB. Importing ``voila.utils`` for the wait made it ≈ 103 MiB (measured); importing pandas,
+matplotlib and seaborn before the wait, as the viewer did before, adds ≈ 150 MiB more (measured
+in a plain interpreter). Used kernels are replaced :data:`FILL_DELAY` seconds after their page
+was taken.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
     """The Voila command line used by :func:`serve` (tests start it the same way).
 
     ``pool_size`` kernels are started ahead of requests (Voila's ``preheat_kernel``): each waits
-    for its page in :func:`shegong.portal.wait_for_request` (≈ 54 MiB each, see the module
+    for its page in :func:`shegong.portal.wait_for_request` (≈ 52 MiB each, see the module
     docstring). 0 turns preheating off (every page view then starts a
     kernel, ≈ 2 s slower). A kernel whose page is closed is shut down by the page; one whose
     page never connected (a plain HTTP client) is culled after ``cull_idle_timeout`` seconds,
