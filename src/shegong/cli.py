@@ -225,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default=None, help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)")
     p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
     p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
-    p.add_argument("--pool-size", type=int, default=1, help="preheated kernels kept ready (default 1; 0 = off)")
+    from .serve import DEFAULT_POOL_SIZE  # light: the standard library and shegong.config
+
+    p.add_argument("--pool-size", type=int, default=DEFAULT_POOL_SIZE,
+                   help=f"preheated kernels kept ready, ≈52 MiB each (default {DEFAULT_POOL_SIZE}: a burst of "
+                        f"{DEFAULT_POOL_SIZE} views; 0 = off)")
 
     for module in VERB_MODULES:
         try:

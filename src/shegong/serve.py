@@ -6,8 +6,17 @@ Voila runs with sources stripped, tracebacks hidden, idle kernels culled (Voila 
 leaks a kernel per page view) and bound to 127.0.0.1 unless told otherwise. Pages use the
 project's template ``shegong`` (:data:`TEMPLATE_ROOT`): Voila's lab page without the Font
 Awesome stylesheets it fetches from cdn.jsdelivr.net, so a served page loads nothing from
-another host (offline machines, networks in China), and with links between the portal's pages
-opening in the same tab.
+another host (offline machines, networks in China) — its error pages (404, 500) neither — and
+with links between the portal's pages opening in the same tab.
+
+Serving targets (issue 6): a report whose batch notebook is fresh is replayed, not recomputed
+(:mod:`shegong.report_archive`); :data:`DEFAULT_POOL_SIZE` preheated kernels wait for requests, so
+that 8 simultaneous views each find a ready kernel. A waiting pool kernel has imported only
+ipykernel's modules and holds ≈ 52 MiB RSS (``make bench`` measures it): a pool of 8 costs
+≈ 0.4 GiB. Importing ``voila.utils`` for the wait made it ≈ 103 MiB (measured); importing pandas,
+matplotlib and seaborn before the wait, as the viewer did before, adds ≈ 150 MiB more (measured
+in a plain interpreter). Used kernels are replaced :data:`FILL_DELAY` seconds after their page
+was taken.
 """
 
 from __future__ import annotations
@@ -28,24 +37,32 @@ TEMPLATE = "shegong"
 #: seconds an idle, disconnected kernel lives, and how often the culler looks
 CULL_IDLE_TIMEOUT = 120
 CULL_INTERVAL = 30
-#: preheated kernels kept ready for page views
-DEFAULT_POOL_SIZE = 1
+#: preheated kernels kept ready for page views: a burst of 8 simultaneous views finds 8 ready kernels
+DEFAULT_POOL_SIZE = 8
+#: seconds Voila waits before replacing a used pool kernel (its default, 1 s, makes the refills
+#: compete for the CPU with the pages of a burst on a 2-core machine)
+FILL_DELAY = 3
 
 
-def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = DEFAULT_POOL_SIZE) -> list[str]:
+def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = DEFAULT_POOL_SIZE,
+                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
     """The Voila command line used by :func:`serve` (tests start it the same way).
 
-    ``pool_size`` kernels are started ahead of requests (Voila's ``preheat_kernel``): each has
-    imported the libraries and waits in ``get_query_string()`` for its page; each holds about
-    150 MiB. 0 turns preheating off (every page view then starts a kernel, ≈2 s slower).
+    ``pool_size`` kernels are started ahead of requests (Voila's ``preheat_kernel``): each waits
+    for its page in :func:`shegong.portal.wait_for_request` (≈ 52 MiB each, see the module
+    docstring). 0 turns preheating off (every page view then starts a
+    kernel, ≈ 2 s slower). A kernel whose page is closed is shut down by the page; one whose
+    page never connected (a plain HTTP client) is culled after ``cull_idle_timeout`` seconds,
+    looked for every ``cull_interval`` seconds.
     """
-    preheat = ["--preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}"] if pool_size > 0 else []
+    preheat = ["--preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
+               f"--VoilaKernelManager.fill_delay={FILL_DELAY}"] if pool_size > 0 else []
     return [
         sys.executable, "-m", "voila", str(project_root() / INDEX_NOTEBOOK),
         "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
         "--strip_sources=True", "--show_tracebacks=False", "--theme=light", f"--template={TEMPLATE}",
-        f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT}",
-        f"--MappingKernelManager.cull_interval={CULL_INTERVAL}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
         "--VoilaConfiguration.file_allowlist=[]",
         *preheat,
     ]

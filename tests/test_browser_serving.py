@@ -1,0 +1,123 @@
+"""Serving targets of issue 6 on the demo workspace: replayed batch reports, kernels back to the
+pool size after page views (error pages: tests/test_serve_templates.py)."""
+
+import json
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from shegong.config import Workspace
+from shegong.serve import voila_command, voila_env
+
+from .conftest import CHROMIUM_ARGS, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+POOL = 2
+LEAGUE = "?unit=152200000000&year=2021"
+
+
+def _kernels(pid: int) -> int:
+    """Live kernels of the Voila server ``pid`` (its ipykernel child processes)."""
+    import psutil
+
+    live = 0
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            live += child.status() != psutil.STATUS_ZOMBIE and any("ipykernel_launcher" in a for a in child.cmdline())
+        except psutil.Error:  # ended meanwhile: shut down kernels are reaped later
+            pass
+    return live
+
+
+@pytest.fixture(scope="module")
+def server(demo_workspace):
+    port = free_port()
+    proc = subprocess.Popen(voila_command(port=port, ip="127.0.0.1", pool_size=POOL, cull_idle_timeout=20, cull_interval=5),
+                            env=voila_env(Workspace.at(demo_workspace)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while _kernels(proc.pid) < POOL or not _up(url):  # the server, then the pool
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("voila did not start")
+            time.sleep(0.5)
+        yield url, proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _up(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url + "voila/static/", timeout=2)  # noqa: S310 — loopback only
+    except urllib.error.HTTPError:  # any HTTP answer means the server is up
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _get(url: str) -> str:
+    return urllib.request.urlopen(url, timeout=180).read().decode("utf-8")  # noqa: S310 — loopback only
+
+
+def test_fresh_batch_report_is_replayed_and_other_language_computed_live(server, demo_workspace):
+    url, _ = server
+    executed = json.loads((demo_workspace / "reports" / "2021" / "152200000000.ipynb").read_text(encoding="utf-8"))
+    charts = sum("image/png" in o.get("data", {}) for c in executed["cells"] for o in c.get("outputs", []))
+    replayed = _get(url + LEAGUE)  # the demo ran the zh batch for 2021: the executed notebook is fresh
+    for table in ("shegong-kpi", "shegong-clients", "shegong-outcomes", "shegong-method"):
+        assert table in replayed, table  # every section in the page: nothing left for a widget to draw
+    assert charts == 7 and replayed.count("image/png") == charts and "](?lang=zh)" in replayed  # the back link
+    live = _get(url + LEAGUE + "&lang=en")  # no en batch: computed live, slow sections follow in a widget
+    assert "shegong-kpi" in live and "shegong-clients" not in live
+    assert "](?lang=en)" in live
+    for html in (replayed, live):
+        assert "Traceback" not in html and "from shegong.portal import show" not in html  # no code, no tracebacks
+
+
+def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chromium):
+    from playwright.sync_api import sync_playwright
+
+    url, proc = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            for i in range(20):
+                page.goto(url + (LEAGUE if i % 2 else "?year=2021"), timeout=120_000)
+                page.locator("table.shegong-kpi" if i % 2 else "a[href*='unit=152200000000']").first.wait_for(timeout=120_000)
+        finally:
+            browser.close()
+    deadline = time.monotonic() + 90  # closed pages shut their kernels down; the culler takes any left after 20 s
+    while _kernels(proc.pid) != POOL and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _kernels(proc.pid) == POOL
+    assert re.search(r"shegong-kpi", _get(url + LEAGUE))  # and the server still serves
+
+
+def test_index_filters_by_county_and_grade_beside_the_search_box(server, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(url + "?year=2021", timeout=120_000)
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1, timeout=120_000)
+            page.locator(".widget-dropdown", has_text="旗县").locator("select").select_option(label="突泉县（152224000000）")
+            expect(page.get_by_role("link", name="和平街道社工站")).to_have_count(0, timeout=30_000)
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1)
+            page.locator(".widget-dropdown", has_text="等级").locator("select").select_option(label="不合格")
+            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(0, timeout=30_000)
+            links = page.locator("a[href*='unit=']")
+            expect(links).to_have_count(1)
+            assert links.first.inner_text() == "六户镇社工站"  # the demo's one failing station, in 突泉县
+        finally:
+            browser.close()
