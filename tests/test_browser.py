@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def server(demo_workspace):
     port = free_port()
-    proc = subprocess.Popen(voila_command(port=port, ip="127.0.0.1"), env=voila_env(Workspace.at(demo_workspace)),
+    proc = subprocess.Popen(voila_command(port=port, ip="127.0.0.1", pool_size=2), env=voila_env(Workspace.at(demo_workspace)),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:

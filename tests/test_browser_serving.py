@@ -13,7 +13,7 @@ import pytest
 from shegong.config import Workspace
 from shegong.serve import voila_command, voila_env
 
-from .conftest import CHROMIUM_ARGS, free_port
+from .conftest import CHROMIUM_ARGS, SHEGONG, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -121,3 +121,29 @@ def test_index_filters_by_county_and_grade_beside_the_search_box(server, chromiu
             assert links.first.inner_text() == "六户镇社工站"  # the demo's one failing station, in 突泉县
         finally:
             browser.close()
+
+
+def test_sigterm_stops_shegong_serve_and_its_voila(demo_workspace):
+    """`kill PID` (a service manager's stop) of `shegong serve` stops the Voila server it started."""
+    import signal
+
+    import psutil
+
+    port = free_port()
+    proc = subprocess.Popen([*SHEGONG, "serve", "--workspace", str(demo_workspace), "--port", str(port), "--pool-size", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not _up(f"http://127.0.0.1:{port}/"):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail("shegong serve did not start")
+            time.sleep(0.5)
+        voila = [c for c in psutil.Process(proc.pid).children(recursive=True) if "voila" in " ".join(c.cmdline())]
+        assert len(voila) == 1
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        gone, alive = psutil.wait_procs(voila, timeout=15)
+        assert alive == [] and not _up(f"http://127.0.0.1:{port}/")
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import socket
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -87,7 +88,8 @@ def _check_port(ip: str, port: int) -> None:
 
 
 def serve(workspace: Workspace, *, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = DEFAULT_POOL_SIZE) -> None:
-    """Start Voila in the foreground until interrupted (Ctrl-C).
+    """Start Voila in the foreground until interrupted (Ctrl-C or SIGTERM, which stop Voila and
+    its kernels too).
 
     Raises:
         ServeError: the workspace has no computed indicators, or the port is taken.
@@ -97,8 +99,19 @@ def serve(workspace: Workspace, *, port: int = 8866, ip: str = "127.0.0.1", pool
     _check_port(ip, port)
     print(f"社工站评估工作台已启动 serving: http://{ip}:{port}/  (Ctrl-C 停止 to stop)", flush=True)
     proc = subprocess.Popen(voila_command(port=port, ip=ip, pool_size=pool_size), env=voila_env(workspace))
+
+    def stop(signum: int, frame: object) -> None:  # SIGTERM (a service manager, `kill`) stops Voila too
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave the handler alone
+        previous = None
     try:
         proc.wait()
     except KeyboardInterrupt:
         proc.terminate()
         proc.wait(timeout=10)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
