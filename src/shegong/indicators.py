@@ -125,31 +125,37 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
     """A distinct count (households, persons) at every level, counted from the rows — never
     summed from children.
 
-    Values, units, periods and disaggregations are first coded as small integers. A value on a
-    single row counts once at that row's unit, period and disaggregations without further
-    grouping. For the other values, for every (period or disaggregation, value) the rows' units
-    are found in one grouping pass per set. A value seen at one unit only, or at units that all lie on one line of descent (a village room
-    and its own station), counts once at the deepest of them and at each of its ancestors; only
-    values seen at units on different branches are de-duplicated per ancestor through the
-    closure table. Both parts give exactly ``COUNT(DISTINCT value)`` per ancestor.
+    Values, units, periods and disaggregations are first coded as small integers; the coding pass
+    also marks the values seen on one row only and those seen at one unit only. Such a value
+    counts at that unit once per period or disaggregation where it occurs (one-row values with no
+    further grouping, the others after one ``DISTINCT`` per set). For the values seen at several
+    units, every (period or disaggregation, value) finds its units in one grouping pass per set:
+    if they all lie on one line of descent (a village room and its own station) the value counts
+    once at the deepest of them and at each of its ancestors; only values seen at units on
+    different branches are de-duplicated per ancestor through the closure table. All parts add
+    up to exactly ``COUNT(DISTINCT value)`` per ancestor.
     """
     f = term.field
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid, COUNT(*) = 1 AS once
-                    FROM (SELECT {f} AS v FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)}) GROUP BY v""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v, v.once
-                    FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+                           COUNT(*) = 1 AS once, min(uid) = max(uid) AS one_unit
+                    FROM (SELECT {f} AS v, uid FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)}) GROUP BY v""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v,
+                           v.once, v.one_unit FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
     con.execute(f"DROP TABLE {name}_v")
     con.execute(f"CREATE TABLE {name}_one (s UTINYINT, k UTINYINT, d INTEGER, c BIGINT)")
     con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
     for set_id, key in _DISTINCT_SETS:  # values at one unit are counted at once; the others kept in _g
-        con.execute(f"INSERT INTO {name}_one SELECT {set_id}, {key} AS k, uid, COUNT(*) FROM {name}_r WHERE once GROUP BY k, uid")
+        con.execute(f"""INSERT INTO {name}_one SELECT {set_id}, k, uid, COUNT(*) FROM
+                          (SELECT {key} AS k, uid FROM {name}_r WHERE once UNION ALL
+                           SELECT k, uid FROM (SELECT DISTINCT {key} AS k, uid, v FROM {name}_r WHERE one_unit AND NOT once))
+                        GROUP BY k, uid""")
         con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
-                               min(uid) <> max(uid) AS multi FROM {name}_r WHERE NOT once GROUP BY k, v""")
+                               min(uid) <> max(uid) AS multi FROM {name}_r WHERE NOT one_unit GROUP BY k, v""")
         con.execute(f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d")
         con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
         con.execute("DROP TABLE pairs")
     con.execute(f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({' UNION ALL '.join(
-        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE NOT one_unit AND v IN (SELECT v FROM {name}_g)"
         for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN {name}_g m USING (s, k, v)""")
     con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
         JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
@@ -207,6 +213,7 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     parts.append(f"SELECT code AS org_unit, '{int(year)}' AS period, NULL::VARCHAR AS service_area, "
                  "NULL::VARCHAR AS client_category FROM units")
     sums = "".join(f", SUM({c}) AS {c}" for c in columns.values())
+    con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
     con.execute(f"""CREATE TABLE wide AS
         WITH k AS ({' UNION ALL BY NAME '.join(f'({p})' for p in parts)}),
              w AS (SELECT org_unit, period, service_area, client_category{sums} FROM k GROUP BY ALL)
@@ -310,7 +317,6 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         _ledger_year(con, year)
         con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
                         JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
-        con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
         columns = _wide(con, registry, year, have)
         parts = [sql for m in registry.measures if (sql := _measure_sql(m, registry, columns, year)) is not None]
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
