@@ -4,17 +4,20 @@
 for every org unit and period of a pilot year — the year (``2021``), its quarters (``2021Q1``)
 and months (``2021-01``) for ledger measures — rolled up the hierarchy through a closure table:
 
-- additive ledger terms (counts, sums) are pre-aggregated once per leaf unit × month ×
-  disaggregation in a single scan, then summed up the ancestry with GROUPING SETS;
-- distinct counts (households, persons, organisations) are de-duplicated at the leaf first and
-  then counted again at every level — never summed from children;
+- additive ledger terms (counts, sums) are pre-aggregated at the rows' own unit by month, and
+  by service area and client category only for the terms of measures disaggregated that way,
+  then summed up the ancestry (quarters and the year from the months);
+- distinct counts (households, persons, organisations) are counted again at every level — never
+  summed from children; values seen at one unit only (most of them) are counted there without
+  the per-ancestor de-duplication (:func:`_distinct_ledger`);
 - rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
   and are suppressed (value null, status ``suppressed``) when the denominator is below the
   measure's ``min_denominator``;
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
 The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
-kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see :func:`_sources`.
+kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
+:func:`shegong.indicator_sources.build_sources`.
 """
 
 from __future__ import annotations
