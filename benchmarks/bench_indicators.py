@@ -28,6 +28,9 @@ import pyarrow.parquet as pq
 #: rows for `make bench` (the issue's 10 M; the pandas side then takes minutes and ~5 GB):
 #: SHEGONG_BENCH_INDICATOR_ROWS=1000000 for a quicker run
 ROWS = int(os.environ.get("SHEGONG_BENCH_INDICATOR_ROWS", "10000000"))
+#: SHEGONG_BENCH_INDICATOR_BASELINE=0 runs our side only (baseline and ratio then NaN): the
+#: pandas side of 10 M rows alone takes about six minutes on a 2-core machine
+BASELINE = os.environ.get("SHEGONG_BENCH_INDICATOR_BASELINE", "1") != "0"
 AREAS = ["social_assistance", "elderly_services", "child_care", "social_affairs", "community_governance"]
 CATEGORIES = ["dibao", "extreme_poverty", "left_behind_child", "child_in_difficulty", "disabled",
               "elderly_living_alone", "empty_nest_elderly", "general"]
@@ -184,11 +187,14 @@ def _child(side: str, root: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(rows: int = ROWS) -> list[dict]:
-    """Generate the data once, run both sides in child processes, return the figures."""
+def run(rows: int = ROWS, baseline: bool = BASELINE) -> list[dict]:
+    """Generate the data once, run both sides (or ours only, ``baseline=False``: the baseline's
+    figures and the ratios are then NaN) in child processes, return the figures."""
     with tempfile.TemporaryDirectory(prefix="shegong-bench-ind-") as tmp:
         root = generate(Path(tmp) / "ws", rows)
-        ours, base = _child("ours", root), _child("pandas", root)
+        ours = _child("ours", root)
+        nan = float("nan")
+        base = _child("pandas", root) if baseline else {"seconds": nan, "cpu": nan, "peak_mb": nan}
     label = f"indicators ({rows / 1e6:g} M rows, 5 levels)"
     return [
         {"name": f"{label} time", "value": ours["seconds"], "unit": "s", "baseline": base["seconds"],

@@ -4,17 +4,20 @@
 for every org unit and period of a pilot year — the year (``2021``), its quarters (``2021Q1``)
 and months (``2021-01``) for ledger measures — rolled up the hierarchy through a closure table:
 
-- additive ledger terms (counts, sums) are pre-aggregated once per leaf unit × month ×
-  disaggregation in a single scan, then summed up the ancestry with GROUPING SETS;
-- distinct counts (households, persons, organisations) are de-duplicated at the leaf first and
-  then counted again at every level — never summed from children;
+- additive ledger terms (counts, sums) are pre-aggregated at the rows' own unit by month, and
+  by service area and client category only for the terms of measures disaggregated that way,
+  then summed up the ancestry (quarters and the year from the months);
+- distinct counts (households, persons, organisations) are counted again at every level — never
+  summed from children; values seen at one unit only (most of them) are counted there without
+  the per-ancestor de-duplication (:func:`_distinct_ledger`);
 - rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
   and are suppressed (value null, status ``suppressed``) when the denominator is below the
   measure's ``min_denominator``;
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
 The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
-kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see :func:`_sources`.
+kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
+:func:`shegong.indicator_sources.build_sources`.
 """
 
 from __future__ import annotations
@@ -79,24 +82,32 @@ def _ledger_year(con, year: int) -> None:
                     WHERE l.year = {int(year)}""")
 
 
-def _additive_ledger(con, terms: dict[str, Term], year: int) -> dict[str, str]:
-    """Every count/sum ledger term in one scan grouped at the rows' own unit by month, service
-    area and client category; quarters and the year are sums of the months; then everything is
-    summed up the closure table into ``additive``. Returns term key → column."""
+def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], year: int) -> dict[str, str]:
+    """Every count/sum ledger term grouped at the rows' own unit by month and — only for the
+    terms of measures disaggregated that way (``sets``: term key → disaggregations) — by service
+    area and by client category, one scan each; quarters and the year are sums of the months;
+    then everything is summed up the closure table into ``additive``. Returns term key → column."""
     if not terms:
         return {}
     names = {k: f"a{i}" for i, k in enumerate(terms)}
-    cols = ", ".join(f"CAST({_agg(t)} FILTER (WHERE {where(t)}) AS DOUBLE) AS {names[k]}" for k, t in terms.items())
+
+    def scan(key: str, keys: list[str]) -> str:  # one grouping of the rows; s, k as in ``additive``
+        cols = ", ".join(f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {where(terms[k])}), 0) AS DOUBLE) AS {names[k]}"
+                         for k in keys)
+        return f"SELECT uid, {key}, {cols} FROM ledger_y GROUP BY ALL"
+    scans = [scan("CAST(0 AS UTINYINT) AS s, CAST(month AS UTINYINT) AS k", list(terms))]
+    for set_id, d, code in ((1, "service_area", "sa_c"), (2, "client_category", "cc_c")):
+        if keys := [k for k in terms if d in sets[k]]:
+            scans.append(scan(f"CAST({set_id} AS UTINYINT) AS s, {code} AS k", keys))
     summed = ", ".join(f"SUM({n}) AS {n}" for n in names.values())
-    sums = ", ".join(f"COALESCE(SUM(s.{n}), 0) / {t.scale!r} AS {n}" for (k, t), n in zip(terms.items(), names.values(), strict=True))
+    sums = ", ".join(f"SUM(s.{n}) / {t.scale!r} AS {n}" for (k, t), n in zip(terms.items(), names.values(), strict=True))
     # s = 0 a period (code of _period_text), 1 a service area, 2 a client category (k = map id, 0 blank)
     con.execute(f"""CREATE TABLE additive AS
-        WITH m AS (SELECT uid, CAST(GROUPING(month) * (1 + GROUPING(sa_c)) AS UTINYINT) AS s,
-                          CAST(COALESCE(month, sa_c, cc_c) AS UTINYINT) AS k, {cols}
-                   FROM ledger_y GROUP BY GROUPING SETS ((uid, month), (uid, sa_c), (uid, cc_c))),
+        WITH m AS ({' UNION ALL BY NAME '.join(f'({q})' for q in scans)}),
              s AS (SELECT * FROM m
-                   UNION ALL SELECT uid, 0, 0, {summed} FROM m WHERE s = 0 GROUP BY uid
-                   UNION ALL SELECT uid, 0, CAST(20 + (k + 2) // 3 AS UTINYINT), {summed} FROM m WHERE s = 0 GROUP BY ALL),
+                   UNION ALL BY NAME SELECT uid, 0 AS s, 0 AS k, {summed} FROM m WHERE s = 0 GROUP BY uid
+                   UNION ALL BY NAME SELECT uid, 0 AS s, CAST(20 + (k + 2) // 3 AS UTINYINT) AS k, {summed} FROM m
+                                     WHERE s = 0 GROUP BY ALL),
              r AS (SELECT a.anc, s.s, s.k, {sums} FROM s JOIN ancestry_i a ON a.uid = s.uid GROUP BY ALL)
         SELECT u.code AS org_unit, {_period_text('CASE WHEN r.s = 0 THEN r.k ELSE 0 END', year)} AS period,
                CASE WHEN r.s = 1 THEN COALESCE(sa.value, '{UNSPECIFIED}') END AS service_area,
@@ -117,29 +128,37 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
     """A distinct count (households, persons) at every level, counted from the rows — never
     summed from children.
 
-    Values, units, periods and disaggregations are first coded as small integers. For every
-    (period or disaggregation, value) the rows' units are found in one grouping pass per set. A
-    value seen at one unit only, or at units that all lie on one line of descent (a village room
-    and its own station), counts once at the deepest of them and at each of its ancestors; only
-    values seen at units on different branches are de-duplicated per ancestor through the
-    closure table. Both parts give exactly ``COUNT(DISTINCT value)`` per ancestor.
+    Values, units, periods and disaggregations are first coded as small integers; the coding pass
+    also marks the values seen on one row only and those seen at one unit only. Such a value
+    counts at that unit once per period or disaggregation where it occurs (one-row values with no
+    further grouping, the others after one ``DISTINCT`` per set). For the values seen at several
+    units, every (period or disaggregation, value) finds its units in one grouping pass per set:
+    if they all lie on one line of descent (a village room and its own station) the value counts
+    once at the deepest of them and at each of its ancestors; only values seen at units on
+    different branches are de-duplicated per ancestor through the closure table. All parts add
+    up to exactly ``COUNT(DISTINCT value)`` per ancestor.
     """
     f = term.field
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid
-                    FROM (SELECT DISTINCT {f} AS v FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)})""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
-                    FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+                           COUNT(*) = 1 AS once, min(uid) = max(uid) AS one_unit
+                    FROM (SELECT {f} AS v, uid FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)}) GROUP BY v""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v,
+                           v.once, v.one_unit FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
     con.execute(f"DROP TABLE {name}_v")
     con.execute(f"CREATE TABLE {name}_one (s UTINYINT, k UTINYINT, d INTEGER, c BIGINT)")
     con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
     for set_id, key in _DISTINCT_SETS:  # values at one unit are counted at once; the others kept in _g
+        con.execute(f"""INSERT INTO {name}_one SELECT {set_id}, k, uid, COUNT(*) FROM
+                          (SELECT {key} AS k, uid FROM {name}_r WHERE once UNION ALL
+                           SELECT k, uid FROM (SELECT DISTINCT {key} AS k, uid, v FROM {name}_r WHERE one_unit AND NOT once))
+                        GROUP BY k, uid""")
         con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
-                               min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
+                               min(uid) <> max(uid) AS multi FROM {name}_r WHERE NOT one_unit GROUP BY k, v""")
         con.execute(f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d")
         con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
         con.execute("DROP TABLE pairs")
     con.execute(f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({' UNION ALL '.join(
-        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE NOT one_unit AND v IN (SELECT v FROM {name}_g)"
         for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN {name}_g m USING (s, k, v)""")
     con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
         JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
@@ -177,13 +196,15 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``.
     Returns term key → column of ``wide``."""
     wanted: dict[str, Term] = {}
+    sets: dict[str, set[str]] = {}  # term key → the disaggregations of the measures that use it
     for m in registry.measures:
         for t in (m.numerator, m.denominator):
             if t is not None:
                 t = registry.resolve(t)
                 wanted[term_key(t)] = t
+                sets.setdefault(term_key(t), set()).update(m.disaggregate)
     additive = {k: t for k, t in wanted.items() if t.source == "ledger" and t.aggregation != "distinct_count"}
-    columns = _additive_ledger(con, additive, year)
+    columns = _additive_ledger(con, additive, sets, year)
     parts = [f"SELECT org_unit, period, service_area, client_category, {', '.join(columns.values())} FROM additive"] if columns else []
     for i, (k, t) in enumerate(wanted.items()):
         if t.source not in have or k in columns:
@@ -195,6 +216,7 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     parts.append(f"SELECT code AS org_unit, '{int(year)}' AS period, NULL::VARCHAR AS service_area, "
                  "NULL::VARCHAR AS client_category FROM units")
     sums = "".join(f", SUM({c}) AS {c}" for c in columns.values())
+    con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
     con.execute(f"""CREATE TABLE wide AS
         WITH k AS ({' UNION ALL BY NAME '.join(f'({p})' for p in parts)}),
              w AS (SELECT org_unit, period, service_area, client_category{sums} FROM k GROUP BY ALL)
@@ -298,7 +320,6 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         _ledger_year(con, year)
         con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
                         JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
-        con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
         columns = _wide(con, registry, year, have)
         parts = [sql for m in registry.measures if (sql := _measure_sql(m, registry, columns, year)) is not None]
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
