@@ -83,7 +83,9 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
     assert league["outputs"][:2] == [f"reports/2021/{LEAGUE}.ipynb", f"reports/2021/{LEAGUE}.html"]
     assert set(league["input_hashes"]) == {"template", "indicators.parquet", "org_units.csv", "evaluation.parquet",
                                            "findings.parquet", "training_outcomes.parquet", "roster.parquet",
-                                           "training.parquet"}
+                                           "training.parquet", "ledger/quality", "narrative"}
+    assert league["input_hashes"]["narrative"] == ""  # the demo writes no evaluator's narrative
+    assert league["attempts"] >= 1  # 2 when its first kernel failed (shegong.reports.ATTEMPTS)
     assert league["parameters"]["org_unit"] == LEAGUE
     texts = [(report_dir / "batch.log").read_text(encoding="utf-8"), (demo_workspace / "demo_stderr.log").read_text(encoding="utf-8")]
     texts += [p.read_text(encoding="utf-8") for p in report_dir.glob("*.ipynb")]
