@@ -1,6 +1,7 @@
 """Serving targets of issue 6 on the demo workspace: replayed batch reports, kernels back to the
 pool size after page views (error pages: tests/test_serve_templates.py)."""
 
+import contextlib
 import json
 import re
 import subprocess
@@ -81,19 +82,25 @@ def test_fresh_batch_report_is_replayed_and_other_language_computed_live(server,
         assert "Traceback" not in html and "from shegong.portal import show" not in html  # no code, no tracebacks
 
 
-def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chromium):
+@contextlib.contextmanager
+def _page(chromium: str):
+    """A 1200 × 900 page in Debian's chromium, closed afterwards."""
     from playwright.sync_api import sync_playwright
 
-    url, proc = server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            for i in range(20):
-                page.goto(url + (LEAGUE if i % 2 else "?year=2021"), timeout=120_000)
-                page.locator("table.shegong-kpi" if i % 2 else "a[href*='unit=152200000000']").first.wait_for(timeout=120_000)
+            yield browser.new_page(viewport={"width": 1200, "height": 900})
         finally:
             browser.close()
+
+
+def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chromium):
+    url, proc = server
+    with _page(chromium) as page:
+        for i in range(20):
+            page.goto(url + (LEAGUE if i % 2 else "?year=2021"), timeout=120_000)
+            page.locator("table.shegong-kpi" if i % 2 else "a[href*='unit=152200000000']").first.wait_for(timeout=120_000)
     deadline = time.monotonic() + 90  # closed pages shut their kernels down; the culler takes any left after 20 s
     while _kernels(proc.pid) != POOL and time.monotonic() < deadline:
         time.sleep(1)
@@ -102,25 +109,20 @@ def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chrom
 
 
 def test_index_filters_by_county_and_grade_beside_the_search_box(server, chromium):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     url, _ = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(url + "?year=2021", timeout=120_000)
-            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1, timeout=120_000)
-            page.locator(".widget-dropdown", has_text="旗县").locator("select").select_option(label="突泉县（152224000000）")
-            expect(page.get_by_role("link", name="和平街道社工站")).to_have_count(0, timeout=30_000)
-            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1)
-            page.locator(".widget-dropdown", has_text="等级").locator("select").select_option(label="不合格")
-            expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(0, timeout=30_000)
-            links = page.locator("a[href*='unit=']")
-            expect(links).to_have_count(1)
-            assert links.first.inner_text() == "六户镇社工站"  # the demo's one failing station, in 突泉县
-        finally:
-            browser.close()
+    with _page(chromium) as page:
+        page.goto(url + "?year=2021", timeout=120_000)
+        expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1, timeout=120_000)
+        page.locator(".widget-dropdown", has_text="旗县").locator("select").select_option(label="突泉县（152224000000）")
+        expect(page.get_by_role("link", name="和平街道社工站")).to_have_count(0, timeout=30_000)
+        expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(1)
+        page.locator(".widget-dropdown", has_text="等级").locator("select").select_option(label="不合格")
+        expect(page.get_by_role("link", name="突泉镇社工站")).to_have_count(0, timeout=30_000)
+        links = page.locator("a[href*='unit=']")
+        expect(links).to_have_count(1)
+        assert links.first.inner_text() == "六户镇社工站"  # the demo's one failing station, in 突泉县
 
 
 def test_sigterm_stops_shegong_serve_and_its_voila(demo_workspace):

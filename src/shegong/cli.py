@@ -121,7 +121,8 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .reports import run_project_reports, run_reports
+    from .exports import pdf_unavailable
+    from .reports import failure_line, project_reports_dir, run_project_reports, run_reports
 
     ws = _workspace(args, create=False)
     if args.projects:
@@ -133,18 +134,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
             levels=args.levels, workers=args.workers, lang=args.lang, scheduler=args.scheduler, resume=args.resume,
             pdf=not args.no_pdf,
         )
-    from .exports import pdf_unavailable
-
     failed = [u for u in manifest["units"] if u["status"] == "failed"]
     skipped = [u for u in manifest["units"] if u["status"] == "skipped"]
-    where = ws.root / Path(manifest["units"][0]["outputs"][0]).parent if manifest["units"] and manifest["units"][0]["outputs"] else None
+    where = project_reports_dir(ws, args.year) if args.projects else ws.reports_dir(args.year)
     print(f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped (unchanged), "
-          f"{len(failed)} failed" + (f" → {where}/ (manifest.json)" if where else ""))
+          f"{len(failed)} failed → {where}/ (manifest.json)")
     for u in failed:  # the manifest holds the same: unit, failing cell, error
-        e = u.get("error") or {}
-        cell = f"cell {e['cell_index']}: " if e.get("cell_index") is not None else ""
-        print(f"  ✗ {u.get('org_unit') or u.get('key')}: {cell}{e.get('ename', 'error')}: {str(e.get('evalue', ''))[:200]}",
-              file=sys.stderr)
+        print(f"  {failure_line(u)}", file=sys.stderr)
     if not args.no_pdf and (reason := pdf_unavailable()):
         print(reason, file=sys.stderr)
     return 1 if failed else 0

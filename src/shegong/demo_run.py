@@ -23,7 +23,7 @@ from .indicators import compute_indicators
 from .inputs import import_inputs
 from .ledger.importer import import_ledgers
 from .projects import compute_projects
-from .reports import run_project_reports, run_reports
+from .reports import failure_line, run_project_reports, run_reports
 from .serve import serve as serve_workspace
 
 DEMO_YEARS = (2021, 2022)
@@ -79,20 +79,15 @@ def run_demo(*, workspace: str | Path = "workspace", serve: bool = True, port: i
         manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)
         failed = [u for u in manifest["units"] if u["status"] != "ok"]
         say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(year)}")
-        _say_failures(say, failed, "org_unit")
+        for u in failed:
+            say(f"   {failure_line(u)}")
     say(f"⑤ 生成 {DEMO_YEAR} 年项目报告 running the {DEMO_YEAR} project, programme and portfolio reports")
     manifest = run_project_reports(ws, year=DEMO_YEAR, workers=workers)
     failed = [u for u in manifest["units"] if u["status"] != "ok"]
     say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed")
-    _say_failures(say, failed, "key")
+    for u in failed:
+        say(f"   {failure_line(u)}")
     if serve:
         serve_workspace(ws, port=port)
     return ws
 
-
-def _say_failures(say: Callable[[str], None], failed: list[dict], key: str) -> None:
-    """One line per failed report: unit, failing cell and error (the manifest holds the same)."""
-    for u in failed:
-        e = u.get("error") or {}
-        cell = f"cell {e['cell_index']}, " if e.get("cell_index") is not None else ""
-        say(f"   ✗ {u[key]}: {cell}{e.get('ename', 'error')}: {str(e.get('evalue', ''))[:200]}")

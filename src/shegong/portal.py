@@ -130,21 +130,12 @@ def unit_grades(ws: Workspace, year: int) -> dict[str, str]:
     return dict(zip(rows["org_unit"], rows["grade"], strict=True))
 
 
-def unit_counties(frame) -> dict[str, str]:
-    """{code: code of its level-3 ancestor (旗县)} for the org units of ``frame`` (columns ``code``,
-    ``parent_code``, ``level`` of :attr:`shegong.orgunits.OrgUnits.frame`); units above level 3
-    have none."""
-    parent = dict(zip(frame["code"], frame["parent_code"], strict=True))
-    level = dict(zip(frame["code"], frame["level"], strict=True))
-    counties = {}
-    for code in frame["code"]:
-        node, seen = code, set()
-        while node in level and node not in seen and level[node] > 3:
-            seen.add(node)
-            node = parent.get(node)
-        if node in level and level[node] == 3:
-            counties[code] = node
-    return counties
+def unit_counties(units) -> dict[str, str]:
+    """{code: code of its level-3 ancestor-or-self (旗县)} for the org units of ``units`` (an
+    :class:`~shegong.orgunits.OrgUnits`, from its closure table); units above level 3 have none."""
+    anc = units.ancestry()
+    county = anc[anc["ancestor_level"] == 3]
+    return dict(zip(county["code"], county["ancestor"], strict=True))
 
 
 def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", grade: str | None = None,
@@ -171,7 +162,7 @@ def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", grade: 
     if grade:
         frame = frame[frame["code"].map(grades.get) == grade]
     if county:
-        counties = unit_counties(units.frame)
+        counties = unit_counties(units)
         frame = frame[frame["code"].map(counties.get) == county]
     failed = _failed_units(ws, year)
     lines = []

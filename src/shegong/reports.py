@@ -26,10 +26,10 @@ from . import __version__, atomic, exports
 from .config import Workspace, project_root
 from .errors import ReportError
 from .orgunits import OrgUnits
+from .report_archive import TEMPLATE
 
 MANIFEST_SCHEMA_VERSION = 1
 DEFAULT_LEVELS = (2, 3, 4)
-TEMPLATE = Path("notebooks") / "reports" / "pilot_year_report.ipynb"
 PROJECT_TEMPLATE = Path("notebooks") / "reports" / "project_report.ipynb"
 
 
@@ -97,6 +97,7 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
         try:
             _execute_and_export(template, Path(out_dir), root, code, parameters)
             error = None
+            break
         except pm.PapermillExecutionError as e:
             error = {"cell_index": e.cell_index, "ename": e.ename, "evalue": str(e.evalue)[:500]}
             break
@@ -104,8 +105,6 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
             error = {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
             print(f"shegong report: {code} attempt {attempt}/{ATTEMPTS} failed: {error['ename']}: {error['evalue']}",
                   file=sys.stderr, flush=True)
-            continue
-        break
     out = Path(out_dir)
     outputs = [str(p.relative_to(root)) for p in (out / f"{code}.ipynb", out / f"{code}.html", out / f"{code}.docx")
                if p.exists()]
@@ -132,6 +131,13 @@ def _execute_and_export(template: str, out_dir: Path, root: str, code: str, para
     nb = nbformat.read(out_nb, as_version=4)
     atomic.write_text(out_dir / f"{code}.html", exports.notebook_html(nb))
     exports.notebook_docx(nb, out_dir / f"{code}.docx")
+
+
+def failure_line(entry: dict) -> str:
+    """One line for a failed manifest entry: unit (or project key), failing cell, error name and value."""
+    e = entry.get("error") or {}
+    cell = f"cell {e['cell_index']}: " if e.get("cell_index") is not None else ""
+    return f"✗ {entry.get('org_unit') or entry.get('key')}: {cell}{e.get('ename', 'error')}: {str(e.get('evalue', ''))[:200]}"
 
 
 def select_units(org_units: OrgUnits, units: list[str] | None, levels: tuple[int, ...] | list[int] | None) -> list[str]:
