@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import subprocess
 
@@ -134,3 +135,20 @@ def test_cli_unreadable_input_exits_2(ws, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == "shegong: ledger.pdf: unknown file type '.pdf': give an .xlsx, .xls or .csv ledger"
+
+
+def test_cli_warns_of_a_file_with_no_data_rows(ws, tmp_path, capsys):
+    header_only = tmp_path / "只有表头.csv"
+    header_only.write_text(",".join(HEADER) + "\n", encoding="utf-8")
+    assert main(["ledger", "import", str(header_only), "--workspace", str(ws.root)]) == 0
+    captured = capsys.readouterr()
+    assert "读取 0 行：接收 0" in captured.out
+    assert captured.err.strip().splitlines()[-1] == "警告 warning: 只有表头.csv 表头下没有数据行 has no data rows under its header"
+
+
+def test_cli_warns_when_no_row_is_accepted(ws, tmp_path, capsys):
+    bad_rows = write_standard_xlsx(tmp_path / "全错.xlsx", rows=[row(1, dt.date(2021, 3, 2), "不存在的站", "", "入户走访", "社会救助")])
+    assert main(["ledger", "import", str(bad_rows), "--workspace", str(ws.root)]) == 0
+    captured = capsys.readouterr()
+    assert "接收 0，拒收 1" in captured.out
+    assert captured.err.strip().splitlines()[-1] == "警告 warning: 全错.xlsx 没有一行被接收 no row was accepted: see the rejects file"

@@ -51,6 +51,11 @@ def _cmd_ledger_import(args: argparse.Namespace) -> int:
         )
         for reason, n in data["rejected_by_reason"].items():
             print(f"  拒收原因 {reason}: {n}")
+    for f in summary.files:
+        if f.accepted == 0 and not args.check:
+            why = ("表头下没有数据行 has no data rows under its header" if f.rows_read == f.skipped_blank + f.total_rows
+                   else "没有一行被接收 no row was accepted: see the rejects file")
+            print(f"警告 warning: {f.file} {why}", file=sys.stderr)
     return 0
 
 
