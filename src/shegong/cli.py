@@ -158,6 +158,26 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+_ARGPARSE_ZH = (  # argparse's own messages, named in Chinese first
+    ("the following arguments are required", "缺少必需的参数"),
+    ("unrecognized arguments", "无法识别的参数"),
+    ("invalid int value", "不是整数"),
+    ("invalid choice", "不是可选值"),
+    ("expected one argument", "需要一个值"),
+    ("not allowed with argument", "不能同时使用"),
+    ("one of the arguments", "必须给出其中一个参数"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors say in Chinese first what is wrong (exit code 2)."""
+
+    def error(self, message: str):  # noqa: D102 — argparse's hook; never returns
+        zh = next((z for en, z in _ARGPARSE_ZH if en in message), "参数有误")
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 参数错误 {zh} — error: {message}\n")
+
+
 def _add(sub, name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
     p = sub.add_parser(name, help=help_, description=help_)
     p.set_defaults(func=func)
@@ -166,7 +186,7 @@ def _add(sub, name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with ``--help`` on every verb."""
-    parser = argparse.ArgumentParser(prog="shegong", description="社工站培训与评估工作台 Shegong Workbench")
+    parser = _Parser(prog="shegong", description="社工站培训与评估工作台 Shegong Workbench")
     parser.add_argument("--version", action="version", version=f"shegong {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True)
 
