@@ -19,6 +19,17 @@ from .errors import ShegongError
 VERB_MODULES = ("shegong.cli_training",)
 
 
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1 (worker and pool counts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _workspace(args: argparse.Namespace, *, create: bool = True):
     from .config import Workspace
 
@@ -34,6 +45,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_ledger_import(args: argparse.Namespace) -> int:
     from .ledger.importer import import_ledgers
+    from .ledger.rows import REASONS
 
     summary = import_ledgers(
         [Path(f) for f in args.files], workspace=_workspace(args),
@@ -50,13 +62,35 @@ def _cmd_ledger_import(args: argparse.Namespace) -> int:
             f"(rows read / accepted / rejected / blank / total rows)"
         )
         for reason, n in data["rejected_by_reason"].items():
-            print(f"  拒收原因 {reason}: {n}")
+            zh, en = REASONS.get(reason, (reason, reason))
+            print(f"  拒收 rejected {n}: {zh} {en} ({reason})")
+        for f in summary.files:
+            _say_file(f)
     for f in summary.files:
         if f.accepted == 0 and not args.check:
             why = ("表头下没有数据行 has no data rows under its header" if f.rows_read == f.skipped_blank + f.total_rows
                    else "没有一行被接收 no row was accepted: see the rejects file")
             print(f"警告 warning: {f.file} {why}", file=sys.stderr)
     return 0
+
+
+def _say_file(f) -> None:
+    """What the one-line summary hides about one imported file (the rest is in ``--json``)."""
+    if f.duplicate_of:
+        print(f"  {f.file}: 与已导入的 {f.duplicate_of} 内容相同，未重复存储 same content as {f.duplicate_of}: not stored twice")
+    for verb_zh, verb_en, entries in (("已替换", "replaced", f.replaced), ("重叠", "overlaps", f.overlaps)):
+        for other in sorted({e["file"] for e in entries}):
+            mine = [e for e in entries if e["file"] == other]
+            rows, months = sum(e["rows"] for e in mine), len(mine)
+            print(f"  {f.file}: {verb_zh} {other} 的 {rows} 行（{months} 个站点月份）"
+                  f" {verb_en} {rows} rows of {other} ({months} station-months)"
+                  + ("" if verb_en == "replaced" else " — 可能重复计数，如为更正版请加 --replace (double counting? "
+                                                     "--replace if it is a correction)"))
+    stale = [r for r in f.reconciliation if r.get("kind") == "stale_total"]
+    if stale:
+        print(f"  {f.file}: {len(stale)} 处合计与明细不符 total cells disagree with the rows (see the quality report)")
+    if f.rejected and "rejects_xlsx" in f.outputs:
+        print(f"  {f.file}: 拒收行已写入 rejected rows written to {f.outputs['rejects_xlsx']}")
 
 
 def _cmd_ledger_template(args: argparse.Namespace) -> int:
@@ -97,18 +131,27 @@ def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
 
     ws = _workspace(args)
     if args.files:
-        done = {}
-        for item in args.files:
+        chosen: dict[str, Path] = {}
+        for item in args.files:  # every argument checked before any import
             kind, sep, path = item.partition("=")
             if not sep or kind not in FILES:
-                print(f"shegong: give KIND=FILE with KIND one of {', '.join(FILES)} (got {item!r})", file=sys.stderr)
+                print(f"shegong: 参数错误 请写成 类别=文件 give KIND=FILE with KIND one of {', '.join(FILES)} (got {item!r})",
+                      file=sys.stderr)
                 return 2
-            done[kind] = import_input(kind, Path(path), workspace=ws)
+            if kind in chosen:
+                print(f"shegong: {kind} 给了两个文件 given twice: one file per kind (each import replaces the kind's "
+                      "earlier rows) — put the rows in one file", file=sys.stderr)
+                return 2
+            chosen[kind] = Path(path)
+        done = {kind: import_input(kind, path, workspace=ws) for kind, path in chosen.items()}
     else:
         done = import_inputs(ws)
     for kind, s in done.items():
         print(f"{kind}: 读取 {s.rows_read}，接收 {s.accepted}，拒收 {s.rejected}，空行 {s.skipped_blank} "
               f"(rows read / accepted / rejected / blank)")
+        if s.replaced:
+            print(f"  已替换先前导入的 {s.replaced['accepted']} 行（{s.replaced['file']}） "
+                  f"replaced the {s.replaced['accepted']} rows imported earlier from {s.replaced['file']}")
     return 0
 
 
@@ -166,6 +209,7 @@ _ARGPARSE_ZH = (  # argparse's own messages, named in Chinese first
     ("expected one argument", "需要一个值"),
     ("not allowed with argument", "不能同时使用"),
     ("one of the arguments", "必须给出其中一个参数"),
+    ("must be 1 or more", "须为 1 或更大的整数"),
 )
 
 
@@ -194,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workspace", default="workspace", help="workspace directory (default ./workspace)")
     p.add_argument("--no-serve", action="store_true", help="build everything but do not start Voila")
     p.add_argument("--port", type=int, default=8866, help="port for Voila (default 8866)")
-    p.add_argument("--workers", type=int, default=None, help="report processes (default: CPU count)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="report processes (default: CPU count)")
 
     ledger = sub.add_parser("ledger", help="服务台账 service ledgers").add_subparsers(dest="ledger_verb", required=True)
     p = _add(ledger, "import", _cmd_ledger_import, "导入服务台账 import service ledgers (.xlsx, .xls, .csv)")
@@ -236,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--projects", action="store_true",
                      help="项目报告 one report per project and programme, and a portfolio report per funder and round")
     p.add_argument("--levels", nargs="+", type=int, default=None, help="levels to report with --all (default 2 3 4)")
-    p.add_argument("--workers", type=int, default=None, help="parallel processes (default: CPU count)")
+    p.add_argument("--workers", type=_positive_int, default=None, help="parallel processes (default: CPU count)")
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language (default zh)")
     p.add_argument("--scheduler", default=None, metavar="ADDR", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--resume", action="store_true", help="skip units whose template, inputs and parameters are unchanged")

@@ -33,7 +33,7 @@ from . import atomic
 from .config import Workspace
 from .errors import DatasetError, Location
 from .ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
-from .ledger.privacy import Pseudonymiser, load_key
+from .ledger.privacy import Pseudonymiser, load_key, scrub
 from .ledger.read import read_sheets
 from .ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
 from .orgunits import OrgUnits
@@ -168,6 +168,8 @@ class InputSummary:
     skipped_blank: int = 0
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
+    #: the earlier import of this kind that this one replaced: ``file`` and its ``accepted`` rows
+    replaced: dict | None = None
 
 
 def accepted_dir(ws: Workspace) -> Path:
@@ -260,6 +262,11 @@ def _list(col: Col, value: object, units: _Resolver, rec: dict) -> str:
     return ";".join(out)
 
 
+#: the largest amount (10 亿元, in fen) and number an input cell may hold; beyond is a typing error
+MAX_FEN = 100_000_000_000
+MAX_NUMBER = 10**12
+
+
 def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int | None) -> object:
     text = fold_text(value)
     if col.type in ("stations", "rooms", "event_types", "areas"):
@@ -281,6 +288,8 @@ def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int 
             raise CellProblem("money_precision")
         if fen < 0:
             raise CellProblem("negative_amount")
+        if fen > MAX_FEN:
+            raise CellProblem("too_large")
         return int(fen)
     if col.type == "station":
         code = units(text, value, "station")
@@ -300,6 +309,8 @@ def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int 
         q = parse_quantity(value)
         if q is None:
             raise CellProblem(f"missing_{col.name}")
+        if abs(q.value) > MAX_NUMBER:
+            raise CellProblem("too_large")
         number = float(q.value)
         if col.type == "int" and not number.is_integer():
             raise CellProblem("not_integer")
@@ -391,7 +402,7 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
             if problems:
                 for name, reason, value in problems[:1]:
                     rejects.append({"file": sheet.file, "sheet": sheet.sheet, "row": r + 1, "column": name,
-                                    "reason": reason, "value": "" if value is None else str(value),
+                                    "reason": reason, "value": "" if value is None else scrub(str(value)),
                                     "all_reasons": ";".join(f"{p[0]}:{p[1]}" for p in problems)})
                 continue
             for c in spec:
@@ -467,6 +478,12 @@ def _write(ws: Workspace, kind: str, frame: pd.DataFrame, rejects: list[dict], s
     out, rej, qual = accepted_file(ws, kind), ws.inputs / "rejects" / f"{kind}.csv", ws.inputs / "quality" / f"{kind}.json"
     for p in (out, rej, qual):
         p.parent.mkdir(parents=True, exist_ok=True)
+    if qual.is_file() and out.is_file():  # one file per kind: this import replaces the earlier one
+        try:
+            earlier = json.loads(qual.read_text(encoding="utf-8"))
+            summary.replaced = {"file": earlier["file"], "accepted": int(earlier["accepted"])}
+        except (ValueError, KeyError, TypeError):
+            summary.replaced = {"file": None, "accepted": None}
     atomic.write_with(out, lambda p: frame.to_parquet(p, index=False))
     cols = ["file", "sheet", "row", "column", "reason", "value", "all_reasons"]
     atomic.write_with(rej, lambda p: pd.DataFrame(rejects, columns=cols).to_csv(p, index=False, encoding="utf-8-sig"))

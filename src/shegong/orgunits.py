@@ -65,11 +65,21 @@ class OrgUnits:
         path = Path(path)
         if not path.exists():
             raise OrgUnitError(f"找不到单元文件 no org-unit file at {path}: check --workspace (the workspace keeps it in "
-                               "inputs/org_units.csv) or import one with `shegong indicators inputs`", Location(path.name))
-        try:
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
-            raise OrgUnitError(f"cannot read the org-unit file: {e}", Location(path.name)) from e
+                               "inputs/org_units.csv: copy your org-unit CSV there)", Location(path.name))
+        if path.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+            raise OrgUnitError("单元文件应为 CSV the org-unit file is an Excel workbook: save it as CSV (UTF-8) "
+                               f"with the header {','.join(COLUMNS)}", Location(path.name))
+        for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
+            try:
+                raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+            except (OSError, pd.errors.ParserError) as e:
+                raise OrgUnitError(f"无法读取单元文件 cannot read the org-unit file: {e}", Location(path.name)) from e
+        else:
+            raise OrgUnitError("单元文件编码无法识别 the org-unit file is neither UTF-8 nor GB18030: save it as CSV (UTF-8)",
+                               Location(path.name))
         return cls.from_frame(raw, source=path.name)
 
     @classmethod

@@ -41,6 +41,10 @@ from .structure import BLANK, TOTAL, HeaderMap, find_header, row_kind, structura
 __all__ = ["REASONS", "FileSummary", "ImportSummary", "import_file", "import_ledgers", "load_accepted"]
 
 
+#: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255 bytes)
+MAX_NAME_BYTES = 200
+
+
 @dataclass
 class FileSummary:
     """Row accounting and totals for one imported file (the ``files`` entries of ``--json``).
@@ -144,7 +148,7 @@ def _annotate(reject: dict, row: list[object], header: HeaderMap) -> dict:
     bad = reject["all_reasons"].split(":", 1)[0]
     reject["_cells"] = table_cells(row, header)
     reject["_paths"] = header.paths
-    reject["_masked"] = {header.columns[n] for n in (*PERSONAL, "note") if n in header.columns} | {
+    reject["_masked"] = {header.columns[n] for n in (*PERSONAL, "note", "staff") if n in header.columns} | {
         j for j, path in enumerate(header.paths) if any(w in path for w in _PERSONAL_WORDS)}
     reject["_bad"] = header.columns.get(bad)
     return reject
@@ -346,7 +350,15 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
     files = [Path(p) for p in files]
     for path in files:  # every missing file named before any work (and before a progress bar)
         if not path.is_file():
-            raise DatasetError("file not found / 找不到文件", Location(path.name))
+            raise DatasetError("找不到文件 file not found", Location(path.name))
+        if len(path.name.encode()) > MAX_NAME_BYTES:
+            raise DatasetError(f"文件名过长 file name too long ({len(path.name.encode())} bytes, at most {MAX_NAME_BYTES}): "
+                               "rename the file shorter", Location(path.name[:40] + "…"))
+    names = [p.name for p in files]
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise DatasetError(f"两个文件同名 two files share the name {twice[0]}: outputs are named after the file, so "
+                           "one would overwrite the other — rename one (e.g. add the station name) and import again",
+                           Location(twice[0]))
     summaries = []
     # delay: an error in the first second is printed alone, without a half-drawn bar
     for path in tqdm(files, desc="导入台账 import", unit="file", disable=not progress, delay=1.0):

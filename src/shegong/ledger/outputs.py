@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 from .. import atomic
 from ..config import Workspace
+from ..errors import DatasetError, Location
 from .privacy import scrub
 from .quality import render_quality_html
 
@@ -87,6 +88,26 @@ def _replace_overlaps(ws: Workspace, name: str, frame: pd.DataFrame, *, replace:
     return found
 
 
+def _refuse_other_stations(ws: Workspace, name: str, frame: pd.DataFrame, *, replace: bool) -> None:
+    """Refuse to overwrite an earlier import of the same file name that holds stations this file
+    lacks — every station sends "服务台账.xlsx" — unless ``replace`` says it is a correction.
+
+    Raises:
+        DatasetError: the earlier file's stations are not all in this one, without ``replace``.
+    """
+    earlier = ws.accepted_dir / f"{name}.parquet"
+    if replace or not earlier.is_file():
+        return
+    before = set(pq.read_table(earlier, columns=["station_code"]).column(0).to_pylist())
+    missing = sorted(before - set(frame["station_code"]))
+    if missing:
+        raise DatasetError(
+            f"同名文件已导入 a file named {name} was imported before with rows of station(s) "
+            f"{', '.join(missing[:3])}{' …' if len(missing) > 3 else ''} that this file lacks: rename this file "
+            "if it is another station's ledger, or pass --replace if it corrects the earlier one",
+            Location(name))
+
+
 def _annotated_rejects(path: Path, rejects: list[dict]) -> None:
     """The rejected rows as written, with source row and reason in front (openpyxl)."""
     import openpyxl
@@ -126,6 +147,8 @@ def write_outputs(ws: Workspace, source: Path, frame: pd.DataFrame, rejects: lis
                   sheets: list["RawSheet"], *, check: bool, replace: bool) -> None:
     """Write everything an import of ``source`` produces (see the module docstring)."""
     name = source.name
+    if not check:
+        _refuse_other_stations(ws, name, frame, replace=replace)
     quality = ws.quality_dir / f"{name}.json"
     quality_html = ws.quality_dir / f"{name}.html"
     summary.outputs = {"quality": str(quality.relative_to(ws.root)), "quality_html": str(quality_html.relative_to(ws.root))}

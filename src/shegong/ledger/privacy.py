@@ -24,6 +24,9 @@ _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
 PHONE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+#: phone numbers as people write them in free text: 138 0013 8000, 138-0013-8000
+_PHONE_TEXT = re.compile(r"(?<!\d)1[3-9]\d(?:[ \-]?\d){8}(?!\d)")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 
 
 def id_checksum_ok(id_number: str) -> bool:
@@ -42,8 +45,13 @@ def load_key(path: Path | None = None) -> bytes:
         ConfigError: the key file exists but is not 32 bytes, or cannot be written.
     """
     path = path or config.key_file()
+    if path.is_dir():
+        raise ConfigError(f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path")
     if path.exists():
-        key = path.read_bytes()
+        try:
+            key = path.read_bytes()
+        except OSError as e:
+            raise ConfigError(f"cannot read the pseudonym key {path}: {e.strerror}") from e
         if len(key) != 32:
             raise ConfigError(f"pseudonym key {path} is damaged (expected 32 bytes): restore it from backup")
         return key
@@ -66,7 +74,7 @@ class Pseudonymiser:
     ``kind`` separates name spaces (a household number never collides with a person).
     """
 
-    PREFIX = {"person": "P", "household": "H", "phone": "T"}
+    PREFIX = {"person": "P", "household": "H", "phone": "T", "staff": "S"}
 
     def __init__(self, key: bytes) -> None:
         self._key = key
@@ -92,5 +100,9 @@ class Pseudonymiser:
 
 
 def scrub(text: str) -> str:
-    """Mask ID-number-like and phone-like digit runs in free text (used for logs and notes)."""
-    return PHONE_PATTERN.sub("[电话]", ID_PATTERN.sub("[身份证号]", text))
+    """Mask ID-number-like and phone-like digit runs in free text (used for rejects, logs and
+    fix examples). Full-width digits (１３８…) count as digits; a phone may be written in groups
+    (138 0013 8000, 138-0013-8000). Names cannot be told from other words and are not masked:
+    personal columns are masked whole instead (:data:`.profiles.PERSONAL`)."""
+    text = str(text).translate(_FULL_WIDTH_DIGITS)
+    return _PHONE_TEXT.sub("[电话]", ID_PATTERN.sub("[身份证号]", text))

@@ -4,11 +4,12 @@ reason code (the rejection reasons shown to stations, zh-CN and en)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 from ..orgunits import OrgUnits
 from .normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
-from .privacy import Pseudonymiser, id_checksum_ok
+from .privacy import Pseudonymiser, id_checksum_ok, scrub
 from .profiles import PERSONAL, Profile
 from .structure import HeaderMap, column_letter
 from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
@@ -38,6 +39,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "no_activity": ("没有活动日期和活动类型的行", "a row with neither a date nor an activity"),
     "stray_numbers": ("表格外的零散数字（无日期、无活动）", "stray numbers outside the table (no date, no activity)"),
     "schema_check": ("未通过台账结构校验", "failed the ledger schema check"),
+    "too_large": ("数值过大，超出合理范围（多写了位数，或填入了电话、身份证号？）",
+                  "number too large for this column (extra digits, or a phone or ID number?)"),
 }
 
 _VOCABULARIES = {
@@ -46,6 +49,15 @@ _VOCABULARIES = {
     "client_category": (CLIENT_CATEGORIES, "unknown_client_category"),
     "resource_kind": (RESOURCE_KINDS, "unknown_resource_kind"),
 }
+
+
+#: the largest value a count or amount column may hold (as in the ledger schema, :mod:`.schema`)
+LIMITS = {"person_times": 100_000, "persons": 100_000, "volunteers": 10_000, "volunteer_hours": 100_000,
+          "resources_yuan": 10_000_000_000}
+
+
+_STAFF_SPLIT = re.compile(r"[、,，;；/\s]+")
+_STAFF_CODE = re.compile(r"[A-Za-z]{1,4}-?\d{1,6}")
 
 
 def _key(text: object) -> str:
@@ -78,7 +90,7 @@ class RowReader:
         self.fixes[what] = self.fixes.get(what, 0) + 1
         shown = self.examples.setdefault(what, [])
         if len(shown) < 3:
-            shown.append(f"{self.where}: {example}" if example else self.where)
+            shown.append(scrub(f"{self.where}: {example}") if example else self.where)
 
     def count(self, value: object, name: str, problems: list, *, required: bool = False) -> int:
         try:
@@ -98,6 +110,9 @@ class RowReader:
         if q.value != q.value.to_integral_value():
             problems.append((name, "not_integer"))
             return 0
+        if q.value > LIMITS.get(name, LIMITS["person_times"]):
+            problems.append((name, "too_large"))
+            return 0
         return int(q.value)
 
     def amount(self, value: object, name: str, problems: list) -> Decimal:
@@ -112,6 +127,9 @@ class RowReader:
             self._fix("number_text", f"{value} → {q.value.normalize():f}")
         if q.value < 0:
             problems.append((name, "negative_number"))
+            return Decimal(0)
+        if q.value > LIMITS[name]:
+            problems.append((name, "too_large"))
             return Decimal(0)
         return q.value
 
@@ -132,6 +150,14 @@ class RowReader:
         if code is None:
             problems.append((name, reason))
         return code
+
+    def staff_ids(self, value: object) -> str | None:
+        """The 参与社工 cell as staff codes joined by 、: a code such as ``S1`` or ``GZ-012`` is
+        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``S-…``."""
+        if value is None:
+            return None
+        tokens = [t for t in _STAFF_SPLIT.split(fold_text(value)) if t]
+        return "、".join(t if _STAFF_CODE.fullmatch(t) else self.pseudo.pseudonym("staff", t) for t in tokens) or None
 
     def station(self, value: object) -> str | None:
         key = _key(value)
@@ -223,8 +249,7 @@ class RowReader:
         if rec["event_type"] == "home_visit" and rec["household_pid"] is None:
             problems.append(("household_no", "missing_household"))
 
-        staff = c("staff")
-        rec["staff_ids"] = None if staff is None else str(staff).strip()
+        rec["staff_ids"] = self.staff_ids(c("staff"))
         rec["has_note"] = c("note") is not None
         for name in ("project_code", "programme"):  # issue 8: optional, as written (codes, not personal data)
             value = c(name)
@@ -240,7 +265,7 @@ def reject_record(file: str, sheet: str, header: HeaderMap, excel_row: int, row:
     if column in PERSONAL:
         shown = "[已隐去]" if value is not None else ""
     else:
-        shown = "" if value is None else str(value)
+        shown = "" if value is None else scrub(str(value))
     label = header.labels.get(column, column)
     return {
         "file": file, "sheet": sheet, "row": excel_row,
