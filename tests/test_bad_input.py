@@ -171,3 +171,28 @@ def test_org_unit_file_saved_as_gbk_is_read_and_a_workbook_is_named(tmp_path):
     book = write_standard_xlsx(tmp_path / "单元.csv", rows=[])
     with pytest.raises(OrgUnitError, match="单元文件应为 CSV the org-unit file is an Excel workbook"):
         OrgUnits.read_csv(book)
+
+
+def test_hidden_sheets_are_skipped_and_repeated_rows_are_warned_of(ws, tmp_path, capsys):
+    import openpyxl
+
+    path = write_standard_xlsx(tmp_path / "全年.xlsx", sheet="1月", rows=[
+        row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=5),
+        row(2, D, "和平街道社工站", "", "主题活动", "社区治理", times=5),  # pasted twice
+        row(3, D, "和平街道社工站", "", "小组活动", "社区治理", times=7)])
+    wb = openpyxl.load_workbook(path)
+    old = wb.create_sheet("旧数据")
+    old.append(HEADER)
+    old.append(row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=100))
+    old.sheet_state = "hidden"
+    wb.save(path)
+    assert main(["ledger", "import", str(path), "--workspace", str(ws.root)]) == 0
+    out = capsys.readouterr().out
+    assert "读取 3 行：接收 3" in out
+    assert "全年.xlsx: 跳过工作表 skipped sheet 旧数据（隐藏的工作表 hidden sheet）" in out
+    assert "全年.xlsx: 警告 1 行与前面的行完全相同，可能重复录入 warning: rows repeat earlier rows in every field " \
+           "(double entry?): 1月!4 = 1月!3" in out
+    summary = json.loads((ws.quality_dir / "全年.xlsx.json").read_text(encoding="utf-8"))
+    assert summary["repeated_rows"] == [{"sheet": "1月", "row": 4, "same_as": "1月!3"}]
+    assert summary["totals"]["person_times"] == 17
+    assert "可能重复录入" in (ws.quality_dir / "全年.xlsx.html").read_text(encoding="utf-8")

@@ -86,6 +86,14 @@ def _say_file(f) -> None:
                   f" {verb_en} {rows} rows of {other} ({months} station-months)"
                   + ("" if verb_en == "replaced" else " — 可能重复计数，如为更正版请加 --replace (double counting? "
                                                      "--replace if it is a correction)"))
+    for s in f.skipped_sheets:
+        why = {"hidden": "隐藏的工作表 hidden sheet", "no_header": "没有台账表头 no ledger header",
+               "not_in_profile": "不在映射配置中 not in the profile"}.get(s["reason"], s["reason"])
+        print(f"  {f.file}: 跳过工作表 skipped sheet {s['sheet']}（{why}）")
+    if f.repeated_rows:
+        shown = "、".join(f"{r['sheet']}!{r['row']} = {r['same_as']}" for r in f.repeated_rows[:3])
+        print(f"  {f.file}: 警告 {len(f.repeated_rows)} 行与前面的行完全相同，可能重复录入 warning: rows repeat earlier "
+              f"rows in every field (double entry?): {shown}{' …' if len(f.repeated_rows) > 3 else ''}")
     stale = [r for r in f.reconciliation if r.get("kind") == "stale_total"]
     if stale:
         print(f"  {f.file}: {len(stale)} 处合计与明细不符 total cells disagree with the rows (see the quality report)")

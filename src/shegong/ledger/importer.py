@@ -75,6 +75,33 @@ class FileSummary:
     replaced: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
     duplicate_of: str | None = None
+    #: accepted rows that repeat an earlier accepted row of the file in every field (a second
+    #: copy of a month in a summary sheet, a pasted row): ``sheet``, ``row``, ``same_as``
+    #: ("sheet!row"). They are kept — two identical events can happen — and shown as a warning.
+    repeated_rows: list[dict] = field(default_factory=list)
+
+
+#: the fields that make two accepted rows the same event
+_EVENT_FIELDS = ["date", "org_unit", "event_type", "service_area", "client_category", "client_pid", "household_pid",
+                 "person_times", "persons", "volunteers", "volunteer_hours", "resources_fen", "resource_kind",
+                 "staff_ids", "project_code", "programme"]
+
+
+def repeated_rows(frame: pd.DataFrame) -> list[dict]:
+    """Rows of ``frame`` (accepted ledger rows) equal in every event field to an earlier row:
+    ``sheet``, ``row`` and ``same_as`` (``sheet!row`` of the first)."""
+    if frame.empty:
+        return []
+    keys = frame[_EVENT_FIELDS].astype(str)
+    first = keys.groupby(_EVENT_FIELDS, sort=False, dropna=False).ngroup()
+    seen: dict[int, str] = {}
+    out = []
+    for group, sheet, row in zip(first, frame["source_sheet"], frame["source_row"], strict=True):
+        if group in seen:
+            out.append({"sheet": sheet, "row": int(row), "same_as": seen[group]})
+        else:
+            seen[group] = f"{sheet}!{row}"
+    return out
 
 
 @dataclass
@@ -270,6 +297,9 @@ def import_file(path: Path, *, workspace: Workspace, org_units: OrgUnits, pseudo
         if not profile.wants_sheet(raw.sheet):
             summary.skipped_sheets.append({"sheet": raw.sheet, "reason": "not_in_profile"})
             continue
+        if raw.hidden:  # hidden sheets hold old data or lookup lists, not this period's events
+            summary.skipped_sheets.append({"sheet": raw.sheet, "reason": "hidden"})
+            continue
         header = find_header(raw.rows, profile, raw.merged)
         if header is None:
             if any(not is_blank(v) for r in raw.rows for v in r):
@@ -300,6 +330,7 @@ def import_file(path: Path, *, workspace: Workspace, org_units: OrgUnits, pseudo
     rejects += schema_rejects
     summary.accepted = len(frame)
     summary.rejected = len(rejects)
+    summary.repeated_rows = repeated_rows(frame)
     for r in rejects:
         summary.rejected_by_reason[r["reason"]] = summary.rejected_by_reason.get(r["reason"], 0) + 1
     summary.rejected_by_reason = dict(sorted(summary.rejected_by_reason.items()))

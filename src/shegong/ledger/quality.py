@@ -109,6 +109,12 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
     ]
     if not moved.empty:
         parts += [_h2("替换或重叠的期间", "replaced or overlapping periods"), _table(moved)]
+    if s.repeated_rows:
+        repeated = pd.DataFrame(s.repeated_rows[:300]).rename(columns={
+            "sheet": "工作表 sheet", "row": "行 row", "same_as": "与此行相同 same as"})
+        parts += [_h2("与前面的行完全相同（可能重复录入）", "rows repeating an earlier row (double entry?)"),
+                  "<p class='muted'>这些行已接收；如为重复录入，请删除后重新导入。They were accepted; if they are "
+                  "double entries, delete them and import the file again.</p>", _table(repeated)]
     if s.skipped_sheets:
         parts += [_h2("未读取的工作表", "sheets not read"), _table(pd.DataFrame(s.skipped_sheets))]
     parts.append("</body></html>")

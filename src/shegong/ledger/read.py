@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from ..errors import DatasetError, Location
 
@@ -34,6 +34,8 @@ class RawSheet:
     encoding: str | None = None
     #: merged ranges as ((first_row, first_col), (last_row, last_col)), 0-based, inclusive
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
+    #: hidden in Excel (old data, lookup lists): the importer skips it and says so
+    hidden: bool = False
 
 
 def read_sheets(path: Path) -> list[RawSheet]:
@@ -60,6 +62,7 @@ def _read_excel(path: Path) -> list[RawSheet]:
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []
+        hidden = {m.name for m in workbook.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
             grid = sheet.to_python(skip_empty_area=False)
@@ -67,7 +70,7 @@ def _read_excel(path: Path) -> list[RawSheet]:
                 merged = tuple(sheet.merged_cell_ranges or ())
             except Exception:  # older formats without merge records
                 merged = ()
-            sheets.append(RawSheet(path.name, name, [list(r) for r in grid], merged=merged))
+            sheets.append(RawSheet(path.name, name, [list(r) for r in grid], merged=merged, hidden=name in hidden))
         return sheets
     except Exception as e:  # calamine raises its own error types for corrupt files
         head = path.read_bytes()[:8]
