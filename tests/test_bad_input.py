@@ -196,3 +196,15 @@ def test_hidden_sheets_are_skipped_and_repeated_rows_are_warned_of(ws, tmp_path,
     assert summary["repeated_rows"] == [{"sheet": "1月", "row": 4, "same_as": "1月!3"}]
     assert summary["totals"]["person_times"] == 17
     assert "可能重复录入" in (ws.quality_dir / "全年.xlsx.html").read_text(encoding="utf-8")
+
+
+def test_compute_warns_of_rows_whose_station_left_the_org_unit_file(ws, tmp_path, capsys):
+    ledger = _csv(tmp_path / "两站.csv", [row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=5),
+                                         row(2, D, "都林街道社工站", "", "主题活动", "社区治理", times=3),
+                                         row(3, D, "都林街道社工站", "", "小组活动", "社区治理", times=4)])
+    import_ledgers([ledger], workspace=ws, progress=False)
+    lines = ws.org_units_file.read_text(encoding="utf-8").splitlines()
+    ws.org_units_file.write_text("\n".join(x for x in lines if not x.startswith("152201101000")) + "\n", encoding="utf-8")
+    assert main(["indicators", "compute", "--workspace", str(ws.root), "--year", "2021"]) == 0
+    err = capsys.readouterr().err
+    assert "警告 warning: 2 行已接收的台账不在单元文件中，不计入指标" in err and "152201101000（2 行）" in err

@@ -122,7 +122,14 @@ def _cmd_indicators_compute(args: argparse.Namespace) -> int:
     from .inputs import load_input
     from .projects import compute_projects
 
+    from .ledger.importer import rows_outside
+    from .orgunits import OrgUnits
+
     ws = _workspace(args, create=False)
+    if lost := rows_outside(ws, OrgUnits.read_csv(ws.org_units_file)):
+        codes = "、".join(f"{code}（{n} 行）" for code, n in list(lost.items())[:5])
+        print(f"警告 warning: {sum(lost.values())} 行已接收的台账不在单元文件中，不计入指标 accepted ledger rows of units "
+              f"no longer in the org-unit file are not counted: {codes} — restore the units or re-import", file=sys.stderr)
     rows = write_indicators(ws, year=args.year)
     scores = evaluate(ws, year=args.year)
     print(f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "

@@ -398,6 +398,23 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
     return ImportSummary(summaries)
 
 
+def rows_outside(workspace: Workspace, org_units: OrgUnits) -> dict[str, int]:
+    """Accepted ledger rows whose org unit is no longer in the org-unit file (a station removed
+    or recoded after its ledgers were imported): ``{org_unit: rows}``. Indicators cannot count
+    them; the caller says so rather than let them vanish from every total."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    known = set(org_units.frame["code"])
+    out: dict[str, int] = {}
+    for f in sorted(workspace.accepted_dir.glob("*.parquet")):
+        counts = pc.value_counts(pq.read_table(f, columns=["org_unit"]).column(0)).to_pylist()
+        for item in counts:
+            if item["values"] not in known:
+                out[item["values"]] = out.get(item["values"], 0) + int(item["counts"])
+    return dict(sorted(out.items()))
+
+
 def load_accepted(workspace: Workspace) -> pd.DataFrame:
     """All accepted ledger rows of the workspace (columns of :mod:`.schema`)."""
     files = sorted(workspace.accepted_dir.glob("*.parquet"))
