@@ -208,3 +208,13 @@ def test_compute_warns_of_rows_whose_station_left_the_org_unit_file(ws, tmp_path
     assert main(["indicators", "compute", "--workspace", str(ws.root), "--year", "2021"]) == 0
     err = capsys.readouterr().err
     assert "警告 warning: 2 行已接收的台账不在单元文件中，不计入指标" in err and "152201101000（2 行）" in err
+
+
+def test_compute_over_a_damaged_parquet_is_one_line(ws, tmp_path, capsys):
+    ledger = _csv(tmp_path / "好.csv", [row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=5)])
+    import_ledgers([ledger], workspace=ws, progress=False)
+    (ws.accepted_dir / "坏.csv.parquet").write_bytes(b"not parquet at all")
+    assert main(["indicators", "compute", "--workspace", str(ws.root), "--year", "2021"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("shegong: 坏.csv: 工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged (坏.csv.parquet)")
+    assert err.endswith("import that ledger again (ledger import --replace)")

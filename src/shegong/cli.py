@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
-from .errors import ShegongError
+from .errors import DatasetError, ShegongError
 
 #: Modules that add verbs of their own: each has ``register(subparsers)``.
 VERB_MODULES = ("shegong.cli_training",)
@@ -130,7 +130,16 @@ def _cmd_indicators_compute(args: argparse.Namespace) -> int:
         codes = "、".join(f"{code}（{n} 行）" for code, n in list(lost.items())[:5])
         print(f"警告 warning: {sum(lost.values())} 行已接收的台账不在单元文件中，不计入指标 accepted ledger rows of units "
               f"no longer in the org-unit file are not counted: {codes} — restore the units or re-import", file=sys.stderr)
-    rows = write_indicators(ws, year=args.year)
+    import duckdb
+
+    try:
+        rows = write_indicators(ws, year=args.year)
+    except duckdb.IOException as e:
+        raise DatasetError(f"无法读取工作区的 Parquet 文件 a Parquet file of the workspace cannot be read "
+                           f"({str(e).splitlines()[0][:200]}): import that ledger again (ledger import --replace)") from e
+    except duckdb.InvalidInputException as e:
+        raise DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged "
+                           f"({str(e).splitlines()[0][:200]}): import that ledger again (ledger import --replace)") from e
     scores = evaluate(ws, year=args.year)
     print(f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "
           f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet")

@@ -401,14 +401,24 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
 def rows_outside(workspace: Workspace, org_units: OrgUnits) -> dict[str, int]:
     """Accepted ledger rows whose org unit is no longer in the org-unit file (a station removed
     or recoded after its ledgers were imported): ``{org_unit: rows}``. Indicators cannot count
-    them; the caller says so rather than let them vanish from every total."""
+    them; the caller says so rather than let them vanish from every total.
+
+    Raises:
+        DatasetError: an accepted Parquet file cannot be read (damaged, or not Parquet).
+    """
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     known = set(org_units.frame["code"])
     out: dict[str, int] = {}
     for f in sorted(workspace.accepted_dir.glob("*.parquet")):
-        counts = pc.value_counts(pq.read_table(f, columns=["org_unit"]).column(0)).to_pylist()
+        try:
+            table = pq.read_table(f, columns=["org_unit"])
+        except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
+            raise DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged ({f.name}): "
+                               "import that ledger again (ledger import --replace)",
+                               Location(f.name.removesuffix(".parquet"))) from e
+        counts = pc.value_counts(table.column(0)).to_pylist()
         for item in counts:
             if item["values"] not in known:
                 out[item["values"]] = out.get(item["values"], 0) + int(item["counts"])
