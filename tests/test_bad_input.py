@@ -57,7 +57,7 @@ def test_phone_typed_into_a_count_column_is_rejected_and_never_echoed(ws, tmp_pa
     assert phone not in text and "１５９０４８２１２３４" not in text and "李社工" not in text
     assert "和平街道社工站 [电话]" in (ws.rejects_dir / "phone.csv.csv").read_text(encoding="utf-8-sig")
     staff = pd.read_parquet(ws.accepted_dir / "phone.csv.parquet")["staff_ids"].iloc[0].split("、")
-    assert staff[1] == "S2" and staff[0].startswith("S-") and staff[2].startswith("S-") and len(staff) == 3
+    assert staff[1] == "S2" and staff[0].startswith("X-") and staff[2].startswith("X-") and len(staff) == 3
 
 
 def test_a_total_row_never_adds_up_personal_columns(ws, tmp_path):
@@ -218,3 +218,21 @@ def test_compute_over_a_damaged_parquet_is_one_line(ws, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith("shegong: 坏.csv: 工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged (坏.csv.parquet)")
     assert err.endswith("import that ledger again (ledger import --replace)")
+
+
+def test_a_station_merged_down_its_rows_counts_for_every_row(ws, tmp_path):
+    import openpyxl
+
+    path = write_standard_xlsx(tmp_path / "合并.xlsx", rows=[
+        row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=5),
+        row(2, D, None, "", "主题活动", "社区治理", times=6),
+        row(3, D, None, "", "小组活动", "社区治理", times=7),
+        row(4, D, "都林街道社工站", "", "小组活动", "社区治理", times=8)])
+    wb = openpyxl.load_workbook(path)
+    wb.active.merge_cells("C3:C5")  # 所属站点 over the first three data rows
+    wb.save(path)
+    s = import_ledgers([path], workspace=ws, progress=False).to_dict()
+    assert (s["accepted"], s["rejected"]) == (4, 0)
+    kept = pd.read_parquet(ws.accepted_dir / "合并.xlsx.parquet")
+    assert kept.groupby("station_code")["person_times"].sum().to_dict() == {"152201100000": 18, "152201101000": 8}
+    assert s["files"][0]["fixes"]["merged_fill"] == 1

@@ -36,7 +36,7 @@ from .read import RawSheet, read_sheets
 from .reconcile import reconcile
 from .rows import REASONS, RowReader, reject_record
 from .schema import COLUMNS, LEDGER_SCHEMA
-from .structure import BLANK, TOTAL, HeaderMap, find_header, row_kind, structural_reason, table_cells
+from .structure import BLANK, TOTAL, HeaderMap, column_letter, find_header, row_kind, structural_reason, table_cells
 
 __all__ = ["REASONS", "FileSummary", "ImportSummary", "import_file", "import_ledgers", "load_accepted"]
 
@@ -181,9 +181,28 @@ def _annotate(reject: dict, row: list[object], header: HeaderMap) -> dict:
     return reject
 
 
+def _fill_merged_down(raw: RawSheet, header: HeaderMap, reader: RowReader) -> None:
+    """Give every row of a cell merged down one column (所属站点 over four rows) the merged value,
+    as the reader of the sheet sees it; Excel keeps it in the first row only. Merges across
+    columns (a 合计 label) are left alone."""
+    for (r0, c0), (r1, c1) in raw.merged:
+        if c0 != c1 or r1 <= r0 or r0 < header.data_start or r0 >= len(raw.rows) or c0 >= len(raw.rows[r0]):
+            continue
+        value = raw.rows[r0][c0]
+        if is_blank(value):
+            continue
+        for r in range(r0 + 1, min(r1, len(raw.rows) - 1) + 1):
+            cells = raw.rows[r]
+            if c0 < len(cells) and is_blank(cells[c0]):
+                cells[c0] = value
+        reader.where = f"{raw.sheet}!{column_letter(c0)}{r0 + 1}:{column_letter(c0)}{r1 + 1}"
+        reader.note_fix("merged_fill")
+
+
 def _read_sheet(raw: RawSheet, header: HeaderMap, reader: RowReader, profile: Profile) -> _SheetResult:
     """Classify and read every row under the header of one sheet."""
     out = _SheetResult()
+    _fill_merged_down(raw, header, reader)
     body = raw.rows[header.data_start :]
     first_dated = _first_dated(body, header)
     title = str(raw.rows[0][0]) if raw.rows and raw.rows[0] else ""

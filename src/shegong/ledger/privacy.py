@@ -74,7 +74,7 @@ class Pseudonymiser:
     ``kind`` separates name spaces (a household number never collides with a person).
     """
 
-    PREFIX = {"person": "P", "household": "H", "phone": "T", "staff": "S"}
+    PREFIX = {"person": "P", "household": "H", "phone": "T"}
 
     def __init__(self, key: bytes) -> None:
         self._key = key

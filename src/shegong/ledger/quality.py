@@ -27,6 +27,7 @@ FIX_LABELS: dict[str, tuple[str, str]] = {
     "value_map:client_category": ("对象类别按映射配置转换", "client categories mapped by the profile"),
     "value_map:resource_kind": ("资源类型按映射配置转换", "resource kinds mapped by the profile"),
     "value_map:station": ("站点名称按映射配置转换", "station names mapped by the profile"),
+    "merged_fill": ("纵向合并的单元格已向下填充（如所属站点）", "cells merged down a column filled into every row (e.g. the station)"),
     "id_checksum_invalid": ("身份证号校验位错误（已标记，不作为身份依据）", "ID numbers with a wrong check digit (flagged, not trusted)"),
 }
 

@@ -85,7 +85,7 @@ class RowReader:
         self.examples: dict[str, list[str]] = {}
         self.where = ""
 
-    def _fix(self, what: str, example: str | None = None) -> None:
+    def note_fix(self, what: str, example: str | None = None) -> None:
         """Count a fix applied (kind → count) and keep up to three examples (never personal data)."""
         self.fixes[what] = self.fixes.get(what, 0) + 1
         shown = self.examples.setdefault(what, [])
@@ -103,7 +103,7 @@ class RowReader:
                 problems.append((name, f"missing_{name}"))
             return 0
         if not isinstance(value, (int, float)):
-            self._fix("number_text", f"{value} → {q.value.normalize():f}{' ' + q.qualifier if q.qualifier else ''}")
+            self.note_fix("number_text", f"{value} → {q.value.normalize():f}{' ' + q.qualifier if q.qualifier else ''}")
         if q.value < 0:
             problems.append((name, "negative_number"))
             return 0
@@ -124,7 +124,7 @@ class RowReader:
         if q is None:
             return Decimal(0)
         if not isinstance(value, (int, float)):
-            self._fix("number_text", f"{value} → {q.value.normalize():f}")
+            self.note_fix("number_text", f"{value} → {q.value.normalize():f}")
         if q.value < 0:
             problems.append((name, "negative_number"))
             return Decimal(0)
@@ -146,14 +146,15 @@ class RowReader:
             hit = cache[value] = (code, mapped, reason)
         code, mapped, reason = hit
         if mapped is not None:
-            self._fix(f"value_map:{name}", f"{value} → {mapped}")
+            self.note_fix(f"value_map:{name}", f"{value} → {mapped}")
         if code is None:
             problems.append((name, reason))
         return code
 
     def staff_ids(self, value: object) -> str | None:
         """The 参与社工 cell as staff codes joined by 、: a code such as ``S1`` or ``GZ-012`` is
-        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``S-…``."""
+        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same as
+        the roster's ``name_pid`` of that name."""
         if value is None:
             return None
         tokens = [t for t in _STAFF_SPLIT.split(fold_text(value)) if t]
@@ -189,7 +190,7 @@ class RowReader:
             elif not EARLIEST <= date <= self.today:
                 problems.append(("date", "date_out_of_range"))
             elif not isinstance(raw_date, dt.date):
-                self._fix("date_text" if isinstance(raw_date, str) else "date_serial", f"{raw_date} → {date.isoformat()}")
+                self.note_fix("date_text" if isinstance(raw_date, str) else "date_serial", f"{raw_date} → {date.isoformat()}")
         except CellProblem as e:
             problems.append(("date", e.reason))
         rec["date"] = date
@@ -200,7 +201,7 @@ class RowReader:
         else:
             station = self.station(c("station"))
             if station is not None and self._names[_key(c("station"))] != _key(c("station")):
-                self._fix("station_alias", f"{c('station')} → {station}")
+                self.note_fix("station_alias", f"{c('station')} → {station}")
             if station is None:
                 problems.append(("station", "unknown_station"))
         room = None
@@ -245,7 +246,7 @@ class RowReader:
         rec["household_pid"], rec["client_pid"] = self._pids[key]
         rec["id_checksum_ok"] = None if raw_id is None else id_checksum_ok(str(raw_id))
         if rec["id_checksum_ok"] is False:
-            self._fix("id_checksum_invalid")
+            self.note_fix("id_checksum_invalid")
         if rec["event_type"] == "home_visit" and rec["household_pid"] is None:
             problems.append(("household_no", "missing_household"))
 
