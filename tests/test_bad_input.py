@@ -236,3 +236,15 @@ def test_a_station_merged_down_its_rows_counts_for_every_row(ws, tmp_path):
     kept = pd.read_parquet(ws.accepted_dir / "合并.xlsx.parquet")
     assert kept.groupby("station_code")["person_times"].sum().to_dict() == {"152201100000": 18, "152201101000": 8}
     assert s["files"][0]["fixes"]["merged_fill"] == 1
+
+
+def test_a_bad_file_in_a_batch_says_which_files_were_imported_before_it(ws, tmp_path):
+    good = _csv(tmp_path / "好.csv", [row(1, D, "和平街道社工站", "", "主题活动", "社区治理", times=5)])
+    empty = tmp_path / "空.csv"
+    empty.write_bytes(b"")
+    later = _csv(tmp_path / "后.csv", [row(1, D, "都林街道社工站", "", "主题活动", "社区治理", times=3)])
+    with pytest.raises(DatasetError) as e:
+        import_ledgers([good, empty, later], workspace=ws, progress=False)
+    assert e.value.message() == ("空.csv: 文件为空 the file is empty: export the ledger again — 此前的文件已导入 imported "
+                                 "before this error (accepted/read): 好.csv 1/1; the files after it were not")
+    assert sorted(p.name for p in ws.accepted_dir.glob("*.parquet")) == ["好.csv.parquet"]

@@ -387,8 +387,9 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
         The :class:`ImportSummary` (its ``to_dict()`` is the ``--json`` object).
 
     Raises:
-        DatasetError: a file cannot be read, or has no usable header; ProfileError for a bad
-            profile; OrgUnitError for a bad org-unit file. Bad rows are never errors: they are
+        DatasetError: a file cannot be read, or has no usable header (the files before it stay
+            imported and the message names them); ProfileError for a bad profile; OrgUnitError
+            for a bad org-unit file. Bad rows are never errors: they are
             rejected with a reason.
     """
     from tqdm.auto import tqdm
@@ -412,8 +413,15 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
     summaries = []
     # delay: an error in the first second is printed alone, without a half-drawn bar
     for path in tqdm(files, desc="导入台账 import", unit="file", disable=not progress, delay=1.0):
-        summaries.append(import_file(Path(path), workspace=workspace, org_units=org_units, profile=profile,
-                                     pseudonymiser=pseudonymiser, check=check, replace=replace, today=today))
+        try:
+            summaries.append(import_file(Path(path), workspace=workspace, org_units=org_units, profile=profile,
+                                         pseudonymiser=pseudonymiser, check=check, replace=replace, today=today))
+        except DatasetError as e:
+            if summaries and not check:  # the files before this one are imported: say so, with their counts
+                done = "; ".join(f"{s.file} {s.accepted}/{s.rows_read}" for s in summaries)
+                e.args = (f"{e.args[0]} — 此前的文件已导入 imported before this error (accepted/read): {done}; "
+                          "the files after it were not",)
+            raise
     return ImportSummary(summaries)
 
 
