@@ -64,7 +64,7 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
         "--strip_sources=True", "--show_tracebacks=False", "--theme=light", f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served (/voila/files/…)
         *preheat,
     ]
 
