@@ -212,7 +212,8 @@ def bench_serving(ws: Workspace) -> dict:
     hot = _first_render(ws, DEFAULT_POOL_SIZE, chromium)
     return {"name": "report app: time to first render", "value": hot, "unit": "s", "baseline": cold,
             "ratio": cold / hot, "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed, vs a cold "
-                                         "kernel computing live per view; median of 3; target < 1.0 s"}
+                                         "kernel computing live per view; median of 3; target < 1.0 s; "
+                                         f"load average {os.getloadavg()[0]:.1f} (2 cores: figures need a quiet machine)"}
 
 
 def bench_pool_memory(ws: Workspace) -> dict:

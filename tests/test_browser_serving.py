@@ -74,10 +74,11 @@ def test_fresh_batch_report_is_replayed_and_other_language_computed_live(server,
     replayed = _get(url + LEAGUE)  # the demo ran the zh batch for 2021: the executed notebook is fresh
     for table in ("shegong-kpi", "shegong-clients", "shegong-outcomes", "shegong-method"):
         assert table in replayed, table  # every section in the page: nothing left for a widget to draw
-    assert charts == 7 and replayed.count("image/png") == charts and "](?lang=zh)" in replayed  # the back link
+    assert charts == 7 and replayed.count("data:image/png") == charts and 'href="?lang=zh"' in replayed  # the back link
+    assert "application/vnd.voila.cell-output+json" not in replayed  # drawn on the server: no output left for JavaScript
     live = _get(url + LEAGUE + "&lang=en")  # no en batch: computed live, slow sections follow in a widget
     assert "shegong-kpi" in live and "shegong-clients" not in live
-    assert "](?lang=en)" in live
+    assert 'href="?lang=en"' in live
     for html in (replayed, live):
         assert "Traceback" not in html and "from shegong.portal import show" not in html  # no code, no tracebacks
 
@@ -93,6 +94,24 @@ def _page(chromium: str):
             yield browser.new_page(viewport={"width": 1200, "height": 900})
         finally:
             browser.close()
+
+
+def test_report_is_visible_without_the_jupyterlab_application(server, chromium):
+    """The replayed report's outputs are HTML in the page, shown once the cells have arrived: the KPI
+    table and the charts are visible even when Voila's JupyterLab application never starts (its
+    script blocked here), with the spinner gone. Under Voila's lab template they stayed hidden."""
+    url, _ = server
+    with _page(chromium) as page:
+        blocked = []
+        page.route("**/voila/static/voila.js", lambda route: (blocked.append(route.request.url), route.abort()))
+        page.goto(url + LEAGUE, timeout=120_000)
+        kpi = page.locator("table.shegong-kpi")
+        kpi.wait_for(state="visible", timeout=60_000)
+        rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(2).inner_text() for r in kpi.locator("tbody tr").all()}
+        assert rows["D1"].replace(",", "") == "1493"  # the league's home visits (入户走访户数), as in test_browser
+        charts = page.locator("#rendered_cells img[src^='data:image/png']")
+        assert charts.count() == 7 and charts.first.is_visible() and charts.first.evaluate("i => i.naturalWidth") > 300
+        assert page.locator("#loading").count() == 0 and blocked  # spinner removed; the application did not run
 
 
 def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chromium):

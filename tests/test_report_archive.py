@@ -23,12 +23,14 @@ def _notebook() -> dict:
         {"cell_type": "code", "source": "report.show()", "metadata": {}, "outputs": [
             {"output_type": "display_data", "data": {"text/markdown": "# 兴安盟", "text/plain": "<Markdown>"}, "metadata": {}},
             {"output_type": "stream", "name": "stderr", "text": "a warning"},
-            {"output_type": "display_data", "data": {"text/html": '<table class="shegong-kpi"></table>'}, "metadata": {}},
+            {"output_type": "display_data", "data": {"text/html": ['<table class="shegong-kpi">\n', "</table>"]},
+             "metadata": {}},  # nbformat's multi-line string: a list of lines
             {"output_type": "display_data", "data": {"image/png": PNG, "text/plain": "<Image>"},
              "metadata": {"image/png": {"width": 800}}},
             {"output_type": "display_data", "data": {"application/vnd.jupyter.widget-view+json": {"model_id": "x"},
                                                      "text/plain": "Output()"}, "metadata": {}},
-            {"output_type": "execute_result", "execution_count": 3, "data": {"text/plain": "42"}, "metadata": {}},
+            {"output_type": "execute_result", "execution_count": 3, "data": {"text/plain": "42", "application/json": ["a", "b"]},
+             "metadata": {}},
             {"output_type": "error", "ename": "ValueError", "evalue": "x", "traceback": ["Traceback …"]},
         ]},
     ]}
@@ -104,9 +106,9 @@ def test_replay_publishes_rich_outputs_in_order_without_streams_errors_or_widget
     assert replay(ws.reports_dir(2021) / f"{LEAGUE}.ipynb") == 4
     assert published == [
         ({"text/markdown": "# 兴安盟", "text/plain": "<Markdown>"}, {}),
-        ({"text/html": '<table class="shegong-kpi"></table>'}, {}),
+        ({"text/html": '<table class="shegong-kpi">\n</table>'}, {}),  # lines joined, as a kernel sends them
         ({"image/png": PNG, "text/plain": "<Image>"}, {"image/png": {"width": 800}}),
-        ({"text/plain": "42"}, {}),
+        ({"text/plain": "42", "application/json": ["a", "b"]}, {}),  # JSON data as it is
     ]
 
 

@@ -88,8 +88,10 @@ def replay(notebook: Path) -> int:
     """Publish the rich outputs of an executed notebook, in order, to the current page.
 
     Display data and execution results are re-published with their data and metadata (``image/png``
-    stays base64, HTML and Markdown as written); streams (stdout/stderr), errors and widget
-    views are left out. Returns the number of outputs published.
+    stays base64, HTML and Markdown as written; a text value stored as a list of lines, as nbformat
+    allows, is joined into one string, as a kernel sends it — the page renders it on the server);
+    streams (stdout/stderr), errors and widget views are left out. Returns the number of outputs
+    published.
     """
     from IPython.display import publish_display_data
 
@@ -99,7 +101,8 @@ def replay(notebook: Path) -> int:
         for output in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
             if output.get("output_type") not in ("display_data", "execute_result"):
                 continue
-            data = {k: v for k, v in output.get("data", {}).items() if k != WIDGET_MIME}
+            data = {k: "".join(v) if isinstance(v, list) and not k.endswith("json") else v
+                    for k, v in output.get("data", {}).items() if k != WIDGET_MIME}
             if set(data) <= {"text/plain"} and WIDGET_MIME in output.get("data", {}):
                 continue  # a widget's text fallback ("VBox(...)") alone says nothing
             if data:

@@ -6,8 +6,11 @@ Voila runs with sources stripped, tracebacks hidden, idle kernels culled (Voila 
 leaks a kernel per page view) and bound to 127.0.0.1 unless told otherwise. Pages use the
 project's template ``shegong`` (:data:`TEMPLATE_ROOT`): Voila's lab page without the Font
 Awesome stylesheets it fetches from cdn.jsdelivr.net, so a served page loads nothing from
-another host (offline machines, networks in China) — its error pages (404, 500) neither — and
-with links between the portal's pages opening in the same tab.
+another host (offline machines, networks in China) — its error pages (404, 500) neither — with
+links between the portal's pages opening in the same tab, and with every output that holds no
+widget (tables, Markdown, charts) rendered to HTML on the server and shown as soon as the page
+has arrived, instead of after Voila's JupyterLab application has mounted in the browser (the
+first render of a replayed report; widgets are still drawn by the application).
 
 Serving targets (issue 6): a report whose batch notebook is fresh is replayed, not recomputed
 (:mod:`shegong.report_archive`); :data:`DEFAULT_POOL_SIZE` preheated kernels wait for requests, so
@@ -64,7 +67,7 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
         "--strip_sources=True", "--show_tracebacks=False", "--theme=light", f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        "--VoilaConfiguration.file_allowlist=[]",
+        "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served (/voila/files/…)
         *preheat,
     ]
 
