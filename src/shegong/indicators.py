@@ -8,14 +8,15 @@ and months (``2021-01``) for ledger measures — rolled up the hierarchy through
   by service area and client category only for the terms of measures disaggregated that way,
   then summed up the ancestry (quarters and the year from the months);
 - distinct counts (households, persons, organisations) are counted again at every level — never
-  summed from children; values seen at one unit only (most of them) are counted there without
-  the per-ancestor de-duplication (:func:`_distinct_ledger`);
+  summed from children; values seen at one unit only (most of them) are counted there from one
+  grouping pass by value, without the per-ancestor de-duplication (:func:`_distinct_ledger`);
 - rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
   and are suppressed (value null, status ``suppressed``) when the denominator is below the
   measure's ``min_denominator``;
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
-The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
+Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
+until the output rows are written. The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
 kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
 :func:`shegong.indicator_sources.build_sources`.
 """
@@ -225,8 +226,10 @@ def _other(con, term: Term, year: int, name: str) -> None:
 def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     """Every distinct term computed once and joined into the table ``wide``: one row per
     (org_unit, period, service_area, client_category) where any term has data, plus a yearly
-    row for every unit, with one column per term (null where that term has no row) and the
-    unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``.
+    row for every unit, with one column per term (null where that term has no row), the
+    unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``; grouped and
+    ordered on the integer keys ``uid``, ``p``, ``sa``, ``cc`` (:func:`_keys`), which it keeps
+    beside their text.
     Returns term key → column of ``wide``."""
     wanted: dict[str, Term] = {}
     sets: dict[str, set[str]] = {}  # term key → the disaggregations of the measures that use it
