@@ -8,14 +8,15 @@ and months (``2021-01``) for ledger measures — rolled up the hierarchy through
   by service area and client category only for the terms of measures disaggregated that way,
   then summed up the ancestry (quarters and the year from the months);
 - distinct counts (households, persons, organisations) are counted again at every level — never
-  summed from children; values seen at one unit only (most of them) are counted there without
-  the per-ancestor de-duplication (:func:`_distinct_ledger`);
+  summed from children; values seen at one unit only (most of them) are counted there from one
+  grouping pass by value, without the per-ancestor de-duplication (:func:`_distinct_ledger`);
 - rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
   and are suppressed (value null, status ``suppressed``) when the denominator is below the
   measure's ``min_denominator``;
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
-The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
+Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
+until the output rows are written. The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
 kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
 :func:`shegong.indicator_sources.build_sources`.
 """
@@ -65,24 +66,41 @@ def _period_text(col: str, year: int) -> str:
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
 
 
-def _ledger_year(con, year: int) -> None:
-    """The year's ledger rows as table ``ledger_y``: the registry's ledger columns plus the row's
-    unit ``level``, integer unit id ``uid``, ``quarter``, and small integer codes ``sa_c`` and
-    ``cc_c`` of the disaggregations (0 = blank; tables ``sa_map``, ``cc_map``) for the distinct
-    counts. Read once, scanned by every term."""
+def _keys(period: str, service_area: str, client_category: str) -> str:
+    """The integer keys of the term tables and ``wide``, each UTINYINT and 0 for the year / all:
+    ``p`` a period code (:func:`_period_text`), ``sa`` and ``cc`` ids of ``sa_map`` and ``cc_map``.
+    Their order is the order of the text they stand for."""
+    return (f"CAST({period} AS UTINYINT) AS p, CAST({service_area} AS UTINYINT) AS sa, "
+            f"CAST({client_category} AS UTINYINT) AS cc")
+
+
+def _ledger_year(con, year: int, terms: dict[str, Term]) -> dict[str, str]:
+    """The year's ledger rows as table ``ledger_y``, read once and scanned by every ledger term:
+    the row's integer unit id ``uid`` and ``level``, ``month``, ``quarter``, small integer codes
+    ``sa_c`` and ``cc_c`` of the disaggregations (tables ``sa_map``, ``cc_map``: ids from 1 in
+    the order of the text, a blank coded as ``unspecified``), the
+    fields the ``terms`` aggregate (``person_times`` …, the pids of the distinct counts) and one
+    boolean column per distinct term filter, evaluated here once rather than in every grouping.
+    No other text column is kept. Returns filter SQL (:func:`where`) → its column (``f0`` …)."""
     present = {r[0] for r in con.execute("DESCRIBE ledger").fetchall()}
-    cols = ", ".join(f"l.{c}" if c in present else f"NULL AS {c}" for c in SOURCE_COLUMNS["ledger"])
+    missing = "".join(f", NULL AS {c}" for c in SOURCE_COLUMNS["ledger"] if c not in present)
+    flags = {w: f"f{i}" for i, w in enumerate(w for w in dict.fromkeys(where(t) for t in terms.values()) if w != "TRUE")}
+    kept = [*sorted({t.field for t in terms.values() if t.field}), *(f"{w} AS {f}" for w, f in flags.items())]
     for d, short in (("service_area", "sa"), ("client_category", "cc")):
         con.execute(f"""CREATE TABLE {short}_map AS SELECT value, CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
-                        FROM (SELECT DISTINCT {d} AS value FROM ledger WHERE year = {int(year)} AND {d} IS NOT NULL)""")
-    con.execute(f"""CREATE TABLE ledger_y AS SELECT l.org_unit, u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
-                           COALESCE(sa.id, 0) AS sa_c, COALESCE(cc.id, 0) AS cc_c, {cols}
-                    FROM ledger l JOIN units u ON u.code = l.org_unit
-                    LEFT JOIN sa_map sa ON sa.value = l.service_area LEFT JOIN cc_map cc ON cc.value = l.client_category
-                    WHERE l.year = {int(year)}""")
+                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger WHERE year = {int(year)})""")
+    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
+                           sa.id AS sa_c, cc.id AS cc_c, l.* EXCLUDE (org_unit, month, sa, cc)
+                    FROM (SELECT org_unit, month, service_area AS sa, client_category AS cc{''.join(', ' + k for k in kept)}
+                          FROM (SELECT *{missing} FROM ledger) WHERE year = {int(year)}) l
+                    JOIN units u ON u.code = l.org_unit
+                    JOIN sa_map sa ON sa.value = COALESCE(l.sa, '{UNSPECIFIED}')
+                    JOIN cc_map cc ON cc.value = COALESCE(l.cc, '{UNSPECIFIED}')""")
+    return {**flags, "TRUE": "TRUE"}
 
 
-def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], year: int) -> dict[str, str]:
+def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], flags: dict[str, str],
+                     year: int) -> dict[str, str]:
     """Every count/sum ledger term grouped at the rows' own unit by month and — only for the
     terms of measures disaggregated that way (``sets``: term key → disaggregations) — by service
     area and by client category, one scan each; quarters and the year are sums of the months;
@@ -92,7 +110,7 @@ def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], yea
     names = {k: f"a{i}" for i, k in enumerate(terms)}
 
     def scan(key: str, keys: list[str]) -> str:  # one grouping of the rows; s, k as in ``additive``
-        cols = ", ".join(f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {where(terms[k])}), 0) AS DOUBLE) AS {names[k]}"
+        cols = ", ".join(f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), 0) AS DOUBLE) AS {names[k]}"
                          for k in keys)
         return f"SELECT uid, {key}, {cols} FROM ledger_y GROUP BY ALL"
     scans = [scan("CAST(0 AS UTINYINT) AS s, CAST(month AS UTINYINT) AS k", list(terms))]
@@ -101,7 +119,7 @@ def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], yea
             scans.append(scan(f"CAST({set_id} AS UTINYINT) AS s, {code} AS k", keys))
     summed = ", ".join(f"SUM({n}) AS {n}" for n in names.values())
     sums = ", ".join(f"SUM(s.{n}) / {t.scale!r} AS {n}" for (k, t), n in zip(terms.items(), names.values(), strict=True))
-    # s = 0 a period (code of _period_text), 1 a service area, 2 a client category (k = map id, 0 blank)
+    # s = 0 a period (code of _period_text), 1 a service area, 2 a client category (k = map id)
     con.execute(f"""CREATE TABLE additive AS
         WITH m AS ({' UNION ALL BY NAME '.join(f'({q})' for q in scans)}),
              s AS (SELECT * FROM m
@@ -109,12 +127,8 @@ def _additive_ledger(con, terms: dict[str, Term], sets: dict[str, set[str]], yea
                    UNION ALL BY NAME SELECT uid, 0 AS s, CAST(20 + (k + 2) // 3 AS UTINYINT) AS k, {summed} FROM m
                                      WHERE s = 0 GROUP BY ALL),
              r AS (SELECT a.anc, s.s, s.k, {sums} FROM s JOIN ancestry_i a ON a.uid = s.uid GROUP BY ALL)
-        SELECT u.code AS org_unit, {_period_text('CASE WHEN r.s = 0 THEN r.k ELSE 0 END', year)} AS period,
-               CASE WHEN r.s = 1 THEN COALESCE(sa.value, '{UNSPECIFIED}') END AS service_area,
-               CASE WHEN r.s = 2 THEN COALESCE(cc.value, '{UNSPECIFIED}') END AS client_category,
-               r.* EXCLUDE (anc, s, k)
-        FROM r JOIN units u ON u.uid = r.anc
-        LEFT JOIN sa_map sa ON r.s = 1 AND sa.id = r.k LEFT JOIN cc_map cc ON r.s = 2 AND cc.id = r.k""")
+        SELECT anc AS uid, {_keys('CASE WHEN r.s = 0 THEN r.k ELSE 0 END', 'CASE WHEN r.s = 1 THEN r.k ELSE 0 END',
+                                          'CASE WHEN r.s = 2 THEN r.k ELSE 0 END')}, r.* EXCLUDE (anc, s, k) FROM r""")
     return names
 
 
@@ -124,41 +138,66 @@ _DISTINCT_SETS = ((0, "CAST(0 AS UTINYINT)"), (1, "CAST(20 + quarter AS UTINYINT
                   (3, "sa_c"), (4, "cc_c"))
 
 
-def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
+def _set_keys(con) -> list[tuple[int, int, str]]:
+    """Every (set id, key) of :data:`_DISTINCT_SETS` with the test a value's bit masks (months
+    ``mo``, service areas ``sam``, client categories ``ccm``) pass when the value occurs under
+    that key.
+
+    Raises:
+        IndicatorError: a disaggregation column with more than 63 values (the ledger's
+            vocabularies have a handful).
+    """
+    ids = {}
+    for d, m in (("service_area", "sa_map"), ("client_category", "cc_map")):
+        ids[m] = [r[0] for r in con.execute(f"SELECT id FROM {m} ORDER BY id").fetchall()]
+        if len(ids[m]) > 63:
+            raise IndicatorError(f"台账 {d} 列有 {len(ids[m])} 个不同取值，最多可计 63 个 / the ledger's {d} column "
+                                 f"has {len(ids[m])} distinct values; at most 63 can be counted")
+    return [(0, 0, "TRUE"), *((1, 20 + q, f"(mo & {7 << (3 * q - 2)}) <> 0") for q in range(1, 5)),
+            *((2, m, f"(mo & {1 << m}) <> 0") for m in range(1, 13)),
+            *((3, i, f"(sam & {1 << i}) <> 0") for i in ids["sa_map"]),
+            *((4, i, f"(ccm & {1 << i}) <> 0") for i in ids["cc_map"])]
+
+
+def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
     """A distinct count (households, persons) at every level, counted from the rows — never
     summed from children.
 
-    Values, units, periods and disaggregations are first coded as small integers; the coding pass
-    also marks the values seen on one row only and those seen at one unit only. Such a value
-    counts at that unit once per period or disaggregation where it occurs (one-row values with no
-    further grouping, the others after one ``DISTINCT`` per set). For the values seen at several
-    units, every (period or disaggregation, value) finds its units in one grouping pass per set:
-    if they all lie on one line of descent (a village room and its own station) the value counts
-    once at the deepest of them and at each of its ancestors; only values seen at units on
-    different branches are de-duplicated per ancestor through the closure table. All parts add
-    up to exactly ``COUNT(DISTINCT value)`` per ancestor.
+    One grouping pass by value codes each value as a small integer and keeps the unit where it
+    was seen (when only one) and bit masks of its months, service areas and client categories.
+    A value seen at one unit only (most of them) counts at that unit once under each key whose
+    bit its masks hold (:func:`_set_keys`) — no further pass over its rows. The rows of the
+    values seen at several units are taken again; every (period or disaggregation, value) finds
+    its units in one grouping pass per set: if they all lie on one line of descent (a village
+    room and its own station) the value counts once at the deepest of them and at each of its
+    ancestors; only values seen at units on different branches are de-duplicated per ancestor
+    through the closure table. All parts add up to exactly ``COUNT(DISTINCT value)`` per
+    ancestor.
     """
     f = term.field
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT v, CAST(row_number() OVER () AS UINTEGER) AS vid,
-                           COUNT(*) = 1 AS once, min(uid) = max(uid) AS one_unit
-                    FROM (SELECT {f} AS v, uid FROM ledger_y WHERE {f} IS NOT NULL AND {where(term)}) GROUP BY v""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v,
-                           v.once, v.one_unit FROM ledger_y l JOIN {name}_v v ON v.v = l.{f} WHERE {where(term)}""")
+    bit = "bit_or(CAST(1 AS UBIGINT) << {})"
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+                           min(uid) AS uid, min(uid) = max(uid) AS one_unit,
+                           {bit.format('month')} AS mo, {bit.format('sa_c')} AS sam, {bit.format('cc_c')} AS ccm
+                    FROM ledger_y WHERE {f} IS NOT NULL AND {flag} GROUP BY {f}""")
+    counts = ", ".join(f"count_if({test}) AS c{1000 * s + k}" for s, k, test in _set_keys(con))
+    key = "CAST(key[2:] AS INTEGER)"  # c1021 → set 1, key 21
+    con.execute(f"""CREATE TABLE {name}_one AS SELECT CAST({key} // 1000 AS UTINYINT) AS s,
+                           CAST({key} % 1000 AS UTINYINT) AS k, uid AS d, c
+                    FROM (UNPIVOT (SELECT uid, {counts} FROM {name}_v WHERE one_unit GROUP BY uid)
+                          ON COLUMNS(* EXCLUDE (uid)) INTO NAME key VALUE c) WHERE c > 0""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
+                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v ON v.v = l.{f} WHERE {flag}""")
     con.execute(f"DROP TABLE {name}_v")
-    con.execute(f"CREATE TABLE {name}_one (s UTINYINT, k UTINYINT, d INTEGER, c BIGINT)")
     con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
-    for set_id, key in _DISTINCT_SETS:  # values at one unit are counted at once; the others kept in _g
-        con.execute(f"""INSERT INTO {name}_one SELECT {set_id}, k, uid, COUNT(*) FROM
-                          (SELECT {key} AS k, uid FROM {name}_r WHERE once UNION ALL
-                           SELECT k, uid FROM (SELECT DISTINCT {key} AS k, uid, v FROM {name}_r WHERE one_unit AND NOT once))
-                        GROUP BY k, uid""")
+    for set_id, key in _DISTINCT_SETS:  # values on one line of descent are counted at once; the others kept in _g
         con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
-                               min(uid) <> max(uid) AS multi FROM {name}_r WHERE NOT one_unit GROUP BY k, v""")
+                               min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
         con.execute(f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d")
         con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
         con.execute("DROP TABLE pairs")
     con.execute(f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({' UNION ALL '.join(
-        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE NOT one_unit AND v IN (SELECT v FROM {name}_g)"
+        f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
         for set_id, key in _DISTINCT_SETS)}) p SEMI JOIN {name}_g m USING (s, k, v)""")
     con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
         JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
@@ -170,12 +209,8 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
                       JOIN ancestry_i a ON a.uid = p.uid),
              r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
                                                      UNION ALL SELECT anc, s, k, COUNT(*) FROM many GROUP BY ALL) GROUP BY ALL)
-        SELECT u.code AS org_unit, {_period_text('CASE WHEN r.s < 3 THEN r.k ELSE 0 END', year)} AS period,
-               CASE WHEN r.s = 3 THEN COALESCE(sa.value, '{UNSPECIFIED}') END AS service_area,
-               CASE WHEN r.s = 4 THEN COALESCE(cc.value, '{UNSPECIFIED}') END AS client_category,
-               CAST(r.c AS DOUBLE) / {term.scale!r} AS {name}
-        FROM r JOIN units u ON u.uid = r.anc
-        LEFT JOIN sa_map sa ON r.s = 3 AND sa.id = r.k LEFT JOIN cc_map cc ON r.s = 4 AND cc.id = r.k""")
+        SELECT anc AS uid, {_keys('CASE WHEN s < 3 THEN k ELSE 0 END', 'CASE WHEN s = 3 THEN k ELSE 0 END',
+                                      'CASE WHEN s = 4 THEN k ELSE 0 END')}, CAST(c AS DOUBLE) / {term.scale!r} AS {name} FROM r""")
     for part in ("r", "one", "g", "p", "n"):
         con.execute(f"DROP TABLE {name}_{part}")
 
@@ -183,17 +218,18 @@ def _distinct_ledger(con, term: Term, year: int, name: str) -> None:
 def _other(con, term: Term, year: int, name: str) -> None:
     """A term over a yearly input table (roster, survey …): yearly rows only."""
     con.execute(f"""CREATE TABLE {name} AS
-        SELECT a.ancestor AS org_unit, '{int(year)}' AS period, NULL::VARCHAR AS service_area,
-               NULL::VARCHAR AS client_category, CAST({_agg(term, term.field or "")} AS DOUBLE) / {term.scale} AS {name}
-        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code
-        WHERE s.year = {int(year)} AND {where(term)} GROUP BY a.ancestor""")
+        SELECT u.uid, {_keys('0', '0', '0')}, CAST({_agg(term, term.field or "")} AS DOUBLE) / {term.scale} AS {name}
+        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u ON u.code = a.ancestor
+        WHERE s.year = {int(year)} AND {where(term)} GROUP BY u.uid""")
 
 
 def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     """Every distinct term computed once and joined into the table ``wide``: one row per
     (org_unit, period, service_area, client_category) where any term has data, plus a yearly
-    row for every unit, with one column per term (null where that term has no row) and the
-    unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``.
+    row for every unit, with one column per term (null where that term has no row), the
+    unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``; grouped and
+    ordered on the integer keys ``uid``, ``p``, ``sa``, ``cc`` (:func:`_keys`), which it keeps
+    beside their text.
     Returns term key → column of ``wide``."""
     wanted: dict[str, Term] = {}
     sets: dict[str, set[str]] = {}  # term key → the disaggregations of the measures that use it
@@ -203,26 +239,31 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
                 t = registry.resolve(t)
                 wanted[term_key(t)] = t
                 sets.setdefault(term_key(t), set()).update(m.disaggregate)
+    flags = _ledger_year(con, year, {k: t for k, t in wanted.items() if t.source == "ledger"})
     additive = {k: t for k, t in wanted.items() if t.source == "ledger" and t.aggregation != "distinct_count"}
-    columns = _additive_ledger(con, additive, sets, year)
-    parts = [f"SELECT org_unit, period, service_area, client_category, {', '.join(columns.values())} FROM additive"] if columns else []
+    columns = _additive_ledger(con, additive, sets, flags, year)
+    parts = [f"SELECT uid, p, sa, cc, {', '.join(columns.values())} FROM additive"] if columns else []
     for i, (k, t) in enumerate(wanted.items()):
         if t.source not in have or k in columns:
             continue
         name = f"x{i}"
-        (_distinct_ledger if t.source == "ledger" else _other)(con, t, year, name)
+        if t.source == "ledger":
+            _distinct_ledger(con, t, flags[where(t)], year, name)
+        else:
+            _other(con, t, year, name)
         columns[k] = name
         parts.append(f"SELECT * FROM {name}")
-    parts.append(f"SELECT code AS org_unit, '{int(year)}' AS period, NULL::VARCHAR AS service_area, "
-                 "NULL::VARCHAR AS client_category FROM units")
+    parts.append(f"SELECT uid, {_keys('0', '0', '0')} FROM units")
     sums = "".join(f", SUM({c}) AS {c}" for c in columns.values())
     con.execute("SET preserve_insertion_order = true")  # from here on: the same input, the same file
     con.execute(f"""CREATE TABLE wide AS
         WITH k AS ({' UNION ALL BY NAME '.join(f'({p})' for p in parts)}),
-             w AS (SELECT org_unit, period, service_area, client_category{sums} FROM k GROUP BY ALL)
-        SELECT w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
-        FROM w JOIN units u ON u.code = w.org_unit LEFT JOIN under su ON su.code = w.org_unit
-        ORDER BY w.org_unit, w.period, w.service_area NULLS FIRST, w.client_category NULLS FIRST""")
+             w AS (SELECT uid, p, sa, cc{sums} FROM k GROUP BY ALL)
+        SELECT u.code AS org_unit, {_period_text('w.p', year)} AS period, sm.value AS service_area,
+               cm.value AS client_category, w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
+        FROM w JOIN units u ON u.uid = w.uid LEFT JOIN under su ON su.code = u.code
+        LEFT JOIN sa_map sm ON sm.id = w.sa LEFT JOIN cc_map cm ON cm.id = w.cc
+        ORDER BY w.uid, w.p, w.sa, w.cc""")
     return columns
 
 
@@ -243,7 +284,7 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
     if term_key(num_t) not in columns or (den_t is not None and term_key(den_t) not in columns):
         return None  # an input that was never imported: no rows rather than false zeros
     n = columns[term_key(num_t)]
-    total = f"(period = '{int(year)}' AND service_area IS NULL AND client_category IS NULL)"
+    total = "(p = 0 AND sa = 0 AND cc = 0)"
     present = [f"{n} IS NOT NULL", total]
     if den_t is not None:
         d = columns[term_key(den_t)]
@@ -265,8 +306,8 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
     rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator, {den_col} AS denominator,
                       {small} AS suppressed, {target} AS target, service_area, client_category
                FROM wide WHERE level IN ({', '.join(str(int(lv)) for lv in m.levels)}) AND ({' OR '.join(present)})
-                 AND (service_area IS NULL OR {'service_area' in dis}) AND (client_category IS NULL OR {'client_category' in dis})
-                 AND ({not yearly_only} OR period = '{int(year)}')"""
+                 AND (sa = 0 OR {'service_area' in dis}) AND (cc = 0 OR {'client_category' in dis})
+                 AND ({not yearly_only} OR p = 0)"""
     return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator, value,
                       numerator, denominator, '{m.unit}' AS unit, target, {status} AS status, service_area, client_category
                FROM ({rows})"""
@@ -317,7 +358,6 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
                        JOIN units u ON u.code = a.code JOIN units x ON x.code = a.ancestor""")
         have = build_sources(con, workspace, org, [year])
-        _ledger_year(con, year)
         con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
                         JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
         columns = _wide(con, registry, year, have)
