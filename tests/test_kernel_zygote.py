@@ -3,7 +3,9 @@ kernel per unit, dead kernels retried, and no process left behind."""
 
 import asyncio
 import json
+import os
 import shutil
+import sys
 import time
 
 import nbformat
@@ -16,16 +18,19 @@ from shegong.reports import run_reports
 
 pytestmark = pytest.mark.slow
 LEAGUE, ULANHOT, STATION = "152200000000", "152201000000", "152201100000"
+#: a kernel's first sys.path entry: ipykernel_launcher removes the working directory that `python -m` puts first
+STDLIB_ZIP = os.path.join(sys.base_prefix, "lib", f"python{sys.version_info[0]}{sys.version_info[1]}.zip")
 
 #: prints what a unit's kernel saw: a module-level variable left by an earlier unit, its pid, its parent
 PROBE = (
-    "import json, os, psutil\n"
+    "import json, os, sys, psutil\n"
     "import shegong.charts as charts\n"
     "seen = getattr(charts, 'unit_marker', None)\n"
     "charts.unit_marker = org_unit\n"
     "parent = psutil.Process(os.getppid())\n"
     "print(json.dumps({'seen': seen, 'pid': os.getpid(), 'ppid': parent.pid, 'parent': ' '.join(parent.cmdline()),\n"
-    "                  'leader': os.getpgid(0) == os.getpid(), 'cwd': os.getcwd()}))"
+    "                  'leader': os.getpgid(0) == os.getpid(), 'cwd': os.getcwd(),\n"
+    "                  'path0': sys.path[0]}))"
 )
 
 
@@ -78,6 +83,7 @@ def test_each_unit_gets_a_fresh_forked_kernel_and_nothing_is_left_behind(ws, tmp
     assert len({s["ppid"] for s in seen}) == 1 and "shegong.kernel_zygote" in seen[0]["parent"]
     assert all(s["leader"] for s in seen)  # its own process group, as jupyter_client's launcher does
     assert {s["cwd"] for s in seen} == {str(ws.root)}
+    assert {s["path0"] for s in seen} == {STDLIB_ZIP}  # the working directory is not on sys.path
     for pid in [s["pid"] for s in seen] + [seen[0]["ppid"]]:  # the kernels and the zygote have ended
         assert _gone(pid), pid
 
@@ -89,6 +95,8 @@ def test_without_the_zygote_kernels_start_the_ordinary_way(ws, tmp_path, monkeyp
     seen = _probe(ws, manifest["units"][0])
     assert seen["seen"] is None and "shegong.kernel_zygote" not in seen["parent"]
     assert "multiprocessing" in seen["parent"]  # the pool worker started it (jupyter_client's Popen)
+    assert seen["cwd"] == str(ws.root)  # and ipykernel_launcher takes the working directory off sys.path
+    assert seen["path0"] == STDLIB_ZIP
 
 
 def test_a_dead_forked_kernel_is_retried_in_a_new_forked_kernel(ws, tmp_path):

@@ -136,10 +136,13 @@ class Zygote:
             self.proc.wait()
 
 
-def start(timeout: float = 60) -> bool:
-    """Start this process's zygote (once; later calls return at once). Returns whether it runs.
+def start(timeout: float = 120) -> bool:
+    """Start this process's zygote (once; later calls return at once). Returns whether it runs:
+    False off Linux, or when it did not answer ready within ``timeout`` seconds (its imports
+    failed, it found a thread or a ZMQ context) — kernels then start the ordinary way.
 
-    Its output and that of its kernels go to this process's stderr (the batch log).
+    Its output and that of its kernels go to this process's stderr (the batch log). Call it
+    from the thread that lives as long as the zygote should (it dies with that thread).
     """
     global _zygote
     if _zygote is not None:
@@ -232,16 +235,15 @@ def _kernel_child(sock: socket.socket, request: dict) -> None:
     code = 1
     try:
         sock.close()
-        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         os.setsid()
         _die_with_parent()
         os.environ.clear()
         os.environ.update(request["env"])
-        if request.get("cwd"):
-            os.chdir(request["cwd"])
+        os.chdir(request["cwd"])
         import numpy
 
         numpy.random.seed()  # Python reseeds `random` at fork; NumPy's global generator is not
@@ -268,6 +270,8 @@ def _kernel_child(sock: socket.socket, request: dict) -> None:
 
 
 def _serve(fd: int) -> None:
+    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does before its imports
+        del sys.path[0]
     sock = socket.socket(fileno=fd)
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the worker, which stops us
