@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import io
 import re
+import threading
 from pathlib import Path
 
 import nbformat
@@ -30,12 +31,25 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update"]
 
 
+_EXPORTERS = threading.local()
+
+
+def _html_exporter():
+    """One exporter per thread (a Dask worker may run several units at once): building it —
+    templates, preprocessors — costs half as much again as an export, and a batch worker exports
+    many notebooks with the same settings."""
+    exporter = getattr(_EXPORTERS, "html", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = _EXPORTERS.html = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                                                  exclude_output_prompt=True)
+    return exporter
+
+
 def notebook_html(nb: nbformat.NotebookNode) -> str:
     """Static HTML of an executed notebook: outputs only, nothing fetched from the network."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(nb)
+    html, _ = _html_exporter().from_notebook_node(nb)
     return _CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html))
 
 
@@ -89,11 +103,13 @@ def _table(document, html: str) -> None:
         return
     for frame in frames:
         frame = frame.astype(str).replace({"nan": ""})
-        table = document.add_table(rows=1, cols=len(frame.columns), style="Light Grid Accent 1")
-        for cell, name in zip(table.rows[0].cells, frame.columns, strict=True):
+        # every row at once: the same XML as add_row() row by row, without re-reading the grid per row
+        table = document.add_table(rows=len(frame) + 1, cols=len(frame.columns), style="Light Grid Accent 1")
+        rows = table.rows
+        for cell, name in zip(rows[0].cells, frame.columns, strict=True):
             cell.text = str(name)
-        for values in frame.itertuples(index=False):
-            for cell, value in zip(table.add_row().cells, values, strict=True):
+        for row, values in zip(rows[1:], frame.itertuples(index=False), strict=True):
+            for cell, value in zip(row.cells, values, strict=True):
                 cell.text = str(value)
         document.add_paragraph()
 

@@ -69,12 +69,17 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def _quiet_worker(log_file: str) -> None:
-    """Send a worker's (and its kernels') stdout and stderr to the batch log, not the terminal."""
+def _quiet_worker(log_file: str, zygote: bool = False) -> None:
+    """Send a worker's (and its kernels') stdout and stderr to the batch log, not the terminal;
+    with ``zygote``, start the worker's kernel zygote (:mod:`shegong.kernel_zygote`)."""
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+    if zygote:
+        from . import kernel_zygote
+
+        kernel_zygote.start()
 
 
 #: attempts per unit when the failure is the machinery's, not the notebook's (see :func:`_run_one`)
@@ -119,12 +124,16 @@ def _execute_and_export(template: str, out_dir: Path, root: str, code: str, para
     import nbformat
     import papermill as pm
 
+    from . import kernel_zygote
+
     out_nb = out_dir / f"{code}.ipynb"
     tmp = out_nb.with_name(f".{code}.tmp.ipynb")
+    # a fresh kernel forked from the worker's zygote when it runs (the local pool), else started as usual
+    forked = {"kernel_manager_class": kernel_zygote.ZygoteKernelManager} if kernel_zygote.running() else {}
     try:  # papermill writes after every cell: run into a temporary file, rename at the end
         # iopub_timeout: nbclient's 4 s default fails whole reports on a busy machine
         pm.execute_notebook(template, str(tmp), parameters=parameters, kernel_name="python3",
-                            progress_bar=False, log_output=False, cwd=root, iopub_timeout=60)
+                            progress_bar=False, log_output=False, cwd=root, iopub_timeout=60, **forked)
     finally:
         if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
             os.replace(tmp, out_nb)
@@ -171,11 +180,17 @@ def _unchanged(entry: dict | None, hashes: dict, params: dict, root: Path) -> bo
         and entry["parameters"] == params and all((root / o).exists() for o in entry["outputs"])
 
 
+#: ``SHEGONG_KERNEL_ZYGOTE=0`` starts every kernel of the local pool the ordinary way (no zygote)
+ZYGOTE_ENV = "SHEGONG_KERNEL_ZYGOTE"
+
+
 def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
-    """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``."""
+    """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``.
+    Each worker forks its units' kernels from its own zygote (:mod:`shegong.kernel_zygote`)."""
     ctx = multiprocessing.get_context("spawn")
+    zygote = os.environ.get(ZYGOTE_ENV, "1") != "0"
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                             initializer=_quiet_worker, initargs=(str(log_file),)) as pool:
+                             initializer=_quiet_worker, initargs=(str(log_file), zygote)) as pool:
         futures = {pool.submit(_run_one, *args): code for code, args in jobs.items()}
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
