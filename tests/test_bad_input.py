@@ -248,3 +248,11 @@ def test_a_bad_file_in_a_batch_says_which_files_were_imported_before_it(ws, tmp_
     assert e.value.message() == ("空.csv: 文件为空 the file is empty: export the ledger again — 此前的文件已导入 imported "
                                  "before this error (accepted/read): 好.csv 1/1; the files after it were not")
     assert sorted(p.name for p in ws.accepted_dir.glob("*.parquet")) == ["好.csv.parquet"]
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    from shegong.errors import ReportError
+    from shegong.reports import _dask_results
+
+    with pytest.raises(ReportError, match=r"无法连接 Dask 调度器 cannot reach the Dask scheduler tcp://127.0.0.1:9"):
+        list(_dask_results({"x": ()}, "tcp://127.0.0.1:9"))

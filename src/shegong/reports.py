@@ -203,7 +203,12 @@ def _dask_results(jobs: dict[str, tuple], scheduler: object):
         from dask.distributed import as_completed as dask_completed
     except ImportError as e:
         raise ReportError("--scheduler needs Dask distributed: pip install 'dask[distributed]'") from e
-    with Client(scheduler) as client:
+    try:
+        client = Client(scheduler, timeout="20s")
+    except OSError as e:  # unreachable address, refused connection, timeout
+        raise ReportError(f"无法连接 Dask 调度器 cannot reach the Dask scheduler {scheduler}: {e} — check the address "
+                          "(tcp://host:8786) or run without --scheduler") from e
+    with client:
         futures = {client.submit(_run_one, *args, pure=False, key=f"report-{code}"): code for code, args in jobs.items()}
         for fut in dask_completed(futures):
             yield futures[fut], fut.result()
