@@ -122,7 +122,7 @@ def _cmd_indicators_compute(args: argparse.Namespace) -> int:
     from .inputs import load_input
     from .projects import compute_projects
 
-    from .ledger.importer import rows_outside
+    from .ledger.importer import damaged_parquet, rows_outside
     from .orgunits import OrgUnits
 
     ws = _workspace(args, create=False)
@@ -138,8 +138,7 @@ def _cmd_indicators_compute(args: argparse.Namespace) -> int:
         raise DatasetError(f"无法读取工作区的 Parquet 文件 a Parquet file of the workspace cannot be read "
                            f"({str(e).splitlines()[0][:200]}): import that ledger again (ledger import --replace)") from e
     except duckdb.InvalidInputException as e:
-        raise DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged "
-                           f"({str(e).splitlines()[0][:200]}): import that ledger again (ledger import --replace)") from e
+        raise damaged_parquet(str(e).splitlines()[0][:200]) from e
     scores = evaluate(ws, year=args.year)
     print(f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "
           f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet")

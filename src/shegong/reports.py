@@ -69,7 +69,7 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def _quiet_worker(log_file: str, zygote: bool = False) -> None:
+def _init_worker(log_file: str, zygote: bool = False) -> None:
     """Send a worker's (and its kernels') stdout and stderr to the batch log, not the terminal;
     with ``zygote``, start the worker's kernel zygote (:mod:`shegong.kernel_zygote`)."""
     fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -190,7 +190,7 @@ def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
     ctx = multiprocessing.get_context("spawn")
     zygote = os.environ.get(ZYGOTE_ENV, "1") != "0"
     with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1, mp_context=ctx,
-                             initializer=_quiet_worker, initargs=(str(log_file), zygote)) as pool:
+                             initializer=_init_worker, initargs=(str(log_file), zygote)) as pool:
         futures = {pool.submit(_run_one, *args): code for code, args in jobs.items()}
         for fut in as_completed(futures):
             yield futures[fut], fut.result()

@@ -90,10 +90,9 @@ _EVENT_FIELDS = ["date", "org_unit", "event_type", "service_area", "client_categ
 def repeated_rows(frame: pd.DataFrame) -> list[dict]:
     """Rows of ``frame`` (accepted ledger rows) equal in every event field to an earlier row:
     ``sheet``, ``row`` and ``same_as`` (``sheet!row`` of the first)."""
-    if frame.empty:
+    if frame.empty or not frame.duplicated(_EVENT_FIELDS).any():
         return []
-    keys = frame[_EVENT_FIELDS].astype(str)
-    first = keys.groupby(_EVENT_FIELDS, sort=False, dropna=False).ngroup()
+    first = frame.groupby(_EVENT_FIELDS, sort=False, dropna=False).ngroup()
     seen: dict[int, str] = {}
     out = []
     for group, sheet, row in zip(first, frame["source_sheet"], frame["source_row"], strict=True):
@@ -425,6 +424,13 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
     return ImportSummary(summaries)
 
 
+def damaged_parquet(detail: str, location: Location | None = None) -> DatasetError:
+    """The error for an accepted Parquet file that cannot be read (``detail``: its name, or the
+    reader's first line); the fix is to import that ledger again."""
+    return DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged ({detail}): "
+                        "import that ledger again (ledger import --replace)", location)
+
+
 def rows_outside(workspace: Workspace, org_units: OrgUnits) -> dict[str, int]:
     """Accepted ledger rows whose org unit is no longer in the org-unit file (a station removed
     or recoded after its ledgers were imported): ``{org_unit: rows}``. Indicators cannot count
@@ -442,9 +448,7 @@ def rows_outside(workspace: Workspace, org_units: OrgUnits) -> dict[str, int]:
         try:
             table = pq.read_table(f, columns=["org_unit"])
         except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
-            raise DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged ({f.name}): "
-                               "import that ledger again (ledger import --replace)",
-                               Location(f.name.removesuffix(".parquet"))) from e
+            raise damaged_parquet(f.name, Location(f.name.removesuffix(".parquet"))) from e
         counts = pc.value_counts(table.column(0)).to_pylist()
         for item in counts:
             if item["values"] not in known:

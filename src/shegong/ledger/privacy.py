@@ -23,9 +23,8 @@ from ..errors import ConfigError
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 ID_PATTERN = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-PHONE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-#: phone numbers as people write them in free text: 138 0013 8000, 138-0013-8000
-_PHONE_TEXT = re.compile(r"(?<!\d)1[3-9]\d(?:[ \-]?\d){8}(?!\d)")
+#: mobile numbers, also as people write them in free text: 138 0013 8000, 138-0013-8000
+PHONE_PATTERN = re.compile(r"(?<!\d)1[3-9]\d(?:[ \-]?\d){8}(?!\d)")
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 
 
@@ -105,4 +104,4 @@ def scrub(text: str) -> str:
     (138 0013 8000, 138-0013-8000). Names cannot be told from other words and are not masked:
     personal columns are masked whole instead (:data:`.profiles.PERSONAL`)."""
     text = str(text).translate(_FULL_WIDTH_DIGITS)
-    return _PHONE_TEXT.sub("[电话]", ID_PATTERN.sub("[身份证号]", text))
+    return PHONE_PATTERN.sub("[电话]", ID_PATTERN.sub("[身份证号]", text))

@@ -15,17 +15,21 @@ figure disagrees with the rows or with its parts (a stale cached formula, a typi
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from .normalise import CellProblem, parse_quantity
+from .privacy import scrub
 from .profiles import PERSONAL
 from .structure import HeaderMap, column_letter, table_cells
 
 _TOTAL_PARTS = ("合计", "总合计", "小计", "总计")
 _SKIP = ("seq", "year", "month", "date", "station", "village", "staff", "note", *PERSONAL)
-#: digit runs that are a phone or an ID number, never a figure to add up
-_PERSONAL_NUMBER = re.compile(r"1[3-9]\d{9}|\d{15}|\d{17}[\dX]")
+
+
+def _personal_number(value: Decimal) -> bool:
+    """A phone or ID number (18 digits, or the old 15), never a figure to add up."""
+    digits = f"{value:f}".split(".")[0]
+    return scrub(digits) != digits or (len(digits) == 15 and digits.isdigit())
 
 
 def _number(value: object) -> Decimal | None:
@@ -75,7 +79,7 @@ def reconcile(file: str, sheet: str, header: HeaderMap, totals: list[tuple[int, 
             if j in skip:
                 continue
             stated = _number(row[j])
-            if stated is None or _PERSONAL_NUMBER.fullmatch(f"{stated:f}".split(".")[0]):
+            if stated is None or _personal_number(stated):
                 continue
             def col_sum(rows: list[list]) -> Decimal:
                 return sum((n for r in rows if j < len(r) and (n := _number(r[j])) is not None), Decimal(0))

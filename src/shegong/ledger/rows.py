@@ -110,7 +110,7 @@ class RowReader:
         if q.value != q.value.to_integral_value():
             problems.append((name, "not_integer"))
             return 0
-        if q.value > LIMITS.get(name, LIMITS["person_times"]):
+        if q.value > LIMITS[name]:
             problems.append((name, "too_large"))
             return 0
         return int(q.value)
