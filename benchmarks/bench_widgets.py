@@ -54,12 +54,22 @@ def run(repeat: int = 200) -> list[dict]:
                 w2.submit_button.click()
 
             rows = []
-            for name, ex, click, answer in (("single choice", single, click_single, "b"),
-                                            ("multiple choice", multi, click_multi, ["a", "b"])):
+            for name, ex, click, answer in (
+                ("single choice", single, click_single, "b"),
+                ("multiple choice", multi, click_multi, ["a", "b"]),
+            ):
                 baseline = _median_seconds(lambda _i: grade(ex, answer), repeat)
                 value = _median_seconds(click, repeat)
-                rows.append({"name": f"widget answer→feedback ({name})", "value": value, "unit": "s",
-                             "baseline": baseline, "ratio": value / baseline, "target": TARGET_SECONDS})
+                rows.append(
+                    {
+                        "name": f"widget answer→feedback ({name})",
+                        "value": value,
+                        "unit": "s",
+                        "baseline": baseline,
+                        "ratio": value / baseline,
+                        "target": TARGET_SECONDS,
+                    }
+                )
             assert len(store.attempts()) == 2 * repeat
             store.close()
         finally:
@@ -72,5 +82,7 @@ def run(repeat: int = 200) -> list[dict]:
 
 if __name__ == "__main__":
     for row in run():
-        print(f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone {row['baseline'] * 1000:.3f} ms, "
-              f"×{row['ratio']:.0f}; target < {row['target'] * 1000:.0f} ms)")
+        print(
+            f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone {row['baseline'] * 1000:.3f} ms, "
+            f"×{row['ratio']:.0f}; target < {row['target'] * 1000:.0f} ms)"
+        )

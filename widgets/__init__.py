@@ -8,5 +8,12 @@ from .exercises import WIDGETS, ExerciseWidget, exercise_widget
 from .player import ModulePlayer
 from .signin import SignInWidget
 
-__all__ = ["ModulePlayerApp", "module_player_app", "ModulePlayer", "SignInWidget", "ExerciseWidget",
-           "exercise_widget", "WIDGETS"]
+__all__ = [
+    "ModulePlayerApp",
+    "module_player_app",
+    "ModulePlayer",
+    "SignInWidget",
+    "ExerciseWidget",
+    "exercise_widget",
+    "WIDGETS",
+]

@@ -22,8 +22,14 @@ class ModulePlayerApp(w.VBox):
     Raises :class:`~shegong.errors.CurriculumError` for an unknown ``module_id``.
     """
 
-    def __init__(self, module_id: str, *, lang: str = "zh", store_url: str | None = None,
-                 curricula_path: str | None = None) -> None:
+    def __init__(
+        self,
+        module_id: str,
+        *,
+        lang: str = "zh",
+        store_url: str | None = None,
+        curricula_path: str | None = None,
+    ) -> None:
         self.modules = load_curricula(curricula_path)
         if module_id not in self.modules:
             from shegong.errors import CurriculumError
@@ -33,9 +39,14 @@ class ModulePlayerApp(w.VBox):
         self.store: ProgressStore | None = None
         self.trainee: Trainee | None = None
         self.player: ModulePlayer | None = None
-        self.picker = w.Dropdown(options=[(f"{m.order}. {text(m.title, lang)}（{m.stage}）", k)
-                                          for k, m in self.modules.items()], value=module_id,
-                                 description=ui("module", lang))
+        self.picker = w.Dropdown(
+            options=[
+                (f"{m.order}. {text(m.title, lang)}（{m.stage}）", k)
+                for k, m in self.modules.items()
+            ],
+            value=module_id,
+            description=ui("module", lang),
+        )
         self.picker.observe(self._pick, names="value")
         super().__init__([])
         self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
@@ -51,7 +62,9 @@ class ModulePlayerApp(w.VBox):
     def start(self, store: ProgressStore, trainee: Trainee) -> None:
         """Show the player for ``trainee``."""
         self.store, self.trainee = store, trainee
-        self.player = ModulePlayer(self.modules[self.picker.value], trainee=trainee, store=store, lang=self.lang)
+        self.player = ModulePlayer(
+            self.modules[self.picker.value], trainee=trainee, store=store, lang=self.lang
+        )
         self.children = [self.picker, self.player]
 
     def _pick(self, change) -> None:  # noqa: ANN001

@@ -1,4 +1,5 @@
 """Write the seeded demo inputs: python datasets/demo/generate.py OUTDIR [SEED] (see README.md)."""
+
 import sys
 from pathlib import Path
 

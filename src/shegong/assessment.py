@@ -35,8 +35,13 @@ from .errors import AssessmentError
 from .progress import ProgressStore, Trainee
 from .tables import ItemScoreRow, ReleaseRow, SubmissionRow
 
-STATUS = {"submitted": {"zh": "已提交，等待培训师评分和发布", "en": "submitted; waiting for the trainer to grade and release"},
-          "released": {"zh": "成绩已发布", "en": "scores released"}}
+STATUS = {
+    "submitted": {
+        "zh": "已提交，等待培训师评分和发布",
+        "en": "submitted; waiting for the trainer to grade and release",
+    },
+    "released": {"zh": "成绩已发布", "en": "scores released"},
+}
 ASSESSMENT_KEYS = {"id", "title", "exercises", "opens", "closes", "max_attempts", "pass_share"}
 
 
@@ -71,13 +76,16 @@ def _when(value: Any, file: Path, where: str, problems: list[str]) -> datetime:
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        problems.append(f"{file}: {where}: {value!r} is not a date-time with a zone — write 2021-03-01T09:00:00+08:00")
+        problems.append(
+            f"{file}: {where}: {value!r} is not a date-time with a zone — write 2021-03-01T09:00:00+08:00"
+        )
         return datetime.now(UTC)
     return when
 
 
-def load_assessments(modules: dict[str, Module] | None = None, root: str | os.PathLike[str] | None = None
-                     ) -> dict[str, Assessment]:
+def load_assessments(
+    modules: dict[str, Module] | None = None, root: str | os.PathLike[str] | None = None
+) -> dict[str, Assessment]:
     """Every assessment of every module, by id.
 
     Raises:
@@ -93,41 +101,70 @@ def load_assessments(modules: dict[str, Module] | None = None, root: str | os.Pa
         if not file.exists():
             continue
         doc = yaml.safe_load(file.read_text(encoding="utf-8"))
-        if not isinstance(doc, dict) or doc.get("schema_version") != SCHEMA_VERSION or not isinstance(
-                doc.get("assessments"), list):
-            problems.append(f"{file}: schema_version: not an assessments file — write `schema_version: 1` and "
-                            "an `assessments:` list")
+        if (
+            not isinstance(doc, dict)
+            or doc.get("schema_version") != SCHEMA_VERSION
+            or not isinstance(doc.get("assessments"), list)
+        ):
+            problems.append(
+                f"{file}: schema_version: not an assessments file — write `schema_version: 1` and "
+                "an `assessments:` list"
+            )
             continue
         for i, raw in enumerate(doc["assessments"]):
             where = f"assessments[{i}]"
             unknown = set(raw) - ASSESSMENT_KEYS
             if unknown:
-                problems.append(f"{file}: {where}: unknown key(s) {', '.join(sorted(unknown))} — "
-                                f"allowed: {', '.join(sorted(ASSESSMENT_KEYS))}")
+                problems.append(
+                    f"{file}: {where}: unknown key(s) {', '.join(sorted(unknown))} — "
+                    f"allowed: {', '.join(sorted(ASSESSMENT_KEYS))}"
+                )
             a_id = str(raw.get("id", ""))
             if not a_id or a_id in found:
-                problems.append(f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a unique id such as m01-final")
+                problems.append(
+                    f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a unique id such as m01-final"
+                )
             ids = [str(e) for e in raw.get("exercises") or []]
             known = {e.id: e for e in module.exercises}
             for e in ids:
                 if e not in known or known[e].mode != "summative":
-                    problems.append(f"{file}: {where}.exercises: {e!r} is not a summative exercise of {module.id} — "
-                                    "set `mode: summative` on it or remove it")
+                    problems.append(
+                        f"{file}: {where}.exercises: {e!r} is not a summative exercise of {module.id} — "
+                        "set `mode: summative` on it or remove it"
+                    )
             if not ids:
-                problems.append(f"{file}: {where}.exercises: empty — list the summative exercise ids")
+                problems.append(
+                    f"{file}: {where}.exercises: empty — list the summative exercise ids"
+                )
             opens = _when(raw.get("opens"), file, f"{where}.opens", problems)
             closes = _when(raw.get("closes"), file, f"{where}.closes", problems)
             if closes <= opens:
                 problems.append(f"{file}: {where}.closes: closes before it opens — fix the window")
             attempts, share = raw.get("max_attempts", 1), raw.get("pass_share", 0.6)
             if not isinstance(attempts, int) or attempts < 1:
-                problems.append(f"{file}: {where}.max_attempts: {attempts!r} — write a whole number ≥ 1")
+                problems.append(
+                    f"{file}: {where}.max_attempts: {attempts!r} — write a whole number ≥ 1"
+                )
             if not isinstance(share, (int, float)) or not 0 < share <= 1:
-                problems.append(f"{file}: {where}.pass_share: {share!r} — write a share such as 0.6")
-            found[a_id] = Assessment(a_id, module.id, raw.get("title") or {"zh": a_id}, tuple(ids), opens, closes,
-                                     attempts if isinstance(attempts, int) else 1, float(share or 0.6), file)
+                problems.append(
+                    f"{file}: {where}.pass_share: {share!r} — write a share such as 0.6"
+                )
+            found[a_id] = Assessment(
+                a_id,
+                module.id,
+                raw.get("title") or {"zh": a_id},
+                tuple(ids),
+                opens,
+                closes,
+                attempts if isinstance(attempts, int) else 1,
+                float(share or 0.6),
+                file,
+            )
     if problems:
-        raise AssessmentError(f"{len(problems)} problem(s) in assessments:\n" + "\n".join(f"  - {p}" for p in problems))
+        raise AssessmentError(
+            f"{len(problems)} problem(s) in assessments:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
     return found
 
 
@@ -135,12 +172,26 @@ def attempts_used(store: ProgressStore, trainee: Trainee | int, assessment_id: s
     """How many times the trainee has submitted ``assessment_id``."""
     tid = trainee if isinstance(trainee, int) else trainee.id
     with Session(store.engine) as s:
-        return int(s.scalar(select(func.count(SubmissionRow.id)).where(
-            SubmissionRow.trainee_id == tid, SubmissionRow.assessment_id == assessment_id)) or 0)
+        return int(
+            s.scalar(
+                select(func.count(SubmissionRow.id)).where(
+                    SubmissionRow.trainee_id == tid, SubmissionRow.assessment_id == assessment_id
+                )
+            )
+            or 0
+        )
 
 
-def submit(store: ProgressStore, trainee: Trainee, assessment: Assessment, module: Module,
-           answers: dict[str, Any], *, seconds: float, now: datetime | None = None) -> int:
+def submit(
+    store: ProgressStore,
+    trainee: Trainee,
+    assessment: Assessment,
+    module: Module,
+    answers: dict[str, Any],
+    *,
+    seconds: float,
+    now: datetime | None = None,
+) -> int:
     """Store one ungraded attempt (answers by exercise id; seconds spent) and return its submission id.
 
     Nothing is scored here. Raises :class:`AssessmentError` outside the window, after the last
@@ -148,21 +199,39 @@ def submit(store: ProgressStore, trainee: Trainee, assessment: Assessment, modul
     """
     now = now or datetime.now(UTC)
     if not assessment.is_open(now):
-        raise AssessmentError(f"assessment {assessment.id} is open from {assessment.opens:%Y-%m-%d %H:%M} to "
-                              f"{assessment.closes:%Y-%m-%d %H:%M}: submit within that window")
+        raise AssessmentError(
+            f"assessment {assessment.id} is open from {assessment.opens:%Y-%m-%d %H:%M} to "
+            f"{assessment.closes:%Y-%m-%d %H:%M}: submit within that window"
+        )
     extra = set(answers) - set(assessment.exercise_ids)
     if extra:
         raise AssessmentError(f"{', '.join(sorted(extra))} are not exercises of {assessment.id}")
     stored = {e: answers.get(e) for e in assessment.exercise_ids}
     json.dumps(stored)  # answers must be plain JSON values (text, option ids, numbers)
     with Session(store.engine) as s, s.begin():
-        used = int(s.scalar(select(func.count(SubmissionRow.id)).where(
-            SubmissionRow.trainee_id == trainee.id, SubmissionRow.assessment_id == assessment.id)) or 0)
+        used = int(
+            s.scalar(
+                select(func.count(SubmissionRow.id)).where(
+                    SubmissionRow.trainee_id == trainee.id,
+                    SubmissionRow.assessment_id == assessment.id,
+                )
+            )
+            or 0
+        )
         if used >= assessment.max_attempts:
-            raise AssessmentError(f"all {assessment.max_attempts} attempt(s) of {assessment.id} are used: "
-                                  "ask your trainer if you need another")
-        row = SubmissionRow(trainee_id=trainee.id, assessment_id=assessment.id, module_id=module.id,
-                            attempt_no=used + 1, answers=stored, seconds_spent=float(seconds), submitted_at=now)
+            raise AssessmentError(
+                f"all {assessment.max_attempts} attempt(s) of {assessment.id} are used: "
+                "ask your trainer if you need another"
+            )
+        row = SubmissionRow(
+            trainee_id=trainee.id,
+            assessment_id=assessment.id,
+            module_id=module.id,
+            attempt_no=used + 1,
+            answers=stored,
+            seconds_spent=float(seconds),
+            submitted_at=now,
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -197,7 +266,10 @@ class AttemptResult:
 def is_released(store: ProgressStore, assessment_id: str) -> bool:
     """Whether the trainer has released ``assessment_id``'s scores."""
     with Session(store.engine) as s:
-        return s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment_id)) is not None
+        return (
+            s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment_id))
+            is not None
+        )
 
 
 def _feedback(comment: str, lang: str) -> str:
@@ -223,24 +295,38 @@ def _criterion_line(criterion: str, rows: list[ItemScoreRow], lang: str) -> str:
     return f"· {name}: {mean:g}/{rows[0].max_points:g}" + "".join(f" — {c}" for c in comments)
 
 
-def results(store: ProgressStore, trainee: Trainee, assessment: Assessment, lang: str = "zh") -> list[AttemptResult]:
+def results(
+    store: ProgressStore, trainee: Trainee, assessment: Assessment, lang: str = "zh"
+) -> list[AttemptResult]:
     """The trainee's attempts at ``assessment``, oldest first.
 
     Before release each is ``submitted`` with no score (``item_scores`` is not even queried); after
     release each carries the per-item scores (open items: the graders' mean per criterion) and feedback.
     """
     with Session(store.engine) as s:
-        subs = list(s.scalars(select(SubmissionRow).where(SubmissionRow.trainee_id == trainee.id,
-                                                          SubmissionRow.assessment_id == assessment.id)
-                              .order_by(SubmissionRow.attempt_no)))
-        released = s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment.id)) is not None
+        subs = list(
+            s.scalars(
+                select(SubmissionRow)
+                .where(
+                    SubmissionRow.trainee_id == trainee.id,
+                    SubmissionRow.assessment_id == assessment.id,
+                )
+                .order_by(SubmissionRow.attempt_no)
+            )
+        )
+        released = (
+            s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment.id))
+            is not None
+        )
         out = []
         for sub in subs:
             if not released:
                 out.append(AttemptResult(sub.attempt_no, sub.submitted_at, "submitted"))
                 continue
             rows = list(s.scalars(select(ItemScoreRow).where(ItemScoreRow.submission_id == sub.id)))
-            if {r.exercise_id for r in rows} < set(assessment.exercise_ids):  # an attempt after release, not yet scored
+            if {r.exercise_id for r in rows} < set(
+                assessment.exercise_ids
+            ):  # an attempt after release, not yet scored
                 out.append(AttemptResult(sub.attempt_no, sub.submitted_at, "submitted"))
                 continue
             items = []
@@ -249,7 +335,9 @@ def results(store: ProgressStore, trainee: Trainee, assessment: Assessment, lang
                 auto = [r for r in mine if r.grader == "auto"]
                 if auto:
                     r = auto[0]
-                    items.append(ItemResult(ex_id, r.points, r.max_points, _feedback(r.comment, lang)))
+                    items.append(
+                        ItemResult(ex_id, r.points, r.max_points, _feedback(r.comment, lang))
+                    )
                     continue
                 by_criterion: dict[str, list[ItemScoreRow]] = {}
                 for r in mine:
@@ -258,6 +346,14 @@ def results(store: ProgressStore, trainee: Trainee, assessment: Assessment, lang
                 top = sum(rs[0].max_points for rs in by_criterion.values())
                 lines = [_criterion_line(c, rs, lang) for c, rs in by_criterion.items()]
                 items.append(ItemResult(ex_id, score, top, "\n".join(lines)))
-            out.append(AttemptResult(sub.attempt_no, sub.submitted_at, "released", sum(i.score for i in items),
-                                     sum(i.max_score for i in items), items))
+            out.append(
+                AttemptResult(
+                    sub.attempt_no,
+                    sub.submitted_at,
+                    "released",
+                    sum(i.score for i in items),
+                    sum(i.max_score for i in items),
+                    items,
+                )
+            )
     return out

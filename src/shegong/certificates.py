@@ -27,7 +27,12 @@ from .exports import CHROMIUM_ARGS, chromium_path
 from .progress import ROLES, CompletionRow, ProgressStore, Trainee
 from .tables import CertificateRow
 
-STAGE_TITLES = {"传": "传（知识传授）", "帮": "帮（协同实践）", "带": "带（独立带领）", "教": "教（传授他人）"}
+STAGE_TITLES = {
+    "传": "传（知识传授）",
+    "帮": "帮（协同实践）",
+    "带": "带（独立带领）",
+    "教": "教（传授他人）",
+}
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>结业证书 {{ serial }}</title>
@@ -69,15 +74,31 @@ def _serial(s: Session, stage: str, when: datetime) -> str:
     return f"SG-{when:%Y}-{STAGES.index(stage) + 1}-{n:05d}"
 
 
-def render_html(store: ProgressStore, trainee: Trainee, stage: str, serial: str, issued: datetime,
-                modules: dict[str, Module]) -> str:
+def render_html(
+    store: ProgressStore,
+    trainee: Trainee,
+    stage: str,
+    serial: str,
+    issued: datetime,
+    modules: dict[str, Module],
+) -> str:
     """The certificate page (zh-CN, A4 landscape); modules listed are those completed, in catalogue order."""
     with Session(store.engine) as s:
-        done = set(s.scalars(select(CompletionRow.module_id).where(CompletionRow.trainee_id == trainee.id)))
-    names = [f"{m.order}. {text(m.title, 'zh')}（{m.stage}）" for m in modules.values() if m.id in done]
-    return TEMPLATE.render(pseudonym=trainee.pseudonym, role=ROLES[trainee.role]["zh"], station=trainee.station,
-                           stage_title=STAGE_TITLES[stage], modules=names, serial=serial,
-                           issued=f"{issued:%Y年%m月%d日}")
+        done = set(
+            s.scalars(select(CompletionRow.module_id).where(CompletionRow.trainee_id == trainee.id))
+        )
+    names = [
+        f"{m.order}. {text(m.title, 'zh')}（{m.stage}）" for m in modules.values() if m.id in done
+    ]
+    return TEMPLATE.render(
+        pseudonym=trainee.pseudonym,
+        role=ROLES[trainee.role]["zh"],
+        station=trainee.station,
+        stage_title=STAGE_TITLES[stage],
+        modules=names,
+        serial=serial,
+        issued=f"{issued:%Y年%m月%d日}",
+    )
 
 
 def print_pdf(html_file: Path, pdf_file: Path) -> Path | None:
@@ -109,8 +130,16 @@ def print_pdf(html_file: Path, pdf_file: Path) -> Path | None:
     return pdf_file
 
 
-def issue(store: ProgressStore, trainee: Trainee, stage: str, *, by: str, out_dir: str | os.PathLike[str],
-          modules: dict[str, Module], pdf: bool = True) -> Certificate:
+def issue(
+    store: ProgressStore,
+    trainee: Trainee,
+    stage: str,
+    *,
+    by: str,
+    out_dir: str | os.PathLike[str],
+    modules: dict[str, Module],
+    pdf: bool = True,
+) -> Certificate:
     """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``.
 
     Raises:
@@ -123,14 +152,25 @@ def issue(store: ProgressStore, trainee: Trainee, stage: str, *, by: str, out_di
 
     reached = status(store, trainee, load_assessments(modules), load_rules()).reached
     if reached is None or STAGES.index(reached) < STAGES.index(stage):
-        raise MarkingError(f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not {stage}, by the "
-                           "rules in curricula/progression.yaml: a certificate follows the completed stage")
+        raise MarkingError(
+            f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not {stage}, by the "
+            "rules in curricula/progression.yaml: a certificate follows the completed stage"
+        )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
-        row = s.scalar(select(CertificateRow).where(CertificateRow.trainee_id == trainee.id, CertificateRow.stage == stage))
+        row = s.scalar(
+            select(CertificateRow).where(
+                CertificateRow.trainee_id == trainee.id, CertificateRow.stage == stage
+            )
+        )
         if row is None:
-            row = CertificateRow(trainee_id=trainee.id, stage=stage, serial=_serial(s, stage, now), issued_by=by,
-                                 issued_at=now)
+            row = CertificateRow(
+                trainee_id=trainee.id,
+                stage=stage,
+                serial=_serial(s, stage, now),
+                issued_by=by,
+                issued_at=now,
+            )
             s.add(row)
             s.flush()
         serial, issued = row.serial, row.issued_at

@@ -41,8 +41,14 @@ def setup() -> str:
     """Apply the house theme with the CJK font; returns the font family name."""
     name = cjk_font_name()
     sns.set_theme(
-        style="whitegrid", context="notebook", font=name,
-        rc={"font.sans-serif": [name, "DejaVu Sans"], "axes.unicode_minus": False, "figure.dpi": 100},
+        style="whitegrid",
+        context="notebook",
+        font=name,
+        rc={
+            "font.sans-serif": [name, "DejaVu Sans"],
+            "axes.unicode_minus": False,
+            "figure.dpi": 100,
+        },
     )
     return name
 
@@ -61,16 +67,24 @@ def to_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-MONTHS = {"zh": [f"{m}月" for m in range(1, 13)],
-          "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]}
+MONTHS = {
+    "zh": [f"{m}月" for m in range(1, 13)],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
 
 
-def bar_by_month(frame: pd.DataFrame, *, title: str, ylabel: str, xlabel: str, lang: str = "zh") -> Figure:
+def bar_by_month(
+    frame: pd.DataFrame, *, title: str, ylabel: str, xlabel: str, lang: str = "zh"
+) -> Figure:
     """Bars of ``value`` by ``month`` (columns ``month`` 1–12 as int, ``value`` float); month
     names in ``lang`` (zh ``1月``, en ``Jan``)."""
     setup()
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    months = pd.DataFrame({"month": range(1, 13)}).merge(frame, on="month", how="left").fillna({"value": 0})
+    months = (
+        pd.DataFrame({"month": range(1, 13)})
+        .merge(frame, on="month", how="left")
+        .fillna({"value": 0})
+    )
     sns.barplot(data=months, x="month", y="value", color=sns.color_palette(PALETTE)[3], ax=ax)
     ax.set_xticks(range(12), MONTHS[lang])
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
@@ -100,7 +114,10 @@ def target_bars(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str) ->
     setup()
     fig, ax = plt.subplots(figsize=(8, 0.55 * max(len(frame), 2) + 1.3))
     y = list(range(len(frame)))
-    colours = ["#1e8449" if s >= 100 else ("#b9770e" if s >= 80 else "#c0392b") for s in frame["share"].fillna(0)]
+    colours = [
+        "#1e8449" if s >= 100 else ("#b9770e" if s >= 80 else "#c0392b")
+        for s in frame["share"].fillna(0)
+    ]
     ax.barh(y, frame["share"].fillna(0), color=colours)
     ax.axvline(100, color="#333333", linestyle="--", linewidth=1)
     for yi, share, text in zip(y, frame["share"], frame["text"], strict=True):
@@ -112,27 +129,38 @@ def target_bars(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str) ->
     return fig
 
 
-def stacked_bars(frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, legend: str) -> Figure:
+def stacked_bars(
+    frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, legend: str
+) -> Figure:
     """Horizontal bars stacked by column: one bar per index label, one segment per column
     (e.g. trainee person-times by trainee role × 传帮带教 stage)."""
     setup()
     fig, ax = plt.subplots(figsize=(8, 0.55 * max(len(frame), 2) + 1.5))
-    frame.plot.barh(stacked=True, ax=ax, color=sns.color_palette(PALETTE, len(frame.columns)), width=0.7)
+    frame.plot.barh(
+        stacked=True, ax=ax, color=sns.color_palette(PALETTE, len(frame.columns)), width=0.7
+    )
     ax.invert_yaxis()
     ax.legend(title=legend, loc="lower right", fontsize=9)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return fig
 
 
-def scatter_labelled(frame: pd.DataFrame, *, x: str, y: str, label: str, title: str, xlabel: str, ylabel: str) -> Figure:
+def scatter_labelled(
+    frame: pd.DataFrame, *, x: str, y: str, label: str, title: str, xlabel: str, ylabel: str
+) -> Figure:
     """Points ``x`` against ``y``, each annotated with ``label`` (e.g. a station and its n)."""
     setup()
     fig, ax = plt.subplots(figsize=(8, 4.2))
     sns.scatterplot(data=frame, x=x, y=y, color=sns.color_palette(PALETTE)[4], s=60, ax=ax)
     for row in frame.itertuples():
         if str(getattr(row, label)):
-            ax.annotate(str(getattr(row, label)), (getattr(row, x), getattr(row, y)), fontsize=8,
-                        xytext=(4, 3), textcoords="offset points")
+            ax.annotate(
+                str(getattr(row, label)),
+                (getattr(row, x), getattr(row, y)),
+                fontsize=8,
+                xytext=(4, 3),
+                textcoords="offset points",
+            )
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     return fig
 
@@ -143,7 +171,10 @@ def bar_by_period(frame: pd.DataFrame, *, title: str, ylabel: str, xlabel: str) 
     setup()
     fig, ax = plt.subplots(figsize=(max(6.0, 0.55 * len(frame) + 1.5), 3.6))
     ax.bar(range(len(frame)), frame["value"], color=sns.color_palette(PALETTE)[3])
-    labels = [f"{int(p[5:])}月" + (f"\n{p[:4]}" if i == 0 or p.endswith("-01") else "") for i, p in enumerate(frame["period"])]
+    labels = [
+        f"{int(p[5:])}月" + (f"\n{p[:4]}" if i == 0 or p.endswith("-01") else "")
+        for i, p in enumerate(frame["period"])
+    ]
     ax.set_xticks(range(len(frame)), labels)
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
     for container in ax.containers:

@@ -32,20 +32,56 @@ PILOT_YEAR = 2021
 
 #: Published Xing'an League figures the valid ledger rows reproduce (DOMAIN.md §5).
 PUBLISHED_FIGURES: dict[str, float] = {
-    "D1": 1493.0, "D3a": 231.0, "D4a": 20.0, "D5b": 43.0, "D6": 57.0, "F3": 17000.0, "D7a": 13600.0,
+    "D1": 1493.0,
+    "D3a": 231.0,
+    "D4a": 20.0,
+    "D5b": 43.0,
+    "D6": 57.0,
+    "F3": 17000.0,
+    "D7a": 13600.0,
 }
 
 #: Header of the standard service-ledger template, in column order.
 LEDGER_HEADER: tuple[str, ...] = (
-    "序号", "服务日期", "所属站点", "村（社区）", "服务类型", "服务领域", "服务对象", "身份证号",
-    "联系电话", "户编号", "对象类别", "服务人次", "参与社工", "志愿者人数", "志愿服务时长（小时）",
-    "链接资源（元）", "资源类型", "备注",
+    "序号",
+    "服务日期",
+    "所属站点",
+    "村（社区）",
+    "服务类型",
+    "服务领域",
+    "服务对象",
+    "身份证号",
+    "联系电话",
+    "户编号",
+    "对象类别",
+    "服务人次",
+    "参与社工",
+    "志愿者人数",
+    "志愿服务时长（小时）",
+    "链接资源（元）",
+    "资源类型",
+    "备注",
 )
-ORG_UNIT_COLUMNS: tuple[str, ...] = ("code", "name", "parent_code", "level", "unit_type", "aliases",
-                                     "opening_date", "pilot_batch")
+ORG_UNIT_COLUMNS: tuple[str, ...] = (
+    "code",
+    "name",
+    "parent_code",
+    "level",
+    "unit_type",
+    "aliases",
+    "opening_date",
+    "pilot_batch",
+)
 ROSTER_COLUMNS: tuple[str, ...] = (
-    "staff_id", "station_code", "name", "role", "employment", "qualification", "certificate_year",
-    "start_date", "end_date",
+    "staff_id",
+    "station_code",
+    "name",
+    "role",
+    "employment",
+    "qualification",
+    "certificate_year",
+    "start_date",
+    "end_date",
 )
 
 #: Rows written on purpose that an importer must reject, by defect (each row has one defect).
@@ -63,43 +99,184 @@ _COUNTIES: tuple[tuple[str, str, str, tuple[str, str, str], float], ...] = (
     ("152224000000", "突泉县", "", ("突泉镇", "六户镇", "东杜尔基镇"), 0.9),
 )
 _CSV_COUNTY = "突泉县"
-_COMMUNITY_STEMS = ("和顺", "兴安", "五一", "团结", "新城", "铁西", "花园", "民主", "友谊", "罕山",
-                    "向阳", "康宁", "文化", "振兴", "泉城", "雪原")
-_VILLAGE_STEMS = ("前进", "新民", "永安", "太平", "东升", "富民", "兴隆", "长山", "同兴", "双河",
-                  "德胜", "新立", "红光", "丰收", "平安", "集贤", "福兴", "保安")
-_GACHA_STEMS = ("白音", "巴彦", "乌兰", "哈达", "宝力高", "查干", "额尔敦", "阿拉坦", "赛罕", "那仁",
-                "呼和", "图门", "温都尔", "乌力吉", "巴音", "格日勒")
+_COMMUNITY_STEMS = (
+    "和顺",
+    "兴安",
+    "五一",
+    "团结",
+    "新城",
+    "铁西",
+    "花园",
+    "民主",
+    "友谊",
+    "罕山",
+    "向阳",
+    "康宁",
+    "文化",
+    "振兴",
+    "泉城",
+    "雪原",
+)
+_VILLAGE_STEMS = (
+    "前进",
+    "新民",
+    "永安",
+    "太平",
+    "东升",
+    "富民",
+    "兴隆",
+    "长山",
+    "同兴",
+    "双河",
+    "德胜",
+    "新立",
+    "红光",
+    "丰收",
+    "平安",
+    "集贤",
+    "福兴",
+    "保安",
+)
+_GACHA_STEMS = (
+    "白音",
+    "巴彦",
+    "乌兰",
+    "哈达",
+    "宝力高",
+    "查干",
+    "额尔敦",
+    "阿拉坦",
+    "赛罕",
+    "那仁",
+    "呼和",
+    "图门",
+    "温都尔",
+    "乌力吉",
+    "巴音",
+    "格日勒",
+)
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹于董田"
 _MONGOL_SURNAMES = "包白吴韩宝敖佟金"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂芝玉凤华建国志红春梅海林"
-_MONGOL_GIVEN = ("巴特尔", "其其格", "乌力吉", "额尔敦", "斯琴", "萨仁", "图雅", "苏和", "格日勒",
-                 "娜仁", "宝音", "乌云", "孟和", "朝鲁", "阿拉坦仓", "白乙拉")
-_CATEGORY_WEIGHTS = {"低保": 20, "特困": 8, "留守儿童": 12, "困境儿童": 6, "残疾人": 12,
-                     "独居老人": 12, "空巢老人": 15, "一般居民": 15}
-_AREA_OF = {"低保": "社会救助", "特困": "社会救助", "留守儿童": "儿童关爱", "困境儿童": "儿童关爱",
-            "残疾人": "社会事务", "独居老人": "养老服务", "空巢老人": "养老服务", "一般居民": "社区治理"}
+_MONGOL_GIVEN = (
+    "巴特尔",
+    "其其格",
+    "乌力吉",
+    "额尔敦",
+    "斯琴",
+    "萨仁",
+    "图雅",
+    "苏和",
+    "格日勒",
+    "娜仁",
+    "宝音",
+    "乌云",
+    "孟和",
+    "朝鲁",
+    "阿拉坦仓",
+    "白乙拉",
+)
+_CATEGORY_WEIGHTS = {
+    "低保": 20,
+    "特困": 8,
+    "留守儿童": 12,
+    "困境儿童": 6,
+    "残疾人": 12,
+    "独居老人": 12,
+    "空巢老人": 15,
+    "一般居民": 15,
+}
+_AREA_OF = {
+    "低保": "社会救助",
+    "特困": "社会救助",
+    "留守儿童": "儿童关爱",
+    "困境儿童": "儿童关爱",
+    "残疾人": "社会事务",
+    "独居老人": "养老服务",
+    "空巢老人": "养老服务",
+    "一般居民": "社区治理",
+}
 _AREAS = ("社会救助", "养老服务", "儿童关爱", "社会事务", "社区治理")
 _MONTH_WEIGHTS = (0.6, 0.5, 1.0, 1.0, 1.1, 1.0, 0.9, 0.9, 1.1, 1.0, 1.1, 0.8)
 _NOTES = {
     "入户走访": ("电话预约后上门", "与网格员同行", "已告知救助政策", "与村委会干部同行"),
     "建档": ("已签署知情同意书", "纸质档案已归档"),
-    "个案开案": ("已完成预估",), "个案跟进": ("按计划推进", "督导后调整计划"), "个案结案": ("目标达成",),
-    "主题活动": ("与村委会联合开展", "节日主题活动"), "需求调研": ("问卷调研", "座谈会"),
-    "志愿服务": ("环境整治", "助老服务"), "资源链接": ("爱心企业捐赠", "慈善超市物资", "公益项目资金"),
+    "个案开案": ("已完成预估",),
+    "个案跟进": ("按计划推进", "督导后调整计划"),
+    "个案结案": ("目标达成",),
+    "主题活动": ("与村委会联合开展", "节日主题活动"),
+    "需求调研": ("问卷调研", "座谈会"),
+    "志愿服务": ("环境整治", "助老服务"),
+    "资源链接": ("爱心企业捐赠", "慈善超市物资", "公益项目资金"),
     "转介": ("转介至乡镇卫生院", "转介至民政所"),
 }
 # Invalid rows: (defect, bad value, service type written). Dates are (month, day, style).
-_BAD_TYPES = ("慰问", "走访慰问", "其他活动", "节日慰问", "送温暖", "走访慰问", "其他活动", "探访", "慰问")
-_BAD_TYPE_AS = ("入户走访", "入户走访", "主题活动", "入户走访", "入户走访", "入户走访", "小组活动",
-                "入户走访", "主题活动")
-_BAD_DATES = ((2, 30, "cn"), (13, 5, "dot"), (4, 31, "cn"), (6, 31, "slash"), (2, 29, "iso"),
-              (9, 31, "cn"), (11, 31, "dot"), (13, 2, "cn"), (6, 31, "cn"))
-_BAD_DATE_AS = ("入户走访", "主题活动", "建档", "资源链接", "小组活动", "个案开案", "入户走访",
-                "入户走访", "入户走访")
-_BAD_STATIONS = ("幸福镇社工站", "红旗街道社工站", "胜利镇社工站", "新华街道社工站", "永丰镇社工站",
-                 "幸福镇社工站", "红旗街道社工站", "光明镇社工站", "东风镇社工站")
-_BAD_STATION_AS = ("入户走访", "主题活动", "入户走访", "小组活动", "资源链接", "建档", "入户走访",
-                   "个案开案", "需求调研")
+_BAD_TYPES = (
+    "慰问",
+    "走访慰问",
+    "其他活动",
+    "节日慰问",
+    "送温暖",
+    "走访慰问",
+    "其他活动",
+    "探访",
+    "慰问",
+)
+_BAD_TYPE_AS = (
+    "入户走访",
+    "入户走访",
+    "主题活动",
+    "入户走访",
+    "入户走访",
+    "入户走访",
+    "小组活动",
+    "入户走访",
+    "主题活动",
+)
+_BAD_DATES = (
+    (2, 30, "cn"),
+    (13, 5, "dot"),
+    (4, 31, "cn"),
+    (6, 31, "slash"),
+    (2, 29, "iso"),
+    (9, 31, "cn"),
+    (11, 31, "dot"),
+    (13, 2, "cn"),
+    (6, 31, "cn"),
+)
+_BAD_DATE_AS = (
+    "入户走访",
+    "主题活动",
+    "建档",
+    "资源链接",
+    "小组活动",
+    "个案开案",
+    "入户走访",
+    "入户走访",
+    "入户走访",
+)
+_BAD_STATIONS = (
+    "幸福镇社工站",
+    "红旗街道社工站",
+    "胜利镇社工站",
+    "新华街道社工站",
+    "永丰镇社工站",
+    "幸福镇社工站",
+    "红旗街道社工站",
+    "光明镇社工站",
+    "东风镇社工站",
+)
+_BAD_STATION_AS = (
+    "入户走访",
+    "主题活动",
+    "入户走访",
+    "小组活动",
+    "资源链接",
+    "建档",
+    "入户走访",
+    "个案开案",
+    "需求调研",
+)
 # 服务人次 bounds of the rows whose size is tuned so that Σ 服务人次 is exact.
 _PT_BOUNDS = {"主题活动": (30, 150), "需求调研": (10, 80), "志愿服务": (5, 60)}
 
@@ -152,7 +329,7 @@ class _Household:
 @dataclass
 class _Row:
     county: int
-    day: date                      # sort key (and the date written, unless ``bad_date``)
+    day: date  # sort key (and the date written, unless ``bad_date``)
     service_type: str
     area: str
     station_label: str
@@ -207,10 +384,18 @@ def generate_demo_inputs(dest: Path, *, seed: int = 2021) -> DemoInputs:
     ledgers = write_ledgers(rng, dest, rows, PILOT_YEAR)
     from .demo_inputs import write_other_inputs  # the inputs beyond the ledger, and pilot year 2022
 
-    extra = write_other_inputs(dest, stations, {PILOT_YEAR: (rows, sink)}, roster, seed=seed, used=used)
-    return DemoInputs(org_units=org_path, roster=roster_path, ledgers=ledgers,
-                      expected=dict(PUBLISHED_FIGURES), ledgers_by_year={PILOT_YEAR: ledgers, **extra.ledgers},
-                      expected_by_year={PILOT_YEAR: dict(PUBLISHED_FIGURES), **extra.expected}, inputs=extra.files)
+    extra = write_other_inputs(
+        dest, stations, {PILOT_YEAR: (rows, sink)}, roster, seed=seed, used=used
+    )
+    return DemoInputs(
+        org_units=org_path,
+        roster=roster_path,
+        ledgers=ledgers,
+        expected=dict(PUBLISHED_FIGURES),
+        ledgers_by_year={PILOT_YEAR: ledgers, **extra.ledgers},
+        expected_by_year={PILOT_YEAR: dict(PUBLISHED_FIGURES), **extra.expected},
+        inputs=extra.files,
+    )
 
 
 def write_ledgers(rng: random.Random, dest: Path, rows: list[_Row], year: int) -> list[Path]:
@@ -237,11 +422,17 @@ def _make_stations(rng: random.Random) -> list[_Station]:
             if township.endswith("街道"):
                 pool = [s + "社区" for s in _COMMUNITY_STEMS]
             else:
-                pool = ([s + "村" for s in _VILLAGE_STEMS] + [s + "嘎查" for s in _GACHA_STEMS]
-                        + [rng.choice(_COMMUNITY_STEMS) + "社区"])
+                pool = (
+                    [s + "村" for s in _VILLAGE_STEMS]
+                    + [s + "嘎查" for s in _GACHA_STEMS]
+                    + [rng.choice(_COMMUNITY_STEMS) + "社区"]
+                )
             villages = rng.sample(pool, rng.randint(3, 5))
-            stations.append(_Station(f"{code[:6]}{100 + seq}000", f"{township}社工站", township,
-                                     index, villages))
+            stations.append(
+                _Station(
+                    f"{code[:6]}{100 + seq}000", f"{township}社工站", township, index, villages
+                )
+            )
     return stations
 
 
@@ -251,9 +442,13 @@ def _org_unit_rows(stations: list[_Station]) -> list[list[str]]:
     rows += [[c, n, "152200000000", "3", "admin", a, "", batch] for c, n, a, _t, _f in _COUNTIES]
     for k, s in enumerate(stations):
         opened = f"{PILOT_YEAR}-{1 + k % 3:02d}-{1 + 7 * (k % 4):02d}"
-        rows.append([s.code, s.name, _COUNTIES[s.county][0], "4", "station", s.alias, opened, batch])
-        rows += [[f"{s.code[:9]}{i:03d}", f"{v}社工室", s.code, "5", "room", v, opened, batch]
-                 for i, v in enumerate(s.villages, 1)]
+        rows.append(
+            [s.code, s.name, _COUNTIES[s.county][0], "4", "station", s.alias, opened, batch]
+        )
+        rows += [
+            [f"{s.code[:9]}{i:03d}", f"{v}社工室", s.code, "5", "room", v, opened, batch]
+            for i, v in enumerate(s.villages, 1)
+        ]
     return rows
 
 
@@ -266,10 +461,33 @@ def _roster_rows(rng: random.Random, stations: list[_Station]) -> list[list[str]
             s.staff.append(staff_id)
             qual = rng.choices(quals, weights=(45, 20, 3, 32))[0]
             year = "" if qual == "无" else str(rng.randint(2012, 2021))
-            rows.append([staff_id, s.code, _name(rng), "站长" if i == 1 else "社工",
-                         "专职" if i == 1 or rng.random() < 0.6 else "兼职", qual, year, "2021-01-04", ""])
+            rows.append(
+                [
+                    staff_id,
+                    s.code,
+                    _name(rng),
+                    "站长" if i == 1 else "社工",
+                    "专职" if i == 1 or rng.random() < 0.6 else "兼职",
+                    qual,
+                    year,
+                    "2021-01-04",
+                    "",
+                ]
+            )
         for i in range(1, rng.randint(3, 8) + 1):
-            rows.append([f"V{s.code[:9]}-{i:02d}", s.code, _name(rng), "志愿者", "兼职", "无", "", "2021-01-04", ""])
+            rows.append(
+                [
+                    f"V{s.code[:9]}-{i:02d}",
+                    s.code,
+                    _name(rng),
+                    "志愿者",
+                    "兼职",
+                    "无",
+                    "",
+                    "2021-01-04",
+                    "",
+                ]
+            )
     return rows
 
 
@@ -315,8 +533,11 @@ def _household(rng: random.Random, st: _Station, hid: str, used: set[str]) -> _H
     for category, born in plan:
         number = _id_number(rng, county6, born, used)
         adult = int(number[6:10]) < 2004
-        phone = (f"1{rng.randint(3, 9)}{rng.randint(0, 999_999_999):09d}" if adult or not members
-                 else members[0].phone)
+        phone = (
+            f"1{rng.randint(3, 9)}{rng.randint(0, 999_999_999):09d}"
+            if adult or not members
+            else members[0].phone
+        )
         members.append(_Person(_name(rng), number, phone, category))
     village = rng.choice(st.villages)
     return _Household(hid, st, village, members, primary=1 if child else 0)
@@ -365,25 +586,49 @@ def _note(rng: random.Random, service_type: str, p: float = 0.08) -> str:
 def _visit_row(rng: random.Random, hh: _Household, service_type: str, day: date) -> _Row:
     """An individual-service row for one member of ``hh`` (mostly the primary member)."""
     person = hh.members[hh.primary] if rng.random() < 0.7 else rng.choice(hh.members)
-    return _Row(hh.station.county, day, service_type, _AREA_OF[person.category],
-                _label(rng, hh.station), "" if rng.random() < 0.08 else hh.village, person, hh.hid,
-                person.category, rng.randint(1, len(hh.members)) if service_type == "入户走访" else 1,
-                _staff(rng, hh.station), note=_note(rng, service_type))
+    return _Row(
+        hh.station.county,
+        day,
+        service_type,
+        _AREA_OF[person.category],
+        _label(rng, hh.station),
+        "" if rng.random() < 0.08 else hh.village,
+        person,
+        hh.hid,
+        person.category,
+        rng.randint(1, len(hh.members)) if service_type == "入户走访" else 1,
+        _staff(rng, hh.station),
+        note=_note(rng, service_type),
+    )
 
 
-def _event_row(rng: random.Random, st: _Station, service_type: str, day: date, pt: int,
-               p_volunteers: float) -> _Row:
-    row = _Row(st.county, day, service_type, rng.choice(_AREAS), _label(rng, st),
-               "" if rng.random() < 0.3 else rng.choice(st.villages), person_times=pt,
-               staff=_staff(rng, st), note=_note(rng, service_type, 0.12))
+def _event_row(
+    rng: random.Random, st: _Station, service_type: str, day: date, pt: int, p_volunteers: float
+) -> _Row:
+    row = _Row(
+        st.county,
+        day,
+        service_type,
+        rng.choice(_AREAS),
+        _label(rng, st),
+        "" if rng.random() < 0.3 else rng.choice(st.villages),
+        person_times=pt,
+        staff=_staff(rng, st),
+        note=_note(rng, service_type, 0.12),
+    )
     if rng.random() < p_volunteers:
         row.volunteers = rng.randint(2, 10)
         row.volunteer_half_hours = row.volunteers * rng.randint(1, 8)
     return row
 
 
-def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str],
-                figures: dict[str, float] | None = None, sink: dict | None = None) -> list[_Row]:
+def _valid_rows(
+    rng: random.Random,
+    stations: list[_Station],
+    used: set[str],
+    figures: dict[str, float] | None = None,
+    sink: dict | None = None,
+) -> list[_Row]:
     """The valid rows of one pilot year (dates in the 2021 calendar; shifted when written).
 
     ``figures`` (default :data:`PUBLISHED_FIGURES`) are reproduced exactly; ``sink`` receives
@@ -435,37 +680,67 @@ def _valid_rows(rng: random.Random, stations: list[_Station], used: set[str],
 
 
 def _case_row(rng: random.Random, case: _Row, service_type: str, day: date) -> _Row:
-    return _Row(case.county, day, service_type, case.area, case.station_label, case.village,
-                case.person, case.household, case.category, 1, case.staff,
-                note=_note(rng, service_type, 0.15))
+    return _Row(
+        case.county,
+        day,
+        service_type,
+        case.area,
+        case.station_label,
+        case.village,
+        case.person,
+        case.household,
+        case.category,
+        1,
+        case.staff,
+        note=_note(rng, service_type, 0.15),
+    )
 
 
-def _community_rows(rng: random.Random, stations: list[_Station], weights: list[float],
-                    households: list[_Household], figures: dict[str, float] | None = None,
-                    sink: dict | None = None) -> list[_Row]:
+def _community_rows(
+    rng: random.Random,
+    stations: list[_Station],
+    weights: list[float],
+    households: list[_Household],
+    figures: dict[str, float] | None = None,
+    sink: dict | None = None,
+) -> list[_Row]:
     groups = (sink if sink is not None else {}).setdefault("groups", [])
+
     def split(total: int) -> list[int]:
         return _apportion(total, [w * rng.uniform(0.2, 1.8) for w in weights])
 
     rows: list[_Row] = []
-    for st, n in zip(stations, split(_figure("D5b", figures)), strict=True):  # groups of 3–6 weekly sessions
+    for st, n in zip(
+        stations, split(_figure("D5b", figures)), strict=True
+    ):  # groups of 3–6 weekly sessions
         while n > 0:
             size, sessions = rng.randint(6, 15), min(n, rng.randint(3, 6))
             start = date(PILOT_YEAR, rng.randint(2, 10), rng.randint(1, 28))
             area = rng.choice(_AREAS)
             groups.append((st, start, area, sessions))
             for k in range(sessions):
-                row = _event_row(rng, st, "小组活动", start + timedelta(weeks=k),
-                                 max(6, size - rng.randint(0, 2)), 0.4)
+                row = _event_row(
+                    rng,
+                    st,
+                    "小组活动",
+                    start + timedelta(weeks=k),
+                    max(6, size - rng.randint(0, 2)),
+                    0.4,
+                )
                 row.area, row.note = area, (f"第{k + 1}节" if rng.random() < 0.3 else "")
                 rows.append(row)
             n -= sessions
-    for kind, total, p_vol in (("主题活动", _figure("D6", figures), 0.7), ("需求调研", 40, 0.0),
-                               ("志愿服务", 70, 1.0)):
+    for kind, total, p_vol in (
+        ("主题活动", _figure("D6", figures), 0.7),
+        ("需求调研", 40, 0.0),
+        ("志愿服务", 70, 1.0),
+    ):
         lo, hi = _PT_BOUNDS[kind]
         for st, n in zip(stations, split(total), strict=True):
-            rows += [_event_row(rng, st, kind, _random_day(rng), rng.randint(lo, hi), p_vol)
-                     for _ in range(n)]
+            rows += [
+                _event_row(rng, st, kind, _random_day(rng), rng.randint(lo, hi), p_vol)
+                for _ in range(n)
+            ]
     by_station = {st.code: [hh for hh in households if hh.station is st] for st in stations}
     for st, n in zip(stations, split(36), strict=True):
         pool = by_station[st.code]
@@ -523,8 +798,10 @@ def _calibrate_person_times(rng: random.Random, rows: list[_Row], target: int) -
                 gap -= step
                 moved = True
         if not moved:  # cannot happen with the bounds above; a bug if it does
-            raise ShegongError(f"demo calibration failed: Σ 服务人次 cannot reach {target}; "
-                               "please report this with the seed")
+            raise ShegongError(
+                f"demo calibration failed: Σ 服务人次 cannot reach {target}; "
+                "please report this with the seed"
+            )
 
 
 # -- invalid rows --------------------------------------------------------------------------
@@ -533,7 +810,8 @@ def _invalid_rows(rng: random.Random, stations: list[_Station], used: set[str]) 
     specs: list[tuple[str, str, tuple[int, int, str] | None, str]] = (
         [("type", v, None, t) for v, t in zip(_BAD_TYPES, _BAD_TYPE_AS, strict=True)]
         + [("date", "", v, t) for v, t in zip(_BAD_DATES, _BAD_DATE_AS, strict=True)]
-        + [("station", v, None, t) for v, t in zip(_BAD_STATIONS, _BAD_STATION_AS, strict=True)])
+        + [("station", v, None, t) for v, t in zip(_BAD_STATIONS, _BAD_STATION_AS, strict=True)]
+    )
     rows = []
     for n, (defect, label, bad_date, service_type) in enumerate(specs):
         county = n % len(_COUNTIES)
@@ -568,15 +846,21 @@ def _number(value: float) -> int | float:
 
 def _date_text(month: int, dom: int, style: str, year: int = PILOT_YEAR) -> str:
     y = year
-    return {"cn": f"{y}年{month}月{dom}日", "dot": f"{y}.{month}.{dom}", "slash": f"{y}/{month}/{dom}",
-            "iso": f"{y}-{month:02d}-{dom:02d}"}[style]
+    return {
+        "cn": f"{y}年{month}月{dom}日",
+        "dot": f"{y}.{month}.{dom}",
+        "slash": f"{y}/{month}/{dom}",
+        "iso": f"{y}-{month:02d}-{dom:02d}",
+    }[style]
 
 
 def _written_date(rng: random.Random, row: _Row, csv_style: bool, year: int = PILOT_YEAR) -> object:
     """服务日期 as written: a date cell (xlsx, ~90 %) or text in one of the common forms."""
     if row.bad_date:
         month, dom, style = row.bad_date
-        return _date_text(month, dom, ("cn" if style == "cn" else "iso") if csv_style else style, year)
+        return _date_text(
+            month, dom, ("cn" if style == "cn" else "iso") if csv_style else style, year
+        )
     if csv_style:
         return _date_text(row.day.month, row.day.day, "cn" if rng.random() < 0.2 else "iso", year)
     if rng.random() < 0.1:
@@ -584,17 +868,30 @@ def _written_date(rng: random.Random, row: _Row, csv_style: bool, year: int = PI
     return row.day.replace(year=year)  # 2021 and 2022 are both common years
 
 
-def _cells(rng: random.Random, row: _Row, seq: int, *, csv_style: bool, year: int = PILOT_YEAR) -> list[object]:
+def _cells(
+    rng: random.Random, row: _Row, seq: int, *, csv_style: bool, year: int = PILOT_YEAR
+) -> list[object]:
     """One ledger line in :data:`LEDGER_HEADER` order; CSV cells are all strings."""
     person = row.person
     values: list[object] = [
-        seq, _written_date(rng, row, csv_style, year), row.station_label, row.village, row.service_type,
-        row.area, person.name if person else None, person.id_number if person else None,
-        person.phone if person else None, row.household or None, row.category or None,
-        row.person_times, row.staff, row.volunteers,
+        seq,
+        _written_date(rng, row, csv_style, year),
+        row.station_label,
+        row.village,
+        row.service_type,
+        row.area,
+        person.name if person else None,
+        person.id_number if person else None,
+        person.phone if person else None,
+        row.household or None,
+        row.category or None,
+        row.person_times,
+        row.staff,
+        row.volunteers,
         None if row.volunteer_half_hours is None else _number(row.volunteer_half_hours / 2),
         None if row.resource_halves is None else _number(row.resource_halves / 2),
-        row.resource_kind or None, row.note or None,
+        row.resource_kind or None,
+        row.note or None,
     ]
     if csv_style:
         return ["" if v is None else str(v) for v in values]
@@ -608,7 +905,9 @@ def _write_csv(path: Path, header: Sequence[str], rows: list[list[object]], enco
         writer.writerows(rows)
 
 
-def _write_workbook(rng: random.Random, path: Path, county: str, rows: list[_Row], year: int = PILOT_YEAR) -> None:
+def _write_workbook(
+    rng: random.Random, path: Path, county: str, rows: list[_Row], year: int = PILOT_YEAR
+) -> None:
     wb = Workbook()
     wb.remove(wb.active)  # type: ignore[arg-type]
     for month in range(1, 13):

@@ -53,17 +53,38 @@ EVALUATED_LEVELS = (1, 2, 3, 4)
 #: Share of a measure's weight earned by status.
 CREDIT = {"met": 1.0, "near": 0.6, "missed": 0.0}
 
-EVALUATION_SCHEMA = pa.schema([
-    ("org_unit", pa.string()), ("level", pa.int32()), ("year", pa.int32()), ("pilot_year", pa.int32()),
-    ("dimension", pa.string()), ("score", pa.float64()), ("max_score", pa.float64()),
-    ("measures_scored", pa.int32()), ("measures_unscored", pa.int32()), ("grade", pa.string()),
-    ("rank", pa.int32()), ("peers", pa.int32()), ("previous_score", pa.float64()), ("change", pa.float64()),
-])
-FINDINGS_SCHEMA = pa.schema([
-    ("org_unit", pa.string()), ("level", pa.int32()), ("year", pa.int32()), ("check", pa.string()),
-    ("severity", pa.string()), ("indicator", pa.string()), ("value", pa.float64()), ("expected", pa.float64()),
-    ("message_zh", pa.string()), ("message_en", pa.string()),
-])
+EVALUATION_SCHEMA = pa.schema(
+    [
+        ("org_unit", pa.string()),
+        ("level", pa.int32()),
+        ("year", pa.int32()),
+        ("pilot_year", pa.int32()),
+        ("dimension", pa.string()),
+        ("score", pa.float64()),
+        ("max_score", pa.float64()),
+        ("measures_scored", pa.int32()),
+        ("measures_unscored", pa.int32()),
+        ("grade", pa.string()),
+        ("rank", pa.int32()),
+        ("peers", pa.int32()),
+        ("previous_score", pa.float64()),
+        ("change", pa.float64()),
+    ]
+)
+FINDINGS_SCHEMA = pa.schema(
+    [
+        ("org_unit", pa.string()),
+        ("level", pa.int32()),
+        ("year", pa.int32()),
+        ("check", pa.string()),
+        ("severity", pa.string()),
+        ("indicator", pa.string()),
+        ("value", pa.float64()),
+        ("expected", pa.float64()),
+        ("message_zh", pa.string()),
+        ("message_en", pa.string()),
+    ]
+)
 
 
 def grade(total: float) -> str | None:
@@ -74,10 +95,16 @@ def grade(total: float) -> str | None:
 
 
 def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
-    return table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+    return table[
+        (table["period"] == str(year))
+        & table["service_area"].isna()
+        & table["client_category"].isna()
+    ]
 
 
-def score_units(table: pd.DataFrame, registry: Registry, year: int, stages: dict[str, int] | None = None) -> pd.DataFrame:
+def score_units(
+    table: pd.DataFrame, registry: Registry, year: int, stages: dict[str, int] | None = None
+) -> pd.DataFrame:
     """Dimension and total scores of every unit for ``year`` (columns of :data:`EVALUATION_SCHEMA`
     except rank, peers, previous_score and change, which :func:`evaluate` adds)."""
     yearly = _yearly(table, year)
@@ -102,17 +129,41 @@ def score_units(table: pd.DataFrame, registry: Registry, year: int, stages: dict
                 scored += m.weight
             n = sum(1 for m in ids if m.id in got.index and got.loc[m.id, "status"] in CREDIT)
             score = points * share / scored if scored else np.nan
-            dims.append({"dimension": dim, "score": score, "max_score": float(share),
-                         "measures_scored": n, "measures_unscored": len(ids) - n})
+            dims.append(
+                {
+                    "dimension": dim,
+                    "score": score,
+                    "max_score": float(share),
+                    "measures_scored": n,
+                    "measures_unscored": len(ids) - n,
+                }
+            )
         have = [d for d in dims if pd.notna(d["score"])]
-        total = sum(d["score"] for d in have) * 100 / sum(d["max_score"] for d in have) if have else np.nan
-        dims.append({"dimension": "total", "score": total, "max_score": 100.0,
-                     "measures_scored": sum(d["measures_scored"] for d in dims),
-                     "measures_unscored": sum(d["measures_unscored"] for d in dims)})
+        total = (
+            sum(d["score"] for d in have) * 100 / sum(d["max_score"] for d in have)
+            if have
+            else np.nan
+        )
+        dims.append(
+            {
+                "dimension": "total",
+                "score": total,
+                "max_score": 100.0,
+                "measures_scored": sum(d["measures_scored"] for d in dims),
+                "measures_unscored": sum(d["measures_unscored"] for d in dims),
+            }
+        )
         for d in dims:
-            rows.append({"org_unit": code, "level": level, "year": int(year),
-                         "pilot_year": int((stages or {}).get(code, 0)), **d,
-                         "grade": grade(d["score"]) if d["dimension"] == "total" else None})
+            rows.append(
+                {
+                    "org_unit": code,
+                    "level": level,
+                    "year": int(year),
+                    "pilot_year": int((stages or {}).get(code, 0)),
+                    **d,
+                    "grade": grade(d["score"]) if d["dimension"] == "total" else None,
+                }
+            )
     frame = pd.DataFrame(rows)
     if not frame.empty:
         frame["score"] = frame["score"].round(2)
@@ -135,14 +186,38 @@ def _rank_and_change(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.D
     return frame
 
 
-def _finding(rows: list, unit: str, level: int, year: int, check: str, severity: str, indicator: str | None,
-             value: float, expected: float, zh: str, en: str) -> None:
-    rows.append({"org_unit": unit, "level": level, "year": year, "check": check, "severity": severity,
-                 "indicator": indicator, "value": float(value), "expected": float(expected),
-                 "message_zh": zh, "message_en": en})
+def _finding(
+    rows: list,
+    unit: str,
+    level: int,
+    year: int,
+    check: str,
+    severity: str,
+    indicator: str | None,
+    value: float,
+    expected: float,
+    zh: str,
+    en: str,
+) -> None:
+    rows.append(
+        {
+            "org_unit": unit,
+            "level": level,
+            "year": year,
+            "check": check,
+            "severity": severity,
+            "indicator": indicator,
+            "value": float(value),
+            "expected": float(expected),
+            "message_zh": zh,
+            "message_en": en,
+        }
+    )
 
 
-def consistency_findings(table: pd.DataFrame, units: OrgUnits, registry: Registry, year: int) -> pd.DataFrame:
+def consistency_findings(
+    table: pd.DataFrame, units: OrgUnits, registry: Registry, year: int
+) -> pd.DataFrame:
     """The consistency checks of the module docstring for ``year``; columns of :data:`FINDINGS_SCHEMA`."""
     yearly = _yearly(table, year)
     wide = yearly.pivot(index="org_unit", columns="indicator", values="value")
@@ -151,17 +226,40 @@ def consistency_findings(table: pd.DataFrame, units: OrgUnits, registry: Registr
     rows: list[dict] = []
     for code in wide.index:
         lv = int(info.at[code, "level"])
-        d1, d3a = wide.at[code, "D1"] if "D1" in wide else np.nan, wide.at[code, "D3a"] if "D3a" in wide else np.nan
+        d1, d3a = (
+            wide.at[code, "D1"] if "D1" in wide else np.nan,
+            wide.at[code, "D3a"] if "D3a" in wide else np.nan,
+        )
         if pd.notna(d1) and pd.notna(d3a) and d3a > d1:
-            _finding(rows, code, lv, year, "files_exceed_households", "warning", "D3b", d3a, d1,
-                     f"建档数 {d3a:.0f} 个多于走访户数 {d1:.0f} 户：请核对是否有未走访先建档或重复建档",
-                     f"{d3a:.0f} files opened but only {d1:.0f} households visited: check for files without a visit or duplicates")
+            _finding(
+                rows,
+                code,
+                lv,
+                year,
+                "files_exceed_households",
+                "warning",
+                "D3b",
+                d3a,
+                d1,
+                f"建档数 {d3a:.0f} 个多于走访户数 {d1:.0f} 户：请核对是否有未走访先建档或重复建档",
+                f"{d3a:.0f} files opened but only {d1:.0f} households visited: check for files without a visit or duplicates",
+            )
         closed = num.at[code, "D4b"] if "D4b" in num else np.nan
         opened = wide.at[code, "D4a"] if "D4a" in wide else np.nan
         if pd.notna(closed) and pd.notna(opened) and closed > opened:
-            _finding(rows, code, lv, year, "cases_closed_exceed_opened", "warning", "D4b", closed, opened,
-                     f"结案 {closed:.0f} 个多于本年开案 {opened:.0f} 个（可能含往年个案）：请核对",
-                     f"{closed:.0f} cases closed but {opened:.0f} opened this year (earlier cases?): check")
+            _finding(
+                rows,
+                code,
+                lv,
+                year,
+                "cases_closed_exceed_opened",
+                "warning",
+                "D4b",
+                closed,
+                opened,
+                f"结案 {closed:.0f} 个多于本年开案 {opened:.0f} 个（可能含往年个案）：请核对",
+                f"{closed:.0f} cases closed but {opened:.0f} opened this year (earlier cases?): check",
+            )
     additive = [m for m in registry.measures if m.aggregation in ("count", "sum")]
     for m in additive:
         if m.id not in wide:
@@ -178,23 +276,56 @@ def consistency_findings(table: pd.DataFrame, units: OrgUnits, registry: Registr
             if abs(parent - total) < 1e-6:
                 continue
             if kind == "station" and parent > total:
-                _finding(rows, code, lv, year, "recorded_at_station", "info", m.id, parent - total, 0.0,
-                         f"{m.id} 有 {parent - total:,.0f}{m.unit} 记在社工站、未注明村（社区）",
-                         f"{m.id}: {parent - total:,.0f} {m.unit} recorded at the station without a village")
+                _finding(
+                    rows,
+                    code,
+                    lv,
+                    year,
+                    "recorded_at_station",
+                    "info",
+                    m.id,
+                    parent - total,
+                    0.0,
+                    f"{m.id} 有 {parent - total:,.0f}{m.unit} 记在社工站、未注明村（社区）",
+                    f"{m.id}: {parent - total:,.0f} {m.unit} recorded at the station without a village",
+                )
             else:
-                _finding(rows, code, lv, year, "children_do_not_sum", "error", m.id, parent, total,
-                         f"{m.id} 下级合计 {total:,.2f} 与本级 {parent:,.2f} 不一致",
-                         f"{m.id}: units below sum to {total:,.2f} but this unit has {parent:,.2f}")
+                _finding(
+                    rows,
+                    code,
+                    lv,
+                    year,
+                    "children_do_not_sum",
+                    "error",
+                    m.id,
+                    parent,
+                    total,
+                    f"{m.id} 下级合计 {total:,.2f} 与本级 {parent:,.2f} 不一致",
+                    f"{m.id}: units below sum to {total:,.2f} but this unit has {parent:,.2f}",
+                )
     roots = units.frame[units.frame["parent_code"].isna()]
     for m in registry.measures:
         if m.weight and m.id not in set(yearly["indicator"]):
             for r in roots.itertuples():
-                _finding(rows, r.code, int(r.level), year, "input_missing", "warning", m.id, np.nan, np.nan,
-                         f"{m.id} 的输入文件未导入，本项不计分", f"{m.id}: its input was never imported; not scored")
+                _finding(
+                    rows,
+                    r.code,
+                    int(r.level),
+                    year,
+                    "input_missing",
+                    "warning",
+                    m.id,
+                    np.nan,
+                    np.nan,
+                    f"{m.id} 的输入文件未导入，本项不计分",
+                    f"{m.id}: its input was never imported; not scored",
+                )
     return pd.DataFrame(rows, columns=FINDINGS_SCHEMA.names)
 
 
-def training_outcomes(ws: Workspace, table: pd.DataFrame, evaluation: pd.DataFrame) -> pd.DataFrame | None:
+def training_outcomes(
+    ws: Workspace, table: pd.DataFrame, evaluation: pd.DataFrame
+) -> pd.DataFrame | None:
     """Per station × training year: trainees, pre/post gain, stage reached, and the station's
     indicators (:data:`OUTCOME_MEASURES`) and total score in the following year.
 
@@ -208,33 +339,62 @@ def training_outcomes(ws: Workspace, table: pd.DataFrame, evaluation: pd.DataFra
     if training is None or training.empty:
         return None
     t = training.assign(rank=training["stage"].map({s: i for i, s in enumerate(STAGES)}))
-    per = t.groupby(["station_code", "year", "trainee_pid"]).agg(
-        rank=("rank", "max"), pre=("pre_score", "mean"), post=("post_score", "mean")).reset_index()
+    per = (
+        t.groupby(["station_code", "year", "trainee_pid"])
+        .agg(rank=("rank", "max"), pre=("pre_score", "mean"), post=("post_score", "mean"))
+        .reset_index()
+    )
     per["gain"] = per["post"] - per["pre"]
     rows = []
     for (station, year), g in per.groupby(["station_code", "year"]):
         scored = g.dropna(subset=["pre", "post"])
-        row = {"station": station, "training_year": int(year), "outcome_year": int(year) + 1, "trainees": len(g),
-               "scored": len(scored), "pre_mean": scored["pre"].mean(), "post_mean": scored["post"].mean(),
-               "gain_mean": scored["gain"].mean()}
+        row = {
+            "station": station,
+            "training_year": int(year),
+            "outcome_year": int(year) + 1,
+            "trainees": len(g),
+            "scored": len(scored),
+            "pre_mean": scored["pre"].mean(),
+            "post_mean": scored["post"].mean(),
+            "gain_mean": scored["gain"].mean(),
+        }
         row.update({c: int((g["rank"] == i).sum()) for i, c in enumerate(STAGE_COLUMNS)})
         rows.append(row)
     out = pd.DataFrame(rows)
     for col in ("pre_mean", "post_mean", "gain_mean"):
         out[col] = out[col].astype("float64").round(2)
-    yearly = table[table["service_area"].isna() & table["client_category"].isna() & table["indicator"].isin(OUTCOME_MEASURES)]
+    yearly = table[
+        table["service_area"].isna()
+        & table["client_category"].isna()
+        & table["indicator"].isin(OUTCOME_MEASURES)
+    ]
     values = yearly.set_index(["org_unit", "period", "indicator"])["value"]
     for m in OUTCOME_MEASURES:
-        out[m] = [values.get((s, str(y), m), np.nan) for s, y in zip(out["station"], out["outcome_year"], strict=True)]
-    totals = evaluation[evaluation["dimension"] == "total"].set_index(["org_unit", "year"])["score"] if not evaluation.empty else pd.Series(dtype=float)
-    out["total_score"] = [totals.get((s, y), np.nan) for s, y in zip(out["station"], out["outcome_year"], strict=True)]
+        out[m] = [
+            values.get((s, str(y), m), np.nan)
+            for s, y in zip(out["station"], out["outcome_year"], strict=True)
+        ]
+    totals = (
+        evaluation[evaluation["dimension"] == "total"].set_index(["org_unit", "year"])["score"]
+        if not evaluation.empty
+        else pd.Series(dtype=float)
+    )
+    out["total_score"] = [
+        totals.get((s, y), np.nan) for s, y in zip(out["station"], out["outcome_year"], strict=True)
+    ]
     return out.sort_values(["training_year", "station"]).reset_index(drop=True)
 
 
-def _merge_write(path: Path, frame: pd.DataFrame, schema: pa.Schema, year: int, sort: list[str]) -> pd.DataFrame:
+def _merge_write(
+    path: Path, frame: pd.DataFrame, schema: pa.Schema, year: int, sort: list[str]
+) -> pd.DataFrame:
     if path.exists():
         old = pd.read_parquet(path)
-        frame = pd.concat([old[old["year"] != year], frame], ignore_index=True) if not old.empty else frame
+        frame = (
+            pd.concat([old[old["year"] != year], frame], ignore_index=True)
+            if not old.empty
+            else frame
+        )
     frame = frame.sort_values(sort).reset_index(drop=True)[schema.names]
     out = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     atomic.write_with(path, lambda p: pq.write_table(out, p))
@@ -273,7 +433,13 @@ def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = Non
         refreshed = _rank_and_change(following.copy(), frame)
         result = _merge_write(path, refreshed, EVALUATION_SCHEMA, year + 1, order)
     findings = consistency_findings(table, units, registry, year)
-    _merge_write(findings_file(workspace), findings, FINDINGS_SCHEMA, year, ["year", "level", "org_unit", "check", "indicator"])
+    _merge_write(
+        findings_file(workspace),
+        findings,
+        FINDINGS_SCHEMA,
+        year,
+        ["year", "level", "org_unit", "check", "indicator"],
+    )
     outcomes = training_outcomes(workspace, table, result)
     if outcomes is not None:
         atomic.write_with(outcomes_file(workspace), lambda p: outcomes.to_parquet(p, index=False))

@@ -31,7 +31,16 @@ import yaml
 
 from .errors import CurriculumError, GiftError, Problem
 
-_ESCAPES = {"\\~": "~", "\\=": "=", "\\#": "#", "\\{": "{", "\\}": "}", "\\:": ":", "\\n": "\n", "\\\\": "\\"}
+_ESCAPES = {
+    "\\~": "~",
+    "\\=": "=",
+    "\\#": "#",
+    "\\{": "{",
+    "\\}": "}",
+    "\\:": ":",
+    "\\n": "\n",
+    "\\\\": "\\",
+}
 _SENTINEL = {k: f"\x00{i}\x00" for i, k in enumerate(_ESCAPES)}
 
 
@@ -101,24 +110,37 @@ def _answers(body: str) -> list[dict[str, Any]]:
         weight = None
         m = re.match(r"\s*%(-?\d+(?:\.\d+)?)%", rest)
         if m:
-            weight, rest = float(m.group(1)), rest[m.end():]
+            weight, rest = float(m.group(1)), rest[m.end() :]
         text, _, feedback = rest.partition("#")
-        out.append({"mark": mark, "weight": weight, "text": _restore(text), "feedback": _restore(feedback)})
+        out.append(
+            {"mark": mark, "weight": weight, "text": _restore(text), "feedback": _restore(feedback)}
+        )
     return out
 
 
 def _numeric(body: str, line: int, issues: list[GiftIssue]) -> dict[str, Any] | None:
-    choices = [c.strip() for c in re.split(r"(?==)", body) if c.strip()] if "=" in body else [body.strip()]
+    choices = (
+        [c.strip() for c in re.split(r"(?==)", body) if c.strip()]
+        if "=" in body
+        else [body.strip()]
+    )
     chosen = None
     for c in choices:
-        m = re.fullmatch(r"=?\s*(?:%(-?\d+(?:\.\d+)?)%)?\s*(-?\d+(?:\.\d+)?)\s*(?:(:|\.\.)\s*(-?\d+(?:\.\d+)?))?\s*(#.*)?",
-                         c, re.S)
+        m = re.fullmatch(
+            r"=?\s*(?:%(-?\d+(?:\.\d+)?)%)?\s*(-?\d+(?:\.\d+)?)\s*(?:(:|\.\.)\s*(-?\d+(?:\.\d+)?))?\s*(#.*)?",
+            c,
+            re.S,
+        )
         if not m:
             issues.append(GiftIssue(line, "numeric", f"cannot read {c!r}; question skipped"))
             return None
         weight = float(m.group(1)) if m.group(1) else 100.0
         if weight != 100.0:
-            issues.append(GiftIssue(line, "numeric partial credit", f"answer {c!r} with {weight:g}% not imported"))
+            issues.append(
+                GiftIssue(
+                    line, "numeric partial credit", f"answer {c!r} with {weight:g}% not imported"
+                )
+            )
             continue
         a, sep, b = float(m.group(2)), m.group(3), m.group(4)
         if sep == "..":
@@ -130,19 +152,25 @@ def _numeric(body: str, line: int, issues: list[GiftIssue]) -> dict[str, Any] | 
     return chosen
 
 
-def _convert(line: int, raw: str, cats: list[str], issues: list[GiftIssue]) -> dict[str, Any] | None:
+def _convert(
+    line: int, raw: str, cats: list[str], issues: list[GiftIssue]
+) -> dict[str, Any] | None:
     s = _protect(raw)
     s = re.sub(r"^\s*::.*?::", "", s, count=1, flags=re.S)
     fmt = re.match(r"\s*\[(html|markdown|plain|moodle)\]", s)
     if fmt:
-        s = s[fmt.end():]
+        s = s[fmt.end() :]
         if fmt.group(1) == "html":
-            issues.append(GiftIssue(line, "[html]", "HTML kept as written; check the converted text"))
+            issues.append(
+                GiftIssue(line, "[html]", "HTML kept as written; check the converted text")
+            )
     open_, close = s.find("{"), s.rfind("}")
     if open_ < 0 or close < open_:
-        issues.append(GiftIssue(line, "description", "no answer block {…}; not an exercise, skipped"))
+        issues.append(
+            GiftIssue(line, "description", "no answer block {…}; not an exercise, skipped")
+        )
         return None
-    body, before, after = s[open_ + 1:close].strip(), s[:open_], s[close + 1:]
+    body, before, after = s[open_ + 1 : close].strip(), s[:open_], s[close + 1 :]
     prompt = _restore(before + ("＿＿＿" + after if after.strip() else ""))
     general = ""
     if "####" in body:
@@ -150,17 +178,29 @@ def _convert(line: int, raw: str, cats: list[str], issues: list[GiftIssue]) -> d
         body, general = body.strip(), _restore(general)
     ex: dict[str, Any] = {"prompt": {"zh": prompt}}
     if not body:
-        issues.append(GiftIssue(line, "essay", "open questions need a rubric; write an `open` exercise by hand"))
+        issues.append(
+            GiftIssue(
+                line, "essay", "open questions need a rubric; write an `open` exercise by hand"
+            )
+        )
         return None
     if "->" in body:
-        issues.append(GiftIssue(line, "matching", "matching questions are not supported; question skipped"))
+        issues.append(
+            GiftIssue(line, "matching", "matching questions are not supported; question skipped")
+        )
         return None
     tf = re.fullmatch(r"(T|TRUE|F|FALSE)\s*((?:#[^#]*){0,2})", body)
     if tf:
         truth = tf.group(1).startswith("T")
         fb = [_restore(f) for f in tf.group(2).split("#")[1:]] + ["", ""]
-        wrong_fb, right_fb = fb[0], fb[1]  # GIFT: feedback for a wrong answer first, then for a right one
-        options = [{"id": "t", "text": "对 True", "correct": truth}, {"id": "f", "text": "错 False", "correct": not truth}]
+        wrong_fb, right_fb = (
+            fb[0],
+            fb[1],
+        )  # GIFT: feedback for a wrong answer first, then for a right one
+        options = [
+            {"id": "t", "text": "对 True", "correct": truth},
+            {"id": "f", "text": "错 False", "correct": not truth},
+        ]
         for opt in options:
             why = right_fb if opt["correct"] else wrong_fb
             if why:
@@ -177,16 +217,29 @@ def _convert(line: int, raw: str, cats: list[str], issues: list[GiftIssue]) -> d
             issues.append(GiftIssue(line, "answers", "empty answer block; question skipped"))
             return None
         if all(a["mark"] == "=" for a in answers):
-            ex.update(type="short", answers=[a["text"] if a["weight"] in (None, 100.0)
-                                             else {"text": a["text"], "weight": a["weight"]} for a in answers])
+            ex.update(
+                type="short",
+                answers=[
+                    a["text"]
+                    if a["weight"] in (None, 100.0)
+                    else {"text": a["text"], "weight": a["weight"]}
+                    for a in answers
+                ],
+            )
         else:
             correct = [a for a in answers if a["mark"] == "=" or (a["weight"] or 0) > 0]
             kind = "multiple" if len(correct) >= 2 else "single"
             if kind == "multiple":
                 total = sum(a["weight"] or 0 for a in correct)
                 if abs(total - 100) > 1:
-                    issues.append(GiftIssue(line, "weights", f"correct weights sum to {total:g}%, not 100%: scored "
-                                                           "by the exam rule (0.5 per correct option, 2 in all)"))
+                    issues.append(
+                        GiftIssue(
+                            line,
+                            "weights",
+                            f"correct weights sum to {total:g}%, not 100%: scored "
+                            "by the exam rule (0.5 per correct option, 2 in all)",
+                        )
+                    )
             options = []
             for i, a in enumerate(answers):
                 opt = {"id": "abcdefghijklmnop"[i], "text": a["text"], "correct": a in correct}
@@ -230,7 +283,9 @@ def import_gift(file: str | Path, module_id: str, *, root: str | Path | None = N
         raise GiftError(f"{path}: cannot read the GIFT file ({e}); save it as UTF-8") from e
     folder = Path(root or curricula_root()) / module_id
     if not (folder / "module.yaml").is_file():
-        raise GiftError(f"no module '{module_id}' in {folder.parent}: create it first or check --module")
+        raise GiftError(
+            f"no module '{module_id}' in {folder.parent}: create it first or check --module"
+        )
     report = parse_gift(source)
     name = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "bank"
     out = folder / "exercises" / f"gift-{name}.yaml"
@@ -238,17 +293,32 @@ def import_gift(file: str | Path, module_id: str, *, root: str | Path | None = N
     for i, ex in enumerate(report.exercises, start=1):
         ex_id = f"g-{name}-{i:02d}"
         report.exercises[i - 1] = ex = {"id": ex_id, **ex}
-        grading.build_exercise(ex, file=out, module_id=module_id, where=f"{ex['source']} ({ex_id}).", problems=problems)
+        grading.build_exercise(
+            ex, file=out, module_id=module_id, where=f"{ex['source']} ({ex_id}).", problems=problems
+        )
     if problems:
         raise GiftError(f"{path}: {len(problems)} converted question(s) do not validate", problems)
     if not report.exercises:
-        raise GiftError(f"{path}: no question could be converted", [
-            Problem(str(path), f"line {i.line}", i.message, "see the supported GIFT features") for i in report.issues])
+        raise GiftError(
+            f"{path}: no question could be converted",
+            [
+                Problem(str(path), f"line {i.line}", i.message, "see the supported GIFT features")
+                for i in report.issues
+            ],
+        )
     from .atomic import write_text
 
     header = f"# Imported from {path.name} by `shegong curriculum import-gift`; edit freely, re-import replaces it.\n"
-    write_text(out, header + yaml.safe_dump({"schema_version": SCHEMA_VERSION, "exercises": report.exercises},
-                                            allow_unicode=True, sort_keys=False, width=100))
+    write_text(
+        out,
+        header
+        + yaml.safe_dump(
+            {"schema_version": SCHEMA_VERSION, "exercises": report.exercises},
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+        ),
+    )
     report.out = out
     return report
 

@@ -36,15 +36,34 @@ from .curriculum import Exercise, _check_text, _unknown_keys, text
 from .errors import GradingError, Problem
 
 UNITS = ("户", "人", "人次", "个", "次", "场", "元", "h", "%", "")
-UNIT_ALIASES = {"小时": ("h", 1.0), "万元": ("元", 10000.0), "千元": ("元", 1000.0), "名": ("人", 1.0)}
+UNIT_ALIASES = {
+    "小时": ("h", 1.0),
+    "万元": ("元", 10000.0),
+    "千元": ("元", 1000.0),
+    "名": ("人", 1.0),
+}
 DEFAULT_POINTS = {"single": 1.0, "multiple": 2.0, "numeric": 1.0, "ordering": 2.0, "short": 1.0}
 MULTIPLE_PARTIAL = 0.5
-COMMON_KEYS = {"id", "type", "mode", "prompt", "points", "after", "explanation", "hint", "source", "tags"}
+COMMON_KEYS = {
+    "id",
+    "type",
+    "mode",
+    "prompt",
+    "points",
+    "after",
+    "explanation",
+    "hint",
+    "source",
+    "tags",
+}
 TYPE_KEYS = {
-    "single": {"options"}, "multiple": {"options", "partial_per_option"},
+    "single": {"options"},
+    "multiple": {"options", "partial_per_option"},
     "numeric": {"answer", "unit", "tolerance", "tolerance_pct"},
-    "ordering": {"items", "partial"}, "scenario": {"start", "nodes"},
-    "open": {"rubric", "model_answer"}, "short": {"answers"},
+    "ordering": {"items", "partial"},
+    "scenario": {"start", "nodes"},
+    "open": {"rubric", "model_answer"},
+    "short": {"answers"},
     "ledger_cleaning": {"data", "fields", "expect"},
 }
 KEY_FIELDS = {"answer", "answers", "expect"}
@@ -54,16 +73,28 @@ MESSAGES = {
     "wrong": {"zh": "回答不正确。", "en": "Not correct."},
     "partial": {"zh": "部分正确。", "en": "Partly correct."},
     "score": {"zh": "得分 {score:g} / {max:g}。", "en": "Score {score:g} of {max:g}."},
-    "multi_wrong": {"zh": "选了错误选项 {opts}：多选题有错选即得 0 分。",
-                    "en": "Wrong option(s) {opts} chosen: any wrong option scores 0."},
-    "multi_missing": {"zh": "少选了 {opts}：每选对一项得 0.5 分。",
-                      "en": "Missed {opts}: each correct option chosen scores 0.5."},
-    "unit": {"zh": "单位应为“{unit}”，而不是“{got}”。", "en": "The unit should be “{unit}”, not “{got}”."},
-    "numeric": {"zh": "正确答案为 {answer:g}{unit}（允许误差 ±{tol:g}）。",
-                "en": "The answer is {answer:g}{unit} (tolerance ±{tol:g})."},
+    "multi_wrong": {
+        "zh": "选了错误选项 {opts}：多选题有错选即得 0 分。",
+        "en": "Wrong option(s) {opts} chosen: any wrong option scores 0.",
+    },
+    "multi_missing": {
+        "zh": "少选了 {opts}：每选对一项得 0.5 分。",
+        "en": "Missed {opts}: each correct option chosen scores 0.5.",
+    },
+    "unit": {
+        "zh": "单位应为“{unit}”，而不是“{got}”。",
+        "en": "The unit should be “{unit}”, not “{got}”.",
+    },
+    "numeric": {
+        "zh": "正确答案为 {answer:g}{unit}（允许误差 ±{tol:g}）。",
+        "en": "The answer is {answer:g}{unit} (tolerance ±{tol:g}).",
+    },
     "order": {"zh": "第 {pos} 步应为“{item}”。", "en": "Step {pos} should be “{item}”."},
     "self": {"zh": "自评：", "en": "Self-check:"},
-    "criterion": {"zh": "· {name}：{got:g}/{pts:g} — {desc}", "en": "· {name}: {got:g}/{pts:g} — {desc}"},
+    "criterion": {
+        "zh": "· {name}：{got:g}/{pts:g} — {desc}",
+        "en": "· {name}: {got:g}/{pts:g} — {desc}",
+    },
     "model": {"zh": "参考答案：", "en": "Model answer:"},
     "row": {"zh": "第 {row} 行：{why}", "en": "Row {row}: {why}"},
 }
@@ -92,31 +123,58 @@ class Result:
 
 # ---------------------------------------------------------------- format
 
+
 def _problem(problems: list[Problem], file: Path, key: str, message: str, fix: str) -> None:
     problems.append(Problem(str(file), key, message, fix))
 
 
-def _check_options(data: dict, kind: str, file: Path, w: str, problems: list[Problem], summative: bool) -> None:
+def _check_options(
+    data: dict, kind: str, file: Path, w: str, problems: list[Problem], summative: bool
+) -> None:
     options = data.get("options")
     if not isinstance(options, list) or len(options) < (3 if kind == "multiple" else 2):
-        _problem(problems, file, w + "options", "too few options", "give at least 2 (single) or 3 (multiple) options")
+        _problem(
+            problems,
+            file,
+            w + "options",
+            "too few options",
+            "give at least 2 (single) or 3 (multiple) options",
+        )
         return
     ids = [str(o.get("id", "")) if isinstance(o, dict) else "" for o in options]
     if "" in ids or len(set(ids)) != len(ids):
-        _problem(problems, file, w + "options", "every option needs a unique `id`", "use ids a, b, c, …")
+        _problem(
+            problems, file, w + "options", "every option needs a unique `id`", "use ids a, b, c, …"
+        )
     for i, o in enumerate(options):
         if isinstance(o, dict):
             _check_text(o.get("text"), file, f"{w}options[{i}].text", problems, need_en=False)
     n_correct = sum(1 for o in options if isinstance(o, dict) and o.get("correct") is True)
     if summative:
         if n_correct:
-            _problem(problems, file, w + "options", "a summative exercise carries its key inline",
-                     "move `correct:` to the module's keys.yaml")
+            _problem(
+                problems,
+                file,
+                w + "options",
+                "a summative exercise carries its key inline",
+                "move `correct:` to the module's keys.yaml",
+            )
     elif kind == "single" and n_correct != 1:
-        _problem(problems, file, w + "options", f"{n_correct} options marked correct", "mark exactly one `correct: true`")
+        _problem(
+            problems,
+            file,
+            w + "options",
+            f"{n_correct} options marked correct",
+            "mark exactly one `correct: true`",
+        )
     elif kind == "multiple" and not (2 <= n_correct < len(options)):
-        _problem(problems, file, w + "options", f"{n_correct} of {len(options)} options correct",
-                 "a multiple-answer item has at least 2 correct and at least 1 wrong option (exam rule)")
+        _problem(
+            problems,
+            file,
+            w + "options",
+            f"{n_correct} of {len(options)} options correct",
+            "a multiple-answer item has at least 2 correct and at least 1 wrong option (exam rule)",
+        )
 
 
 def _scenario_max(nodes: dict, start: str, file: Path, w: str, problems: list[Problem]) -> float:
@@ -124,13 +182,25 @@ def _scenario_max(nodes: dict, start: str, file: Path, w: str, problems: list[Pr
 
     def visit(node_id: str, trail: tuple[str, ...]) -> float:
         if node_id in trail:
-            _problem(problems, file, f"{w}nodes.{node_id}", "the scenario loops back", "make every path end at an `end: true` node")
+            _problem(
+                problems,
+                file,
+                f"{w}nodes.{node_id}",
+                "the scenario loops back",
+                "make every path end at an `end: true` node",
+            )
             return 0.0
         if node_id in best:
             return best[node_id]
         node = nodes.get(node_id)
         if not isinstance(node, dict):
-            _problem(problems, file, f"{w}nodes.{node_id}", "no such node", "add the node or fix the `next:`")
+            _problem(
+                problems,
+                file,
+                f"{w}nodes.{node_id}",
+                "no such node",
+                "add the node or fix the `next:`",
+            )
             return 0.0
         _check_text(node.get("text"), file, f"{w}nodes.{node_id}.text", problems, need_en=False)
         choices = node.get("choices") or []
@@ -138,13 +208,24 @@ def _scenario_max(nodes: dict, start: str, file: Path, w: str, problems: list[Pr
             best[node_id] = 0.0
             return 0.0
         if not choices:
-            _problem(problems, file, f"{w}nodes.{node_id}", "a node with no choices must say `end: true`", "add choices or `end: true`")
+            _problem(
+                problems,
+                file,
+                f"{w}nodes.{node_id}",
+                "a node with no choices must say `end: true`",
+                "add choices or `end: true`",
+            )
             return 0.0
         values = []
         for i, c in enumerate(choices):
             if not isinstance(c, dict) or not c.get("id") or not c.get("next"):
-                _problem(problems, file, f"{w}nodes.{node_id}.choices[{i}]", "a choice needs `id`, `text` and `next`",
-                         "write `- {id: a, text: …, next: node, points: 1, feedback: …}`")
+                _problem(
+                    problems,
+                    file,
+                    f"{w}nodes.{node_id}.choices[{i}]",
+                    "a choice needs `id`, `text` and `next`",
+                    "write `- {id: a, text: …, next: node, points: 1, feedback: …}`",
+                )
                 continue
             values.append(float(c.get("points", 0)) + visit(str(c["next"]), trail + (node_id,)))
         best[node_id] = max(values, default=0.0)
@@ -153,89 +234,207 @@ def _scenario_max(nodes: dict, start: str, file: Path, w: str, problems: list[Pr
     total = visit(start, ())
     for node_id in nodes:
         if node_id not in best and not any(node_id in p.key for p in problems):
-            _problem(problems, file, f"{w}nodes.{node_id}", "unreachable from `start`", "link it from a choice or remove it")
+            _problem(
+                problems,
+                file,
+                f"{w}nodes.{node_id}",
+                "unreachable from `start`",
+                "link it from a choice or remove it",
+            )
     return total
 
 
-def build_exercise(raw: dict, *, file: Path, module_id: str, where: str, problems: list[Problem]) -> Exercise | None:
+def build_exercise(
+    raw: dict, *, file: Path, module_id: str, where: str, problems: list[Problem]
+) -> Exercise | None:
     """Validate one exercise mapping; append problems (file, key, fix) and return it, or ``None``."""
     kind, mode = raw.get("type"), raw.get("mode", "practice")
     before = len(problems)
     if kind not in TYPE_KEYS:
-        _problem(problems, file, where + "type", f"unknown type {kind!r}", f"use one of {', '.join(TYPE_KEYS)}")
+        _problem(
+            problems,
+            file,
+            where + "type",
+            f"unknown type {kind!r}",
+            f"use one of {', '.join(TYPE_KEYS)}",
+        )
         return None
     if mode not in ("practice", "summative"):
-        _problem(problems, file, where + "mode", f"unknown mode {mode!r}", "use practice or summative")
+        _problem(
+            problems, file, where + "mode", f"unknown mode {mode!r}", "use practice or summative"
+        )
     _unknown_keys(raw, COMMON_KEYS | TYPE_KEYS[kind], file, where, problems)
     _check_text(raw.get("prompt"), file, where + "prompt", problems, need_en=False)
     summative = mode == "summative"
     if summative and (KEY_FIELDS & raw.keys()):
-        _problem(problems, file, where + sorted(KEY_FIELDS & raw.keys())[0], "a summative exercise carries its key inline",
-                 "move the key to the module's keys.yaml")
+        _problem(
+            problems,
+            file,
+            where + sorted(KEY_FIELDS & raw.keys())[0],
+            "a summative exercise carries its key inline",
+            "move the key to the module's keys.yaml",
+        )
     if summative and kind in ("ordering", "scenario", "ledger_cleaning"):
-        _problem(problems, file, where + "mode", f"{kind} exercises are practice only", "set `mode: practice`")
+        _problem(
+            problems,
+            file,
+            where + "mode",
+            f"{kind} exercises are practice only",
+            "set `mode: practice`",
+        )
     points = raw.get("points", DEFAULT_POINTS.get(kind))
-    data = {k: v for k, v in raw.items() if k not in ("id", "type", "mode", "prompt", "points", "after")}
+    data = {
+        k: v for k, v in raw.items() if k not in ("id", "type", "mode", "prompt", "points", "after")
+    }
     if kind in ("single", "multiple"):
         _check_options(raw, kind, file, where, problems, summative)
     elif kind == "numeric":
         if not summative and not isinstance(raw.get("answer"), (int, float)):
-            _problem(problems, file, where + "answer", "missing or not a number", "write `answer: 23`")
+            _problem(
+                problems, file, where + "answer", "missing or not a number", "write `answer: 23`"
+            )
         if raw.get("unit", "") not in UNITS:
-            _problem(problems, file, where + "unit", f"unknown unit {raw.get('unit')!r}", f"use one of {', '.join(UNITS[:-1])}")
+            _problem(
+                problems,
+                file,
+                where + "unit",
+                f"unknown unit {raw.get('unit')!r}",
+                f"use one of {', '.join(UNITS[:-1])}",
+            )
         tol = raw.get("tolerance", 0)
         if not isinstance(tol, (int, float)) or tol < 0:
-            _problem(problems, file, where + "tolerance", "must be a number ≥ 0", "write `tolerance: 0.5`")
+            _problem(
+                problems,
+                file,
+                where + "tolerance",
+                "must be a number ≥ 0",
+                "write `tolerance: 0.5`",
+            )
     elif kind == "ordering":
         items = raw.get("items")
-        if not isinstance(items, list) or len(items) < 3 or not all(isinstance(i, dict) and i.get("id") for i in items):
-            _problem(problems, file, where + "items", "needs at least 3 items with `id` and `text`, in the right order",
-                     "write `items: [{id: intake, text: 接案}, …]`")
+        if (
+            not isinstance(items, list)
+            or len(items) < 3
+            or not all(isinstance(i, dict) and i.get("id") for i in items)
+        ):
+            _problem(
+                problems,
+                file,
+                where + "items",
+                "needs at least 3 items with `id` and `text`, in the right order",
+                "write `items: [{id: intake, text: 接案}, …]`",
+            )
         if raw.get("partial", "exact") not in ("exact", "positions"):
             _problem(problems, file, where + "partial", "unknown rule", "use exact or positions")
     elif kind == "scenario":
         nodes, start = raw.get("nodes"), raw.get("start")
         if not isinstance(nodes, dict) or start not in (nodes or {}):
-            _problem(problems, file, where + "start", "`start` must name one of `nodes`", "add `start: s1` and `nodes: {s1: …}`")
+            _problem(
+                problems,
+                file,
+                where + "start",
+                "`start` must name one of `nodes`",
+                "add `start: s1` and `nodes: {s1: …}`",
+            )
         else:
             points = _scenario_max(nodes, str(start), file, where, problems)
     elif kind == "open" and summative:
         if "rubric" in raw or "model_answer" in raw:
-            _problem(problems, file, where + ("rubric" if "rubric" in raw else "model_answer"),
-                     "a summative exercise carries its rubric inline", "move the rubric and model answer to keys.yaml")
+            _problem(
+                problems,
+                file,
+                where + ("rubric" if "rubric" in raw else "model_answer"),
+                "a summative exercise carries its rubric inline",
+                "move the rubric and model answer to keys.yaml",
+            )
         if "points" not in raw:
-            _problem(problems, file, where + "points", "a summative open exercise needs its points",
-                     "write `points: 5` (the sum of its rubric criteria in keys.yaml)")
+            _problem(
+                problems,
+                file,
+                where + "points",
+                "a summative open exercise needs its points",
+                "write `points: 5` (the sum of its rubric criteria in keys.yaml)",
+            )
     elif kind == "open":
-        criteria = (raw.get("rubric") or {}).get("criteria") if isinstance(raw.get("rubric"), dict) else None
-        if not isinstance(criteria, list) or not criteria or not all(
-                isinstance(c, dict) and c.get("id") and isinstance(c.get("points"), (int, float)) and c["points"] > 0
-                for c in criteria):
-            _problem(problems, file, where + "rubric.criteria", "needs named criteria with positive points",
-                     "write `rubric: {criteria: [{id: c1, name: …, points: 2, description: …}]}`")
+        criteria = (
+            (raw.get("rubric") or {}).get("criteria")
+            if isinstance(raw.get("rubric"), dict)
+            else None
+        )
+        if (
+            not isinstance(criteria, list)
+            or not criteria
+            or not all(
+                isinstance(c, dict)
+                and c.get("id")
+                and isinstance(c.get("points"), (int, float))
+                and c["points"] > 0
+                for c in criteria
+            )
+        ):
+            _problem(
+                problems,
+                file,
+                where + "rubric.criteria",
+                "needs named criteria with positive points",
+                "write `rubric: {criteria: [{id: c1, name: …, points: 2, description: …}]}`",
+            )
         else:
             points = float(sum(c["points"] for c in criteria))
     elif kind == "short":
         if not summative and (not isinstance(raw.get("answers"), list) or not raw["answers"]):
-            _problem(problems, file, where + "answers", "needs accepted answers", "write `answers: [答案一, 答案二]`")
+            _problem(
+                problems,
+                file,
+                where + "answers",
+                "needs accepted answers",
+                "write `answers: [答案一, 答案二]`",
+            )
     elif kind == "ledger_cleaning":
         expect, path = raw.get("expect"), file.parent.parent / "data" / str(raw.get("data", ""))
         if not raw.get("data") or not path.is_file():
-            _problem(problems, file, where + "data", f"data file data/{raw.get('data')} not found", "put the CSV in the module's data/")
+            _problem(
+                problems,
+                file,
+                where + "data",
+                f"data file data/{raw.get('data')} not found",
+                "put the CSV in the module's data/",
+            )
         if not isinstance(expect, dict) or not expect:
-            _problem(problems, file, where + "expect", "needs the expected outcome per row", "write `expect: {r1: drop, r2: {…}}`")
+            _problem(
+                problems,
+                file,
+                where + "expect",
+                "needs the expected outcome per row",
+                "write `expect: {r1: drop, r2: {…}}`",
+            )
         else:
             points = float(len(expect))
     if not isinstance(points, (int, float)) or points <= 0:
-        _problem(problems, file, where + "points", f"{points!r} is not a positive number", "write e.g. `points: 2`")
+        _problem(
+            problems,
+            file,
+            where + "points",
+            f"{points!r} is not a positive number",
+            "write e.g. `points: 2`",
+        )
     if len(problems) > before:
         return None
-    return Exercise(id=str(raw["id"]), type=kind, mode=mode, prompt=raw["prompt"] if isinstance(raw["prompt"], dict)
-                    else {"zh": raw["prompt"]}, points=float(points), after=None if raw.get("after") is None
-                    else str(raw["after"]), data=data, file=file, module_id=module_id)
+    return Exercise(
+        id=str(raw["id"]),
+        type=kind,
+        mode=mode,
+        prompt=raw["prompt"] if isinstance(raw["prompt"], dict) else {"zh": raw["prompt"]},
+        points=float(points),
+        after=None if raw.get("after") is None else str(raw["after"]),
+        data=data,
+        file=file,
+        module_id=module_id,
+    )
 
 
 # ---------------------------------------------------------------- scoring
+
 
 def normalise_text(value: str) -> str:
     """NFKC (full-width → half-width), trimmed, case-folded, inner whitespace removed."""
@@ -252,7 +451,10 @@ def parse_quantity(answer: Any) -> tuple[float, str]:
     elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
         value, unit = answer, ""
     else:
-        m = re.fullmatch(r"([-+]?\d+(?:\.\d+)?)\s*(万元|千元|万|小时|[^\d\s]*)", unicodedata.normalize("NFKC", str(answer)).strip())
+        m = re.fullmatch(
+            r"([-+]?\d+(?:\.\d+)?)\s*(万元|千元|万|小时|[^\d\s]*)",
+            unicodedata.normalize("NFKC", str(answer)).strip(),
+        )
         if not m:
             raise GradingError(f"cannot read {answer!r} as a number with a unit: write e.g. 23户")
         value, unit = float(m.group(1)), m.group(2)
@@ -274,7 +476,9 @@ def shuffled(ex: Exercise) -> list[dict]:
     return sorted(items, key=lambda i: hashlib.sha256(f"{ex.id}:{i['id']}".encode()).hexdigest())
 
 
-def scenario_step(ex: Exercise, node_id: str, choice_id: str, lang: str = "zh") -> tuple[str, str, float]:
+def scenario_step(
+    ex: Exercise, node_id: str, choice_id: str, lang: str = "zh"
+) -> tuple[str, str, float]:
     """One step of a branching scenario: ``(next_node_id, feedback, points)``. Raises :class:`GradingError`."""
     node = ex.data["nodes"].get(node_id) or {}
     for c in node.get("choices") or []:
@@ -288,12 +492,22 @@ def _grade_choice(ex: Exercise, answer: Any, lang: str) -> Result:
     if answer is None and ex.type == "single":
         raise GradingError("请先选择一个选项 / choose an option first")
     chosen = [answer] if ex.type == "single" else list(answer or [])
-    if ex.type == "single" and not isinstance(answer, str) or not set(map(str, chosen)) <= options.keys():
-        raise GradingError(f"answer {answer!r} does not name options of {ex.id}: use {', '.join(options)}")
+    if (
+        ex.type == "single"
+        and not isinstance(answer, str)
+        or not set(map(str, chosen)) <= options.keys()
+    ):
+        raise GradingError(
+            f"answer {answer!r} does not name options of {ex.id}: use {', '.join(options)}"
+        )
     chosen_set = set(map(str, chosen))
     correct = {k for k, o in options.items() if o.get("correct")}
     wrong = sorted(chosen_set - correct)
-    whys = [text(options[k].get("why", ""), lang) for k in sorted(chosen_set | correct) if options[k].get("why")]
+    whys = [
+        text(options[k].get("why", ""), lang)
+        for k in sorted(chosen_set | correct)
+        if options[k].get("why")
+    ]
     if ex.type == "single":
         score = ex.points if chosen_set == correct else 0.0
         lines = [msg("correct" if score else "wrong", lang)]
@@ -305,7 +519,12 @@ def _grade_choice(ex: Exercise, answer: Any, lang: str) -> Result:
         per = float(ex.data.get("partial_per_option", MULTIPLE_PARTIAL))
         score = min(ex.points, per * len(chosen_set))
         lines = [msg("multi_missing", lang, opts="、".join(sorted(correct - chosen_set)))]
-    return Result(score, ex.points, score == ex.points, "\n".join(lines + whys + [msg("score", lang, score=score, max=ex.points)]))
+    return Result(
+        score,
+        ex.points,
+        score == ex.points,
+        "\n".join(lines + whys + [msg("score", lang, score=score, max=ex.points)]),
+    )
 
 
 def _grade_numeric(ex: Exercise, answer: Any, lang: str) -> Result:
@@ -324,8 +543,13 @@ def _grade_numeric(ex: Exercise, answer: Any, lang: str) -> Result:
     if not ok:
         lines.append(msg("numeric", lang, answer=target, unit=want_unit, tol=tol))
     score = ex.points if ok else 0.0
-    return Result(score, ex.points, ok, "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
-                  details={"value": value, "unit": unit})
+    return Result(
+        score,
+        ex.points,
+        ok,
+        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
+        details={"value": value, "unit": unit},
+    )
 
 
 def _grade_ordering(ex: Exercise, answer: Any, lang: str) -> Result:
@@ -342,9 +566,16 @@ def _grade_ordering(ex: Exercise, answer: Any, lang: str) -> Result:
     else:
         score = 0.0
     lines = [msg("correct" if score == ex.points else ("partial" if score else "wrong"), lang)]
-    lines += [msg("order", lang, pos=i + 1, item=names[k]) for i, k in enumerate(key) if not in_place[i]]
-    return Result(score, ex.points, score == ex.points, "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
-                  details={"in_place": sum(in_place)})
+    lines += [
+        msg("order", lang, pos=i + 1, item=names[k]) for i, k in enumerate(key) if not in_place[i]
+    ]
+    return Result(
+        score,
+        ex.points,
+        score == ex.points,
+        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
+        details={"in_place": sum(in_place)},
+    )
 
 
 def _grade_scenario(ex: Exercise, answer: Any, lang: str) -> Result:
@@ -357,10 +588,17 @@ def _grade_scenario(ex: Exercise, answer: Any, lang: str) -> Result:
             lines.append(feedback)
     end = ex.data["nodes"][node]
     if not end.get("end"):
-        raise GradingError(f"the scenario path stops at step {node!r} before an ending: choose until the end")
+        raise GradingError(
+            f"the scenario path stops at step {node!r} before an ending: choose until the end"
+        )
     lines.append(text(end.get("text"), lang))
-    return Result(score, ex.points, score == ex.points, "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
-                  details={"path": path, "end": node})
+    return Result(
+        score,
+        ex.points,
+        score == ex.points,
+        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
+        details={"path": path, "end": node},
+    )
 
 
 def _grade_open(ex: Exercise, answer: Any, lang: str) -> Result:
@@ -371,25 +609,48 @@ def _grade_open(ex: Exercise, answer: Any, lang: str) -> Result:
     for c in ex.data["rubric"]["criteria"]:
         got = float(ratings.get(c["id"], 0))
         if not 0 <= got <= c["points"]:
-            raise GradingError(f"rating {got:g} for {c['id']} must be between 0 and {c['points']:g}")
+            raise GradingError(
+                f"rating {got:g} for {c['id']} must be between 0 and {c['points']:g}"
+            )
         score += got
-        lines.append(msg("criterion", lang, name=text(c.get("name"), lang), got=got, pts=c["points"],
-                         desc=text(c.get("description", ""), lang)))
+        lines.append(
+            msg(
+                "criterion",
+                lang,
+                name=text(c.get("name"), lang),
+                got=got,
+                pts=c["points"],
+                desc=text(c.get("description", ""), lang),
+            )
+        )
     if ex.data.get("model_answer"):
         lines += [msg("model", lang), text(ex.data["model_answer"], lang)]
-    return Result(score, ex.points, score == ex.points, "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
-                  graded_by="self", details={"ratings": {k: float(v) for k, v in ratings.items()}})
+    return Result(
+        score,
+        ex.points,
+        score == ex.points,
+        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
+        graded_by="self",
+        details={"ratings": {k: float(v) for k, v in ratings.items()}},
+    )
 
 
 def _grade_short(ex: Exercise, answer: Any, lang: str) -> Result:
     given, best = normalise_text(answer or ""), 0.0
     for a in ex.data["answers"]:
-        accepted, weight = (a.get("text"), float(a.get("weight", 100))) if isinstance(a, dict) else (a, 100.0)
+        accepted, weight = (
+            (a.get("text"), float(a.get("weight", 100))) if isinstance(a, dict) else (a, 100.0)
+        )
         if normalise_text(accepted) == given:
             best = max(best, weight)
     score = ex.points * best / 100
     lines = [msg("correct" if score == ex.points else ("partial" if score else "wrong"), lang)]
-    return Result(score, ex.points, score == ex.points, "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]))
+    return Result(
+        score,
+        ex.points,
+        score == ex.points,
+        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
+    )
 
 
 def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
@@ -399,7 +660,9 @@ def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
         GradingError: the answer has the wrong shape, or the exercise is summative.
     """
     if ex.mode == "summative":
-        raise GradingError(f"{ex.id} is summative: it is submitted and graded by the trainer, not here")
+        raise GradingError(
+            f"{ex.id} is summative: it is submitted and graded by the trainer, not here"
+        )
     if ex.type in ("single", "multiple"):
         result = _grade_choice(ex, answer, lang)
     elif ex.type == "numeric":
@@ -418,6 +681,12 @@ def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
         result = grade_ledger_cleaning(ex, answer, lang)
     explanation = text(ex.data.get("explanation", ""), lang)
     if explanation:
-        result = Result(result.score, result.max_score, result.correct, result.feedback + "\n" + explanation,
-                        result.graded_by, result.details)
+        result = Result(
+            result.score,
+            result.max_score,
+            result.correct,
+            result.feedback + "\n" + explanation,
+            result.graded_by,
+            result.details,
+        )
     return result

@@ -37,8 +37,10 @@ def _same(got: Any, want: Any) -> bool:
 def _answer_from_frame(frame: pd.DataFrame, ex: Exercise) -> dict[str, dict[str, Any]]:
     if "row" not in frame.columns:
         raise GradingError("the cleaned table needs its `row` column: keep it while cleaning")
-    kept = {str(r["row"]): {"action": "keep", **{f: r.get(f, "") for f in ex.data.get("fields", [])}}
-            for r in frame.to_dict("records")}
+    kept = {
+        str(r["row"]): {"action": "keep", **{f: r.get(f, "") for f in ex.data.get("fields", [])}}
+        for r in frame.to_dict("records")
+    }
     return {str(row): kept.get(str(row), {"action": "drop"}) for row in ex.data["expect"]}
 
 
@@ -53,16 +55,23 @@ def grade_ledger_cleaning(ex: Exercise, answer: Any, lang: str = "zh"):
     if isinstance(answer, pd.DataFrame):
         answer = _answer_from_frame(answer, ex)
     if not isinstance(answer, dict):
-        raise GradingError("the answer must map row ids to {action, values} or be a cleaned DataFrame")
+        raise GradingError(
+            "the answer must map row ids to {action, values} or be a cleaned DataFrame"
+        )
     score, lines, wrong = 0.0, [], []
     for row, want in ex.data["expect"].items():
         got = answer.get(str(row)) or {"action": "keep"}
         if want == "drop" or (isinstance(want, dict) and "drop" in want):
             ok = got.get("action") == "drop"
-            why = want.get("drop") if isinstance(want, dict) else {"zh": "这一行应删除", "en": "this row should be dropped"}
+            why = (
+                want.get("drop")
+                if isinstance(want, dict)
+                else {"zh": "这一行应删除", "en": "this row should be dropped"}
+            )
         else:
             ok = got.get("action", "keep") == "keep" and all(
-                _same(got.get(f, ""), v) for f, v in want.items() if f != "why")
+                _same(got.get(f, ""), v) for f, v in want.items() if f != "why"
+            )
             values = "，".join(f"{f}={v}" for f, v in want.items() if f != "why")
             why = want.get("why") or values
             if not ok:

@@ -16,7 +16,14 @@ from .inputs import load_input
 from .registry import Term
 
 #: Event types that concern one client and household (DOMAIN.md §2): their ledger rows must name both.
-INDIVIDUAL = ("home_visit", "file_opened", "case_opened", "case_follow_up", "case_closed", "referral")
+INDIVIDUAL = (
+    "home_visit",
+    "file_opened",
+    "case_opened",
+    "case_follow_up",
+    "case_closed",
+    "referral",
+)
 
 
 def quote(value: str) -> str:
@@ -24,12 +31,17 @@ def quote(value: str) -> str:
 
 
 def where(term: Term) -> str:
-    clauses = [f"CAST({col} AS VARCHAR) IN ({', '.join(quote(v) for v in vals)})" for col, vals in term.filter.items()]
+    clauses = [
+        f"CAST({col} AS VARCHAR) IN ({', '.join(quote(v) for v in vals)})"
+        for col, vals in term.filter.items()
+    ]
     return " AND ".join(clauses) if clauses else "TRUE"
 
 
 def term_key(term: Term) -> str:
-    return f"{term.source}|{term.aggregation}|{term.field}|{sorted(term.filter.items())}|{term.scale}"
+    return (
+        f"{term.source}|{term.aggregation}|{term.field}|{sorted(term.filter.items())}|{term.scale}"
+    )
 
 
 def org_frame(ws: Workspace) -> pd.DataFrame:
@@ -41,7 +53,9 @@ def org_frame(ws: Workspace) -> pd.DataFrame:
     return raw
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | None, columns: dict[str, str]) -> bool:
+def _register(
+    con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | None, columns: dict[str, str]
+) -> bool:
     """Register ``frame`` as table ``name``; an empty table of ``columns`` when absent."""
     if frame is None:
         if not columns:
@@ -54,7 +68,9 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame | N
     return True
 
 
-def build_sources(con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFrame, years: list[int]) -> set[str]:
+def build_sources(
+    con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFrame, years: list[int]
+) -> set[str]:
     """Create the input tables of :data:`shegong.registry.SOURCE_COLUMNS` (each with ``org_unit``
     and ``year``); returns the names of the sources that have data."""
     have = {"stations"}
@@ -64,12 +80,32 @@ def build_sources(con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFra
     con.execute("""CREATE TABLE stations AS SELECT o.code AS org_unit, o.code, y.year,
         (o.opening_date = '' OR TRY_CAST(o.opening_date AS DATE) <= make_date(y.year, 12, 31)) AS operating
         FROM org_df o, years y WHERE o.unit_type = 'station'""")
-    inp = {k: load_input(ws, k) for k in ("service_lists", "divisions", "roster", "training", "survey", "site_visits",
-                                          "receipts", "audits", "organisations", "case_outcomes", "priority_households", "groups")}
-    _register(con, "service_lists_t", inp["service_lists"], {"station_code": "VARCHAR", "year": "BIGINT", "service_area": "VARCHAR"})
+    inp = {
+        k: load_input(ws, k)
+        for k in (
+            "service_lists",
+            "divisions",
+            "roster",
+            "training",
+            "survey",
+            "site_visits",
+            "receipts",
+            "audits",
+            "organisations",
+            "case_outcomes",
+            "priority_households",
+            "groups",
+        )
+    }
+    _register(
+        con,
+        "service_lists_t",
+        inp["service_lists"],
+        {"station_code": "VARCHAR", "year": "BIGINT", "service_area": "VARCHAR"},
+    )
     files = sorted(ws.accepted_dir.glob("*.parquet"))
     con.execute(f"""CREATE VIEW ledger AS SELECT l.*, (l.service_area IS NOT NULL AND l.staff_ids IS NOT NULL AND
-          (l.event_type NOT IN ({', '.join(map(quote, INDIVIDUAL))}) OR (l.client_pid IS NOT NULL AND
+          (l.event_type NOT IN ({", ".join(map(quote, INDIVIDUAL))}) OR (l.client_pid IS NOT NULL AND
            l.household_pid IS NOT NULL AND l.client_category IS NOT NULL AND (l.room_code IS NOT NULL
            OR l.station_code NOT IN (SELECT parent_code FROM org_df WHERE unit_type = 'room'))))) AS complete,
           (sl.station_code IS NOT NULL) AS in_service_list
@@ -82,9 +118,22 @@ def build_sources(con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFra
         con.execute("""CREATE TABLE divisions AS SELECT d.parent_unit AS org_unit, y.year, d.division_code, d.kind,
             (d.served_by IS NOT NULL AND (d.opened IS NULL OR CAST(d.opened AS DATE) <= make_date(y.year, 12, 31))) AS covered
             FROM divisions_t d, years y""")
-    _register(con, "training_t", inp["training"], {"station_code": "VARCHAR", "year": "BIGINT", "trainee_id": "VARCHAR",
-              "trainee_pid": "VARCHAR", "trainee_role": "VARCHAR", "stage": "VARCHAR", "format": "VARCHAR",
-              "hours": "DOUBLE", "date": "TIMESTAMP"})
+    _register(
+        con,
+        "training_t",
+        inp["training"],
+        {
+            "station_code": "VARCHAR",
+            "year": "BIGINT",
+            "trainee_id": "VARCHAR",
+            "trainee_pid": "VARCHAR",
+            "trainee_role": "VARCHAR",
+            "stage": "VARCHAR",
+            "format": "VARCHAR",
+            "hours": "DOUBLE",
+            "date": "TIMESTAMP",
+        },
+    )
     if inp["training"] is not None:
         have.add("training")
     con.execute("CREATE VIEW training AS SELECT station_code AS org_unit, * FROM training_t")

@@ -69,16 +69,27 @@ _AREAS = tuple(SERVICE_AREAS.values()) + tuple(SERVICE_AREAS)
 _PROJECT = _c("project_code", "项目编号", "project", required=False)
 #: Funding types of a project (issue 8): 政府购买 government purchase, 公益创投 venture philanthropy, 慈善资助 charity.
 FUNDING_TYPES = {"政府购买": "purchase", "公益创投": "venture_philanthropy", "慈善资助": "charity"}
-SPENDING_CATEGORIES = {"人员": "personnel", "活动": "activities", "物资": "materials", "管理": "admin", "其他": "other"}
+SPENDING_CATEGORIES = {
+    "人员": "personnel",
+    "活动": "activities",
+    "物资": "materials",
+    "管理": "admin",
+    "其他": "other",
+}
 SPECS: dict[str, tuple[Col, ...]] = {
     # projects first: project_spending, survey and case_outcomes refer to their codes
     "projects": (
-        _c("project_code", "项目编号", "code_text"), _c("project_name", "项目名称"), _c("funder", "资助方"),
+        _c("project_code", "项目编号", "code_text"),
+        _c("project_name", "项目名称"),
+        _c("funder", "资助方"),
         _c("funding_type", "资助类型", allowed=(*FUNDING_TYPES, *FUNDING_TYPES.values())),
-        _c("round", "批次", required=False), _c("programme", "所属计划", required=False, also=("服务计划",)),
+        _c("round", "批次", required=False),
+        _c("programme", "所属计划", required=False, also=("服务计划",)),
         _c("budget_fen", "预算（元）", "money", also=("budget_yuan", "预算")),
-        _c("start_date", "开始日期", "date"), _c("end_date", "结束日期", "date"),
-        _c("stations", "覆盖站点", "stations"), _c("villages", "覆盖村（社区）", "rooms", required=False),
+        _c("start_date", "开始日期", "date"),
+        _c("end_date", "结束日期", "date"),
+        _c("stations", "覆盖站点", "stations"),
+        _c("villages", "覆盖村（社区）", "rooms", required=False),
         _c("event_types", "服务类型", "event_types", required=False),
         _c("service_areas", "服务领域", "areas", required=False),
         _c("target_person_times", "目标服务人次", "int", required=False, range=(0, 10_000_000)),
@@ -86,73 +97,165 @@ SPECS: dict[str, tuple[Col, ...]] = {
         _c("target_activities", "目标活动次数", "int", required=False, range=(0, 1_000_000)),
     ),
     "project_spending": (
-        _c("project_code", "项目编号", "project"), _c("date", "支出日期", "date"),
+        _c("project_code", "项目编号", "project"),
+        _c("date", "支出日期", "date"),
         _c("amount_fen", "金额（元）", "money", also=("amount_yuan", "金额")),
         _c("category", "支出类别", allowed=(*SPENDING_CATEGORIES, *SPENDING_CATEGORIES.values())),
     ),
     "roster": (
-        _c("staff_id", "工号"), _STATION, _c("name", "姓名", required=False, personal="staff"),
+        _c("staff_id", "工号"),
+        _STATION,
+        _c("name", "姓名", required=False, personal="staff"),
         _c("role", "角色", allowed=("站长", "社工", "志愿者", "督导")),
         _c("employment", "用工形式", allowed=("专职", "兼职")),
-        _c("qualification", "职业资格", allowed=("助理社会工作师", "社会工作师", "高级社会工作师", "无")),
+        _c(
+            "qualification",
+            "职业资格",
+            allowed=("助理社会工作师", "社会工作师", "高级社会工作师", "无"),
+        ),
         _c("certificate_year", "取证年份", "int", required=False, range=(1990, 2100)),
-        _c("start_date", "入职日期", "date", required=False), _c("end_date", "离职日期", "date", required=False),
+        _c("start_date", "入职日期", "date", required=False),
+        _c("end_date", "离职日期", "date", required=False),
     ),
     "training": (
-        _c("session_id", "场次编号"), _c("date", "培训日期", "date"), _c("hours", "学时", "float", range=(0, 24)),
+        _c("session_id", "场次编号"),
+        _c("date", "培训日期", "date"),
+        _c("hours", "学时", "float", range=(0, 24)),
         _c("module", "模块", required=False),
         _c("format", "形式", allowed=("讲授", "个别督导", "团体督导", "跟岗", "实地参访")),
-        _c("trainer", "培训师", required=False), _c("trainee_id", "学员工号", required=False),
-        _c("trainee", "学员", personal="trainee"), _STATION,
-        _c("trainee_role", "学员角色", allowed=("站长", "社工", "志愿者", "村（社区）干部", "居民骨干", "社会组织人员")),
+        _c("trainer", "培训师", required=False),
+        _c("trainee_id", "学员工号", required=False),
+        _c("trainee", "学员", personal="trainee"),
+        _STATION,
+        _c(
+            "trainee_role",
+            "学员角色",
+            allowed=("站长", "社工", "志愿者", "村（社区）干部", "居民骨干", "社会组织人员"),
+        ),
         _c("stage", "阶段", allowed=("传", "帮", "带", "教")),
         _c("pre_score", "前测", "float", required=False, range=(0, 100)),
         _c("post_score", "后测", "float", required=False, range=(0, 100)),
     ),
     "survey": (
-        _c("response_id", "问卷编号"), _STATION, _c("date", "调查日期", "date"),
-        _c("respondent_type", "受访者类型", allowed=("client", "resident", "partner", "服务对象", "居民", "合作方")),
-        _c("channel", "方式", required=False), _c("consent", "知情同意", "bool"),
+        _c("response_id", "问卷编号"),
+        _STATION,
+        _c("date", "调查日期", "date"),
+        _c(
+            "respondent_type",
+            "受访者类型",
+            allowed=("client", "resident", "partner", "服务对象", "居民", "合作方"),
+        ),
+        _c("channel", "方式", required=False),
+        _c("consent", "知情同意", "bool"),
         _c("satisfaction", "总体满意度", "int", range=(1, 5)),
-        *(_c(f"aware_{k}", f"知晓{zh}", "bool") for k, zh in
-          (("address", "地址"), ("services", "服务"), ("staff", "社工"), ("channel", "求助渠道"), ("funding", "经费来源"))),
+        *(
+            _c(f"aware_{k}", f"知晓{zh}", "bool")
+            for k, zh in (
+                ("address", "地址"),
+                ("services", "服务"),
+                ("staff", "社工"),
+                ("channel", "求助渠道"),
+                ("funding", "经费来源"),
+            )
+        ),
         _PROJECT,
     ),
     "divisions": (
-        _c("division_code", "区划代码", "code"), _c("name", "名称"),
+        _c("division_code", "区划代码", "code"),
+        _c("name", "名称"),
         _c("kind", "类型", allowed=("township", "village", "乡镇", "村")),
-        _c("parent_unit", "上级单元", "code"), _c("served_by", "服务单元", "code", required=False),
+        _c("parent_unit", "上级单元", "code"),
+        _c("served_by", "服务单元", "code", required=False),
         _c("opened", "设立日期", "date", required=False),
     ),
     "site_visits": (
-        _STATION, _YEAR, _c("visit_date", "查看日期", "date", required=False),
-        *(_c(k, zh, "bool") for k, zh in (("reception", "接待室"), ("case_room", "个案室"), ("group_room", "小组活动室"),
-                                           ("locked_files", "档案柜上锁"), ("rule_service_flow", "服务流程制度"),
-                                           ("rule_files", "档案管理制度"), ("rule_supervision", "督导制度"),
-                                           ("rule_finance", "财务制度"), ("rule_safety", "安全制度"), ("rule_privacy", "隐私保护制度"))),
+        _STATION,
+        _YEAR,
+        _c("visit_date", "查看日期", "date", required=False),
+        *(
+            _c(k, zh, "bool")
+            for k, zh in (
+                ("reception", "接待室"),
+                ("case_room", "个案室"),
+                ("group_room", "小组活动室"),
+                ("locked_files", "档案柜上锁"),
+                ("rule_service_flow", "服务流程制度"),
+                ("rule_files", "档案管理制度"),
+                ("rule_supervision", "督导制度"),
+                ("rule_finance", "财务制度"),
+                ("rule_safety", "安全制度"),
+                ("rule_privacy", "隐私保护制度"),
+            )
+        ),
     ),
-    "receipts": (_STATION, _YEAR, _c("month", "月份", "int", range=(1, 12)), _c("due_date", "应报日期", "date"),
-                 _c("received_date", "收到日期", "date", required=False)),
+    "receipts": (
+        _STATION,
+        _YEAR,
+        _c("month", "月份", "int", range=(1, 12)),
+        _c("due_date", "应报日期", "date"),
+        _c("received_date", "收到日期", "date", required=False),
+    ),
     "audits": (
-        _STATION, _YEAR, _c("file_no", "档案编号", personal="case_file"),
-        *(_c(k, zh, "bool") for k, zh in (("intake", "接案"), ("assessment", "预估"), ("planning", "计划"),
-                                           ("intervention", "介入"), ("evaluation", "评估"), ("termination", "结案"))),
+        _STATION,
+        _YEAR,
+        _c("file_no", "档案编号", personal="case_file"),
+        *(
+            _c(k, zh, "bool")
+            for k, zh in (
+                ("intake", "接案"),
+                ("assessment", "预估"),
+                ("planning", "计划"),
+                ("intervention", "介入"),
+                ("evaluation", "评估"),
+                ("termination", "结案"),
+            )
+        ),
     ),
     "service_lists": (_STATION, _YEAR, _c("service_area", "服务领域", allowed=_AREAS)),
-    "organisations": (_c("org_id", "组织编号"), _c("org_name", "组织名称", required=False), _STATION,
-                      _c("relation", "关系", allowed=("linked", "incubated", "链接", "培育")), _c("date", "日期", "date")),
-    "case_outcomes": (_STATION, _c("case_no", "个案编号", personal="case"), _c("closed_date", "结案日期", "date"),
-                      _c("goals_met", "目标达成", "bool"), _PROJECT),
-    "priority_households": (_STATION, _YEAR, _c("village", "村（社区）", "room", required=False),
-                            _c("household", "户编号", personal="household", also=("household_no",)), _c("category", "对象类别")),
-    "groups": (_c("group_id", "小组编号"), _STATION, _c("group_name", "小组名称", required=False),
-               _c("service_area", "服务领域", allowed=_AREAS), _c("start_date", "开始日期", "date"),
-               _c("sessions", "计划节数", "int", required=False, range=(1, 100))),
+    "organisations": (
+        _c("org_id", "组织编号"),
+        _c("org_name", "组织名称", required=False),
+        _STATION,
+        _c("relation", "关系", allowed=("linked", "incubated", "链接", "培育")),
+        _c("date", "日期", "date"),
+    ),
+    "case_outcomes": (
+        _STATION,
+        _c("case_no", "个案编号", personal="case"),
+        _c("closed_date", "结案日期", "date"),
+        _c("goals_met", "目标达成", "bool"),
+        _PROJECT,
+    ),
+    "priority_households": (
+        _STATION,
+        _YEAR,
+        _c("village", "村（社区）", "room", required=False),
+        _c("household", "户编号", personal="household", also=("household_no",)),
+        _c("category", "对象类别"),
+    ),
+    "groups": (
+        _c("group_id", "小组编号"),
+        _STATION,
+        _c("group_name", "小组名称", required=False),
+        _c("service_area", "服务领域", allowed=_AREAS),
+        _c("start_date", "开始日期", "date"),
+        _c("sessions", "计划节数", "int", required=False, range=(1, 100)),
+    ),
 }
 #: Default file name of each kind in ``inputs/`` (CSV; .xlsx works too when given explicitly).
 FILES = {kind: f"{kind}.csv" for kind in SPECS}
-_MAP = {"服务对象": "client", "居民": "resident", "合作方": "partner", "乡镇": "township", "村": "village",
-        "链接": "linked", "培育": "incubated", **SERVICE_AREAS, **FUNDING_TYPES, **SPENDING_CATEGORIES}
+_MAP = {
+    "服务对象": "client",
+    "居民": "resident",
+    "合作方": "partner",
+    "乡镇": "township",
+    "村": "village",
+    "链接": "linked",
+    "培育": "incubated",
+    **SERVICE_AREAS,
+    **FUNDING_TYPES,
+    **SPENDING_CATEGORIES,
+}
 _LIST_SPLIT = re.compile(r"[;；,，、/\s]+")
 
 
@@ -186,7 +289,9 @@ def load_input(ws: Workspace, kind: str) -> pd.DataFrame | None:
     return pd.read_parquet(path) if path.exists() else None
 
 
-def _find_header(rows: list[list[object]], spec: tuple[Col, ...]) -> tuple[int, dict[str, int]] | None:
+def _find_header(
+    rows: list[list[object]], spec: tuple[Col, ...]
+) -> tuple[int, dict[str, int]] | None:
     for r, row in enumerate(rows[:6]):
         texts = [fold_text(v) for v in row]
         found = {}
@@ -220,12 +325,19 @@ class _Resolver:
         if self._projects is None:
             frame = load_input(self.workspace, "projects") if self.workspace is not None else None
             if frame is None:
-                raise DatasetError("a project code needs the projects imported first: "
-                                   "`shegong indicators inputs projects=项目.xlsx`", Location("projects"))
-            self._projects = {r.project_code: (r.start_date, r.end_date) for r in frame.itertuples()}
+                raise DatasetError(
+                    "a project code needs the projects imported first: "
+                    "`shegong indicators inputs projects=项目.xlsx`",
+                    Location("projects"),
+                )
+            self._projects = {
+                r.project_code: (r.start_date, r.end_date) for r in frame.itertuples()
+            }
         return self._projects
 
-    def __call__(self, text: str, value: object, unit_type: str, parent: str | None = None) -> str | None:
+    def __call__(
+        self, text: str, value: object, unit_type: str, parent: str | None = None
+    ) -> str | None:
         if unit_type == "station" and text in self.stations:
             return text
         key = (text, unit_type, parent)
@@ -338,10 +450,18 @@ def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int 
 
 
 def _schema(spec: tuple[Col, ...]) -> pa.DataFrameSchema:
-    dtypes = {"int": "Int64", "money": "Int64", "float": "Float64", "bool": "boolean", "date": "datetime64[ns]"}
+    dtypes = {
+        "int": "Int64",
+        "money": "Int64",
+        "float": "Float64",
+        "bool": "boolean",
+        "date": "datetime64[ns]",
+    }
     cols = {}
     for c in spec:
-        name = f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
+        name = (
+            f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
+        )
         checks = [pa.Check.in_range(*c.range)] if c.range else []
         if c.type in ("station", "room", "code"):
             checks.append(pa.Check.str_matches(r"^\d{12}$"))
@@ -349,8 +469,14 @@ def _schema(spec: tuple[Col, ...]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols)
 
 
-def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgUnits | None = None,
-                 pseudonymiser: Pseudonymiser | None = None) -> InputSummary:
+def import_input(
+    kind: str,
+    path: Path,
+    *,
+    workspace: Workspace,
+    org_units: OrgUnits | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
+) -> InputSummary:
     """Import one input file of ``kind`` (a key of :data:`SPECS`); see the module docstring.
 
     Returns:
@@ -361,7 +487,9 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
             (the message lists them). Bad rows are rejected with a reason, never raised.
     """
     if kind not in SPECS:
-        raise DatasetError(f"unknown input kind {kind!r}: use one of {', '.join(SPECS)}", Location(Path(path).name))
+        raise DatasetError(
+            f"unknown input kind {kind!r}: use one of {', '.join(SPECS)}", Location(Path(path).name)
+        )
     spec = SPECS[kind]
     units = _Resolver(org_units or OrgUnits.read_csv(workspace.org_units_file), workspace)
     pseudo = pseudonymiser or Pseudonymiser(load_key())
@@ -374,13 +502,20 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
         if found is None:
             if any(not is_blank(v) for r in sheet.rows for v in r):
                 need = ", ".join(f"{c.labels[1]} ({c.name})" for c in spec if c.required)
-                raise DatasetError(f"no header row naming the columns {need}", Location(sheet.file, sheet.sheet))
+                raise DatasetError(
+                    f"no header row naming the columns {need}", Location(sheet.file, sheet.sheet)
+                )
             continue
         header_row, where = found
         hint = next((int(t) for t in re.findall(r"20\d\d", f"{sheet.file} {sheet.sheet}")), None)
         for r in range(header_row + 1, len(sheet.rows)):
             row = sheet.rows[r]
-            cells = {c.name: (row[where[c.name]] if c.name in where and where[c.name] < len(row) else None) for c in spec}
+            cells = {
+                c.name: (
+                    row[where[c.name]] if c.name in where and where[c.name] < len(row) else None
+                )
+                for c in spec
+            }
             summary.rows_read += 1
             if all(is_blank(v) for v in cells.values()):
                 summary.skipped_blank += 1
@@ -401,9 +536,17 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
                 problems = _row_problems(kind, rec, units, seen)
             if problems:
                 for name, reason, value in problems[:1]:
-                    rejects.append({"file": sheet.file, "sheet": sheet.sheet, "row": r + 1, "column": name,
-                                    "reason": reason, "value": "" if value is None else scrub(str(value)),
-                                    "all_reasons": ";".join(f"{p[0]}:{p[1]}" for p in problems)})
+                    rejects.append(
+                        {
+                            "file": sheet.file,
+                            "sheet": sheet.sheet,
+                            "row": r + 1,
+                            "column": name,
+                            "reason": reason,
+                            "value": "" if value is None else scrub(str(value)),
+                            "all_reasons": ";".join(f"{p[0]}:{p[1]}" for p in problems),
+                        }
+                    )
                 continue
             for c in spec:
                 if c.personal:
@@ -421,19 +564,32 @@ def import_input(kind: str, path: Path, *, workspace: Workspace, org_units: OrgU
         for i in bad:
             case = e.failure_cases[e.failure_cases["index"] == i].iloc[0]
             sheet_name, row_no = frame.at[i, "_row"]
-            rejects.append({"file": summary.file, "sheet": sheet_name, "row": row_no, "column": str(case["column"]),
-                            "reason": "schema_check", "value": "", "all_reasons": str(case["check"])})
+            rejects.append(
+                {
+                    "file": summary.file,
+                    "sheet": sheet_name,
+                    "row": row_no,
+                    "column": str(case["column"]),
+                    "reason": "schema_check",
+                    "value": "",
+                    "all_reasons": str(case["check"]),
+                }
+            )
         frame = frame.drop(index=bad).reset_index(drop=True)
     frame = _derive(frame.drop(columns="_row"), kind)
     summary.accepted, summary.rejected = len(frame), len(rejects)
     for rj in rejects:
-        summary.rejected_by_reason[rj["reason"]] = summary.rejected_by_reason.get(rj["reason"], 0) + 1
+        summary.rejected_by_reason[rj["reason"]] = (
+            summary.rejected_by_reason.get(rj["reason"], 0) + 1
+        )
     assert summary.rows_read == summary.accepted + summary.rejected + summary.skipped_blank
     _write(workspace, kind, frame, rejects, summary)
     return summary
 
 
-def _row_problems(kind: str, rec: dict, units: _Resolver, seen: set[str]) -> list[tuple[str, str, object]]:
+def _row_problems(
+    kind: str, rec: dict, units: _Resolver, seen: set[str]
+) -> list[tuple[str, str, object]]:
     """Checks across the columns of one row (issue 8): a project's dates in order, its code
     unique in the file; a spending dated within its project's period."""
     if kind == "projects":
@@ -451,7 +607,9 @@ def _row_problems(kind: str, rec: dict, units: _Resolver, seen: set[str]) -> lis
 
 def _typed(frame: pd.DataFrame, spec: tuple[Col, ...]) -> pd.DataFrame:
     for c in spec:
-        name = f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
+        name = (
+            f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
+        )
         if c.type in ("int", "money"):
             frame[name] = pd.array(frame[name], dtype="Int64")
         elif c.type == "float":
@@ -467,15 +625,28 @@ def _typed(frame: pd.DataFrame, spec: tuple[Col, ...]) -> pd.DataFrame:
 
 def _derive(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Add ``year`` (from the kind's date) where the file has no year column."""
-    date_col = {"training": "date", "survey": "date", "organisations": "date", "case_outcomes": "closed_date",
-                "groups": "start_date", "projects": "start_date", "project_spending": "date"}.get(kind)
+    date_col = {
+        "training": "date",
+        "survey": "date",
+        "organisations": "date",
+        "case_outcomes": "closed_date",
+        "groups": "start_date",
+        "projects": "start_date",
+        "project_spending": "date",
+    }.get(kind)
     if date_col and "year" not in frame.columns:
         frame["year"] = frame[date_col].dt.year.astype("Int64")
     return frame
 
 
-def _write(ws: Workspace, kind: str, frame: pd.DataFrame, rejects: list[dict], summary: InputSummary) -> None:
-    out, rej, qual = accepted_file(ws, kind), ws.inputs / "rejects" / f"{kind}.csv", ws.inputs / "quality" / f"{kind}.json"
+def _write(
+    ws: Workspace, kind: str, frame: pd.DataFrame, rejects: list[dict], summary: InputSummary
+) -> None:
+    out, rej, qual = (
+        accepted_file(ws, kind),
+        ws.inputs / "rejects" / f"{kind}.csv",
+        ws.inputs / "quality" / f"{kind}.json",
+    )
     for p in (out, rej, qual):
         p.parent.mkdir(parents=True, exist_ok=True)
     if qual.is_file() and out.is_file():  # one file per kind: this import replaces the earlier one
@@ -486,8 +657,14 @@ def _write(ws: Workspace, kind: str, frame: pd.DataFrame, rejects: list[dict], s
             summary.replaced = {"file": None, "accepted": None}
     atomic.write_with(out, lambda p: frame.to_parquet(p, index=False))
     cols = ["file", "sheet", "row", "column", "reason", "value", "all_reasons"]
-    atomic.write_with(rej, lambda p: pd.DataFrame(rejects, columns=cols).to_csv(p, index=False, encoding="utf-8-sig"))
-    summary.outputs = {k: str(v.relative_to(ws.root)) for k, v in (("accepted", out), ("rejects", rej), ("quality", qual))}
+    atomic.write_with(
+        rej,
+        lambda p: pd.DataFrame(rejects, columns=cols).to_csv(p, index=False, encoding="utf-8-sig"),
+    )
+    summary.outputs = {
+        k: str(v.relative_to(ws.root))
+        for k, v in (("accepted", out), ("rejects", rej), ("quality", qual))
+    }
     atomic.write_text(qual, json.dumps(asdict(summary), ensure_ascii=False, indent=2))
 
 
@@ -502,5 +679,7 @@ def import_inputs(workspace: Workspace, kinds: list[str] | None = None) -> dict[
     for kind in kinds or list(SPECS):
         path = workspace.inputs / FILES[kind]
         if path.exists():
-            done[kind] = import_input(kind, path, workspace=workspace, org_units=units, pseudonymiser=pseudo)
+            done[kind] = import_input(
+                kind, path, workspace=workspace, org_units=units, pseudonymiser=pseudo
+            )
     return done

@@ -15,9 +15,14 @@ import math
 from collections import Counter
 from collections.abc import Hashable, Sequence
 
-BANDS = ((0.0, {"zh": "差", "en": "poor"}), (0.20, {"zh": "轻微", "en": "slight"}),
-         (0.40, {"zh": "一般", "en": "fair"}), (0.60, {"zh": "中等", "en": "moderate"}),
-         (0.80, {"zh": "较强", "en": "substantial"}), (1.0, {"zh": "几乎完全一致", "en": "almost perfect"}))
+BANDS = (
+    (0.0, {"zh": "差", "en": "poor"}),
+    (0.20, {"zh": "轻微", "en": "slight"}),
+    (0.40, {"zh": "一般", "en": "fair"}),
+    (0.60, {"zh": "中等", "en": "moderate"}),
+    (0.80, {"zh": "较强", "en": "substantial"}),
+    (1.0, {"zh": "几乎完全一致", "en": "almost perfect"}),
+)
 
 
 def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:

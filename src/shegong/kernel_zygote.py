@@ -47,8 +47,20 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 #: imported once in the zygote: what every report kernel imports (ipykernel's own start included)
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython.display", "zmq", "numpy", "pandas", "pyarrow.parquet",
-           "matplotlib", "matplotlib.pyplot", "seaborn", "nbformat", "docx")
+PRELOAD = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "IPython.display",
+    "zmq",
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "seaborn",
+    "nbformat",
+    "docx",
+)
 #: ipykernel's default backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab), set before matplotlib is imported
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
@@ -150,8 +162,12 @@ def start(timeout: float = 120) -> bool:
     if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
         return False
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    proc = subprocess.Popen([sys.executable, "-m", "shegong.kernel_zygote", str(theirs.fileno())],
-                            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shegong.kernel_zygote", str(theirs.fileno())],
+        pass_fds=(theirs.fileno(),),
+        stdin=subprocess.DEVNULL,
+        stdout=sys.stderr.fileno(),
+    )
     theirs.close()
     ours.settimeout(timeout)
     try:
@@ -160,8 +176,12 @@ def start(timeout: float = 120) -> bool:
         ready = b""
     ours.settimeout(None)
     if ready != b"ready":
-        print(f"shegong report: kernel zygote unavailable ({ready.decode('utf-8', 'replace') or 'no answer'}):"
-              " kernels start the ordinary way", file=sys.stderr, flush=True)
+        print(
+            f"shegong report: kernel zygote unavailable ({ready.decode('utf-8', 'replace') or 'no answer'}):"
+            " kernels start the ordinary way",
+            file=sys.stderr,
+            flush=True,
+        )
         ours.close()
         proc.kill()
         proc.wait()
@@ -171,7 +191,9 @@ def start(timeout: float = 120) -> bool:
     from multiprocessing import util
 
     atexit.register(stop)
-    util.Finalize(None, stop, exitpriority=10)  # a pool worker ends through multiprocessing, not atexit
+    util.Finalize(
+        None, stop, exitpriority=10
+    )  # a pool worker ends through multiprocessing, not atexit
     return True
 
 
@@ -192,7 +214,9 @@ class ZygoteProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
         zygote = running()
-        launcher = cmd[1:3] == ["-m", "ipykernel_launcher"] and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+        launcher = cmd[1:3] == ["-m", "ipykernel_launcher"] and os.path.realpath(
+            cmd[0]
+        ) == os.path.realpath(sys.executable)
         if zygote is None or not launcher:
             return await super().launch_kernel(cmd, **kwargs)
         env = kwargs.get("env") or dict(os.environ)
@@ -200,7 +224,11 @@ class ZygoteProvisioner(LocalProvisioner):
         try:
             self.process = zygote.fork_kernel(cmd[3:], cwd, env)
         except OSError as e:  # the zygote has gone: this and later kernels start the ordinary way
-            print(f"shegong report: kernel zygote failed ({e}): kernels start the ordinary way", file=sys.stderr, flush=True)
+            print(
+                f"shegong report: kernel zygote failed ({e}): kernels start the ordinary way",
+                file=sys.stderr,
+                flush=True,
+            )
             stop()
             return await super().launch_kernel(cmd, **kwargs)
         self.pid = self.pgid = self.process.pid  # the kernel leads its own session and group
@@ -213,12 +241,17 @@ class ZygoteKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         if self.provisioner is None:
-            self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or __import__("uuid").uuid4().hex
-            self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            self.kernel_id = (
+                self.kernel_id or kw.pop("kernel_id", None) or __import__("uuid").uuid4().hex
+            )
+            self.provisioner = ZygoteProvisioner(
+                kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self
+            )
         return await super()._async_pre_start_kernel(**kw)
 
 
 # -- the zygote process ---------------------------------------------------------------------
+
 
 def _reap(*_) -> None:
     while True:
@@ -270,7 +303,10 @@ def _kernel_child(sock: socket.socket, request: dict) -> None:
 
 
 def _serve(fd: int) -> None:
-    if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does before its imports
+    if sys.path and sys.path[0] in (
+        "",
+        os.getcwd(),
+    ):  # as ipykernel_launcher does before its imports
         del sys.path[0]
     sock = socket.socket(fileno=fd)
     _die_with_parent()
@@ -284,7 +320,9 @@ def _serve(fd: int) -> None:
         for name in PRELOAD:
             importlib.import_module(name)
         if threading.active_count() != 1:
-            raise RuntimeError(f"{threading.active_count()} threads after the imports: forking is unsafe")
+            raise RuntimeError(
+                f"{threading.active_count()} threads after the imports: forking is unsafe"
+            )
         import zmq
 
         if zmq.Context._instance is not None:
@@ -300,7 +338,9 @@ def _serve(fd: int) -> None:
             return  # the worker closed the socket
         size = int.from_bytes(header, "big")
         request = json.loads(sock.recv(size, socket.MSG_WAITALL).decode("utf-8"))
-        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])  # not reaped before its pidfd is open
+        signal.pthread_sigmask(
+            signal.SIG_BLOCK, [signal.SIGCHLD]
+        )  # not reaped before its pidfd is open
         pid = -1
         try:
             pid = os.fork()

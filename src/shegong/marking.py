@@ -48,7 +48,9 @@ def _keys_for(assessments: dict[str, Assessment], modules: dict[str, Module]) ->
     return {m: load_keys(modules[m]) for m in {a.module_id for a in assessments.values()}}
 
 
-def auto_score(store: ProgressStore, assessments: dict[str, Assessment], modules: dict[str, Module]) -> int:
+def auto_score(
+    store: ProgressStore, assessments: dict[str, Assessment], modules: dict[str, Module]
+) -> int:
     """Score every not-yet-scored objective item of every submission; returns how many were scored.
 
     Raises :class:`~shegong.errors.KeyAccessError` when this process cannot read the key files.
@@ -56,8 +58,10 @@ def auto_score(store: ProgressStore, assessments: dict[str, Assessment], modules
     keys = _keys_for(assessments, modules)
     done = 0
     with Session(store.engine) as s, s.begin():
-        scored = {(r.submission_id, r.exercise_id) for r in s.scalars(select(ItemScoreRow).where(
-            ItemScoreRow.grader == "auto"))}
+        scored = {
+            (r.submission_id, r.exercise_id)
+            for r in s.scalars(select(ItemScoreRow).where(ItemScoreRow.grader == "auto"))
+        }
         for sub in s.scalars(select(SubmissionRow).order_by(SubmissionRow.id)):
             a = assessments.get(sub.assessment_id)
             if a is None:
@@ -71,10 +75,25 @@ def auto_score(store: ProgressStore, assessments: dict[str, Assessment], modules
                     zh, en = grade(keyed, answer, "zh"), grade(keyed, answer, "en")
                     points, feedback = zh.score, {"zh": zh.feedback, "en": en.feedback}
                 except GradingError:  # no answer, or an unreadable one: 0 points, said so
-                    points, feedback = 0.0, {"zh": "未作答或无法识别的答案，得 0 分。", "en": "No readable answer: 0 points."}
-                s.add(ItemScoreRow(submission_id=sub.id, exercise_id=ex.id, grader="auto", criterion="",
-                                   points=points, max_points=ex.points, comment=json.dumps(feedback, ensure_ascii=False),
-                                   created_at=datetime.now(UTC)))
+                    points, feedback = (
+                        0.0,
+                        {
+                            "zh": "未作答或无法识别的答案，得 0 分。",
+                            "en": "No readable answer: 0 points.",
+                        },
+                    )
+                s.add(
+                    ItemScoreRow(
+                        submission_id=sub.id,
+                        exercise_id=ex.id,
+                        grader="auto",
+                        criterion="",
+                        points=points,
+                        max_points=ex.points,
+                        comment=json.dumps(feedback, ensure_ascii=False),
+                        created_at=datetime.now(UTC),
+                    )
+                )
                 done += 1
     return done
 
@@ -101,12 +120,24 @@ class QueueItem:
 
 
 def _graders(s: Session, submission_id: int, exercise_id: str) -> set[str]:
-    return set(s.scalars(select(ItemScoreRow.grader).where(ItemScoreRow.submission_id == submission_id,
-                                                           ItemScoreRow.exercise_id == exercise_id)))
+    return set(
+        s.scalars(
+            select(ItemScoreRow.grader).where(
+                ItemScoreRow.submission_id == submission_id, ItemScoreRow.exercise_id == exercise_id
+            )
+        )
+    )
 
 
-def queue(store: ProgressStore, grader: str, assessments: dict[str, Assessment], modules: dict[str, Module],
-          *, lang: str = "zh", second_opinion: bool = True) -> list[QueueItem]:
+def queue(
+    store: ProgressStore,
+    grader: str,
+    assessments: dict[str, Assessment],
+    modules: dict[str, Module],
+    *,
+    lang: str = "zh",
+    second_opinion: bool = True,
+) -> list[QueueItem]:
     """Open answers ``grader`` (a pseudonym) has not scored: unscored answers first, then (with
     ``second_opinion``) answers one other trainer scored, for calibration. Oldest first within each."""
     keys = _keys_for(assessments, modules)
@@ -125,14 +156,31 @@ def queue(store: ProgressStore, grader: str, assessments: dict[str, Assessment],
                 key = keys[a.module_id][ex.id]
                 raw = (sub.answers or {}).get(ex.id)
                 answer = raw.get("text", "") if isinstance(raw, dict) else str(raw or "")
-                item = QueueItem(sub.id, answer_code(sub.id), a.id, ex.id, text(ex.prompt, lang), answer,
-                                 rubric(ex, key), text(key.get("model_answer", ""), lang), len(who))
+                item = QueueItem(
+                    sub.id,
+                    answer_code(sub.id),
+                    a.id,
+                    ex.id,
+                    text(ex.prompt, lang),
+                    answer,
+                    rubric(ex, key),
+                    text(key.get("model_answer", ""), lang),
+                    len(who),
+                )
                 (second if who else first).append(item)
     return first + second
 
 
-def score_open(store: ProgressStore, grader: str, submission_id: int, exercise_id: str,
-               ratings: dict[str, float], criteria: list[dict[str, Any]], *, comment: str = "") -> float:
+def score_open(
+    store: ProgressStore,
+    grader: str,
+    submission_id: int,
+    exercise_id: str,
+    ratings: dict[str, float],
+    criteria: list[dict[str, Any]],
+    *,
+    comment: str = "",
+) -> float:
     """Store ``grader``'s rating per criterion (replacing their earlier ones) and return the total points.
 
     Raises:
@@ -141,22 +189,43 @@ def score_open(store: ProgressStore, grader: str, submission_id: int, exercise_i
     """
     ids = {str(c["id"]): c for c in criteria}
     if set(ratings) != set(ids):
-        raise MarkingError(f"rate every criterion ({', '.join(ids)}); got {', '.join(map(str, ratings)) or 'none'}")
+        raise MarkingError(
+            f"rate every criterion ({', '.join(ids)}); got {', '.join(map(str, ratings)) or 'none'}"
+        )
     for cid, pts in ratings.items():
         top = float(ids[cid]["points"])
         if not 0 <= float(pts) <= top or (float(pts) * 2) % 1:
-            raise MarkingError(f"rating {pts} for {cid} must be between 0 and {top:g} in steps of 0.5")
+            raise MarkingError(
+                f"rating {pts} for {cid} must be between 0 and {top:g} in steps of 0.5"
+            )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
         if s.get(SubmissionRow, submission_id) is None:
             raise MarkingError(f"no submission {submission_id}: reload the queue")
-        s.execute(delete(ItemScoreRow).where(ItemScoreRow.submission_id == submission_id,
-                                             ItemScoreRow.exercise_id == exercise_id, ItemScoreRow.grader == grader))
+        s.execute(
+            delete(ItemScoreRow).where(
+                ItemScoreRow.submission_id == submission_id,
+                ItemScoreRow.exercise_id == exercise_id,
+                ItemScoreRow.grader == grader,
+            )
+        )
         for i, (cid, pts) in enumerate(ratings.items()):
-            note = {"name": ids[cid].get("name", cid), "text": comment.strip() if i == len(ratings) - 1 else ""}
-            s.add(ItemScoreRow(submission_id=submission_id, exercise_id=exercise_id, grader=grader, criterion=cid,
-                               points=float(pts), max_points=float(ids[cid]["points"]),
-                               comment=json.dumps(note, ensure_ascii=False), created_at=now))
+            note = {
+                "name": ids[cid].get("name", cid),
+                "text": comment.strip() if i == len(ratings) - 1 else "",
+            }
+            s.add(
+                ItemScoreRow(
+                    submission_id=submission_id,
+                    exercise_id=exercise_id,
+                    grader=grader,
+                    criterion=cid,
+                    points=float(pts),
+                    max_points=float(ids[cid]["points"]),
+                    comment=json.dumps(note, ensure_ascii=False),
+                    created_at=now,
+                )
+            )
     return float(sum(float(p) for p in ratings.values()))
 
 
@@ -166,16 +235,29 @@ def add_comment(store: ProgressStore, exercise_key: str, comment: str, by: str) 
     if not comment:
         return
     with Session(store.engine) as s, s.begin():
-        if s.scalar(select(CommentRow.id).where(CommentRow.exercise_key == exercise_key, CommentRow.text == comment)):
+        if s.scalar(
+            select(CommentRow.id).where(
+                CommentRow.exercise_key == exercise_key, CommentRow.text == comment
+            )
+        ):
             return
-        s.add(CommentRow(exercise_key=exercise_key, text=comment, created_by=by, created_at=datetime.now(UTC)))
+        s.add(
+            CommentRow(
+                exercise_key=exercise_key, text=comment, created_by=by, created_at=datetime.now(UTC)
+            )
+        )
 
 
 def comments(store: ProgressStore, exercise_key: str) -> list[str]:
     """The reusable comments of ``exercise_key``, oldest first."""
     with Session(store.engine) as s:
-        return list(s.scalars(select(CommentRow.text).where(CommentRow.exercise_key == exercise_key)
-                              .order_by(CommentRow.id)))
+        return list(
+            s.scalars(
+                select(CommentRow.text)
+                .where(CommentRow.exercise_key == exercise_key)
+                .order_by(CommentRow.id)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -199,17 +281,29 @@ def agreement(store: ProgressStore, assessment_id: str, exercise_id: str) -> Agr
     Returns ``None`` when no answer was scored by two graders.
     """
     with Session(store.engine) as s:
-        rows = list(s.execute(select(ItemScoreRow.submission_id, ItemScoreRow.grader, ItemScoreRow.criterion,
-                                     ItemScoreRow.points).join(SubmissionRow).where(
-            SubmissionRow.assessment_id == assessment_id, ItemScoreRow.exercise_id == exercise_id,
-            ItemScoreRow.grader != "auto")))
+        rows = list(
+            s.execute(
+                select(
+                    ItemScoreRow.submission_id,
+                    ItemScoreRow.grader,
+                    ItemScoreRow.criterion,
+                    ItemScoreRow.points,
+                )
+                .join(SubmissionRow)
+                .where(
+                    SubmissionRow.assessment_id == assessment_id,
+                    ItemScoreRow.exercise_id == exercise_id,
+                    ItemScoreRow.grader != "auto",
+                )
+            )
+        )
     by_grader: dict[str, dict[tuple[int, str], float]] = {}
     for sub_id, grader, criterion, points in rows:
         by_grader.setdefault(grader, {})[(sub_id, criterion)] = points
     best: tuple[int, tuple[str, str]] | None = None
     names = sorted(by_grader)
     for i, g1 in enumerate(names):
-        for g2 in names[i + 1:]:
+        for g2 in names[i + 1 :]:
             shared = len({k[0] for k in by_grader[g1].keys() & by_grader[g2].keys()})
             if shared and (best is None or shared > best[0]):
                 best = (shared, (g1, g2))
@@ -220,7 +314,9 @@ def agreement(store: ProgressStore, assessment_id: str, exercise_id: str) -> Agr
     per = {}
     for criterion in sorted({c for _, c in pairs}):
         mine = [p for p in pairs if p[1] == criterion]
-        per[criterion] = cohen_kappa([by_grader[g1][p] for p in mine], [by_grader[g2][p] for p in mine])
+        per[criterion] = cohen_kappa(
+            [by_grader[g1][p] for p in mine], [by_grader[g2][p] for p in mine]
+        )
     kappa = cohen_kappa([by_grader[g1][p] for p in pairs], [by_grader[g2][p] for p in pairs])
     return Agreement(assessment_id, exercise_id, (g1, g2), best[0], len(pairs), kappa, per)
 
@@ -228,9 +324,17 @@ def agreement(store: ProgressStore, assessment_id: str, exercise_id: str) -> Agr
 def unscored(store: ProgressStore, assessment: Assessment, module: Module) -> int:
     """How many items of ``assessment``'s submissions have no score yet (objective or open)."""
     with Session(store.engine) as s:
-        subs = list(s.scalars(select(SubmissionRow.id).where(SubmissionRow.assessment_id == assessment.id)))
-        scored = {(r.submission_id, r.exercise_id) for r in s.scalars(select(ItemScoreRow).where(
-            ItemScoreRow.submission_id.in_(subs)))} if subs else set()
+        subs = list(
+            s.scalars(select(SubmissionRow.id).where(SubmissionRow.assessment_id == assessment.id))
+        )
+        scored = (
+            {
+                (r.submission_id, r.exercise_id)
+                for r in s.scalars(select(ItemScoreRow).where(ItemScoreRow.submission_id.in_(subs)))
+            }
+            if subs
+            else set()
+        )
     return sum((sub, e) not in scored for sub in subs for e in assessment.exercise_ids)
 
 
@@ -242,8 +346,10 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
     """
     missing = unscored(store, assessment, module)
     if missing:
-        raise MarkingError(f"{missing} answer(s) of {assessment.id} are not scored yet: score them in the grading "
-                           "queue (objective items: `shegong grade`) before releasing")
+        raise MarkingError(
+            f"{missing} answer(s) of {assessment.id} are not scored yet: score them in the grading "
+            "queue (objective items: `shegong grade`) before releasing"
+        )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
         if s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment.id)) is None:
@@ -256,8 +362,11 @@ def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict
     (points; open items are the graders' mean per criterion; ``nan`` while an item is unscored)."""
     out = []
     with Session(store.engine) as s:
-        for sub in s.scalars(select(SubmissionRow).where(SubmissionRow.assessment_id == assessment.id)
-                             .order_by(SubmissionRow.id)):
+        for sub in s.scalars(
+            select(SubmissionRow)
+            .where(SubmissionRow.assessment_id == assessment.id)
+            .order_by(SubmissionRow.id)
+        ):
             rows = list(s.scalars(select(ItemScoreRow).where(ItemScoreRow.submission_id == sub.id)))
             total, top, complete = 0.0, 0.0, True
             for ex_id in assessment.exercise_ids:
@@ -270,9 +379,17 @@ def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict
                     crit.setdefault(r.criterion, []).append(r)
                 total += sum(sum(r.points for r in rs) / len(rs) for rs in crit.values())
                 top += sum(rs[0].max_points for rs in crit.values())
-            out.append({"submission_id": sub.id, "trainee_id": sub.trainee_id, "assessment_id": assessment.id,
-                        "attempt_no": sub.attempt_no, "score": total if complete else math.nan,
-                        "max_score": top if complete else math.nan, "submitted_at": sub.submitted_at})
+            out.append(
+                {
+                    "submission_id": sub.id,
+                    "trainee_id": sub.trainee_id,
+                    "assessment_id": assessment.id,
+                    "attempt_no": sub.attempt_no,
+                    "score": total if complete else math.nan,
+                    "max_score": top if complete else math.nan,
+                    "submitted_at": sub.submitted_at,
+                }
+            )
     return out
 
 
@@ -288,13 +405,20 @@ class GradeSummary:
     def lines(self) -> list[str]:
         """One line each, zh + en, for the command line."""
         out = [f"已自动评分 objective items scored: {self.scored}"]
-        out += [f"待评开放题 open answers waiting in the queue: {a}: {n}" for a, n in sorted(self.waiting.items())]
+        out += [
+            f"待评开放题 open answers waiting in the queue: {a}: {n}"
+            for a, n in sorted(self.waiting.items())
+        ]
         out += [f"成绩已发布 released: {a}" for a in self.released]
         return out
 
 
-def grade_workspace(*, workspace: str | None = None, release_ids: list[str] | tuple[str, ...] = (),
-                    store: ProgressStore | None = None) -> GradeSummary:
+def grade_workspace(
+    *,
+    workspace: str | None = None,
+    release_ids: list[str] | tuple[str, ...] = (),
+    store: ProgressStore | None = None,
+) -> GradeSummary:
     """``shegong grade``: auto-score, count open answers nobody scored, release ``release_ids``.
 
     Releasing needs the admin or trainer role of the caller (:func:`shegong.roles.require_staff`).

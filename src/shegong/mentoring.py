@@ -21,9 +21,11 @@ from .errors import MarkingError, ProgressError
 from .progress import ProgressStore, Trainee, TraineeRow
 from .tables import PracticeEntryRow
 
-STATUSES = {"submitted": {"zh": "待审核", "en": "waiting for sign-off"},
-            "signed_off": {"zh": "已签认", "en": "signed off"},
-            "returned": {"zh": "已退回", "en": "returned"}}
+STATUSES = {
+    "submitted": {"zh": "待审核", "en": "waiting for sign-off"},
+    "signed_off": {"zh": "已签认", "en": "signed off"},
+    "returned": {"zh": "已退回", "en": "returned"},
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ class Entry:
     mentor_comment: str | None
 
 
-def record(store: ProgressStore, trainee: Trainee, kind: str, happened_on: str, description: str) -> int:
+def record(
+    store: ProgressStore, trainee: Trainee, kind: str, happened_on: str, description: str
+) -> int:
     """Record an entry of ``kind`` (see ``progression.yaml``) and return its id.
 
     Raises:
@@ -61,27 +65,55 @@ def record(store: ProgressStore, trainee: Trainee, kind: str, happened_on: str, 
     except ValueError as e:
         raise ProgressError(f"date {happened_on!r} is not YYYY-MM-DD: write e.g. 2021-05-18") from e
     if day > datetime.now(UTC).date():
-        raise ProgressError(f"date {happened_on} is in the future: record an entry after it happened")
+        raise ProgressError(
+            f"date {happened_on} is in the future: record an entry after it happened"
+        )
     if not description.strip():
         raise ProgressError("describe what you did (without clients' names, ID or phone numbers)")
     with Session(store.engine) as s, s.begin():
-        row = PracticeEntryRow(trainee_id=trainee.id, stage=kinds[kind]["stage"], kind=kind, happened_on=day.isoformat(),
-                               description=description.strip(), status="submitted", created_at=datetime.now(UTC))
+        row = PracticeEntryRow(
+            trainee_id=trainee.id,
+            stage=kinds[kind]["stage"],
+            kind=kind,
+            happened_on=day.isoformat(),
+            description=description.strip(),
+            status="submitted",
+            created_at=datetime.now(UTC),
+        )
         s.add(row)
         s.flush()
         return row.id
 
 
-def entries(store: ProgressStore, *, trainee: Trainee | int | None = None, status: str | None = None) -> list[Entry]:
+def entries(
+    store: ProgressStore, *, trainee: Trainee | int | None = None, status: str | None = None
+) -> list[Entry]:
     """Entries, oldest first, optionally of one trainee and/or one status."""
-    q = select(PracticeEntryRow, TraineeRow).join(TraineeRow, TraineeRow.id == PracticeEntryRow.trainee_id)
+    q = select(PracticeEntryRow, TraineeRow).join(
+        TraineeRow, TraineeRow.id == PracticeEntryRow.trainee_id
+    )
     if trainee is not None:
-        q = q.where(PracticeEntryRow.trainee_id == (trainee if isinstance(trainee, int) else trainee.id))
+        q = q.where(
+            PracticeEntryRow.trainee_id == (trainee if isinstance(trainee, int) else trainee.id)
+        )
     if status is not None:
         q = q.where(PracticeEntryRow.status == status)
     with Session(store.engine) as s:
-        return [Entry(e.id, e.trainee_id, t.pseudonym, t.station, e.stage, e.kind, e.happened_on, e.description,
-                      e.status, e.mentor_comment) for e, t in s.execute(q.order_by(PracticeEntryRow.id))]
+        return [
+            Entry(
+                e.id,
+                e.trainee_id,
+                t.pseudonym,
+                t.station,
+                e.stage,
+                e.kind,
+                e.happened_on,
+                e.description,
+                e.status,
+                e.mentor_comment,
+            )
+            for e, t in s.execute(q.order_by(PracticeEntryRow.id))
+        ]
 
 
 def _review(store: ProgressStore, entry_id: int, mentor: str, status: str, comment: str) -> None:
@@ -90,8 +122,10 @@ def _review(store: ProgressStore, entry_id: int, mentor: str, status: str, comme
         if row is None:
             raise MarkingError(f"no mentoring entry {entry_id}: reload the log")
         if row.status != "submitted":
-            raise MarkingError(f"entry {entry_id} is already {row.status.replace('_', ' ')}: only waiting entries "
-                               "can be signed off or returned")
+            raise MarkingError(
+                f"entry {entry_id} is already {row.status.replace('_', ' ')}: only waiting entries "
+                "can be signed off or returned"
+            )
         row.status, row.mentor_comment = status, comment.strip() or None
         row.reviewed_by, row.reviewed_at = mentor, datetime.now(UTC)
 
@@ -107,7 +141,9 @@ def return_entry(store: ProgressStore, entry_id: int, mentor: str, comment: str)
     Raises :class:`MarkingError` without a comment or unless the entry is waiting.
     """
     if not comment.strip():
-        raise MarkingError("say why the entry is returned: the trainee needs to know what to add or redo")
+        raise MarkingError(
+            "say why the entry is returned: the trainee needs to know what to add or redo"
+        )
     _review(store, entry_id, mentor, "returned", comment)
 
 

@@ -30,23 +30,52 @@ from .config import Workspace, language
 from .errors import ShegongError
 
 TEXT = {
-    "zh": {"title": "社工站培训与评估工作台", "reports": "试点年度评估报告 · {year}",
-           "intro": "点击单元名称打开其评估报告；在搜索框输入名称或代码筛选。", "search": "搜索单元",
-           "training": "培训模块（传、帮、带、教）", "apps": "应用（培训师与学员）", "back": "← 返回首页",
-           "failed": "（报告生成失败：{reason}）", "none": "（无匹配单元）", "years": "年度：",
-           "grade": "等级", "county": "旗县", "all": "全部",
-           "live": "*最近一次批量生成该报告失败（{reason}），以下为实时计算结果。*",
-           "projects": "项目与服务计划评估 · {year}",
-           "scopes": {"round": "公益创投批次（项目组合）", "funder": "资助方（项目组合）", "programme": "服务计划", "project": "项目"}},
-    "en": {"title": "Shegong Workbench", "reports": "Pilot-year evaluation reports · {year}",
-           "intro": "Click a unit to open its report; type a name or code to filter.", "search": "Search units",
-           "training": "Training modules (pass on, help, lead, teach)", "apps": "Apps (trainers and trainees)", "back": "← Home",
-           "failed": "(report failed: {reason})", "none": "(no matching unit)", "years": "Year:",
-           "grade": "Grade", "county": "County", "all": "All",
-           "live": "*The last batch run of this report failed ({reason}); computed live below.*",
-           "projects": "Projects and programmes · {year}",
-           "scopes": {"round": "Venture-philanthropy rounds (portfolios)", "funder": "Funders (portfolios)",
-                      "programme": "Programmes", "project": "Projects"}},
+    "zh": {
+        "title": "社工站培训与评估工作台",
+        "reports": "试点年度评估报告 · {year}",
+        "intro": "点击单元名称打开其评估报告；在搜索框输入名称或代码筛选。",
+        "search": "搜索单元",
+        "training": "培训模块（传、帮、带、教）",
+        "apps": "应用（培训师与学员）",
+        "back": "← 返回首页",
+        "failed": "（报告生成失败：{reason}）",
+        "none": "（无匹配单元）",
+        "years": "年度：",
+        "grade": "等级",
+        "county": "旗县",
+        "all": "全部",
+        "live": "*最近一次批量生成该报告失败（{reason}），以下为实时计算结果。*",
+        "projects": "项目与服务计划评估 · {year}",
+        "scopes": {
+            "round": "公益创投批次（项目组合）",
+            "funder": "资助方（项目组合）",
+            "programme": "服务计划",
+            "project": "项目",
+        },
+    },
+    "en": {
+        "title": "Shegong Workbench",
+        "reports": "Pilot-year evaluation reports · {year}",
+        "intro": "Click a unit to open its report; type a name or code to filter.",
+        "search": "Search units",
+        "training": "Training modules (pass on, help, lead, teach)",
+        "apps": "Apps (trainers and trainees)",
+        "back": "← Home",
+        "failed": "(report failed: {reason})",
+        "none": "(no matching unit)",
+        "years": "Year:",
+        "grade": "Grade",
+        "county": "County",
+        "all": "All",
+        "live": "*The last batch run of this report failed ({reason}); computed live below.*",
+        "projects": "Projects and programmes · {year}",
+        "scopes": {
+            "round": "Venture-philanthropy rounds (portfolios)",
+            "funder": "Funders (portfolios)",
+            "programme": "Programmes",
+            "project": "Projects",
+        },
+    },
 }
 
 
@@ -66,8 +95,10 @@ def wait_for_request() -> None:
     import json
 
     base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
-    url = (f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
-           f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}")
+    url = (
+        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
+        f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
+    )
     from websockets.exceptions import WebSocketException  # a dependency of Voila's own wait
     from websockets.sync.client import connect
 
@@ -101,7 +132,9 @@ def available_years(ws: Workspace) -> list[int]:
         return []
     import pyarrow.parquet as pq
 
-    periods = pq.read_table(ws.indicators_file, columns=["period"]).column("period").unique().to_pylist()
+    periods = (
+        pq.read_table(ws.indicators_file, columns=["period"]).column("period").unique().to_pylist()
+    )
     return sorted({int(p) for p in periods if p and p.isdigit()})
 
 
@@ -112,7 +145,11 @@ def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
     if not manifest.exists():
         return {}
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    return {u["org_unit"]: (u.get("error") or {}).get("ename", "error") for u in data["units"] if u["status"] == "failed"}
+    return {
+        u["org_unit"]: (u.get("error") or {}).get("ename", "error")
+        for u in data["units"]
+        if u["status"] == "failed"
+    }
 
 
 def unit_grades(ws: Workspace, year: int) -> dict[str, str]:
@@ -126,7 +163,9 @@ def unit_grades(ws: Workspace, year: int) -> dict[str, str]:
     import pandas as pd
 
     table = pd.read_parquet(path, columns=["org_unit", "year", "dimension", "grade"])
-    rows = table[(table["year"] == int(year)) & (table["dimension"] == "total") & table["grade"].notna()]
+    rows = table[
+        (table["year"] == int(year)) & (table["dimension"] == "total") & table["grade"].notna()
+    ]
     return dict(zip(rows["org_unit"], rows["grade"], strict=True))
 
 
@@ -138,8 +177,16 @@ def unit_counties(units) -> dict[str, str]:
     return dict(zip(county["code"], county["ancestor"], strict=True))
 
 
-def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", grade: str | None = None,
-               county: str | None = None, levels: tuple[int, ...] = (2, 3, 4)) -> str:
+def unit_index(
+    ws: Workspace,
+    year: int,
+    lang: str,
+    *,
+    search: str = "",
+    grade: str | None = None,
+    county: str | None = None,
+    levels: tuple[int, ...] = (2, 3, 4),
+) -> str:
     """Markdown: org units of ``levels`` grouped by level, each linking to its report.
 
     ``search`` keeps units whose name, alias or code contains it; ``grade`` (excellent / good /
@@ -155,7 +202,9 @@ def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", grade: 
     frame = units.frame[units.frame["level"].isin(levels)].sort_values(["level", "code"])
     if search:
         needle = search.strip()
-        hit = frame["name"].str.contains(needle, regex=False) | frame["code"].str.contains(needle, regex=False)
+        hit = frame["name"].str.contains(needle, regex=False) | frame["code"].str.contains(
+            needle, regex=False
+        )
         hit |= frame["aliases"].map(lambda a: any(needle in x for x in a))
         frame = frame[hit]
     grades = unit_grades(ws, year)
@@ -170,13 +219,21 @@ def unit_index(ws: Workspace, year: int, lang: str, *, search: str = "", grade: 
         lines += [f"### {units.level_label(int(level), lang)}", ""]
         for row in group.itertuples():
             mark = " " + t["failed"].format(reason=failed[row.code]) if row.code in failed else ""
-            shown = f" · {GRADE_LABELS[lang].get(grades[row.code], grades[row.code])}" if row.code in grades else ""
-            lines.append(f"- {link(row.name, unit=row.code, year=year, lang=lang)} `{row.code}`{mark}{shown}")
+            shown = (
+                f" · {GRADE_LABELS[lang].get(grades[row.code], grades[row.code])}"
+                if row.code in grades
+                else ""
+            )
+            lines.append(
+                f"- {link(row.name, unit=row.code, year=year, lang=lang)} `{row.code}`{mark}{shown}"
+            )
         lines.append("")
     return "\n".join(lines) if lines else t["none"]
 
 
-def index_filters(ws: Workspace, year: int, lang: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def index_filters(
+    ws: Workspace, year: int, lang: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """Choices of the index's grade and county filters as (label, value) pairs, "all" first
     (value ``""``): the grades present in ``year`` (best first) and every level-3 unit by code."""
     from .orgunits import OrgUnits
@@ -184,7 +241,9 @@ def index_filters(ws: Workspace, year: int, lang: str) -> tuple[list[tuple[str, 
 
     t = TEXT[lang]
     present = set(unit_grades(ws, year).values())
-    grades = [(t["all"], "")] + [(label, g) for g, label in GRADE_LABELS[lang].items() if g in present]
+    grades = [(t["all"], "")] + [
+        (label, g) for g, label in GRADE_LABELS[lang].items() if g in present
+    ]
     frame = OrgUnits.read_csv(ws.org_units_file).frame
     frame = frame[frame["level"] == 3].sort_values("code")
     counties = [(t["all"], "")] + [(f"{r.name}（{r.code}）", r.code) for r in frame.itertuples()]
@@ -201,7 +260,9 @@ def project_index(ws: Workspace, year: int, lang: str) -> str:
     import pandas as pd
 
     t = TEXT[lang]
-    table = pd.read_parquet(projects_file(ws), columns=["scope", "scope_id", "name", "year"]).drop_duplicates()
+    table = pd.read_parquet(
+        projects_file(ws), columns=["scope", "scope_id", "name", "year"]
+    ).drop_duplicates()
     table = table[table["year"] == int(year)]
     lines = []
     for scope in ("round", "funder", "programme", "project"):
@@ -211,8 +272,10 @@ def project_index(ws: Workspace, year: int, lang: str) -> str:
         lines += [f"### {t['scopes'][scope]}", ""]
         for r in rows.itertuples():
             label = f"{r.name} `{r.scope_id}`" if scope == "project" else r.name
-            lines.append(f"- {link(r.name, project=r.scope_id, scope=None if scope == 'project' else scope, year=year, lang=lang)}"
-                         f"{label[len(r.name):]}")
+            lines.append(
+                f"- {link(r.name, project=r.scope_id, scope=None if scope == 'project' else scope, year=year, lang=lang)}"
+                f"{label[len(r.name) :]}"
+            )
         lines.append("")
     return "\n".join(lines)
 
@@ -224,8 +287,10 @@ def training_index(lang: str) -> str:
     except ImportError:
         return ""
     modules = load_curricula()
-    return "\n".join(f"- {link(f'{m.order}. ' + text(m.title, lang) + f'（{m.stage}）', module=key, lang=lang)}"
-                     for key, m in modules.items())
+    return "\n".join(
+        f"- {link(f'{m.order}. ' + text(m.title, lang) + f'（{m.stage}）', module=key, lang=lang)}"
+        for key, m in modules.items()
+    )
 
 
 def apps_index(lang: str) -> str:
@@ -234,7 +299,10 @@ def apps_index(lang: str) -> str:
         from .widgets.apps import APPS
     except ImportError:
         return ""
-    return "\n".join(f"- {link(zh if lang == 'zh' else en, app=name, lang=lang)}" for name, (zh, en) in APPS.items())
+    return "\n".join(
+        f"- {link(zh if lang == 'zh' else en, app=name, lang=lang)}"
+        for name, (zh, en) in APPS.items()
+    )
 
 
 def show(workspace: str | Path | None = None, *, year: int | None = None, lang: str = "zh") -> None:
@@ -279,18 +347,26 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
 
     charts.setup()
     report = UnitReport.load(ws, org_unit, year, lang)
-    report.show(defer=True)  # the slow sections follow the page (shegong.report_display.in_background)
+    report.show(
+        defer=True
+    )  # the slow sections follow the page (shegong.report_display.in_background)
     show_sections(report, ws)
 
 
 def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
     from IPython.display import Markdown, display
 
-    query = query_parameters()  # a preheated kernel waits here for its request (light: see the module docstring)
+    query = (
+        query_parameters()
+    )  # a preheated kernel waits here for its request (light: see the module docstring)
     lang = language(query.get("lang", lang))
     ws = Workspace.at(workspace or os.environ.get("SHEGONG_WORKSPACE", "workspace"), create=False)
-    years = [] if query.get("year") and "unit" in query else available_years(ws)  # pyarrow: not needed for a report
-    year = int(query.get("year") or year or (years[-1] if years else 2021))  # default: the latest year
+    years = (
+        [] if query.get("year") and "unit" in query else available_years(ws)
+    )  # pyarrow: not needed for a report
+    year = int(
+        query.get("year") or year or (years[-1] if years else 2021)
+    )  # default: the latest year
     t = TEXT[lang]
     if "unit" in query:
         show_unit_report(ws, query["unit"], year, lang)
@@ -315,22 +391,40 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
         return
     other = "en" if lang == "zh" else "zh"
     switch = " · ".join(f"**{y}**" if y == year else link(str(y), year=y, lang=lang) for y in years)
-    display(Markdown(f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other, year=year)}"
-                     f"{' · ' + t['years'] + ' ' + switch if len(years) > 1 else ''}\n\n"
-                     f"## {t['reports'].format(year=year)}\n\n{t['intro']}"))
+    display(
+        Markdown(
+            f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other, year=year)}"
+            f"{' · ' + t['years'] + ' ' + switch if len(years) > 1 else ''}\n\n"
+            f"## {t['reports'].format(year=year)}\n\n{t['intro']}"
+        )
+    )
     import ipywidgets as w
 
     grades, counties = index_filters(ws, year, lang)
     box = w.Text(placeholder=t["search"], description=t["search"], layout=w.Layout(width="320px"))
-    grade = w.Dropdown(options=grades, value="", description=t["grade"], layout=w.Layout(width="200px"))
-    county = w.Dropdown(options=counties, value="", description=t["county"], layout=w.Layout(width="320px"))
+    grade = w.Dropdown(
+        options=grades, value="", description=t["grade"], layout=w.Layout(width="200px")
+    )
+    county = w.Dropdown(
+        options=counties, value="", description=t["county"], layout=w.Layout(width="320px")
+    )
     out = w.Output()
 
     def refresh(*_: object) -> None:
         out.clear_output(wait=True)
         with out:
-            display(Markdown(unit_index(ws, year, lang, search=box.value, grade=grade.value or None,
-                                        county=county.value or None)))
+            display(
+                Markdown(
+                    unit_index(
+                        ws,
+                        year,
+                        lang,
+                        search=box.value,
+                        grade=grade.value or None,
+                        county=county.value or None,
+                    )
+                )
+            )
 
     for control in (box, grade, county):
         control.observe(refresh, names="value")
@@ -342,4 +436,3 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
     for title, body in ((t["training"], training_index(lang)), (t["apps"], apps_index(lang))):
         if body:
             display(Markdown(f"## {title}\n\n{body}"))
-

@@ -25,7 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Iterator
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, create_engine, event, select
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -115,7 +126,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn) -> None:  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock up front: no upgrade deadlocks
+        conn.exec_driver_sql(
+            "BEGIN IMMEDIATE"
+        )  # take the write lock up front: no upgrade deadlocks
 
 
 @contextmanager
@@ -178,7 +191,11 @@ class ProgressStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (None, "", ":memory:"):
+        if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (
+            None,
+            "",
+            ":memory:",
+        ):
             Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
         self.engine = create_engine(url)
         if self.engine.url.get_backend_name() == "sqlite":
@@ -187,7 +204,9 @@ class ProgressStore:
         self._key: bytes | None = None
 
     @classmethod
-    def open(cls, url: str | None = None, *, workspace: str | os.PathLike[str] | None = None) -> "ProgressStore":
+    def open(
+        cls, url: str | None = None, *, workspace: str | os.PathLike[str] | None = None
+    ) -> "ProgressStore":
         """The store at ``url``, else ``SHEGONG_DATABASE_URL``, else ``<workspace>/progress.sqlite``."""
         from .config import database_url
 
@@ -204,35 +223,58 @@ class ProgressStore:
             from .ledger.privacy import load_key
 
             self._key = load_key()
-        return "T" + hmac.new(self._key, b"trainee:" + login.strip().encode(), "sha256").hexdigest()[:16]
+        return (
+            "T"
+            + hmac.new(self._key, b"trainee:" + login.strip().encode(), "sha256").hexdigest()[:16]
+        )
 
-    def _add_trainee(self, login: str, *, source: str, role: str, station: str | None, password: str | None) -> Trainee:
+    def _add_trainee(
+        self, login: str, *, source: str, role: str, station: str | None, password: str | None
+    ) -> Trainee:
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not login.strip():
             raise ProgressError("请填写账号 / a login name is required")
-        row = TraineeRow(pseudonym=self.pseudonym(login), source=source, role=role, station=station or None,
-                         password_hash=_hash_password(password) if password else None, created_at=datetime.now(UTC))
+        row = TraineeRow(
+            pseudonym=self.pseudonym(login),
+            source=source,
+            role=role,
+            station=station or None,
+            password_hash=_hash_password(password) if password else None,
+            created_at=datetime.now(UTC),
+        )
         try:
             with Session(self.engine) as s, s.begin():
                 s.add(row)
                 s.flush()
                 return Trainee._of(row)
         except IntegrityError as e:
-            raise ProgressError("该账号已注册，请直接登录 / this login is already registered: sign in instead") from e
+            raise ProgressError(
+                "该账号已注册，请直接登录 / this login is already registered: sign in instead"
+            ) from e
 
-    def register(self, login: str, password: str, *, role: str, station: str | None = None) -> Trainee:
+    def register(
+        self, login: str, password: str, *, role: str, station: str | None = None
+    ) -> Trainee:
         """Create a local trainee (no JupyterHub); the password must have at least 4 characters."""
         if len(password) < 4:
             raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
-        return self._add_trainee(login, source="local", role=role, station=station, password=password)
+        return self._add_trainee(
+            login, source="local", role=role, station=station, password=password
+        )
 
     def sign_in(self, login: str, password: str) -> Trainee:
         """The local trainee with this login and password; :class:`ProgressError` otherwise (same message either way)."""
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
-            if row is None or row.source != "local" or not _check_password(password, row.password_hash):
-                raise ProgressError("账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first")
+            if (
+                row is None
+                or row.source != "local"
+                or not _check_password(password, row.password_hash)
+            ):
+                raise ProgressError(
+                    "账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first"
+                )
             return Trainee._of(row)
 
     def hub_trainee(self, user: str) -> Trainee | None:
@@ -246,13 +288,30 @@ class ProgressStore:
         return self._add_trainee(user, source="hub", role=role, station=station, password=None)
 
     # -- attempts
-    def record_attempt(self, trainee: Trainee | int, exercise, *, answer: Any, score: float | None,
-                       graded_by: str, seconds: float) -> int:
+    def record_attempt(
+        self,
+        trainee: Trainee | int,
+        exercise,
+        *,
+        answer: Any,
+        score: float | None,
+        graded_by: str,
+        seconds: float,
+    ) -> int:
         """Insert one attempt row (``seconds`` spent on the exercise) and return its id."""
         row = AttemptRow(
-            trainee_id=trainee if isinstance(trainee, int) else trainee.id, module_id=exercise.module_id,
-            exercise_id=exercise.id, exercise_type=exercise.type, mode=exercise.mode, answer=answer, score=score,
-            max_score=exercise.points, graded_by=graded_by, seconds_spent=float(seconds), created_at=datetime.now(UTC))
+            trainee_id=trainee if isinstance(trainee, int) else trainee.id,
+            module_id=exercise.module_id,
+            exercise_id=exercise.id,
+            exercise_type=exercise.type,
+            mode=exercise.mode,
+            answer=answer,
+            score=score,
+            max_score=exercise.points,
+            graded_by=graded_by,
+            seconds_spent=float(seconds),
+            created_at=datetime.now(UTC),
+        )
         try:
             with Session(self.engine) as s, s.begin():
                 s.add(row)
@@ -271,22 +330,39 @@ class ProgressStore:
 
         stored = answer.to_dict("records") if hasattr(answer, "to_dict") else answer
         if exercise.mode == "summative":
-            self.record_attempt(trainee, exercise, answer=stored, score=None, graded_by="pending", seconds=seconds)
+            self.record_attempt(
+                trainee, exercise, answer=stored, score=None, graded_by="pending", seconds=seconds
+            )
             return None
         result = grade(exercise, answer, lang)
         if exercise.type == "scenario":
-            stored = {"choices": list(answer), "path": result.details["path"], "end": result.details["end"]}
-        self.record_attempt(trainee, exercise, answer=stored, score=result.score, graded_by=result.graded_by,
-                            seconds=seconds)
+            stored = {
+                "choices": list(answer),
+                "path": result.details["path"],
+                "end": result.details["end"],
+            }
+        self.record_attempt(
+            trainee,
+            exercise,
+            answer=stored,
+            score=result.score,
+            graded_by=result.graded_by,
+            seconds=seconds,
+        )
         return result
 
     def attempts(self, trainee: Trainee | int | None = None) -> list[dict[str, Any]]:
         """Attempt rows as dicts (columns of ``attempts``), oldest first, optionally for one trainee."""
         q = select(AttemptRow).order_by(AttemptRow.id)
         if trainee is not None:
-            q = q.where(AttemptRow.trainee_id == (trainee if isinstance(trainee, int) else trainee.id))
+            q = q.where(
+                AttemptRow.trainee_id == (trainee if isinstance(trainee, int) else trainee.id)
+            )
         with Session(self.engine) as s:
-            return [{c.name: getattr(r, c.name) for c in AttemptRow.__table__.columns} for r in s.scalars(q)]
+            return [
+                {c.name: getattr(r, c.name) for c in AttemptRow.__table__.columns}
+                for r in s.scalars(q)
+            ]
 
     def best_scores(self, trainee: Trainee, module_id: str) -> dict[str, float]:
         """Best score per exercise id of ``module_id`` (graded attempts only)."""
@@ -305,18 +381,32 @@ class ProgressStore:
         """
         best = self.best_scores(trainee, module.id)
         practice = [e for e in module.exercises if e.mode == "practice"]
-        score, max_score = sum(best.get(e.id, 0.0) for e in practice), sum(e.points for e in practice)
+        score, max_score = (
+            sum(best.get(e.id, 0.0) for e in practice),
+            sum(e.points for e in practice),
+        )
         with Session(self.engine) as s, s.begin():
-            row = s.scalar(select(CompletionRow).where(CompletionRow.trainee_id == trainee.id,
-                                                      CompletionRow.module_id == module.id))
+            row = s.scalar(
+                select(CompletionRow).where(
+                    CompletionRow.trainee_id == trainee.id, CompletionRow.module_id == module.id
+                )
+            )
             if row is None:
-                row = CompletionRow(trainee_id=trainee.id, module_id=module.id, stage=module.first_stage,
-                                    score=score, max_score=max_score, completed_at=datetime.now(UTC))
+                row = CompletionRow(
+                    trainee_id=trainee.id,
+                    module_id=module.id,
+                    stage=module.first_stage,
+                    score=score,
+                    max_score=max_score,
+                    completed_at=datetime.now(UTC),
+                )
                 s.add(row)
             else:
                 row.score, row.max_score = max(row.score, score), max_score
             t = s.get(TraineeRow, trainee.id)
-            if t.stage_reached is None or STAGE_ORDER.index(module.first_stage) > STAGE_ORDER.index(t.stage_reached):
+            if t.stage_reached is None or STAGE_ORDER.index(module.first_stage) > STAGE_ORDER.index(
+                t.stage_reached
+            ):
                 t.stage_reached = module.first_stage
             s.flush()
             return Trainee._of(t)
@@ -324,16 +414,32 @@ class ProgressStore:
     def tables(self) -> dict[str, list[dict[str, Any]]]:
         """Every trainee, attempt and completion row (password hashes left out), for export."""
         with Session(self.engine) as s:
-            trainees = [{"id": t.id, "pseudonym": t.pseudonym, "source": t.source, "role": t.role,
-                         "station": t.station, "stage_reached": t.stage_reached, "created_at": t.created_at}
-                        for t in s.scalars(select(TraineeRow).order_by(TraineeRow.id))]
-            completions = [{c.name: getattr(r, c.name) for c in CompletionRow.__table__.columns}
-                           for r in s.scalars(select(CompletionRow).order_by(CompletionRow.id))]
+            trainees = [
+                {
+                    "id": t.id,
+                    "pseudonym": t.pseudonym,
+                    "source": t.source,
+                    "role": t.role,
+                    "station": t.station,
+                    "stage_reached": t.stage_reached,
+                    "created_at": t.created_at,
+                }
+                for t in s.scalars(select(TraineeRow).order_by(TraineeRow.id))
+            ]
+            completions = [
+                {c.name: getattr(r, c.name) for c in CompletionRow.__table__.columns}
+                for r in s.scalars(select(CompletionRow).order_by(CompletionRow.id))
+            ]
         return {"trainees": trainees, "attempts": self.attempts(), "completions": completions}
 
 
-def export_gradebook(store: ProgressStore, out: Path, *, curricula: dict | None = None,
-                     extra_sheets: dict[str, Any] | None = None) -> Path:
+def export_gradebook(
+    store: ProgressStore,
+    out: Path,
+    *,
+    curricula: dict | None = None,
+    extra_sheets: dict[str, Any] | None = None,
+) -> Path:
     """Write the gradebook workbook to ``out`` (atomically) and return it.
 
     Sheets: ``成绩册 Gradebook`` (one row per trainee: pseudonym, role, station, stage reached, and per
@@ -352,25 +458,44 @@ def export_gradebook(store: ProgressStore, out: Path, *, curricula: dict | None 
 
         try:
             curricula = load_curricula()
-        except ConfigError:  # no curricula folder (installed without the checkout): totals from attempts
+        except (
+            ConfigError
+        ):  # no curricula folder (installed without the checkout): totals from attempts
             curricula = {}
     data = store.tables()
-    attempts = pd.DataFrame(data["attempts"], columns=[c.name for c in AttemptRow.__table__.columns])
-    trainees = pd.DataFrame(data["trainees"], columns=["id", "pseudonym", "source", "role", "station",
-                                                      "stage_reached", "created_at"])
-    completions = pd.DataFrame(data["completions"], columns=[c.name for c in CompletionRow.__table__.columns])
-    attempts["answer"] = [None if t == "open" else (str(a) if a is not None else None)
-                          for t, a in zip(attempts["exercise_type"], attempts["answer"])]
+    attempts = pd.DataFrame(
+        data["attempts"], columns=[c.name for c in AttemptRow.__table__.columns]
+    )
+    trainees = pd.DataFrame(
+        data["trainees"],
+        columns=["id", "pseudonym", "source", "role", "station", "stage_reached", "created_at"],
+    )
+    completions = pd.DataFrame(
+        data["completions"], columns=[c.name for c in CompletionRow.__table__.columns]
+    )
+    attempts["answer"] = [
+        None if t == "open" else (str(a) if a is not None else None)
+        for t, a in zip(attempts["exercise_type"], attempts["answer"])
+    ]
     rows = []
     for t in trainees.to_dict("records"):
-        row = {"学员 pseudonym": t["pseudonym"], "角色 role": ROLES[t["role"]]["zh"], "社工站 station": t["station"],
-               "阶段 stage": t["stage_reached"]}
+        row = {
+            "学员 pseudonym": t["pseudonym"],
+            "角色 role": ROLES[t["role"]]["zh"],
+            "社工站 station": t["station"],
+            "阶段 stage": t["stage_reached"],
+        }
         mine = attempts[(attempts["trainee_id"] == t["id"]) & attempts["score"].notna()]
         best = mine.groupby(["module_id", "exercise_id"])["score"].max().groupby("module_id").sum()
         for module_id in sorted(set(best.index) | set(curricula)):
-            total = sum(e.points for e in curricula[module_id].exercises if e.mode == "practice") \
-                if module_id in curricula else mine[mine.module_id == module_id].groupby(
-                    "exercise_id")["max_score"].max().sum()
+            total = (
+                sum(e.points for e in curricula[module_id].exercises if e.mode == "practice")
+                if module_id in curricula
+                else mine[mine.module_id == module_id]
+                .groupby("exercise_id")["max_score"]
+                .max()
+                .sum()
+            )
             row[f"{module_id} 得分"] = float(best.get(module_id, 0.0))
             row[f"{module_id} 满分"] = float(total)
         rows.append(row)

@@ -54,14 +54,44 @@ from .inputs import load_input
 from .registry import PROJECT, Registry, Term, load_registry
 
 SCOPES = ("project", "programme", "funder", "round")
-OUTPUT_SCHEMA = pa.schema([
-    ("scope", pa.string()), ("scope_id", pa.string()), ("name", pa.string()), ("year", pa.int32()),
-    ("indicator", pa.string()), ("dimension", pa.string()), ("value", pa.float64()), ("numerator", pa.float64()),
-    ("denominator", pa.float64()), ("unit", pa.string()), ("target", pa.float64()), ("status", pa.string()),
-])
-EVENTS_COLUMNS = ("event_id", "project_code", "programme", "date", "year", "month", "station_code", "org_unit",
-                  "event_type", "person_times", "attribution", "candidates")
-_INDIVIDUAL = ("home_visit", "file_opened", "case_opened", "case_follow_up", "case_closed", "referral")
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("scope", pa.string()),
+        ("scope_id", pa.string()),
+        ("name", pa.string()),
+        ("year", pa.int32()),
+        ("indicator", pa.string()),
+        ("dimension", pa.string()),
+        ("value", pa.float64()),
+        ("numerator", pa.float64()),
+        ("denominator", pa.float64()),
+        ("unit", pa.string()),
+        ("target", pa.float64()),
+        ("status", pa.string()),
+    ]
+)
+EVENTS_COLUMNS = (
+    "event_id",
+    "project_code",
+    "programme",
+    "date",
+    "year",
+    "month",
+    "station_code",
+    "org_unit",
+    "event_type",
+    "person_times",
+    "attribution",
+    "candidates",
+)
+_INDIVIDUAL = (
+    "home_visit",
+    "file_opened",
+    "case_opened",
+    "case_follow_up",
+    "case_closed",
+    "referral",
+)
 _KEY = ["scope", "scope_id", "year"]
 
 
@@ -99,12 +129,16 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     files = sorted(ws.accepted_dir.glob("*.parquet"))
     if not files:
         raise ProjectError("no ledger has been imported: run `shegong ledger import` first")
-    con.execute(f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true)")
+    con.execute(
+        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true)"
+    )
     have = {r[0] for r in con.execute("DESCRIBE raw_ledger").fetchall()}
-    extra = ", ".join(f"NULL::VARCHAR AS {c}" for c in ("project_code", "programme") if c not in have)
+    extra = ", ".join(
+        f"NULL::VARCHAR AS {c}" for c in ("project_code", "programme") if c not in have
+    )
     rooms = "SELECT parent_code FROM org_df WHERE unit_type = 'room'"
-    con.execute(f"""CREATE VIEW ledger AS SELECT *{', ' + extra if extra else ''},
-        (service_area IS NOT NULL AND staff_ids IS NOT NULL AND (event_type NOT IN ({', '.join(map(_q, _INDIVIDUAL))})
+    con.execute(f"""CREATE VIEW ledger AS SELECT *{", " + extra if extra else ""},
+        (service_area IS NOT NULL AND staff_ids IS NOT NULL AND (event_type NOT IN ({", ".join(map(_q, _INDIVIDUAL))})
          OR (client_pid IS NOT NULL AND household_pid IS NOT NULL AND client_category IS NOT NULL
              AND (room_code IS NOT NULL OR station_code NOT IN ({rooms}))))) AS complete
         FROM raw_ledger""")
@@ -126,13 +160,17 @@ def attribute(con: duckdb.DuckDBPyConnection, projects: pd.DataFrame, org: pd.Da
     ``org`` is the org-unit CSV (``code``, ``parent_code``)."""
     parent = dict(zip(org["code"], org["parent_code"], strict=True))
     projects = projects.copy()
-    projects["village_stations"] = [";".join(sorted({parent.get(c, "") for c in v.split(";")})) if isinstance(v, str) and v else None
-                                    for v in projects["villages"]]
+    projects["village_stations"] = [
+        ";".join(sorted({parent.get(c, "") for c in v.split(";")}))
+        if isinstance(v, str) and v
+        else None
+        for v in projects["villages"]
+    ]
     con.register("projects_df", projects)
     con.execute(f"""CREATE TABLE proj AS SELECT project_code, project_name, funder, funding_type, round, programme,
         budget_fen, CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date,
-        CAST(year(start_date) AS INTEGER) AS year, {_split('stations')}, {_split('villages')},
-        {_split('event_types')}, {_split('service_areas')}, {_split('village_stations')}, target_person_times, target_households, target_activities
+        CAST(year(start_date) AS INTEGER) AS year, {_split("stations")}, {_split("villages")},
+        {_split("event_types")}, {_split("service_areas")}, {_split("village_stations")}, target_person_times, target_households, target_activities
         FROM projects_df""")
     con.execute(f"""CREATE TABLE attributed AS
         WITH cand AS (
@@ -170,12 +208,19 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
                       UNION SELECT e.pc, e.event_id, e.event_type, e.person_times FROM ev e WHERE e.attribution = 'explicit')
         SELECT DISTINCT m.scope, m.scope_id, m.year, a.event_id, a.event_type, a.person_times
         FROM area a JOIN members m USING (project_code)""")
-    con.execute("CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj p JOIN members m USING (project_code)")
+    con.execute(
+        "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj p JOIN members m USING (project_code)"
+    )
     have = {"events", "area_events", "projects", "spending"}
     spending = load_input(ws, "project_spending")
     if spending is None:
-        spending = pd.DataFrame({"project_code": pd.Series(dtype=str), "amount_fen": pd.Series(dtype="Int64"),
-                                 "category": pd.Series(dtype=str)})
+        spending = pd.DataFrame(
+            {
+                "project_code": pd.Series(dtype=str),
+                "amount_fen": pd.Series(dtype="Int64"),
+                "category": pd.Series(dtype=str),
+            }
+        )
     con.register("spending_df", spending)
     con.execute("""CREATE TABLE spending_s AS SELECT m.scope, m.scope_id, m.year, s.amount_fen, s.category
         FROM spending_df s JOIN members m USING (project_code)""")
@@ -198,8 +243,18 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
 
 def _term_values(con: duckdb.DuckDBPyConnection, term: Term) -> pd.DataFrame:
     """``scope, scope_id, year, v`` of one term (aggregation of its source after its filter)."""
-    where = " AND ".join(f"CAST({c} AS VARCHAR) IN ({', '.join(map(_q, vals))})" for c, vals in term.filter.items()) or "TRUE"
-    agg = {"count": "COUNT(*)", "sum": f"SUM({term.field})", "distinct_count": f"COUNT(DISTINCT {term.field})"}[term.aggregation]
+    where = (
+        " AND ".join(
+            f"CAST({c} AS VARCHAR) IN ({', '.join(map(_q, vals))})"
+            for c, vals in term.filter.items()
+        )
+        or "TRUE"
+    )
+    agg = {
+        "count": "COUNT(*)",
+        "sum": f"SUM({term.field})",
+        "distinct_count": f"COUNT(DISTINCT {term.field})",
+    }[term.aggregation]
     return con.execute(f"""SELECT scope, scope_id, year, CAST(COALESCE({agg}, 0) AS DOUBLE) / {term.scale} AS v
         FROM {term.source}_s WHERE {where} GROUP BY scope, scope_id, year""").df()
 
@@ -226,7 +281,9 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
     """
     projects = load_input(ws, "projects")
     if projects is None or projects.empty:
-        raise ProjectError("no projects imported: add inputs/projects.csv and run `shegong indicators inputs`")
+        raise ProjectError(
+            "no projects imported: add inputs/projects.csv and run `shegong indicators inputs`"
+        )
     registry = registry or load_project_registry()
     con = duckdb.connect()
     try:
@@ -256,14 +313,25 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
     names = _scope_names(projects)
     rows = []
     for m in registry.measures:
-        if m.numerator.source not in have or (m.denominator is not None and m.denominator.source not in have):
+        if m.numerator.source not in have or (
+            m.denominator is not None and m.denominator.source not in have
+        ):
             continue  # an input never imported: no rows rather than false zeros
         frame = keys.copy()
-        frame["num"] = frame.merge(terms[repr(m.numerator)], on=_KEY, how="left")["v"].fillna(0).to_numpy()
+        frame["num"] = (
+            frame.merge(terms[repr(m.numerator)], on=_KEY, how="left")["v"].fillna(0).to_numpy()
+        )
         if m.denominator is not None:
-            frame["den"] = frame.merge(terms[repr(m.denominator)], on=_KEY, how="left")["v"].fillna(0).to_numpy()
-        target = (frame.merge(targets[m.target_field], on=_KEY, how="left")["v"].to_numpy() if m.target_field
-                  else [m.target] * len(frame))
+            frame["den"] = (
+                frame.merge(terms[repr(m.denominator)], on=_KEY, how="left")["v"]
+                .fillna(0)
+                .to_numpy()
+            )
+        target = (
+            frame.merge(targets[m.target_field], on=_KEY, how="left")["v"].to_numpy()
+            if m.target_field
+            else [m.target] * len(frame)
+        )
         for r, tgt in zip(frame.itertuples(index=False), target, strict=True):
             tgt = float("nan") if tgt is None else float(tgt)
             if m.denominator is None:
@@ -273,33 +341,68 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
                 num, den = r.num, r.den
                 small = den < max(m.min_denominator, 1e-12)
                 value = None if small else num / den * m.factor
-                if small:  # a target the project file left blank is no target, not too small a sample
-                    status = "no_target" if m.denominator.source == "projects" and den == 0 else "suppressed"
+                if (
+                    small
+                ):  # a target the project file left blank is no target, not too small a sample
+                    status = (
+                        "no_target"
+                        if m.denominator.source == "projects" and den == 0
+                        else "suppressed"
+                    )
                 else:
                     status = _status(value, tgt, m.near)
-            rows.append({"scope": r.scope, "scope_id": r.scope_id, "name": names.get((r.scope, r.scope_id), r.scope_id),
-                         "year": int(r.year), "indicator": m.id, "dimension": m.dimension, "value": value,
-                         "numerator": num, "denominator": den, "unit": m.unit, "target": tgt, "status": status})
+            rows.append(
+                {
+                    "scope": r.scope,
+                    "scope_id": r.scope_id,
+                    "name": names.get((r.scope, r.scope_id), r.scope_id),
+                    "year": int(r.year),
+                    "indicator": m.id,
+                    "dimension": m.dimension,
+                    "value": value,
+                    "numerator": num,
+                    "denominator": den,
+                    "unit": m.unit,
+                    "target": tgt,
+                    "status": status,
+                }
+            )
     table = pd.DataFrame(rows, columns=OUTPUT_SCHEMA.names)
     order = {s: i for i, s in enumerate(SCOPES)}
-    table = table.sort_values(["scope", "scope_id", "year", "indicator"], key=lambda c: c.map(order) if c.name == "scope" else c)
-    arrow = pa.Table.from_pandas(table.reset_index(drop=True), preserve_index=False).cast(OUTPUT_SCHEMA)
+    table = table.sort_values(
+        ["scope", "scope_id", "year", "indicator"],
+        key=lambda c: c.map(order) if c.name == "scope" else c,
+    )
+    arrow = pa.Table.from_pandas(table.reset_index(drop=True), preserve_index=False).cast(
+        OUTPUT_SCHEMA
+    )
     atomic.write_with(projects_file(ws), lambda p: pq.write_table(arrow, p))
     atomic.write_with(project_events_file(ws), lambda p: events.to_parquet(p, index=False))
-    atomic.write_text(ws.indicators_dir / "project_attribution.json", json.dumps(summary, ensure_ascii=False, indent=2))
+    atomic.write_text(
+        ws.indicators_dir / "project_attribution.json",
+        json.dumps(summary, ensure_ascii=False, indent=2),
+    )
     return arrow.to_pandas()
 
 
 def _attribution_summary(con: duckdb.DuckDBPyConnection) -> dict:
     """How the ledger's events were attributed: counts by attribution, events several rules
     matched, and ledger 项目编号 values that name no imported project (left unattributed)."""
-    by = dict(con.execute("SELECT attribution, COUNT(*) FROM ev GROUP BY ALL ORDER BY 1").fetchall())
-    unknown = dict(con.execute("""SELECT project_code, COUNT(*) FROM ledger WHERE project_code IS NOT NULL
-        AND project_code NOT IN (SELECT project_code FROM proj) GROUP BY ALL ORDER BY 1""").fetchall())
+    by = dict(
+        con.execute("SELECT attribution, COUNT(*) FROM ev GROUP BY ALL ORDER BY 1").fetchall()
+    )
+    unknown = dict(
+        con.execute("""SELECT project_code, COUNT(*) FROM ledger WHERE project_code IS NOT NULL
+        AND project_code NOT IN (SELECT project_code FROM proj) GROUP BY ALL ORDER BY 1""").fetchall()
+    )
     ledger_events = con.execute("SELECT COUNT(*) FROM ledger").fetchall()[0][0]
     overlaps = con.execute("SELECT COUNT(*) FROM attributed WHERE candidates > 1").fetchall()[0][0]
-    return {"ledger_events": int(ledger_events), "attributed": {k: int(v) for k, v in by.items()},
-            "matched_several_rules": int(overlaps), "unknown_project_codes": {k: int(v) for k, v in unknown.items()}}
+    return {
+        "ledger_events": int(ledger_events),
+        "attributed": {k: int(v) for k, v in by.items()},
+        "matched_several_rules": int(overlaps),
+        "unknown_project_codes": {k: int(v) for k, v in unknown.items()},
+    }
 
 
 def _scope_names(projects: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -316,5 +419,7 @@ def load_project_indicators(ws: Workspace) -> pd.DataFrame:
         ProjectError: when project indicators have not been computed yet.
     """
     if not projects_file(ws).exists():
-        raise ProjectError("project indicators have not been computed: run `shegong indicators compute`")
+        raise ProjectError(
+            "project indicators have not been computed: run `shegong indicators compute`"
+        )
     return pd.read_parquet(projects_file(ws))

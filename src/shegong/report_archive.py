@@ -45,9 +45,17 @@ class Archived:
 
 def report_inputs(ws: Workspace, org_unit: str) -> list[Path]:
     """Files whose change makes an executed report of ``org_unit`` stale (existing ones only)."""
-    paths = [project_root() / TEMPLATE, ws.org_units_file, ws.root / "narratives" / f"{org_unit}.md"]
-    for folder, pattern in ((ws.indicators_dir, "*.parquet"), (ws.inputs / "accepted", "*.parquet"),
-                            (ws.accepted_dir, "*.parquet"), (ws.quality_dir, "*.json")):
+    paths = [
+        project_root() / TEMPLATE,
+        ws.org_units_file,
+        ws.root / "narratives" / f"{org_unit}.md",
+    ]
+    for folder, pattern in (
+        (ws.indicators_dir, "*.parquet"),
+        (ws.inputs / "accepted", "*.parquet"),
+        (ws.accepted_dir, "*.parquet"),
+        (ws.quality_dir, "*.json"),
+    ):
         if folder.is_dir():
             paths += folder.glob(pattern)
     return [p for p in paths if p.exists()]
@@ -101,8 +109,11 @@ def replay(notebook: Path) -> int:
         for output in cell.get("outputs", ()) if cell.get("cell_type") == "code" else ():
             if output.get("output_type") not in ("display_data", "execute_result"):
                 continue
-            data = {k: "".join(v) if isinstance(v, list) and not k.endswith("json") else v
-                    for k, v in output.get("data", {}).items() if k != WIDGET_MIME}
+            data = {
+                k: "".join(v) if isinstance(v, list) and not k.endswith("json") else v
+                for k, v in output.get("data", {}).items()
+                if k != WIDGET_MIME
+            }
             if set(data) <= {"text/plain"} and WIDGET_MIME in output.get("data", {}):
                 continue  # a widget's text fallback ("VBox(...)") alone says nothing
             if data:

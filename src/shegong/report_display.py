@@ -41,18 +41,37 @@ def in_background(report, sections: tuple) -> None:
     threading.Thread(target=work, name="shegong-report-sections", daemon=True).start()
 
 
-def styled_html(frame: pd.DataFrame, css_class: str, *, left: tuple[int, ...] = (),
-                colours: dict[int, list[str]] | None = None) -> str:
+def styled_html(
+    frame: pd.DataFrame,
+    css_class: str,
+    *,
+    left: tuple[int, ...] = (),
+    colours: dict[int, list[str]] | None = None,
+) -> str:
     """A table as HTML through pandas' Styler: no index, escaped cells, numbers right-aligned,
     the columns at positions ``left`` left-aligned and never wrapped; ``colours`` gives CSS per
     row for the column at a position (traffic lights)."""
     styles = [
-        {"selector": "", "props": "border-collapse: collapse; margin: 0.5em 0 1.2em 0; font-size: 14px;"},
-        {"selector": "th", "props": "text-align: right; padding: 6px 12px; border-bottom: 1px solid #888;"},
-        {"selector": "td", "props": "text-align: right; padding: 5px 12px; border-bottom: 1px solid #e4e4e4;"},
+        {
+            "selector": "",
+            "props": "border-collapse: collapse; margin: 0.5em 0 1.2em 0; font-size: 14px;",
+        },
+        {
+            "selector": "th",
+            "props": "text-align: right; padding: 6px 12px; border-bottom: 1px solid #888;",
+        },
+        {
+            "selector": "td",
+            "props": "text-align: right; padding: 5px 12px; border-bottom: 1px solid #e4e4e4;",
+        },
     ]
     for i in left:
-        styles.append({"selector": f"th.col_heading.col{i}, td.col{i}", "props": "text-align: left; white-space: nowrap;"})
+        styles.append(
+            {
+                "selector": f"th.col_heading.col{i}, td.col{i}",
+                "props": "text-align: left; white-space: nowrap;",
+            }
+        )
     styler = frame.style.hide(axis="index").format(escape="html")
     for i, css in (colours or {}).items():
         col = frame.columns[i]

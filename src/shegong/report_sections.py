@@ -50,11 +50,16 @@ ADVICE = {
 
 
 def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
-    return table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+    return table[
+        (table["period"] == str(year))
+        & table["service_area"].isna()
+        & table["client_category"].isna()
+    ]
 
 
-def peer_comparison(table: pd.DataFrame, registry: Registry, org_unit: str, level: int, year: int,
-                    lang: str) -> pd.DataFrame:
+def peer_comparison(
+    table: pd.DataFrame, registry: Registry, org_unit: str, level: int, year: int, lang: str
+) -> pd.DataFrame:
     """Columns: indicator id, name, this unit, peer median, peers (n), unit. Empty without peers."""
     yearly = _yearly(table, year)
     peers = yearly[(yearly["level"] == level)]
@@ -68,12 +73,22 @@ def peer_comparison(table: pd.DataFrame, registry: Registry, org_unit: str, leve
         if sel.empty:
             continue
         mine = sel.loc[sel["org_unit"] == org_unit, "value"]
-        rows.append({"id": mid, "name": names.get(mid, mid), "unit_value": float(mine.iloc[0]) if len(mine) else float("nan"),
-                     "median": float(sel["value"].median()), "n": int(sel["value"].notna().sum()), "unit": sel["unit"].iloc[0]})
+        rows.append(
+            {
+                "id": mid,
+                "name": names.get(mid, mid),
+                "unit_value": float(mine.iloc[0]) if len(mine) else float("nan"),
+                "median": float(sel["value"].median()),
+                "n": int(sel["value"].notna().sum()),
+                "unit": sel["unit"].iloc[0],
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year: int, lang: str) -> list[str]:
+def recommendations(
+    table: pd.DataFrame, registry: Registry, org_unit: str, year: int, lang: str
+) -> list[str]:
     """One 整改建议 line per measure whose ``status`` is ``missed`` for this unit and year."""
     from .reporting import format_value, unit_label
 
@@ -84,12 +99,21 @@ def recommendations(table: pd.DataFrame, registry: Registry, org_unit: str, year
     lines = []
     for row in mine.sort_values("indicator").itertuples():
         dim, name = dims.get(row.indicator, ("", row.indicator))
-        lines.append(text["line"].format(
-            id=row.indicator, name=name, value=format_value(row.value, row.unit), target=format_value(row.target, row.unit),
-            gap=format_value(abs(row.target - row.value), row.unit), unit=unit_label(row.unit, lang),
-            # a gap between two rates is in percentage points (个百分点), not per cent
-            gap_unit=text["points"] if row.unit == "%" else ("" if lang == "zh" else " ") + unit_label(row.unit, lang),
-            advice=text.get(dim, "")))
+        lines.append(
+            text["line"].format(
+                id=row.indicator,
+                name=name,
+                value=format_value(row.value, row.unit),
+                target=format_value(row.target, row.unit),
+                gap=format_value(abs(row.target - row.value), row.unit),
+                unit=unit_label(row.unit, lang),
+                # a gap between two rates is in percentage points (个百分点), not per cent
+                gap_unit=text["points"]
+                if row.unit == "%"
+                else ("" if lang == "zh" else " ") + unit_label(row.unit, lang),
+                advice=text.get(dim, ""),
+            )
+        )
     return lines
 
 
@@ -99,7 +123,9 @@ def narrative(ws: Workspace, org_unit: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
-def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str, year: int | None = None) -> pd.DataFrame:
+def quality_annex(
+    ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str, year: int | None = None
+) -> pd.DataFrame:
     """Row accounting of every ledger file that contributed accepted rows to the unit (rows of
     ``year`` only, when given: a 2021 report does not list the 2022 ledgers).
 
@@ -125,12 +151,37 @@ def quality_annex(ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str, 
             continue
         data = json.loads(q.read_text(encoding="utf-8"))
         reasons = ("、" if lang == "zh" else ", ").join(
-            f"{REASONS.get(k, (k, k))[0]}（{v} 行）" if lang == "zh" else f"{REASONS.get(k, (k, k))[1]} (n = {v})"
-            for k, v in sorted(data.get("rejected_by_reason", {}).items()))
-        rows.append([name, data["rows_read"], data["accepted"], data["rejected"], data["skipped_blank"],
-                     data["total_rows"], reasons or "—", len(data.get("reconciliation", []))])
-    cols = (["文件", "读取行数", "接收", "拒收", "空行", "合计行", "拒收原因", "合计行核对差异"] if lang == "zh" else
-            ["File", "Rows read", "Accepted", "Rejected", "Blank", "Total rows", "Rejected by reason", "Total-row differences"])
+            f"{REASONS.get(k, (k, k))[0]}（{v} 行）"
+            if lang == "zh"
+            else f"{REASONS.get(k, (k, k))[1]} (n = {v})"
+            for k, v in sorted(data.get("rejected_by_reason", {}).items())
+        )
+        rows.append(
+            [
+                name,
+                data["rows_read"],
+                data["accepted"],
+                data["rejected"],
+                data["skipped_blank"],
+                data["total_rows"],
+                reasons or "—",
+                len(data.get("reconciliation", [])),
+            ]
+        )
+    cols = (
+        ["文件", "读取行数", "接收", "拒收", "空行", "合计行", "拒收原因", "合计行核对差异"]
+        if lang == "zh"
+        else [
+            "File",
+            "Rows read",
+            "Accepted",
+            "Rejected",
+            "Blank",
+            "Total rows",
+            "Rejected by reason",
+            "Total-row differences",
+        ]
+    )
     return pd.DataFrame(rows, columns=cols)
 
 
@@ -138,9 +189,24 @@ def methodology(registry: Registry, lang: str) -> pd.DataFrame:
     """Indicator id, name, unit, definition and source of every measure in the registry."""
     from .reporting import unit_label
 
-    cols = ["编号", "指标", "单位", "定义", "来源"] if lang == "zh" else ["Id", "Indicator", "Unit", "Definition", "Source"]
-    return pd.DataFrame([[m.id, m.name[lang], unit_label(m.unit, lang), m.definition[lang], public_reference(m.reference, lang)]
-                         for m in registry.measures], columns=cols)
+    cols = (
+        ["编号", "指标", "单位", "定义", "来源"]
+        if lang == "zh"
+        else ["Id", "Indicator", "Unit", "Definition", "Source"]
+    )
+    return pd.DataFrame(
+        [
+            [
+                m.id,
+                m.name[lang],
+                unit_label(m.unit, lang),
+                m.definition[lang],
+                public_reference(m.reference, lang),
+            ]
+            for m in registry.measures
+        ],
+        columns=cols,
+    )
 
 
 #: the registry's references (written in English) as a Chinese report names them (the standards
@@ -171,17 +237,32 @@ def public_reference(reference: str, lang: str = "zh") -> str:
     if lang == "zh":
         kept = [REFERENCES_ZH.get(p, p) for p in kept]
     if lang == "en":
-        return "; ".join(kept) or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
+        return (
+            "; ".join(kept)
+            or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
+        )
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
 
 
 TITLES = {
-    "zh": {"peers": "与同级单元比较（中位数）", "peer_cols": ["编号", "指标", "本单元", "同级中位数", "单元数", "单位"],
-           "advice": "整改建议", "no_advice": "本年度各项有目标的指标均已达标或接近目标。", "narrative": "评估意见",
-           "annex": "附件一 数据质量", "method": "附件二 指标说明与来源"},
-    "en": {"peers": "Compared with peers (median)", "peer_cols": ["Id", "Indicator", "This unit", "Peer median", "Units", "Unit"],
-           "advice": "Rectification recommendations", "no_advice": "Every measure with a target met it or came near.",
-           "narrative": "Evaluator's opinion", "annex": "Annex 1 Data quality", "method": "Annex 2 Indicator definitions and sources"},
+    "zh": {
+        "peers": "与同级单元比较（中位数）",
+        "peer_cols": ["编号", "指标", "本单元", "同级中位数", "单元数", "单位"],
+        "advice": "整改建议",
+        "no_advice": "本年度各项有目标的指标均已达标或接近目标。",
+        "narrative": "评估意见",
+        "annex": "附件一 数据质量",
+        "method": "附件二 指标说明与来源",
+    },
+    "en": {
+        "peers": "Compared with peers (median)",
+        "peer_cols": ["Id", "Indicator", "This unit", "Peer median", "Units", "Unit"],
+        "advice": "Rectification recommendations",
+        "no_advice": "Every measure with a target met it or came near.",
+        "narrative": "Evaluator's opinion",
+        "annex": "Annex 1 Data quality",
+        "method": "Annex 2 Indicator definitions and sources",
+    },
 }
 
 
@@ -198,26 +279,67 @@ def show_sections(report, workspace: str | Workspace) -> None:
     registry = report.registry or load_registry()
     table = report.table if report.table is not None else read_indicators(ws)
     lines = recommendations(table, registry, report.org_unit, report.year, report.lang)
-    display(Markdown(f"## {t['advice']}\n\n" + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) or t["no_advice"])))
+    display(
+        Markdown(
+            f"## {t['advice']}\n\n"
+            + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) or t["no_advice"])
+        )
+    )
     text = narrative(ws, report.org_unit)
     if text:
         display(Markdown(f"## {t['narrative']}\n\n{text}"))
-    peers = peer_comparison(table, registry, report.org_unit, report.level, report.year, report.lang)
+    peers = peer_comparison(
+        table, registry, report.org_unit, report.level, report.year, report.lang
+    )
     if not peers.empty:
-        shown = pd.DataFrame({
-            0: peers["id"], 1: peers["name"],
-            2: [format_value(v, u) for v, u in zip(peers["unit_value"], peers["unit"], strict=True)],
-            3: [format_value(v, u) for v, u in zip(peers["median"], peers["unit"], strict=True)],
-            4: peers["n"], 5: [unit_label(u, report.lang) for u in peers["unit"]]})
+        shown = pd.DataFrame(
+            {
+                0: peers["id"],
+                1: peers["name"],
+                2: [
+                    format_value(v, u)
+                    for v, u in zip(peers["unit_value"], peers["unit"], strict=True)
+                ],
+                3: [
+                    format_value(v, u) for v, u in zip(peers["median"], peers["unit"], strict=True)
+                ],
+                4: peers["n"],
+                5: [unit_label(u, report.lang) for u in peers["unit"]],
+            }
+        )
         shown.columns = t["peer_cols"]
-        display(Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5))))
-    annex = quality_annex(ws, report.units or OrgUnits.read_csv(ws.org_units_file), report.org_unit, report.lang,
-                           report.year)
+        display(
+            Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5)))
+        )
+    annex = quality_annex(
+        ws,
+        report.units or OrgUnits.read_csv(ws.org_units_file),
+        report.org_unit,
+        report.lang,
+        report.year,
+    )
     if not annex.empty:
-        display(Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6))))
-    method = (methodology(registry, report.lang).style.hide(axis="index").format(escape="html")
-              .set_table_attributes('class="shegong-method"')
-              .set_table_styles([{"selector": "", "props": "border-collapse: collapse; font-size: 13px; max-width: 1000px;"},
-                                 {"selector": "th, td", "props": "text-align: left; padding: 4px 10px; vertical-align: top;"
-                                                                 " border-bottom: 1px solid #e4e4e4;"}]).to_html())
+        display(
+            Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6)))
+        )
+    method = (
+        methodology(registry, report.lang)
+        .style.hide(axis="index")
+        .format(escape="html")
+        .set_table_attributes('class="shegong-method"')
+        .set_table_styles(
+            [
+                {
+                    "selector": "",
+                    "props": "border-collapse: collapse; font-size: 13px; max-width: 1000px;",
+                },
+                {
+                    "selector": "th, td",
+                    "props": "text-align: left; padding: 4px 10px; vertical-align: top;"
+                    " border-bottom: 1px solid #e4e4e4;",
+                },
+            ]
+        )
+        .to_html()
+    )
     display(Markdown(f"## {t['method']}"), HTML(method))

@@ -22,24 +22,54 @@ from .ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from .orgunits import OrgUnits
 from .registry import Registry, load_registry
 from .report_display import in_background, styled_html  # noqa: F401 — styled_html is used by the section modules
-from .results import GRADE_LABELS, no_indicators_message, read_evaluation, read_findings, read_indicators
+from .results import (
+    GRADE_LABELS,
+    no_indicators_message,
+    read_evaluation,
+    read_findings,
+    read_indicators,
+)
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
 AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
 #: English names of the indicator units of DOMAIN.md §3 (the Chinese symbol is the stored unit).
-UNIT_EN = {"户": "households", "个": "count", "次": "sessions", "场": "events", "人次": "person-times",
-           "人": "persons", "元": "yuan", "家": "organisations", "项": "items", "%": "%", "h": "h"}
+UNIT_EN = {
+    "户": "households",
+    "个": "count",
+    "次": "sessions",
+    "场": "events",
+    "人次": "person-times",
+    "人": "persons",
+    "元": "yuan",
+    "家": "organisations",
+    "项": "items",
+    "%": "%",
+    "h": "h",
+}
 #: Traffic lights of the ``status`` column of indicators.parquet: label and text colour.
 STATUS = {
-    "zh": {"met": "达标", "near": "基本达标", "missed": "未达标", "suppressed": "已抑制（分母过小）", "no_target": "—"},
-    "en": {"met": "met", "near": "near", "missed": "missed", "suppressed": "suppressed (small denominator)",
-           "no_target": "—"},
+    "zh": {
+        "met": "达标",
+        "near": "基本达标",
+        "missed": "未达标",
+        "suppressed": "已抑制（分母过小）",
+        "no_target": "—",
+    },
+    "en": {
+        "met": "met",
+        "near": "near",
+        "missed": "missed",
+        "suppressed": "suppressed (small denominator)",
+        "no_target": "—",
+    },
 }
 STATUS_COLOURS = {"met": "#1e8449", "near": "#b9770e", "missed": "#c0392b", "suppressed": "#7f8c8d"}
 SUPPRESSED = {"zh": "已抑制", "en": "suppressed"}
 #: the row of a children table holding what the unit recorded without naming a child unit
-OWN_LEVEL = {"zh": {4: "本级/未填村", "other": "本级/未归入下级"},
-             "en": {4: "station level / village not given", "other": "unit level / no child unit given"}}
+OWN_LEVEL = {
+    "zh": {4: "本级/未填村", "other": "本级/未归入下级"},
+    "en": {4: "station level / village not given", "other": "unit level / no child unit given"},
+}
 ADDITIVE = ("count", "sum")
 
 TEXT = {
@@ -64,8 +94,15 @@ TEXT = {
         "dims_title": "{year} 年各维度得分（◆ 满分，○ 上年）",
         "dims_x": "得分（分）",
         "dims_y": "维度",
-        "dims": {"A": "A 基础建设", "B": "B 队伍建设", "C": "C 规范管理", "D": "D 服务产出", "E": "E 服务质量",
-                 "F": "F 五社联动", "G": "G 服务成效"},
+        "dims": {
+            "A": "A 基础建设",
+            "B": "B 队伍建设",
+            "C": "C 规范管理",
+            "D": "D 服务产出",
+            "E": "E 服务质量",
+            "F": "F 五社联动",
+            "G": "G 服务成效",
+        },
         "findings": "数据一致性核查",
         "findings_cols": ["级别", "指标", "说明"],
         "severity": {"error": "错误", "warning": "提示", "info": "说明"},
@@ -91,8 +128,15 @@ TEXT = {
         "dims_title": "Dimension scores, {year} (◆ full marks, ○ last year)",
         "dims_x": "Score (points)",
         "dims_y": "Dimension",
-        "dims": {"A": "A Foundation", "B": "B Staff", "C": "C Management", "D": "D Outputs", "E": "E Quality",
-                 "F": "F Five-society linkage", "G": "G Results"},
+        "dims": {
+            "A": "A Foundation",
+            "B": "B Staff",
+            "C": "C Management",
+            "D": "D Outputs",
+            "E": "E Quality",
+            "F": "F Five-society linkage",
+            "G": "G Results",
+        },
         "findings": "Consistency checks",
         "findings_cols": ["Severity", "Indicator", "Finding"],
         "severity": {"error": "error", "warning": "warning", "info": "note"},
@@ -110,12 +154,16 @@ def format_value(value: float, unit: str) -> str:
     decimal when they have one; NaN → ``—``."""
     if pd.isna(value):
         return "—"
-    if value != round(value) and (unit in ("h", "%", "项", "人") or abs(value) < 100):  # a target of 1.5 家 stays 1.5
+    if value != round(value) and (
+        unit in ("h", "%", "项", "人") or abs(value) < 100
+    ):  # a target of 1.5 家 stays 1.5
         return f"{value:,.1f}"
     return f"{value:,.0f}"
 
 
-def _with_own_level(children: pd.DataFrame, kpis: pd.DataFrame, level: int, lang: str) -> pd.DataFrame:
+def _with_own_level(
+    children: pd.DataFrame, kpis: pd.DataFrame, level: int, lang: str
+) -> pd.DataFrame:
     """Append the 本级 row (unit's value − Σ children) when an additive measure does not add up."""
     own = {"code": "", "name": OWN_LEVEL[lang].get(level, OWN_LEVEL[lang]["other"])}
     gap = False
@@ -168,8 +216,14 @@ class UnitReport:
     registry: Registry | None = None
 
     @classmethod
-    def load(cls, workspace: str | Path | Workspace, org_unit: str, year: int, lang: str = "zh",
-             registry: Registry | None = None) -> "UnitReport":
+    def load(
+        cls,
+        workspace: str | Path | Workspace,
+        org_unit: str,
+        year: int,
+        lang: str = "zh",
+        registry: Registry | None = None,
+    ) -> "UnitReport":
         """Read the unit's results from ``indicators/indicators.parquet``.
 
         Raises:
@@ -177,16 +231,24 @@ class UnitReport:
                 indicators for ``year``.
             IndicatorError: indicators have not been computed.
         """
-        ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
+        ws = (
+            workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
+        )
         lang = language(lang)
         org_unit = str(org_unit)
         units = OrgUnits.read_csv(ws.org_units_file)
         if org_unit not in units:
-            raise ReportError(f"单元代码不存在 org unit {org_unit} is not in {ws.org_units_file.name}: check the code")
+            raise ReportError(
+                f"单元代码不存在 org unit {org_unit} is not in {ws.org_units_file.name}: check the code"
+            )
         registry = registry or load_registry()
         table = read_indicators(ws)
         info = units.row(org_unit)
-        totals = table[(table["period"] == str(year)) & table["service_area"].isna() & table["client_category"].isna()]
+        totals = table[
+            (table["period"] == str(year))
+            & table["service_area"].isna()
+            & table["client_category"].isna()
+        ]
         if totals.empty:
             raise ReportError(no_indicators_message(year))
         mine = totals[totals["org_unit"] == org_unit].set_index("indicator")
@@ -194,37 +256,85 @@ class UnitReport:
         for m in registry.measures:
             have = m.id in mine.index
             value = float(mine.at[m.id, "value"]) if have else float("nan")
-            status = str(mine.at[m.id, "status"]) if have and pd.notna(mine.at[m.id, "status"]) else "no_target"
-            target = float(mine.at[m.id, "target"]) if have and pd.notna(mine.at[m.id, "target"]) else float("nan")
-            rows.append({"indicator": m.id, "name": m.name[lang], "value": value, "unit": m.unit,
-                         "display": SUPPRESSED[lang] if status == "suppressed" else format_value(value, m.unit),
-                         "target": target, "status": status, "additive": m.aggregation in ADDITIVE})
+            status = (
+                str(mine.at[m.id, "status"])
+                if have and pd.notna(mine.at[m.id, "status"])
+                else "no_target"
+            )
+            target = (
+                float(mine.at[m.id, "target"])
+                if have and pd.notna(mine.at[m.id, "target"])
+                else float("nan")
+            )
+            rows.append(
+                {
+                    "indicator": m.id,
+                    "name": m.name[lang],
+                    "value": value,
+                    "unit": m.unit,
+                    "display": SUPPRESSED[lang]
+                    if status == "suppressed"
+                    else format_value(value, m.unit),
+                    "target": target,
+                    "status": status,
+                    "additive": m.aggregation in ADDITIVE,
+                }
+            )
         kpis = pd.DataFrame(rows)
         kpis["order"] = kpis["indicator"].map({k: i for i, k in enumerate(KPI_ORDER)}).fillna(99)
         kpis = kpis.sort_values("order", kind="stable").drop(columns="order").reset_index(drop=True)
 
         d7a = table[(table["org_unit"] == org_unit) & (table["indicator"] == "D7a")]
-        monthly = d7a[d7a["period"].str.startswith(f"{year}-") & d7a["service_area"].isna() & d7a["client_category"].isna()]
-        monthly = pd.DataFrame({"month": monthly["period"].str[5:].astype(int), "value": monthly["value"]})
+        monthly = d7a[
+            d7a["period"].str.startswith(f"{year}-")
+            & d7a["service_area"].isna()
+            & d7a["client_category"].isna()
+        ]
+        monthly = pd.DataFrame(
+            {"month": monthly["period"].str[5:].astype(int), "value": monthly["value"]}
+        )
         area = d7a[(d7a["period"] == str(year)) & d7a["service_area"].notna()]
         labels = LABELS_ZH if lang == "zh" else AREA_LABELS_EN
-        by_area = pd.DataFrame({"label": area["service_area"].map(lambda c: labels.get(c, c)), "value": area["value"]})
+        by_area = pd.DataFrame(
+            {"label": area["service_area"].map(lambda c: labels.get(c, c)), "value": area["value"]}
+        )
 
         kids = units.children(org_unit)
         children = pd.DataFrame({"code": kids["code"], "name": kids["name"]})
         if not children.empty:
-            wide = totals[totals["org_unit"].isin(children["code"])].pivot(index="org_unit", columns="indicator", values="value")
+            wide = totals[totals["org_unit"].isin(children["code"])].pivot(
+                index="org_unit", columns="indicator", values="value"
+            )
             children = children.merge(wide, left_on="code", right_index=True, how="left")
             children = _with_own_level(children, kpis, int(info["level"]), lang)
         evaluation = read_evaluation(ws)
         if evaluation is not None:
-            evaluation = evaluation[(evaluation["org_unit"] == org_unit) & (evaluation["year"] == int(year))]
+            evaluation = evaluation[
+                (evaluation["org_unit"] == org_unit) & (evaluation["year"] == int(year))
+            ]
         findings = read_findings(ws)
         if findings is not None:
-            findings = findings[(findings["org_unit"] == org_unit) & (findings["year"] == int(year))]
-        return cls(org_unit, str(info["name"]), int(info["level"]), units.level_label(int(info["level"]), lang),
-                   int(year), lang, kpis, monthly.reset_index(drop=True), by_area.reset_index(drop=True),
-                   children.reset_index(drop=True), evaluation, findings, ws, table, units, registry)
+            findings = findings[
+                (findings["org_unit"] == org_unit) & (findings["year"] == int(year))
+            ]
+        return cls(
+            org_unit,
+            str(info["name"]),
+            int(info["level"]),
+            units.level_label(int(info["level"]), lang),
+            int(year),
+            lang,
+            kpis,
+            monthly.reset_index(drop=True),
+            by_area.reset_index(drop=True),
+            children.reset_index(drop=True),
+            evaluation,
+            findings,
+            ws,
+            table,
+            units,
+            registry,
+        )
 
     # -- pieces -------------------------------------------------------------------------
     @property
@@ -233,17 +343,27 @@ class UnitReport:
 
     def header_markdown(self) -> str:
         t = self.text
-        return (f"# {t['title'].format(name=self.name, year=self.year)}\n\n"
-                f"{t['meta'].format(code=self.org_unit, level=self.level_label)}")
+        return (
+            f"# {t['title'].format(name=self.name, year=self.year)}\n\n"
+            f"{t['meta'].format(code=self.org_unit, level=self.level_label)}"
+        )
 
     def kpi_table(self) -> pd.DataFrame:
         """The KPI table as shown: id, name, formatted value (or 已抑制), unit, target and the
         traffic light (达标 / 基本达标 / 未达标, DOMAIN.md §3 status)."""
-        shown = pd.DataFrame({
-            "a": self.kpis["indicator"], "b": self.kpis["name"], "c": self.kpis["display"],
-            "d": [unit_label(u, self.lang) for u in self.kpis["unit"]],
-            "e": [format_value(v, u) for v, u in zip(self.kpis["target"], self.kpis["unit"], strict=True)],
-            "f": self.kpis["status"].map(STATUS[self.lang])})
+        shown = pd.DataFrame(
+            {
+                "a": self.kpis["indicator"],
+                "b": self.kpis["name"],
+                "c": self.kpis["display"],
+                "d": [unit_label(u, self.lang) for u in self.kpis["unit"]],
+                "e": [
+                    format_value(v, u)
+                    for v, u in zip(self.kpis["target"], self.kpis["unit"], strict=True)
+                ],
+                "f": self.kpis["status"].map(STATUS[self.lang]),
+            }
+        )
         shown.columns = self.text["cols"]
         return shown
 
@@ -255,8 +375,16 @@ class UnitReport:
         total = self.evaluation[self.evaluation["dimension"] == "total"].iloc[0]
         t = self.text
         change = "—" if pd.isna(total["change"]) else f"{total['change']:+.1f}"
-        rank = "—" if pd.isna(total["rank"]) else t["rank"].format(rank=int(total["rank"]), peers=int(total["peers"]))
-        grade = GRADE_LABELS[self.lang].get(total["grade"], "—") if isinstance(total["grade"], str) else "—"
+        rank = (
+            "—"
+            if pd.isna(total["rank"])
+            else t["rank"].format(rank=int(total["rank"]), peers=int(total["peers"]))
+        )
+        grade = (
+            GRADE_LABELS[self.lang].get(total["grade"], "—")
+            if isinstance(total["grade"], str)
+            else "—"
+        )
         score = "—" if pd.isna(total["score"]) else f"{total['score']:.1f}"
         return pd.DataFrame([[score, grade, rank, change]], columns=t["summary_cols"])
 
@@ -295,13 +423,17 @@ class UnitReport:
             return pd.DataFrame(columns=self.text["findings_cols"])
         shown = self.findings[self.findings["severity"] != "info"]
         msg = shown["message_zh" if self.lang == "zh" else "message_en"]
-        out = pd.DataFrame({"a": shown["severity"].map(self.text["severity"]), "b": shown["indicator"], "c": msg})
+        out = pd.DataFrame(
+            {"a": shown["severity"].map(self.text["severity"]), "b": shown["indicator"], "c": msg}
+        )
         out.columns = self.text["findings_cols"]
         return out.reset_index(drop=True)
 
     def kpi_html(self) -> str:
-        colours = [f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
-                   for s in self.kpis["status"]]
+        colours = [
+            f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
+            for s in self.kpis["status"]
+        ]
         return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3, 5), colours={5: colours})
 
     def children_html(self) -> str:
@@ -309,15 +441,24 @@ class UnitReport:
 
     def monthly_png(self) -> bytes:
         t = self.text
-        fig = charts.bar_by_month(self.monthly, title=t["monthly_title"].format(year=self.year),
-                                  ylabel=t["monthly_y"], xlabel=t["month"], lang=self.lang)
+        fig = charts.bar_by_month(
+            self.monthly,
+            title=t["monthly_title"].format(year=self.year),
+            ylabel=t["monthly_y"],
+            xlabel=t["month"],
+            lang=self.lang,
+        )
         return charts.to_png(fig)
 
     def area_png(self) -> bytes | None:
         if self.by_area.empty:
             return None
         t = self.text
-        return charts.to_png(charts.bar_by_category(self.by_area, title=t["area_title"], xlabel=t["area_x"], ylabel=t["area_y"]))
+        return charts.to_png(
+            charts.bar_by_category(
+                self.by_area, title=t["area_title"], xlabel=t["area_x"], ylabel=t["area_y"]
+            )
+        )
 
     def children_table(self) -> pd.DataFrame:
         """Children with formatted KPI columns (headers ``D1 户`` …)."""

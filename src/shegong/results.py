@@ -25,8 +25,10 @@ from .config import Workspace
 from .errors import IndicatorError
 
 #: grade bands of :data:`shegong.evaluation.GRADES`, as shown
-GRADE_LABELS = {"zh": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
-                "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"}}
+GRADE_LABELS = {
+    "zh": {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"},
+    "en": {"excellent": "excellent", "good": "good", "pass": "pass", "fail": "fail"},
+}
 
 
 def read_indicators(ws: Workspace) -> pd.DataFrame:
@@ -42,8 +44,10 @@ def read_indicators(ws: Workspace) -> pd.DataFrame:
 
 def no_indicators_message(year: int) -> str:
     """The one-line message for a pilot year without computed indicators (zh, then en)."""
-    return (f"{year} 年没有指标数据 no indicators for {year}: import that year's ledgers and run "
-            f"`shegong indicators compute --year {year}` first")
+    return (
+        f"{year} 年没有指标数据 no indicators for {year}: import that year's ledgers and run "
+        f"`shegong indicators compute --year {year}` first"
+    )
 
 
 def has_indicators(ws: Workspace, year: int) -> bool:
@@ -53,7 +57,12 @@ def has_indicators(ws: Workspace, year: int) -> bool:
         return False
     import pyarrow.parquet as pq
 
-    return pq.read_table(ws.indicators_file, columns=["period"], filters=[("period", "==", str(year))]).num_rows > 0
+    return (
+        pq.read_table(
+            ws.indicators_file, columns=["period"], filters=[("period", "==", str(year))]
+        ).num_rows
+        > 0
+    )
 
 
 def _optional(path: Path) -> pd.DataFrame | None:

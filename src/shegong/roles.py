@@ -23,8 +23,11 @@ from .progress import ProgressStore, TraineeRow
 from .tables import AccountRow
 
 STAFF_ROLES = ("trainer", "admin")
-ROLE_NAMES = {"trainee": {"zh": "学员", "en": "trainee"}, "trainer": {"zh": "培训师/督导", "en": "trainer"},
-              "admin": {"zh": "管理员", "en": "administrator"}}
+ROLE_NAMES = {
+    "trainee": {"zh": "学员", "en": "trainee"},
+    "trainer": {"zh": "培训师/督导", "en": "trainer"},
+    "admin": {"zh": "管理员", "en": "administrator"},
+}
 
 
 def current_login() -> str:
@@ -71,8 +74,12 @@ def require_staff(store: ProgressStore, login: str | None = None, *, admin: bool
     role = role_of(store, login)
     allowed = ("admin",) if admin else STAFF_ROLES
     if role not in allowed:
-        need, zh, en = ("admin", "管理员", "an admin") if admin else ("trainer", "培训师", "a trainer")
-        raise AccessError(f"此账号不是{zh} this account is not {en} in the progress store: an administrator "
-                          f"runs `shegong roles grant LOGIN --role {need}`, LOGIN being this account's sign-in name "
-                          "(the JupyterHub user, or the system user where there is no hub)")
+        need, zh, en = (
+            ("admin", "管理员", "an admin") if admin else ("trainer", "培训师", "a trainer")
+        )
+        raise AccessError(
+            f"此账号不是{zh} this account is not {en} in the progress store: an administrator "
+            f"runs `shegong roles grant LOGIN --role {need}`, LOGIN being this account's sign-in name "
+            "(the JupyterHub user, or the system user where there is no hub)"
+        )
     return store.pseudonym(login)

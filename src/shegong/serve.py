@@ -48,8 +48,14 @@ DEFAULT_POOL_SIZE = 8
 FILL_DELAY = 3
 
 
-def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = DEFAULT_POOL_SIZE,
-                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT, cull_interval: int = CULL_INTERVAL) -> list[str]:
+def voila_command(
+    *,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+    pool_size: int = DEFAULT_POOL_SIZE,
+    cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
+    cull_interval: int = CULL_INTERVAL,
+) -> list[str]:
     """The Voila command line used by :func:`serve` (tests start it the same way).
 
     ``pool_size`` kernels are started ahead of requests (Voila's ``preheat_kernel``): each waits
@@ -59,12 +65,27 @@ def voila_command(*, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = D
     page never connected (a plain HTTP client) is culled after ``cull_idle_timeout`` seconds,
     looked for every ``cull_interval`` seconds.
     """
-    preheat = ["--preheat_kernel=True", f"--VoilaConfiguration.default_pool_size={pool_size}",
-               f"--VoilaKernelManager.fill_delay={FILL_DELAY}"] if pool_size > 0 else []
+    preheat = (
+        [
+            "--preheat_kernel=True",
+            f"--VoilaConfiguration.default_pool_size={pool_size}",
+            f"--VoilaKernelManager.fill_delay={FILL_DELAY}",
+        ]
+        if pool_size > 0
+        else []
+    )
     return [
-        sys.executable, "-m", "voila", str(project_root() / INDEX_NOTEBOOK),
-        "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-        "--strip_sources=True", "--show_tracebacks=False", "--theme=light", f"--template={TEMPLATE}",
+        sys.executable,
+        "-m",
+        "voila",
+        str(project_root() / INDEX_NOTEBOOK),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--strip_sources=True",
+        "--show_tracebacks=False",
+        "--theme=light",
+        f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
         "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served (/voila/files/…)
@@ -77,7 +98,9 @@ def voila_env(workspace: Workspace) -> dict[str, str]:
     directory first on JUPYTER_PATH, quiet debugger."""
     env = dict(os.environ)
     env["SHEGONG_WORKSPACE"] = str(workspace.root)
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATE_ROOT), env.get("JUPYTER_PATH", "")) if p)
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        p for p in (str(TEMPLATE_ROOT), env.get("JUPYTER_PATH", "")) if p
+    )
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
@@ -87,10 +110,18 @@ def _check_port(ip: str, port: int) -> None:
         try:
             s.bind((ip, port))
         except OSError as e:
-            raise ServeError(f"cannot listen on {ip}:{port} ({e.strerror}): stop the other server or pass --port") from e
+            raise ServeError(
+                f"cannot listen on {ip}:{port} ({e.strerror}): stop the other server or pass --port"
+            ) from e
 
 
-def serve(workspace: Workspace, *, port: int = 8866, ip: str = "127.0.0.1", pool_size: int = DEFAULT_POOL_SIZE) -> None:
+def serve(
+    workspace: Workspace,
+    *,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+    pool_size: int = DEFAULT_POOL_SIZE,
+) -> None:
     """Start Voila in the foreground until interrupted (Ctrl-C or SIGTERM, which stop Voila and
     its kernels too).
 
@@ -98,12 +129,18 @@ def serve(workspace: Workspace, *, port: int = 8866, ip: str = "127.0.0.1", pool
         ServeError: the workspace has no computed indicators, or the port is taken.
     """
     if not workspace.indicators_file.exists():
-        raise ServeError(f"{workspace.root} has no indicators yet: run `shegong demo` or `shegong indicators compute`")
+        raise ServeError(
+            f"{workspace.root} has no indicators yet: run `shegong demo` or `shegong indicators compute`"
+        )
     _check_port(ip, port)
     print(f"社工站评估工作台已启动 serving: http://{ip}:{port}/  (Ctrl-C 停止 to stop)", flush=True)
-    proc = subprocess.Popen(voila_command(port=port, ip=ip, pool_size=pool_size), env=voila_env(workspace))
+    proc = subprocess.Popen(
+        voila_command(port=port, ip=ip, pool_size=pool_size), env=voila_env(workspace)
+    )
 
-    def stop(signum: int, frame: object) -> None:  # SIGTERM (a service manager, `kill`) stops Voila too
+    def stop(
+        signum: int, frame: object
+    ) -> None:  # SIGTERM (a service manager, `kill`) stops Voila too
         raise KeyboardInterrupt
 
     try:

@@ -27,7 +27,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .progress import Base
@@ -43,7 +53,9 @@ class AccountRow(Base):
 
 class SubmissionRow(Base):
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("trainee_id", "assessment_id", "attempt_no", name="uq_submission"),)
+    __table_args__ = (
+        UniqueConstraint("trainee_id", "assessment_id", "attempt_no", name="uq_submission"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
     assessment_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -56,7 +68,11 @@ class SubmissionRow(Base):
 
 class ItemScoreRow(Base):
     __tablename__ = "item_scores"
-    __table_args__ = (UniqueConstraint("submission_id", "exercise_id", "grader", "criterion", name="uq_item_score"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "submission_id", "exercise_id", "grader", "criterion", name="uq_item_score"
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     exercise_id: Mapped[str] = mapped_column(String(64))

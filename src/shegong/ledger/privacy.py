@@ -45,14 +45,18 @@ def load_key(path: Path | None = None) -> bytes:
     """
     path = path or config.key_file()
     if path.is_dir():
-        raise ConfigError(f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path")
+        raise ConfigError(
+            f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path"
+        )
     if path.exists():
         try:
             key = path.read_bytes()
         except OSError as e:
             raise ConfigError(f"cannot read the pseudonym key {path}: {e.strerror}") from e
         if len(key) != 32:
-            raise ConfigError(f"pseudonym key {path} is damaged (expected 32 bytes): restore it from backup")
+            raise ConfigError(
+                f"pseudonym key {path} is damaged (expected 32 bytes): restore it from backup"
+            )
         return key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

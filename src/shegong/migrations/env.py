@@ -6,7 +6,9 @@ from shegong.progress import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand
-    raise RuntimeError("run migrations through shegong.progress.migrate(engine), not the alembic CLI")
+    raise RuntimeError(
+        "run migrations through shegong.progress.migrate(engine), not the alembic CLI"
+    )
 
 context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
 with context.begin_transaction():

@@ -28,7 +28,9 @@ def upgrade() -> None:
     op.create_table(
         "attempts",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True),
+        sa.Column(
+            "trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True
+        ),
         sa.Column("module_id", sa.String(64), nullable=False, index=True),
         sa.Column("exercise_id", sa.String(64), nullable=False),
         sa.Column("exercise_type", sa.String(32), nullable=False),

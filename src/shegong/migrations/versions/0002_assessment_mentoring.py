@@ -12,8 +12,18 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-TABLES = ("certificates", "reactions", "attendance", "training_sessions", "practice_entries", "comment_bank",
-          "releases", "item_scores", "submissions", "accounts")
+TABLES = (
+    "certificates",
+    "reactions",
+    "attendance",
+    "training_sessions",
+    "practice_entries",
+    "comment_bank",
+    "releases",
+    "item_scores",
+    "submissions",
+    "accounts",
+)
 
 
 def upgrade() -> None:
@@ -27,7 +37,9 @@ def upgrade() -> None:
     op.create_table(
         "submissions",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True),
+        sa.Column(
+            "trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True
+        ),
         sa.Column("assessment_id", sa.String(64), nullable=False, index=True),
         sa.Column("module_id", sa.String(64), nullable=False),
         sa.Column("attempt_no", sa.Integer, nullable=False),
@@ -39,7 +51,9 @@ def upgrade() -> None:
     op.create_table(
         "item_scores",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True),
+        sa.Column(
+            "submission_id", sa.Integer, sa.ForeignKey("submissions.id"), nullable=False, index=True
+        ),
         sa.Column("exercise_id", sa.String(64), nullable=False),
         sa.Column("grader", sa.String(32), nullable=False),
         sa.Column("criterion", sa.String(64), nullable=False),
@@ -47,7 +61,9 @@ def upgrade() -> None:
         sa.Column("max_points", sa.Float, nullable=False),
         sa.Column("comment", sa.Text, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("submission_id", "exercise_id", "grader", "criterion", name="uq_item_score"),
+        sa.UniqueConstraint(
+            "submission_id", "exercise_id", "grader", "criterion", name="uq_item_score"
+        ),
     )
     op.create_table(
         "releases",
@@ -68,7 +84,9 @@ def upgrade() -> None:
     op.create_table(
         "practice_entries",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True),
+        sa.Column(
+            "trainee_id", sa.Integer, sa.ForeignKey("trainees.id"), nullable=False, index=True
+        ),
         sa.Column("stage", sa.String(4), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("happened_on", sa.String(10), nullable=False),
