@@ -22,7 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'benchmark':<48} {'figure':>12} {'baseline':>12} {'ratio':>7}  unit")
     for r in rows:
         note = f"  ({r['note']})" if r.get("note") else ""
-        print(f"{r['name']:<48} {r['value']:>12.4g} {r['baseline']:>12.4g} {r['ratio']:>7.2f}  {r['unit']}{note}")
+        print(
+            f"{r['name']:<48} {r['value']:>12.4g} {r['baseline']:>12.4g} {r['ratio']:>7.2f}  {r['unit']}{note}"
+        )
     return 0
 
 

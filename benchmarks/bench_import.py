@@ -30,8 +30,26 @@ ORG_UNITS = """code,name,parent_code,level,unit_type,aliases
 152201100001,前进村社工室,152201100000,5,room,前进村
 152201101001,胜利社区社工室,152201101000,5,room,胜利社区
 """
-HEADER = ["序号", "服务日期", "所属站点", "村（社区）", "服务类型", "服务领域", "服务对象", "身份证号", "联系电话",
-          "户编号", "对象类别", "服务人次", "参与社工", "志愿者人数", "志愿服务时长（小时）", "链接资源（元）", "资源类型", "备注"]
+HEADER = [
+    "序号",
+    "服务日期",
+    "所属站点",
+    "村（社区）",
+    "服务类型",
+    "服务领域",
+    "服务对象",
+    "身份证号",
+    "联系电话",
+    "户编号",
+    "对象类别",
+    "服务人次",
+    "参与社工",
+    "志愿者人数",
+    "志愿服务时长（小时）",
+    "链接资源（元）",
+    "资源类型",
+    "备注",
+]
 _MEASURE = r"""
 import json, resource, sys, time
 mode, path, ws, org = sys.argv[1:5]
@@ -60,9 +78,26 @@ def _row(rng: random.Random, i: int) -> list:
     times = rng.randrange(1, 60) if rng.random() < 0.9 else f"{rng.randrange(1, 60)}人次"
     if rng.random() < 0.01:
         date = "6.3"  # ambiguous: rejected
-    return [i, date, rng.choice(stations), rng.choice(("前进村", "胜利社区", "")), kind, "社会救助", person, idn,
-            f"13{rng.randrange(10**9):09d}", f"H{rng.randrange(8000):05d}", "低保", times, "S1",
-            rng.randrange(0, 5), rng.choice((0, 1.5, 3)), rng.choice((None, 200, "1.2万元")), "物资", None]
+    return [
+        i,
+        date,
+        rng.choice(stations),
+        rng.choice(("前进村", "胜利社区", "")),
+        kind,
+        "社会救助",
+        person,
+        idn,
+        f"13{rng.randrange(10**9):09d}",
+        f"H{rng.randrange(8000):05d}",
+        "低保",
+        times,
+        "S1",
+        rng.randrange(0, 5),
+        rng.choice((0, 1.5, 3)),
+        rng.choice((None, 200, "1.2万元")),
+        "物资",
+        None,
+    ]
 
 
 def ledger_file(rows: int = ROWS) -> Path:
@@ -89,8 +124,13 @@ def _measure(mode: str, path: Path, tmp: Path) -> dict:
     org = tmp / "org_units.csv"
     org.write_text(ORG_UNITS, encoding="utf-8")
     env = dict(os.environ, SHEGONG_KEY_FILE=str(tmp / "bench.key"))
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, mode, str(path), str(tmp / f"ws_{mode}"), str(org)],
-                          capture_output=True, text=True, env=env, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEASURE, mode, str(path), str(tmp / f"ws_{mode}"), str(org)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -103,12 +143,22 @@ def run() -> list[dict]:
     ours_rate = ours["rows"] / ours["seconds"]
     base_rate = base["rows"] / base["seconds"]
     return [
-        {"name": f"ledger import ({ROWS:,} rows .xlsx, full pipeline)", "value": ours_rate, "unit": "rows/s",
-         "baseline": base_rate, "ratio": ours_rate / base_rate,
-         "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s vs {base['seconds']:.1f} s; target ≥ 3×"},
-        {"name": "ledger import peak memory", "value": ours["max_rss_mib"], "unit": "MiB",
-         "baseline": base["max_rss_mib"], "ratio": ours["max_rss_mib"] / base["max_rss_mib"],
-         "note": "max RSS of the import process vs the read_excel process (lower is better)"},
+        {
+            "name": f"ledger import ({ROWS:,} rows .xlsx, full pipeline)",
+            "value": ours_rate,
+            "unit": "rows/s",
+            "baseline": base_rate,
+            "ratio": ours_rate / base_rate,
+            "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s vs {base['seconds']:.1f} s; target ≥ 3×",
+        },
+        {
+            "name": "ledger import peak memory",
+            "value": ours["max_rss_mib"],
+            "unit": "MiB",
+            "baseline": base["max_rss_mib"],
+            "ratio": ours["max_rss_mib"] / base["max_rss_mib"],
+            "note": "max RSS of the import process vs the read_excel process (lower is better)",
+        },
     ]
 
 

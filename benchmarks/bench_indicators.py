@@ -1,6 +1,6 @@
 """Indicators at scale (DESIGN.md §8, issue 5): every measure for 10 M ledger rows over a 5-level
 hierarchy (province → 10 prefectures → 100 counties → 2,000 stations → 20,000 village rooms),
-``shegong.indicators.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
+``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
 the same ledger measures (year, quarters, months, service areas, client categories, at each of
 the five levels; distinct counts recounted per level), on the same Parquet file.
 
@@ -31,12 +31,43 @@ ROWS = int(os.environ.get("SHEGONG_BENCH_INDICATOR_ROWS", "10000000"))
 #: SHEGONG_BENCH_INDICATOR_BASELINE=0 runs our side only (baseline and ratio then NaN): the
 #: pandas side of 10 M rows alone takes about six minutes on a 2-core machine
 BASELINE = os.environ.get("SHEGONG_BENCH_INDICATOR_BASELINE", "1") != "0"
-AREAS = ["social_assistance", "elderly_services", "child_care", "social_affairs", "community_governance"]
-CATEGORIES = ["dibao", "extreme_poverty", "left_behind_child", "child_in_difficulty", "disabled",
-              "elderly_living_alone", "empty_nest_elderly", "general"]
-TYPES = ["home_visit"] * 8 + ["file_opened", "case_opened", "case_follow_up", "case_closed", "group_session",
-                               "community_event", "needs_survey", "referral", "resource_linked", "volunteer_service"]
-INDIVIDUAL = {"home_visit", "file_opened", "case_opened", "case_follow_up", "case_closed", "referral"}
+AREAS = [
+    "social_assistance",
+    "elderly_services",
+    "child_care",
+    "social_affairs",
+    "community_governance",
+]
+CATEGORIES = [
+    "dibao",
+    "extreme_poverty",
+    "left_behind_child",
+    "child_in_difficulty",
+    "disabled",
+    "elderly_living_alone",
+    "empty_nest_elderly",
+    "general",
+]
+TYPES = ["home_visit"] * 8 + [
+    "file_opened",
+    "case_opened",
+    "case_follow_up",
+    "case_closed",
+    "group_session",
+    "community_event",
+    "needs_survey",
+    "referral",
+    "resource_linked",
+    "volunteer_service",
+]
+INDIVIDUAL = {
+    "home_visit",
+    "file_opened",
+    "case_opened",
+    "case_follow_up",
+    "case_closed",
+    "referral",
+}
 
 
 def hierarchy() -> list[tuple[str, str, str, int, str]]:
@@ -51,7 +82,9 @@ def hierarchy() -> list[tuple[str, str, str, int, str]]:
             for s in range(100, 120):
                 sc = f"15{p:02d}{c:02d}{s:03d}000"
                 units.append((sc, f"站{p}-{c}-{s}", cc, 4, "station"))
-                units += [(f"{sc[:9]}{r:03d}", f"室{p}-{c}-{s}-{r}", sc, 5, "room") for r in range(1, 11)]
+                units += [
+                    (f"{sc[:9]}{r:03d}", f"室{p}-{c}-{s}-{r}", sc, 5, "room") for r in range(1, 11)
+                ]
     return units
 
 
@@ -84,26 +117,57 @@ def generate(dest: Path, rows: int = ROWS, seed: int = 5) -> Path:
         day = rng.integers(1, 29, n)
         hh = pa.array(household).cast(pa.string())
         person = pa.array(household * 3 + rng.integers(0, 3, n)).cast(pa.string())
-        table = pa.table({
-            "event_id": pa.array(np.arange(start, start + n)).cast(pa.string()),
-            "date": pa.array((np.datetime64("2021-01-01") + (month - 1) * 30 + day - 1).astype("datetime64[ms]")),
-            "year": pa.array(np.full(n, 2021, dtype="int32")), "month": pa.array(month),
-            "org_unit": pa.array(org_unit), "station_code": pa.array(station),
-            "room_code": pc.if_else(pa.array(at_station), pa.scalar(None, pa.string()), pa.array(room)),
-            "event_type": pa.array(kind),
-            "service_area": pa.array(np.array(AREAS)[rng.integers(0, 5, n)]),
-            "client_category": pc.if_else(pa.array(individual), pa.array(np.array(CATEGORIES)[rng.integers(0, 8, n)]),
-                                          pa.scalar(None, pa.string())),
-            "client_pid": pc.if_else(pa.array(individual), pc.binary_join_element_wise("P-", person, ""),
-                                     pa.scalar(None, pa.string())),
-            "household_pid": pc.if_else(pa.array(individual), pc.binary_join_element_wise("H-", hh, ""),
-                                        pa.scalar(None, pa.string())),
-            "person_times": pa.array(np.where(individual, 1, rng.integers(5, 60, n)).astype("int64")),
-            "staff_ids": pc.if_else(pa.array(rng.random(n) < 0.02), pa.scalar(None, pa.string()), pa.scalar("S1")),
-            "volunteers": pa.array(np.where(individual, 0, rng.integers(0, 6, n)).astype("int64")),
-            "volunteer_hours": pa.array(np.where(individual, 0, rng.integers(0, 20, n)).astype("float64")),
-            "resources_fen": pa.array(np.where(kind == "resource_linked", rng.integers(100, 100_000, n), 0).astype("int64")),
-        })
+        table = pa.table(
+            {
+                "event_id": pa.array(np.arange(start, start + n)).cast(pa.string()),
+                "date": pa.array(
+                    (np.datetime64("2021-01-01") + (month - 1) * 30 + day - 1).astype(
+                        "datetime64[ms]"
+                    )
+                ),
+                "year": pa.array(np.full(n, 2021, dtype="int32")),
+                "month": pa.array(month),
+                "org_unit": pa.array(org_unit),
+                "station_code": pa.array(station),
+                "room_code": pc.if_else(
+                    pa.array(at_station), pa.scalar(None, pa.string()), pa.array(room)
+                ),
+                "event_type": pa.array(kind),
+                "service_area": pa.array(np.array(AREAS)[rng.integers(0, 5, n)]),
+                "client_category": pc.if_else(
+                    pa.array(individual),
+                    pa.array(np.array(CATEGORIES)[rng.integers(0, 8, n)]),
+                    pa.scalar(None, pa.string()),
+                ),
+                "client_pid": pc.if_else(
+                    pa.array(individual),
+                    pc.binary_join_element_wise("P-", person, ""),
+                    pa.scalar(None, pa.string()),
+                ),
+                "household_pid": pc.if_else(
+                    pa.array(individual),
+                    pc.binary_join_element_wise("H-", hh, ""),
+                    pa.scalar(None, pa.string()),
+                ),
+                "person_times": pa.array(
+                    np.where(individual, 1, rng.integers(5, 60, n)).astype("int64")
+                ),
+                "staff_ids": pc.if_else(
+                    pa.array(rng.random(n) < 0.02), pa.scalar(None, pa.string()), pa.scalar("S1")
+                ),
+                "volunteers": pa.array(
+                    np.where(individual, 0, rng.integers(0, 6, n)).astype("int64")
+                ),
+                "volunteer_hours": pa.array(
+                    np.where(individual, 0, rng.integers(0, 20, n)).astype("float64")
+                ),
+                "resources_fen": pa.array(
+                    np.where(kind == "resource_linked", rng.integers(100, 100_000, n), 0).astype(
+                        "int64"
+                    )
+                ),
+            }
+        )
         if writer is None:
             writer = pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
@@ -126,11 +190,16 @@ def _cpu_seconds() -> float:
 
 def run_ours(root: str) -> dict:
     from shegong.config import Workspace
-    from shegong.indicators import write_indicators
+    from shegong.indicators.compute import write_indicators
 
     start, cpu = time.perf_counter(), _cpu_seconds()
     rows = write_indicators(Workspace.at(root, create=False), year=2021)
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu_seconds() - cpu, "peak_mb": _peak_mb(), "rows": rows}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": _cpu_seconds() - cpu,
+        "peak_mb": _peak_mb(),
+        "rows": rows,
+    }
 
 
 def run_pandas(root: str) -> dict:
@@ -151,16 +220,43 @@ def run_pandas(root: str) -> dict:
             node = parent.get(node)
     df = pd.read_parquet(ws / "ledger" / "accepted" / "bench.parquet")
     df["quarter"] = (df["month"] + 2) // 3
-    df["complete"] = df["service_area"].notna() & df["staff_ids"].notna() & (
-        ~df["event_type"].isin(INDIVIDUAL) | (df["client_pid"].notna() & df["household_pid"].notna() & df["client_category"].notna()))
-    for name, kind in (("D1", "home_visit"), ("D3a", "file_opened"), ("D4a", "case_opened"), ("D4c", "case_closed"),
-                       ("D5b", "group_session"), ("D6", "community_event")):
+    df["complete"] = (
+        df["service_area"].notna()
+        & df["staff_ids"].notna()
+        & (
+            ~df["event_type"].isin(INDIVIDUAL)
+            | (
+                df["client_pid"].notna()
+                & df["household_pid"].notna()
+                & df["client_category"].notna()
+            )
+        )
+    )
+    for name, kind in (
+        ("D1", "home_visit"),
+        ("D3a", "file_opened"),
+        ("D4a", "case_opened"),
+        ("D4c", "case_closed"),
+        ("D5b", "group_session"),
+        ("D6", "community_event"),
+    ):
         df[name] = (df["event_type"] == kind).astype("int64")
     df["C2n"] = df["complete"].astype("int64")
     df["F3"] = df["resources_fen"] / 100
     visits = df["event_type"] == "home_visit"
     df["visit_household"] = df["household_pid"].where(visits)
-    sums = ["D3a", "D4a", "D4c", "D5b", "D6", "C2n", "person_times", "volunteers", "volunteer_hours", "F3"]
+    sums = [
+        "D3a",
+        "D4a",
+        "D4c",
+        "D5b",
+        "D6",
+        "C2n",
+        "person_times",
+        "volunteers",
+        "volunteer_hours",
+        "F3",
+    ]
     out = []
     for lv in (5, 4, 3, 2, 1):
         df["unit"] = df["org_unit"].map(ancestors[lv])  # rows above the level drop out (NaN)
@@ -175,13 +271,23 @@ def run_pandas(root: str) -> dict:
             res["D4b"] = res["D4c"] / res["D4a"] * 100
             out.append(res)
     n = sum(len(o) for o in out)
-    return {"seconds": time.perf_counter() - start, "cpu": _cpu_seconds() - cpu, "peak_mb": _peak_mb(), "rows": n}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu": _cpu_seconds() - cpu,
+        "peak_mb": _peak_mb(),
+        "rows": n,
+    }
 
 
 def _child(side: str, root: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_indicators", "--side", side, str(root)],
-                         capture_output=True, text=True, check=False, env=dict(os.environ),
-                         cwd=str(Path(__file__).resolve().parents[1]))
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_indicators", "--side", side, str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ),
+        cwd=str(Path(__file__).resolve().parents[1]),
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{side} side failed: {out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -197,12 +303,30 @@ def run(rows: int = ROWS, baseline: bool = BASELINE) -> list[dict]:
         base = _child("pandas", root) if baseline else {"seconds": nan, "cpu": nan, "peak_mb": nan}
     label = f"indicators ({rows / 1e6:g} M rows, 5 levels)"
     return [
-        {"name": f"{label} time", "value": ours["seconds"], "unit": "s", "baseline": base["seconds"],
-         "ratio": base["seconds"] / ours["seconds"], "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas groupby of the ledger measures"},
-        {"name": f"{label} CPU time", "value": ours["cpu"], "unit": "s", "baseline": base["cpu"],
-         "ratio": base["cpu"] / ours["cpu"], "note": "user + system seconds of each side's process"},
-        {"name": f"{label} peak memory", "value": ours["peak_mb"], "unit": "MiB", "baseline": base["peak_mb"],
-         "ratio": base["peak_mb"] / ours["peak_mb"], "note": "ru_maxrss of each side's own process"},
+        {
+            "name": f"{label} time",
+            "value": ours["seconds"],
+            "unit": "s",
+            "baseline": base["seconds"],
+            "ratio": base["seconds"] / ours["seconds"],
+            "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas groupby of the ledger measures",
+        },
+        {
+            "name": f"{label} CPU time",
+            "value": ours["cpu"],
+            "unit": "s",
+            "baseline": base["cpu"],
+            "ratio": base["cpu"] / ours["cpu"],
+            "note": "user + system seconds of each side's process",
+        },
+        {
+            "name": f"{label} peak memory",
+            "value": ours["peak_mb"],
+            "unit": "MiB",
+            "baseline": base["peak_mb"],
+            "ratio": base["peak_mb"] / ours["peak_mb"],
+            "note": "ru_maxrss of each side's own process",
+        },
     ]
 
 
@@ -212,4 +336,6 @@ if __name__ == "__main__":
         print(json.dumps(result))
     else:
         for r in run(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS):
-            print(f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline {r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}")
+            print(
+                f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline {r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}"
+            )

@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 from shegong.config import Workspace
-from shegong.demo import generate_demo_inputs
+from shegong.demo.generate import generate_demo_inputs
 from shegong.exports import CHROMIUM_ARGS
-from shegong.indicators import compute_indicators
+from shegong.indicators.compute import compute_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
-from shegong.reports import ZYGOTE_ENV, run_reports, select_units, template_path
-from shegong.serve import DEFAULT_POOL_SIZE, voila_command, voila_env
+from shegong.reports.batch import ZYGOTE_ENV, run_reports, select_units, template_path
+from shegong.serving.serve import DEFAULT_POOL_SIZE, voila_command, voila_env
 
 LEAGUE = "152200000000"
 #: ``SHEGONG_BENCH_PIPELINE=reports`` runs the report batch bench only (not the serving ones)
@@ -60,23 +60,50 @@ def bench_reports(ws: Workspace, tmp: Path) -> dict:
     the papermill command line over the same template and parameters (notebooks only)."""
     codes = select_units(OrgUnits.read_csv(ws.org_units_file), None, None)
     units = len(codes)
-    ours = _timed(lambda: run_reports(ws, year=2021, units=codes, workers=os.cpu_count(), progress=False, pdf=False))
+    ours = _timed(
+        lambda: run_reports(
+            ws, year=2021, units=codes, workers=os.cpu_count(), progress=False, pdf=False
+        )
+    )
     papermill = str(Path(sys.executable).with_name("papermill"))
     out = tmp / "cli"
     out.mkdir()
 
     def cli_loop() -> None:
         for code in codes:
-            subprocess.run([papermill, str(template_path()), str(out / f"{code}.ipynb"), "-r", "org_unit", code,
-                            "-p", "year", "2021", "-r", "workspace", str(ws.root), "-k", "python3", "--no-progress-bar"],
-                           check=True, capture_output=True)
+            subprocess.run(
+                [
+                    papermill,
+                    str(template_path()),
+                    str(out / f"{code}.ipynb"),
+                    "-r",
+                    "org_unit",
+                    code,
+                    "-p",
+                    "year",
+                    "2021",
+                    "-r",
+                    "workspace",
+                    str(ws.root),
+                    "-k",
+                    "python3",
+                    "--no-progress-bar",
+                ],
+                check=True,
+                capture_output=True,
+            )
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     base = _timed(cli_loop)
     zygote = "" if os.environ.get(ZYGOTE_ENV, "1") != "0" else f", {ZYGOTE_ENV}=0"
-    return {"name": f"report batch ({units} demo units)", "value": units / ours * 60, "unit": "reports/min",
-            "baseline": units / base * 60, "ratio": base / ours,
-            "note": f"baseline: sequential papermill CLI loop (no HTML, no .docx); load before {load}{zygote}"}
+    return {
+        "name": f"report batch ({units} demo units)",
+        "value": units / ours * 60,
+        "unit": "reports/min",
+        "baseline": units / base * 60,
+        "ratio": base / ours,
+        "note": f"baseline: sequential papermill CLI loop (no HTML, no .docx); load before {load}{zygote}",
+    }
 
 
 def _league_batch(ws: Workspace, *, archived: bool) -> None:
@@ -95,7 +122,9 @@ def _kernels(pid: int) -> list:
     kernels = []
     for child in psutil.Process(pid).children(recursive=True):
         try:
-            if child.status() != psutil.STATUS_ZOMBIE and any("ipykernel_launcher" in a for a in child.cmdline()):
+            if child.status() != psutil.STATUS_ZOMBIE and any(
+                "ipykernel_launcher" in a for a in child.cmdline()
+            ):
                 kernels.append(child)
         except psutil.Error:  # ended meanwhile
             pass
@@ -110,8 +139,12 @@ def _start(ws: Workspace, pool_size: int) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    proc = subprocess.Popen(voila_command(port=port, pool_size=pool_size), env=voila_env(ws),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        voila_command(port=port, pool_size=pool_size),
+        env=voila_env(ws),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -131,6 +164,7 @@ def _start(ws: Workspace, pool_size: int) -> tuple[subprocess.Popen, int]:
 def _settle(pid: int, deadline: float) -> None:
     """Wait until the kernels of ``pid`` use no CPU for a second (a preheated kernel is then
     waiting for its request), or until ``deadline``."""
+
     def cpu() -> float:
         return sum(sum(k.cpu_times()[:2]) for k in _kernels(pid))
 
@@ -206,31 +240,54 @@ def bench_burst(ws: Workspace) -> dict:
     cold = _burst(ws, 0)
     _league_batch(ws, archived=True)
     hot = _burst(ws, DEFAULT_POOL_SIZE)
-    return {"name": "report app: slowest of 8 simultaneous views", "value": hot[-1], "unit": "s", "baseline": cold[-1],
-            "ratio": cold[-1] / hot[-1],
-            "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed (median {statistics.median(hot):.2f} s)"
-                    f" vs cold kernels computing live (median {statistics.median(cold):.1f} s); target: none over 3 s"}
+    return {
+        "name": "report app: slowest of 8 simultaneous views",
+        "value": hot[-1],
+        "unit": "s",
+        "baseline": cold[-1],
+        "ratio": cold[-1] / hot[-1],
+        "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed (median {statistics.median(hot):.2f} s)"
+        f" vs cold kernels computing live (median {statistics.median(cold):.1f} s); target: none over 3 s",
+    }
 
 
 def bench_serving(ws: Workspace) -> dict:
     chromium = shutil.which("chromium")
     if chromium is None:
-        return {"name": "report app first render (needs chromium)", "value": float("nan"), "unit": "s",
-                "baseline": float("nan"), "ratio": float("nan"), "note": "chromium not installed"}
+        return {
+            "name": "report app first render (needs chromium)",
+            "value": float("nan"),
+            "unit": "s",
+            "baseline": float("nan"),
+            "ratio": float("nan"),
+            "note": "chromium not installed",
+        }
     _league_batch(ws, archived=False)
     cold = _first_render(ws, 0, chromium)
     _league_batch(ws, archived=True)
     hot = _first_render(ws, DEFAULT_POOL_SIZE, chromium)
-    return {"name": "report app: time to first render", "value": hot, "unit": "s", "baseline": cold,
-            "ratio": cold / hot, "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed, vs a cold "
-                                         "kernel computing live per view; median of 3; target < 1.0 s; "
-                                         f"load average {os.getloadavg()[0]:.1f} (2 cores: figures need a quiet machine)"}
+    return {
+        "name": "report app: time to first render",
+        "value": hot,
+        "unit": "s",
+        "baseline": cold,
+        "ratio": cold / hot,
+        "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed, vs a cold "
+        "kernel computing live per view; median of 3; target < 1.0 s; "
+        f"load average {os.getloadavg()[0]:.1f} (2 cores: figures need a quiet machine)",
+    }
 
 
 def bench_pool_memory(ws: Workspace) -> dict:
     rss = _pool_kernel_rss(ws)
-    return {"name": "report app: RSS of one preheated kernel", "value": rss, "unit": "MiB", "baseline": float("nan"),
-            "ratio": float("nan"), "note": f"median over a full pool of {DEFAULT_POOL_SIZE}, kernels waiting for requests"}
+    return {
+        "name": "report app: RSS of one preheated kernel",
+        "value": rss,
+        "unit": "MiB",
+        "baseline": float("nan"),
+        "ratio": float("nan"),
+        "note": f"median over a full pool of {DEFAULT_POOL_SIZE}, kernels waiting for requests",
+    }
 
 
 def run() -> list[dict]:

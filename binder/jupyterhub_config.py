@@ -32,7 +32,9 @@ TRAINERS = {u for u in os.environ.get("SHEGONG_HUB_TRAINERS", "").split(",") if 
 ADMINS = {u for u in os.environ.get("SHEGONG_HUB_ADMINS", "").split(",") if u}
 KEYS_DIR = os.environ.get("SHEGONG_KEYS_DIR", "/srv/shegong/keys")
 TRAINER_DB_URL_FILE = os.environ.get("SHEGONG_TRAINER_DB_URL_FILE", "/etc/shegong/trainer_db_url")
-TRAINEE_DB_URL = os.environ.get("SHEGONG_TRAINEE_DB_URL", "postgresql+psycopg://shegong_trainee@localhost/shegong")
+TRAINEE_DB_URL = os.environ.get(
+    "SHEGONG_TRAINEE_DB_URL", "postgresql+psycopg://shegong_trainee@localhost/shegong"
+)
 CURRICULA = os.environ.get("SHEGONG_CURRICULA", "/srv/shegong/curricula")
 
 # -- who signs in: local accounts (PAM); the hub creates missing OS users, one per trainee
@@ -50,10 +52,19 @@ c.JupyterHub.bind_url = "http://127.0.0.1:8000"  # put a TLS proxy (nginx) in fr
 # environment every server gets; the trainer-only values are added by the hook below
 c.Spawner.environment = {"SHEGONG_CURRICULA": CURRICULA, "SHEGONG_LANG": "zh"}
 # idle servers are stopped (jupyterhub-idle-culler service)
-c.JupyterHub.services = [{"name": "idle-culler", "command": ["python3", "-m", "jupyterhub_idle_culler",
-                                                               "--timeout=3600"]}]
-c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
-                            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": ["python3", "-m", "jupyterhub_idle_culler", "--timeout=3600"],
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "services": ["idle-culler"],
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    }
+]
 
 
 def is_trainer(user) -> bool:  # noqa: ANN001 - a jupyterhub User

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real"
-SHEGONG = [sys.executable, "-m", "shegong.cli"]
+SHEGONG = [sys.executable, "-m", "shegong.cli.main"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -38,8 +38,13 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path
         shutil.copytree(prebuilt, ws)
         (ws / "demo_stderr.log").touch()
         return ws
-    proc = subprocess.run([*SHEGONG, "demo", "--workspace", str(ws), "--no-serve"],
-                          capture_output=True, text=True, timeout=900, env=dict(os.environ))
+    proc = subprocess.run(
+        [*SHEGONG, "demo", "--workspace", str(ws), "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ),
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     (ws / "demo_stderr.log").write_text(proc.stderr, encoding="utf-8")
     return ws
@@ -57,7 +62,9 @@ def chromium() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")
     if path is None:
         if os.environ.get("SHEGONG_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (SHEGONG_REQUIRE_BROWSER=1): apt-get install -y chromium")
+            pytest.fail(
+                "chromium is required (SHEGONG_REQUIRE_BROWSER=1): apt-get install -y chromium"
+            )
         pytest.skip("chromium not installed: apt-get install -y chromium")
     return path
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect
 
-from shegong import assessment as A
-from shegong.curriculum import load_curricula
 from shegong.errors import AssessmentError
-from shegong.progress import ProgressStore
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_curricula
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture
@@ -40,20 +40,38 @@ def assessments(modules):
 def trainee_factory(store):
     def make(login: str, *, role: str = "community_worker", station: str | None = "152201101"):
         return store.register(login, "1234", role=role, station=station)
+
     return make
 
 
 def test_shipped_assessments_list_summative_items_with_a_window(assessments):
     assert sorted(assessments) == ["m01-final", "m03-final"]
     a = assessments["m01-final"]
-    assert (a.module_id, a.exercise_ids, a.max_attempts, a.pass_share) == ("m01-ethics", ("s01", "s02", "s03", "s04"), 2, 0.6)
-    assert a.is_open(datetime(2026, 6, 1, tzinfo=UTC)) and not a.is_open(datetime(2020, 6, 1, tzinfo=UTC))
+    assert (a.module_id, a.exercise_ids, a.max_attempts, a.pass_share) == (
+        "m01-ethics",
+        ("s01", "s02", "s03", "s04"),
+        2,
+        0.6,
+    )
+    assert a.is_open(datetime(2026, 6, 1, tzinfo=UTC)) and not a.is_open(
+        datetime(2020, 6, 1, tzinfo=UTC)
+    )
 
 
 def test_migration_0002_adds_the_tables(store):
     names = set(inspect(store.engine).get_table_names())
-    assert {"accounts", "submissions", "item_scores", "releases", "comment_bank", "practice_entries",
-            "training_sessions", "attendance", "reactions", "certificates"} <= names
+    assert {
+        "accounts",
+        "submissions",
+        "item_scores",
+        "releases",
+        "comment_bank",
+        "practice_entries",
+        "training_sessions",
+        "attendance",
+        "reactions",
+        "certificates",
+    } <= names
     with store.engine.connect() as c:
         assert c.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
 
@@ -63,8 +81,12 @@ def test_submission_is_stored_ungraded_and_limited(store, modules, assessments, 
     t = trainee_factory("zhao")
     sub = A.submit(store, t, a, m, {"s01": "b", "s04": {"text": "不能告诉网格员"}}, seconds=61.5)
     with store.engine.connect() as c:
-        row = c.exec_driver_sql("select attempt_no, answers, seconds_spent from submissions where id = ?", (sub,)).one()
-        assert c.exec_driver_sql("select count(*) from item_scores").scalar() == 0   # nothing scored trainee-side
+        row = c.exec_driver_sql(
+            "select attempt_no, answers, seconds_spent from submissions where id = ?", (sub,)
+        ).one()
+        assert (
+            c.exec_driver_sql("select count(*) from item_scores").scalar() == 0
+        )  # nothing scored trainee-side
     assert row[0] == 1 and row[2] == 61.5 and '"s02": null' in row[1]
     A.submit(store, t, a, m, {"s01": "a"}, seconds=10)
     with pytest.raises(AssessmentError, match="all 2 attempt"):
@@ -89,12 +111,16 @@ def test_a_broken_assessment_file_lists_every_problem(tmp_path, modules):
     import shutil
 
     root = tmp_path / "curricula"
-    shutil.copy(modules["m01-ethics"].path.parent / "competencies.yaml", tmp_path / "competencies.yaml")
+    shutil.copy(
+        modules["m01-ethics"].path.parent / "competencies.yaml", tmp_path / "competencies.yaml"
+    )
     shutil.copytree(modules["m01-ethics"].path, root / "m01-ethics")
     shutil.copy(tmp_path / "competencies.yaml", root / "competencies.yaml")
     (root / "m01-ethics" / "assessments.yaml").write_text(
         "schema_version: 1\nassessments:\n  - id: x\n    exercises: [e01, s09]\n    opens: 2021-01-01\n"
-        "    closes: 2030-01-01T00:00:00+08:00\n    max_attempt: 2\n", encoding="utf-8")
+        "    closes: 2030-01-01T00:00:00+08:00\n    max_attempt: 2\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AssessmentError) as info:
         A.load_assessments(load_curricula(root), root)
     msg = info.value.message()

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def _open(page, name: str):
     link = page.get_by_role("link", name=name, exact=True)
     link.wait_for(timeout=60_000)
-    if link.get_attribute("target") == "_blank":  # Jupyter's Markdown renderer opens links in a new tab
+    if (
+        link.get_attribute("target") == "_blank"
+    ):  # Jupyter's Markdown renderer opens links in a new tab
         with page.expect_popup() as popup:
             link.click()
         return popup.value
@@ -40,7 +42,10 @@ def test_index_links_portfolio_and_project_reports(server, chromium):  # noqa: F
                 page.set_viewport_size({"width": 1280, "height": 2400})
             table = page.locator("table.shegong-portfolio")
             table.wait_for(timeout=60_000)
-            codes = sorted(r.locator("td").nth(1).inner_text().split(" ")[0] for r in table.locator("tbody tr").all())
+            codes = sorted(
+                r.locator("td").nth(1).inner_text().split(" ")[0]
+                for r in table.locator("tbody tr").all()
+            )
             assert codes == [f"GY2022-0{i}" for i in range(1, 7)]
             page.locator("img[src^='data:image/png']").first.wait_for(timeout=30_000)
             if shots:

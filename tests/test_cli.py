@@ -2,20 +2,34 @@
 
 import pytest
 
-from shegong.cli import main
+from shegong.cli.main import main
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["report", "--year", "二〇二一", "--all"],
-     "shegong report: 参数错误 不是整数 — error: argument --year: invalid int value: '二〇二一'"),
-    (["report", "--year", "2021"],
-     "shegong report: 参数错误 必须给出其中一个参数 — error: one of the arguments --all --unit --projects is required"),
-    (["report", "--year", "2021", "--all", "--lang", "fr"],
-     "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')"),
-    (["ledger", "import"],
-     "shegong ledger import: 参数错误 缺少必需的参数 — error: the following arguments are required: FILE"),
-    (["serve", "--bogus"], "shegong: 参数错误 无法识别的参数 — error: unrecognized arguments: --bogus"),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (
+            ["report", "--year", "二〇二一", "--all"],
+            "shegong report: 参数错误 不是整数 — error: argument --year: invalid int value: '二〇二一'",
+        ),
+        (
+            ["report", "--year", "2021"],
+            "shegong report: 参数错误 必须给出其中一个参数 — error: one of the arguments --all --unit --projects is required",
+        ),
+        (
+            ["report", "--year", "2021", "--all", "--lang", "fr"],
+            "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')",
+        ),
+        (
+            ["ledger", "import"],
+            "shegong ledger import: 参数错误 缺少必需的参数 — error: the following arguments are required: FILE",
+        ),
+        (
+            ["serve", "--bogus"],
+            "shegong: 参数错误 无法识别的参数 — error: unrecognized arguments: --bogus",
+        ),
+    ],
+)
 def test_argument_errors_are_named_in_chinese_first(argv, expected, capsys):
     with pytest.raises(SystemExit) as e:
         main(argv)

@@ -17,15 +17,43 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from shegong.demo import DemoInputs, generate_demo_inputs
+from shegong.demo.generate import DemoInputs, generate_demo_inputs
 from shegong.errors import ConfigError
 
 PUBLISHED = {"D1": 1493, "D3a": 231, "D4a": 20, "D5b": 43, "D6": 57, "F3": 17000, "D7a": 13600}
-SERVICE_TYPES = {"入户走访", "建档", "个案开案", "个案跟进", "个案结案", "小组活动", "主题活动",
-                 "需求调研", "转介", "资源链接", "志愿服务"}
-HEADER = ["序号", "服务日期", "所属站点", "村（社区）", "服务类型", "服务领域", "服务对象", "身份证号",
-          "联系电话", "户编号", "对象类别", "服务人次", "参与社工", "志愿者人数", "志愿服务时长（小时）",
-          "链接资源（元）", "资源类型", "备注"]
+SERVICE_TYPES = {
+    "入户走访",
+    "建档",
+    "个案开案",
+    "个案跟进",
+    "个案结案",
+    "小组活动",
+    "主题活动",
+    "需求调研",
+    "转介",
+    "资源链接",
+    "志愿服务",
+}
+HEADER = [
+    "序号",
+    "服务日期",
+    "所属站点",
+    "村（社区）",
+    "服务类型",
+    "服务领域",
+    "服务对象",
+    "身份证号",
+    "联系电话",
+    "户编号",
+    "对象类别",
+    "服务人次",
+    "参与社工",
+    "志愿者人数",
+    "志愿服务时长（小时）",
+    "链接资源（元）",
+    "资源类型",
+    "备注",
+]
 NUMERIC = ("服务人次", "志愿者人数", "志愿服务时长（小时）", "链接资源（元）")
 INDIVIDUAL = {"入户走访", "建档", "个案开案", "个案跟进", "个案结案", "转介"}
 _DATE = re.compile(r"(\d{4})(?:年|\.|/|-)(\d{1,2})(?:月|\.|/|-)(\d{1,2})日?")
@@ -167,8 +195,12 @@ def test_people_households_and_staff_are_consistent(demo) -> None:
     assert ids.map(check_digit_ok).all()
     assert ids.str.fullmatch(r"\d{18}").all()
     county6 = df.loc[ids.index, "file"].map(
-        {f"{n}_2021台账.{e}": c[:6] for c, n in org.loc[org["level"] == "3", ["code", "name"]].values
-         for e in ("xlsx", "csv")})
+        {
+            f"{n}_2021台账.{e}": c[:6]
+            for c, n in org.loc[org["level"] == "3", ["code", "name"]].values
+            for e in ("xlsx", "csv")
+        }
+    )
     assert (ids.str[:6] == county6).all()
     assert df["联系电话"].dropna().str.fullmatch(r"1[3-9]\d{9}").all()
     people = df.dropna(subset=["身份证号"]).groupby("身份证号")
@@ -183,7 +215,9 @@ def test_people_households_and_staff_are_consistent(demo) -> None:
     assert valid["station"].nunique() == 18
     assert valid["day"].map(lambda d: d.month).nunique() == 12
     individual = valid[valid["服务类型"].isin(INDIVIDUAL)]
-    assert individual[["服务对象", "身份证号", "联系电话", "户编号", "对象类别"]].notna().all().all()
+    assert (
+        individual[["服务对象", "身份证号", "联系电话", "户编号", "对象类别"]].notna().all().all()
+    )
     events = valid[valid["服务类型"].isin({"小组活动", "主题活动", "需求调研", "志愿服务"})]
     assert events[["服务对象", "身份证号", "户编号", "对象类别"]].isna().all().all()
     roster = pd.read_csv(inputs.roster, dtype=str, keep_default_na=False)
@@ -240,7 +274,16 @@ def test_dates_come_in_several_forms(demo) -> None:
 
 def test_org_units(demo) -> None:
     inputs, org, _df = demo
-    assert list(org.columns) == ["code", "name", "parent_code", "level", "unit_type", "aliases", "opening_date", "pilot_batch"]
+    assert list(org.columns) == [
+        "code",
+        "name",
+        "parent_code",
+        "level",
+        "unit_type",
+        "aliases",
+        "opening_date",
+        "pilot_batch",
+    ]
     assert set(org["pilot_batch"]) == {"2021"}
     assert (org.loc[org["unit_type"] == "station", "opening_date"].str[:4] == "2021").all()
     rooms = org[org["unit_type"] == "room"]
@@ -267,10 +310,27 @@ def test_same_seed_same_content(demo, tmp_path: Path) -> None:
     first, _org, _df = demo
     second = generate_demo_inputs(tmp_path / "again")
     other = generate_demo_inputs(tmp_path / "other", seed=7)
-    assert sorted(first.inputs) == sorted(second.inputs) and set(first.ledgers_by_year) == {2021, 2022}
-    for a, b in zip([first.org_units, first.roster, *first.ledgers, *first.ledgers_by_year[2022], *first.inputs.values()],
-                    [second.org_units, second.roster, *second.ledgers, *second.ledgers_by_year[2022],
-                     *second.inputs.values()], strict=True):
+    assert sorted(first.inputs) == sorted(second.inputs) and set(first.ledgers_by_year) == {
+        2021,
+        2022,
+    }
+    for a, b in zip(
+        [
+            first.org_units,
+            first.roster,
+            *first.ledgers,
+            *first.ledgers_by_year[2022],
+            *first.inputs.values(),
+        ],
+        [
+            second.org_units,
+            second.roster,
+            *second.ledgers,
+            *second.ledgers_by_year[2022],
+            *second.inputs.values(),
+        ],
+        strict=True,
+    ):
         assert a.name == b.name
         if a.suffix == ".csv":
             assert a.read_bytes() == b.read_bytes()
@@ -310,12 +370,14 @@ def test_destination_must_be_a_folder(tmp_path: Path) -> None:
 
 
 def test_2022_ledgers_are_calibrated_too(demo) -> None:
-    from shegong.demo_inputs import FIGURES_2022
+    from shegong.demo.inputs import FIGURES_2022
 
     inputs, org, _df = demo
     year = DemoInputs(inputs.org_units, inputs.roster, inputs.ledgers_by_year[2022])
     df = classify(read_ledgers_of(year, 2022), org, 2022)
-    assert figures(df[df["valid"]]) == {k: int(v) if k != "F3" else v for k, v in FIGURES_2022.items()}
+    assert figures(df[df["valid"]]) == {
+        k: int(v) if k != "F3" else v for k, v in FIGURES_2022.items()
+    }
     assert (~df["valid"]).sum() == 27
     assert inputs.expected_by_year[2022] == FIGURES_2022
 
@@ -325,11 +387,17 @@ def read_ledgers_of(inputs: DemoInputs, year: int) -> pd.DataFrame:
     frames = []
     for path in inputs.ledgers:
         if path.suffix == ".xlsx":
-            for name, frame in pd.read_excel(path, sheet_name=None, header=1, dtype=object, engine="calamine").items():
+            for name, frame in pd.read_excel(
+                path, sheet_name=None, header=1, dtype=object, engine="calamine"
+            ).items():
                 frames.append(frame.assign(file=path.name, sheet=name))
             assert workbook_cells(path)[0][1][0][0].endswith(f"{year}年1月")
         else:
-            frames.append(pd.read_csv(path, encoding="gb18030", dtype=str, keep_default_na=False).assign(file=path.name, sheet=""))
+            frames.append(
+                pd.read_csv(path, encoding="gb18030", dtype=str, keep_default_na=False).assign(
+                    file=path.name, sheet=""
+                )
+            )
     df = pd.concat(frames, ignore_index=True)
     for col in NUMERIC:
         df[col] = pd.to_numeric(pd.Series([None if blank(v) else v for v in df[col]], dtype=object))
@@ -340,10 +408,26 @@ def read_ledgers_of(inputs: DemoInputs, year: int) -> pd.DataFrame:
 
 def test_other_inputs_cover_both_pilot_years(demo) -> None:
     inputs, _org, _df = demo
-    assert set(inputs.inputs) == {"divisions", "training", "survey", "site_visits", "receipts", "audits",
-                                  "service_lists", "organisations", "case_outcomes", "priority_households", "groups"}
+    assert set(inputs.inputs) == {
+        "divisions",
+        "training",
+        "survey",
+        "site_visits",
+        "receipts",
+        "audits",
+        "service_lists",
+        "organisations",
+        "case_outcomes",
+        "priority_households",
+        "groups",
+    }
     for kind in ("site_visits", "receipts", "audits", "service_lists", "priority_households"):
         frame = pd.read_csv(inputs.inputs[kind], dtype=str)
         assert set(frame["年度"]) == {"2021", "2022"}, kind
     training = pd.read_csv(inputs.inputs["training"], dtype=str)
-    assert set(training["培训日期"].str[:4]) == {"2021", "2022"} and set(training["阶段"]) == {"传", "帮", "带", "教"}
+    assert set(training["培训日期"].str[:4]) == {"2021", "2022"} and set(training["阶段"]) == {
+        "传",
+        "帮",
+        "带",
+        "教",
+    }

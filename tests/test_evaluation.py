@@ -6,22 +6,37 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shegong.evaluation import _rank_and_change, grade, score_units
-from shegong.registry import load_registry
+from shegong.indicators.evaluation import _rank_and_change, grade, score_units
+from shegong.indicators.registry import load_registry
 
 REG = load_registry()
 
 
-def table(statuses: dict[str, str], unit: str = "152200000000", level: int = 2, missing: set[str] = frozenset(),
-          year: int = 2021) -> pd.DataFrame:
+def table(
+    statuses: dict[str, str],
+    unit: str = "152200000000",
+    level: int = 2,
+    missing: set[str] = frozenset(),
+    year: int = 2021,
+) -> pd.DataFrame:
     rows = []
     for m in REG.measures:
         if m.dimension in missing or m.id in missing:
             continue
         status = statuses.get(m.id, "met")
-        rows.append({"org_unit": unit, "level": level, "period": str(year), "indicator": m.id,
-                     "value": np.nan if status == "suppressed" else 1.0, "target": 1.0, "status": status,
-                     "service_area": None, "client_category": None})
+        rows.append(
+            {
+                "org_unit": unit,
+                "level": level,
+                "period": str(year),
+                "indicator": m.id,
+                "value": np.nan if status == "suppressed" else 1.0,
+                "target": 1.0,
+                "status": status,
+                "service_area": None,
+                "client_category": None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -33,7 +48,9 @@ def scores(frame: pd.DataFrame) -> dict[str, float]:
 def test_all_met_scores_100_and_excellent():
     s = score_units(table({}), REG, 2021)
     total = s[s["dimension"] == "total"].iloc[0]
-    assert total["score"] == 100 and total["grade"] == "excellent" and total["measures_scored"] == 33
+    assert (
+        total["score"] == 100 and total["grade"] == "excellent" and total["measures_scored"] == 33
+    )
 
 
 def test_credit_by_status_and_rescaling():
@@ -47,17 +64,37 @@ def test_credit_by_status_and_rescaling():
     assert s["total"] == pytest.approx(round((8.4 + 12 + 15 + 25 + 10 + 10) / 85 * 100, 2))
 
 
-@pytest.mark.parametrize(("total", "band"), [(100, "excellent"), (90, "excellent"), (89.99, "good"), (80, "good"),
-                                             (79.9, "pass"), (60, "pass"), (59.99, "fail"), (0, "fail")])
+@pytest.mark.parametrize(
+    ("total", "band"),
+    [
+        (100, "excellent"),
+        (90, "excellent"),
+        (89.99, "good"),
+        (80, "good"),
+        (79.9, "pass"),
+        (60, "pass"),
+        (59.99, "fail"),
+        (0, "fail"),
+    ],
+)
 def test_grade_bands(total, band):
     assert grade(total) == band
 
 
 def test_rank_among_peers_and_change_on_last_year():
-    now = pd.concat([score_units(table({}, unit=u, level=4, year=2022), REG, 2022) for u in ("A", "B")]
-                    + [score_units(table({"D1": "missed", "D2": "missed"}, unit="C", level=4, year=2022), REG, 2022)]
-                    + [score_units(table({"D1": "missed"}, unit="L", level=2, year=2022), REG, 2022)], ignore_index=True)
-    before = score_units(table({"D1": "missed", "D2": "missed", "E1": "missed"}, unit="C", level=4), REG, 2021)
+    now = pd.concat(
+        [score_units(table({}, unit=u, level=4, year=2022), REG, 2022) for u in ("A", "B")]
+        + [
+            score_units(
+                table({"D1": "missed", "D2": "missed"}, unit="C", level=4, year=2022), REG, 2022
+            )
+        ]
+        + [score_units(table({"D1": "missed"}, unit="L", level=2, year=2022), REG, 2022)],
+        ignore_index=True,
+    )
+    before = score_units(
+        table({"D1": "missed", "D2": "missed", "E1": "missed"}, unit="C", level=4), REG, 2021
+    )
     out = _rank_and_change(now, before)
     total = out[out["dimension"] == "total"].set_index("org_unit")
     assert total["rank"].to_dict() == {"A": 1, "B": 1, "C": 3, "L": 1}
@@ -71,7 +108,7 @@ def test_re_evaluating_a_year_refreshes_the_next_years_change(demo_workspace, tm
     import shutil
 
     from shegong.config import Workspace
-    from shegong.evaluation import evaluate, evaluation_file
+    from shegong.indicators.evaluation import evaluate, evaluation_file
 
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace / "inputs", root / "inputs")

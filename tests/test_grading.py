@@ -6,24 +6,41 @@ import pandas as pd
 import pytest
 
 from shegong.errors import GradingError, Problem
-from shegong.grading import build_exercise, grade, parse_quantity, shuffled
+from shegong.training.grading import build_exercise, grade, parse_quantity, shuffled
 
 FILE = Path("inline.yaml")
 
 
 def make(raw: dict):
     problems: list[Problem] = []
-    ex = build_exercise({"id": "x1", "prompt": "题目", **raw}, file=FILE, module_id="m", where="x.", problems=problems)
+    ex = build_exercise(
+        {"id": "x1", "prompt": "题目", **raw},
+        file=FILE,
+        module_id="m",
+        where="x.",
+        problems=problems,
+    )
     assert problems == [], problems
     return ex
 
 
-SINGLE = {"type": "single", "options": [{"id": "a", "text": "甲"}, {"id": "b", "text": "乙", "correct": True,
-                                                                     "why": "乙是对的"}]}
-MULTI = {"type": "multiple", "options": [
-    {"id": "a", "text": "社会救助", "correct": True}, {"id": "b", "text": "养老服务", "correct": True},
-    {"id": "c", "text": "儿童关爱", "correct": True}, {"id": "d", "text": "社区治理", "correct": True},
-    {"id": "e", "text": "房产中介"}]}
+SINGLE = {
+    "type": "single",
+    "options": [
+        {"id": "a", "text": "甲"},
+        {"id": "b", "text": "乙", "correct": True, "why": "乙是对的"},
+    ],
+}
+MULTI = {
+    "type": "multiple",
+    "options": [
+        {"id": "a", "text": "社会救助", "correct": True},
+        {"id": "b", "text": "养老服务", "correct": True},
+        {"id": "c", "text": "儿童关爱", "correct": True},
+        {"id": "d", "text": "社区治理", "correct": True},
+        {"id": "e", "text": "房产中介"},
+    ],
+}
 
 
 def test_single_choice_scores_one_point_for_the_key_only():
@@ -36,15 +53,18 @@ def test_single_choice_scores_one_point_for_the_key_only():
     assert "Not correct." in grade(ex, "a", "en").feedback
 
 
-@pytest.mark.parametrize(("chosen", "points"), [
-    (["a", "b", "c", "d"], 2.0),   # all four correct options
-    (["a", "b", "c"], 1.5),        # three of four, no wrong option: 0.5 each
-    (["a", "b"], 1.0),
-    (["d"], 0.5),
-    (["a", "b", "c", "e"], 0.0),   # any wrong option scores 0
-    (["e"], 0.0),
-    ([], 0.0),
-])
+@pytest.mark.parametrize(
+    ("chosen", "points"),
+    [
+        (["a", "b", "c", "d"], 2.0),  # all four correct options
+        (["a", "b", "c"], 1.5),  # three of four, no wrong option: 0.5 each
+        (["a", "b"], 1.0),
+        (["d"], 0.5),
+        (["a", "b", "c", "e"], 0.0),  # any wrong option scores 0
+        (["e"], 0.0),
+        ([], 0.0),
+    ],
+)
 def test_multiple_choice_follows_the_national_exam_rule(chosen, points):
     result = grade(make(MULTI), chosen)
     assert result.score == points
@@ -52,8 +72,16 @@ def test_multiple_choice_follows_the_national_exam_rule(chosen, points):
 
 
 def test_multiple_choice_with_two_keys_gives_full_marks_for_both_and_names_the_wrong_option():
-    ex = make({"type": "multiple", "options": [{"id": "a", "text": "1", "correct": True},
-                                               {"id": "b", "text": "2", "correct": True}, {"id": "c", "text": "3"}]})
+    ex = make(
+        {
+            "type": "multiple",
+            "options": [
+                {"id": "a", "text": "1", "correct": True},
+                {"id": "b", "text": "2", "correct": True},
+                {"id": "c", "text": "3"},
+            ],
+        }
+    )
     assert grade(ex, ["a", "b"]).score == 2.0
     assert grade(ex, ["a"]).score == 0.5
     bad = grade(ex, ["a", "c"])
@@ -63,13 +91,19 @@ def test_multiple_choice_with_two_keys_gives_full_marks_for_both_and_names_the_w
 NUMERIC = {"type": "numeric", "answer": 37, "unit": "人次", "tolerance": 0}
 
 
-@pytest.mark.parametrize(("answer", "points"), [
-    ({"value": 37, "unit": "人次"}, 1.0),
-    ("37人次", 1.0),
-    ("３７ 人次", 1.0),                 # full-width digits
-    ({"value": "37", "unit": "人"}, 0.0),  # right number, wrong unit: persons are not person-times
-    ({"value": 36, "unit": "人次"}, 0.0),
-])
+@pytest.mark.parametrize(
+    ("answer", "points"),
+    [
+        ({"value": 37, "unit": "人次"}, 1.0),
+        ("37人次", 1.0),
+        ("３７ 人次", 1.0),  # full-width digits
+        (
+            {"value": "37", "unit": "人"},
+            0.0,
+        ),  # right number, wrong unit: persons are not person-times
+        ({"value": 36, "unit": "人次"}, 0.0),
+    ],
+)
 def test_numeric_needs_the_right_unit_and_value(answer, points):
     assert grade(make(NUMERIC), answer).score == points
 
@@ -78,7 +112,7 @@ def test_numeric_unit_feedback_and_tolerances():
     wrong_unit = grade(make(NUMERIC), {"value": 37, "unit": "人"})
     assert "单位应为“人次”" in wrong_unit.feedback
     money = make({"type": "numeric", "answer": 17000, "unit": "元", "tolerance": 500})
-    assert grade(money, "1.7万元").score == 1.0          # 万元 converted to 元
+    assert grade(money, "1.7万元").score == 1.0  # 万元 converted to 元
     assert grade(money, {"value": 16400, "unit": "元"}).score == 0.0
     assert grade(money, {"value": 16500, "unit": "元"}).score == 1.0  # at the edge of ±500
     pct = make({"type": "numeric", "answer": 80, "unit": "%", "tolerance_pct": 5})
@@ -99,23 +133,39 @@ def test_ordering_exact_and_positions():
     swapped = ["intake", "planning", "assessment", "intervention", "evaluation", "termination"]
     assert grade(exact, swapped).score == 0.0
     partial = make({**ORDERING, "partial": "positions"})
-    assert grade(partial, swapped).score == 1.0          # 4 of 6 in place → 1.33, rounded down to 1.0
+    assert grade(partial, swapped).score == 1.0  # 4 of 6 in place → 1.33, rounded down to 1.0
     assert "第 2 步应为“assessment”" in grade(partial, swapped).feedback
     with pytest.raises(GradingError, match="each of"):
         grade(exact, PHASES[:-1] + ["intake"])
-    assert [i["id"] for i in shuffled(exact)] != PHASES and sorted(i["id"] for i in shuffled(exact)) == sorted(PHASES)
+    assert [i["id"] for i in shuffled(exact)] != PHASES and sorted(
+        i["id"] for i in shuffled(exact)
+    ) == sorted(PHASES)
 
 
-SCENARIO = {"type": "scenario", "start": "s1", "nodes": {
-    "s1": {"text": "开始", "choices": [{"id": "a", "text": "好", "next": "s2", "points": 1, "feedback": "好的开始"},
-                                     {"id": "b", "text": "差", "next": "bad", "points": 0, "feedback": "太急了"}]},
-    "s2": {"text": "第二步", "choices": [{"id": "c", "text": "报告", "next": "good", "points": 2}]},
-    "good": {"end": True, "text": "结局好"}, "bad": {"end": True, "text": "结局差"}}}
+SCENARIO = {
+    "type": "scenario",
+    "start": "s1",
+    "nodes": {
+        "s1": {
+            "text": "开始",
+            "choices": [
+                {"id": "a", "text": "好", "next": "s2", "points": 1, "feedback": "好的开始"},
+                {"id": "b", "text": "差", "next": "bad", "points": 0, "feedback": "太急了"},
+            ],
+        },
+        "s2": {
+            "text": "第二步",
+            "choices": [{"id": "c", "text": "报告", "next": "good", "points": 2}],
+        },
+        "good": {"end": True, "text": "结局好"},
+        "bad": {"end": True, "text": "结局差"},
+    },
+}
 
 
 def test_scenario_scores_the_path_and_records_it():
     ex = make(SCENARIO)
-    assert ex.points == 3.0                             # the best path: 1 + 2
+    assert ex.points == 3.0  # the best path: 1 + 2
     best = grade(ex, ["a", "c"])
     assert best.score == 3.0 and best.details["end"] == "good"
     assert [s["node"] for s in best.details["path"]] == ["s1", "s2"]
@@ -130,15 +180,27 @@ def test_scenario_scores_the_path_and_records_it():
 
 def test_scenario_with_a_loop_is_a_format_problem():
     problems: list[Problem] = []
-    loop = {"type": "scenario", "id": "x", "prompt": "p", "start": "s1", "nodes": {
-        "s1": {"text": "t", "choices": [{"id": "a", "text": "t", "next": "s1"}]}}}
+    loop = {
+        "type": "scenario",
+        "id": "x",
+        "prompt": "p",
+        "start": "s1",
+        "nodes": {"s1": {"text": "t", "choices": [{"id": "a", "text": "t", "next": "s1"}]}},
+    }
     assert build_exercise(loop, file=FILE, module_id="m", where="x.", problems=problems) is None
     assert any("loops" in p.message for p in problems)
 
 
-OPEN = {"type": "open", "rubric": {"criteria": [
-    {"id": "promise", "name": "保密承诺", "points": 1, "description": "说明保密"},
-    {"id": "limits", "name": "保密例外", "points": 2, "description": "说明例外"}]}, "model_answer": "参考"}
+OPEN = {
+    "type": "open",
+    "rubric": {
+        "criteria": [
+            {"id": "promise", "name": "保密承诺", "points": 1, "description": "说明保密"},
+            {"id": "limits", "name": "保密例外", "points": 2, "description": "说明例外"},
+        ]
+    },
+    "model_answer": "参考",
+}
 
 
 def test_open_answer_self_check_sums_ratings_within_criteria():
@@ -161,7 +223,13 @@ def test_short_answer_normalises_and_weights():
 
 
 def test_summative_items_are_never_scored_in_the_trainee_kernel():
-    ex = make({"type": "single", "mode": "summative", "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}]})
+    ex = make(
+        {
+            "type": "single",
+            "mode": "summative",
+            "options": [{"id": "a", "text": "1"}, {"id": "b", "text": "2"}],
+        }
+    )
     with pytest.raises(GradingError, match="graded by the trainer"):
         grade(ex, "a")
     problems: list[Problem] = []
@@ -174,18 +242,36 @@ def test_ledger_cleaning_from_widget_answer_and_from_a_frame(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     (data / "l.csv").write_text("row,日期,人次\nr1,2021年5月18日,３\nr2,合计,3\n", encoding="utf-8")
-    raw = {"id": "l1", "prompt": "清洗", "type": "ledger_cleaning", "data": "l.csv", "fields": ["日期", "人次"],
-           "expect": {"r1": {"日期": "2021-05-18", "人次": 3}, "r2": {"drop": "合计行"}}}
+    raw = {
+        "id": "l1",
+        "prompt": "清洗",
+        "type": "ledger_cleaning",
+        "data": "l.csv",
+        "fields": ["日期", "人次"],
+        "expect": {"r1": {"日期": "2021-05-18", "人次": 3}, "r2": {"drop": "合计行"}},
+    }
     problems: list[Problem] = []
-    ex = build_exercise(raw, file=tmp_path / "exercises" / "e.yaml", module_id="m", where="l.", problems=problems)
+    ex = build_exercise(
+        raw, file=tmp_path / "exercises" / "e.yaml", module_id="m", where="l.", problems=problems
+    )
     assert problems == [] and ex.points == 2.0
-    good = grade(ex, {"r1": {"action": "keep", "日期": "2021-05-18", "人次": "3"}, "r2": {"action": "drop"}})
+    good = grade(
+        ex, {"r1": {"action": "keep", "日期": "2021-05-18", "人次": "3"}, "r2": {"action": "drop"}}
+    )
     assert good.score == 2.0
-    half = grade(ex, {"r1": {"action": "keep", "日期": "2021年5月18日", "人次": "３"}, "r2": {"action": "drop"}})
+    half = grade(
+        ex,
+        {"r1": {"action": "keep", "日期": "2021年5月18日", "人次": "３"}, "r2": {"action": "drop"}},
+    )
     assert half.score == 1.0 and half.details["wrong_rows"] == ["r1"]
     frame = pd.DataFrame({"row": ["r1"], "日期": ["2021-05-18"], "人次": [3]})
     assert grade(ex, frame).score == 2.0
-    assert grade(ex, pd.DataFrame({"row": ["r1", "r2"], "日期": ["2021-05-18", "合计"], "人次": [3, 3]})).score == 1.0
+    assert (
+        grade(
+            ex, pd.DataFrame({"row": ["r1", "r2"], "日期": ["2021-05-18", "合计"], "人次": [3, 3]})
+        ).score
+        == 1.0
+    )
 
 
 def test_wrong_answer_shapes_raise_grading_errors():

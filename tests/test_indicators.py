@@ -1,18 +1,23 @@
 import datetime as dt
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from shegong.config import Workspace
 from shegong.errors import IndicatorError, RegistryError
-from shegong.indicators import OUTPUT_COLUMNS, compute_indicators, load_registry
-from shegong.inputs import import_inputs
+from shegong.indicators.compute import OUTPUT_COLUMNS, compute_indicators, load_registry
+from shegong.indicators.inputs import import_inputs
 from shegong.ledger.importer import import_ledgers
 
 from .builders import row, standard_rows, write_org_units, write_standard_xlsx
 
-LEAGUE, CITY, HEPING, QIANJIN, SHENGLI = "152200000000", "152201000000", "152201100000", "152201100001", "152201100002"
+LEAGUE, CITY, HEPING, QIANJIN, SHENGLI = (
+    "152200000000",
+    "152201000000",
+    "152201100000",
+    "152201100001",
+    "152201100002",
+)
 
 
 @pytest.fixture
@@ -21,24 +26,56 @@ def table(tmp_path):
     write_org_units(ws.org_units_file)
     rows = standard_rows() + [
         # 张桂兰's household visited again, this time recorded under the other room
-        row(13, dt.date(2021, 5, 6), "和平街道社工站", "胜利社区", "入户走访", "社会救助", "张桂兰", "低保"),
-        row(14, dt.date(2021, 5, 7), "和平街道社工站", "", "个案开案", "社会救助", "张桂兰", "低保"),
-        row(15, dt.date(2022, 1, 7), "和平街道社工站", "", "入户走访", "社会救助", "李建国", "独居老人"),
+        row(
+            13,
+            dt.date(2021, 5, 6),
+            "和平街道社工站",
+            "胜利社区",
+            "入户走访",
+            "社会救助",
+            "张桂兰",
+            "低保",
+        ),
+        row(
+            14, dt.date(2021, 5, 7), "和平街道社工站", "", "个案开案", "社会救助", "张桂兰", "低保"
+        ),
+        row(
+            15,
+            dt.date(2022, 1, 7),
+            "和平街道社工站",
+            "",
+            "入户走访",
+            "社会救助",
+            "李建国",
+            "独居老人",
+        ),
     ]
     import_ledgers([write_standard_xlsx(tmp_path / "l.xlsx", rows)], workspace=ws, progress=False)
     (ws.roster_file).write_text(
         "staff_id,station_code,name,role,employment,qualification,certificate_year\n"
         "S1,152201100000,甲,社工,专职,社会工作师,2019\nV1,152201100000,乙,志愿者,兼职,无,\n"
-        "V2,152221100000,丙,志愿者,兼职,无,\n", encoding="utf-8")
+        "V2,152221100000,丙,志愿者,兼职,无,\n",
+        encoding="utf-8",
+    )
     import_inputs(ws, ["roster"])
     compute_indicators(ws, year=2021)
     return pq.read_table(ws.indicators_file).to_pandas()
 
 
 def value(table, unit, measure, period="2021", service_area=None, client_category=None):
-    sel = (table["org_unit"] == unit) & (table["indicator"] == measure) & (table["period"] == period)
-    sel &= table["service_area"].isna() if service_area is None else table["service_area"] == service_area
-    sel &= table["client_category"].isna() if client_category is None else table["client_category"] == client_category
+    sel = (
+        (table["org_unit"] == unit) & (table["indicator"] == measure) & (table["period"] == period)
+    )
+    sel &= (
+        table["service_area"].isna()
+        if service_area is None
+        else table["service_area"] == service_area
+    )
+    sel &= (
+        table["client_category"].isna()
+        if client_category is None
+        else table["client_category"] == client_category
+    )
     hit = table[sel]
     assert len(hit) == 1, (unit, measure, period, len(hit))
     return hit["value"].iloc[0]
@@ -74,7 +111,9 @@ def test_additive_measures_roll_up(table):
 def test_periods_and_disaggregations(table):
     assert value(table, LEAGUE, "D7a", "2021-03") == 77
     assert value(table, LEAGUE, "D7a", "2021-05") == 2
-    assert not (table["period"].str.startswith("2022")).any()  # the 2022 visit is outside the pilot year
+    assert not (
+        table["period"].str.startswith("2022")
+    ).any()  # the 2022 visit is outside the pilot year
     assert value(table, LEAGUE, "D7a", service_area="social_assistance") == 5
     assert value(table, LEAGUE, "D7a", client_category="unspecified") == 72
     assert value(table, LEAGUE, "D1", client_category="dibao") == 1
@@ -85,21 +124,58 @@ def test_registry_errors_name_file_key_and_fix(tmp_path):
     bad.write_text(
         "schema_version: 2\nmeasures:\n"
         "  - {id: X1, indicator: X1, dimension: D, name: {zh: 甲}, definition: {zh: 甲, en: a}, unit: 件,\n"
-        "     source: ledger, aggregation: mean, reference: r}\n", encoding="utf-8")
+        "     source: ledger, aggregation: mean, reference: r}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(RegistryError) as e:
         load_registry(bad)
     text = str(e.value)
     assert text.startswith(str(bad))
     assert "measures[0] (X1): key name needs both zh and en texts" in text
     assert "key unit '件' — use one of" in text
-    assert "key aggregation 'mean' — use one of count, sum, distinct_count, ratio_of_sums (never a mean of ratios)" in text
+    assert (
+        "key aggregation 'mean' — use one of count, sum, distinct_count, ratio_of_sums (never a mean of ratios)"
+        in text
+    )
 
 
 def test_shipped_registry_is_valid():
     reg = load_registry()
     assert [m.id for m in reg.measures] == [
-        "A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5", "C1", "C2", "C3", "D1", "D2", "D3a", "D3b", "D4a", "D4b",
-        "D5a", "D5b", "D6", "D7a", "D7b", "E1", "E2", "F1", "F2a", "F2b", "F2c", "F3", "G1", "G2", "G3", "G4"]
+        "A1",
+        "A2",
+        "A3",
+        "B1",
+        "B2",
+        "B3",
+        "B4",
+        "B5",
+        "C1",
+        "C2",
+        "C3",
+        "D1",
+        "D2",
+        "D3a",
+        "D3b",
+        "D4a",
+        "D4b",
+        "D5a",
+        "D5b",
+        "D6",
+        "D7a",
+        "D7b",
+        "E1",
+        "E2",
+        "F1",
+        "F2a",
+        "F2b",
+        "F2c",
+        "F3",
+        "G1",
+        "G2",
+        "G3",
+        "G4",
+    ]
     assert sum(m.weight for m in reg.measures) == 100
 
 
@@ -113,7 +189,7 @@ def test_compute_without_ledger_says_what_to_do(tmp_path):
 def _registry_with(tmp_path, change) -> "Path":
     import yaml
 
-    from shegong.registry import default_registry_path
+    from shegong.indicators.registry import default_registry_path
 
     data = yaml.safe_load(default_registry_path().read_text(encoding="utf-8"))
     change({m["id"]: m for m in data["measures"]})
@@ -123,7 +199,7 @@ def _registry_with(tmp_path, change) -> "Path":
 
 
 def test_check_rejects_an_unknown_column(tmp_path, capsys):
-    from shegong.cli import main
+    from shegong.cli.main import main
 
     path = _registry_with(tmp_path, lambda m: m["D1"]["numerator"].update(field="household_no"))
     assert main(["indicators", "check", str(path)]) == 2
@@ -133,7 +209,9 @@ def test_check_rejects_an_unknown_column(tmp_path, capsys):
 
 def test_check_rejects_a_ratio_without_denominator(tmp_path):
     path = _registry_with(tmp_path, lambda m: m["G1"].pop("denominator"))
-    with pytest.raises(RegistryError, match=r"\(G1\): aggregation ratio_of_sums needs a denominator"):
+    with pytest.raises(
+        RegistryError, match=r"\(G1\): aggregation ratio_of_sums needs a denominator"
+    ):
         load_registry(path)
 
 
@@ -146,7 +224,7 @@ def test_check_rejects_weights_not_totalling_100(tmp_path):
 
 
 def test_check_accepts_the_shipped_registry(capsys):
-    from shegong.cli import main
+    from shegong.cli.main import main
 
     assert main(["indicators", "check"]) == 0
     assert "33 measures" in capsys.readouterr().out

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from shegong.kappa import band, cohen_kappa
+from shegong.trainer.kappa import band, cohen_kappa
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -34,22 +34,28 @@ def test_edge_cases():
 
 
 def test_agreement_per_rubric_from_two_graders(store, modules, assessments, trainee_factory):
-    from shegong import assessment as A
-    from shegong import marking as M
-    from shegong.roles import grant
+    from shegong.trainer import marking as M
+    from shegong.training import assessment as A
+    from shegong.training.roles import grant
 
     a = assessments["m01-final"]
     subs = []
     for i in range(4):
         t = trainee_factory(f"k{i}")
-        subs.append(A.submit(store, t, a, modules["m01-ethics"], {"s04": {"text": f"回答 {i}"}}, seconds=5))
+        subs.append(
+            A.submit(store, t, a, modules["m01-ethics"], {"s04": {"text": f"回答 {i}"}}, seconds=5)
+        )
     g1, g2 = grant(store, "li", "trainer"), grant(store, "wang", "trainer")
     criteria = M.queue(store, g1, assessments, modules)[0].criteria
     ratings_a = [(2, 2, 1), (1, 1, 0), (2, 1, 1), (0, 0, 0)]
     ratings_b = [(2, 2, 1), (1, 2, 0), (2, 1, 0), (0, 0, 0)]
     for sub, ra, rb in zip(subs, ratings_a, ratings_b):
-        M.score_open(store, g1, sub, "s04", dict(zip(("refuse", "reason", "alternative"), ra)), criteria)
-        M.score_open(store, g2, sub, "s04", dict(zip(("refuse", "reason", "alternative"), rb)), criteria)
+        M.score_open(
+            store, g1, sub, "s04", dict(zip(("refuse", "reason", "alternative"), ra)), criteria
+        )
+        M.score_open(
+            store, g2, sub, "s04", dict(zip(("refuse", "reason", "alternative"), rb)), criteria
+        )
     got = M.agreement(store, "m01-final", "s04")
     # 12 (answer, criterion) pairs, 10 agree: p_o = 5/6; A uses 0:4 1:5 2:3, B 0:5 1:3 2:4
     # p_e = (20+15+12)/144 = 47/144; κ = (120−47)/(144−47) = 73/97

@@ -5,11 +5,11 @@ import shutil
 import pytest
 import yaml
 
-from shegong.answer_keys import keyed_exercise, keys_path, load_keys
-from shegong.cli import main
-from shegong.curriculum import check_curricula, load_curricula
+from shegong.cli.main import main
 from shegong.errors import KeyAccessError
-from shegong.grading import grade
+from shegong.training.answer_keys import keyed_exercise, keys_path, load_keys
+from shegong.training.curriculum import check_curricula, load_curricula
+from shegong.training.grading import grade
 
 
 @pytest.fixture
@@ -31,11 +31,13 @@ def test_shipped_keys_pass_the_trainer_check(capsys, monkeypatch):
 def test_broken_keys_are_listed_all_at_once(root, capsys):
     keys = root / "m01-ethics" / "keys.yaml"
     data = yaml.safe_load(keys.read_text(encoding="utf-8"))
-    data["keys"]["s01"]["correct"] = ["b"]                       # single answer given as a list
-    data["keys"]["s02"]["correct"] = ["a", "z"]                  # no option z
-    data["keys"]["s04"]["rubric"]["criteria"][0]["points"] = 3   # rubric sums to 6, the exercise has 5
+    data["keys"]["s01"]["correct"] = ["b"]  # single answer given as a list
+    data["keys"]["s02"]["correct"] = ["a", "z"]  # no option z
+    data["keys"]["s04"]["rubric"]["criteria"][0]["points"] = (
+        3  # rubric sums to 6, the exercise has 5
+    )
     del data["keys"]["s03"]
-    data["keys"]["e01"] = {"correct": "b"}                       # a practice exercise
+    data["keys"]["e01"] = {"correct": "b"}  # a practice exercise
     keys.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["curriculum", "check", str(root)]) == 2
     err = capsys.readouterr().err
@@ -55,7 +57,10 @@ def test_inline_keys_in_a_summative_exercise_are_refused(root):
     _, problems = check_curricula(root)
     found = {(p.key, p.message) for p in problems}
     assert ("exercises[0] (s01).options", "a summative exercise carries its key inline") in found
-    assert ("exercises[3] (s04).model_answer", "a summative exercise carries its rubric inline") in found
+    assert (
+        "exercises[3] (s04).model_answer",
+        "a summative exercise carries its rubric inline",
+    ) in found
 
 
 def test_keys_dir_moves_the_keys_out_of_the_checkout(root, tmp_path, monkeypatch):
@@ -73,7 +78,7 @@ def test_keys_dir_moves_the_keys_out_of_the_checkout(root, tmp_path, monkeypatch
     assert module.exercise("s02").mode == "summative" and s02.mode == "practice"
     assert grade(s02, ["a", "b"]).score == 1.0 and grade(s02, ["a", "b", "d"]).score == 2.0
     with pytest.raises(Exception, match="summative"):
-        grade(module.exercise("s02"), ["a"])                     # never scored without the trainer's key
+        grade(module.exercise("s02"), ["a"])  # never scored without the trainer's key
 
 
 def test_jupyterhub_config_gives_keys_and_trainer_db_only_to_trainers(tmp_path, monkeypatch):
@@ -83,7 +88,9 @@ def test_jupyterhub_config_gives_keys_and_trainer_db_only_to_trainers(tmp_path, 
     from traitlets.config import Config
 
     url_file = tmp_path / "trainer_db_url"
-    url_file.write_text("postgresql+psycopg://shegong_trainer:secret@db/shegong\n", encoding="utf-8")
+    url_file.write_text(
+        "postgresql+psycopg://shegong_trainer:secret@db/shegong\n", encoding="utf-8"
+    )
     monkeypatch.setenv("SHEGONG_HUB_TRAINERS", "li")
     monkeypatch.setenv("SHEGONG_HUB_ADMINS", "zhou")
     monkeypatch.setenv("SHEGONG_TRAINER_DB_URL_FILE", str(url_file))
@@ -97,14 +104,19 @@ def test_jupyterhub_config_gives_keys_and_trainer_db_only_to_trainers(tmp_path, 
     hook = config.Spawner.pre_spawn_hook
 
     def spawn(name, groups=()):
-        spawner = SimpleNamespace(user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
-                                  environment=dict(config.Spawner.environment), args=[])
+        spawner = SimpleNamespace(
+            user=SimpleNamespace(name=name, groups=[SimpleNamespace(name=g) for g in groups]),
+            environment=dict(config.Spawner.environment),
+            args=[],
+        )
         hook(spawner)
         return spawner
 
     trainer, admin, trainee = spawn("li", ["trainers"]), spawn("zhou"), spawn("xiaoming")
     assert trainer.environment["SHEGONG_KEYS_DIR"] == "/srv/shegong/keys"
-    assert trainer.environment["SHEGONG_DATABASE_URL"].startswith("postgresql+psycopg://shegong_trainer:")
+    assert trainer.environment["SHEGONG_DATABASE_URL"].startswith(
+        "postgresql+psycopg://shegong_trainer:"
+    )
     assert admin.environment["SHEGONG_KEYS_DIR"] == "/srv/shegong/keys"
     assert "SHEGONG_KEYS_DIR" not in trainee.environment
     assert "shegong_trainer" not in trainee.environment["SHEGONG_DATABASE_URL"]

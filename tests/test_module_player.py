@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from shegong.exports import CHROMIUM_ARGS
-
-from shegong.progress import ProgressStore
+from shegong.training.progress import ProgressStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "training" / "module_player.ipynb"
@@ -31,24 +30,47 @@ def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell():
     namespace: dict = {}
     exec("".join(params[0]["source"]), namespace)
     assert (namespace["module_id"], namespace["lang"]) == ("m01-ethics", "zh")
-    assert all(len("".join(c["source"]).splitlines()) <= 3 for c in code)      # thin: import and call
+    assert all(len("".join(c["source"]).splitlines()) <= 3 for c in code)  # thin: import and call
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEGONG_", "JUPYTERHUB_", "PYTEST_"))}
-    env.update(SHEGONG_DATABASE_URL=f"sqlite:///{tmp_path / 'progress.sqlite'}",
-               SHEGONG_KEY_FILE=str(tmp_path / "pseudonym.key"), SHEGONG_WORKSPACE=str(tmp_path / "ws"), **extra)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHEGONG_", "JUPYTERHUB_", "PYTEST_"))
+    }
+    env.update(
+        SHEGONG_DATABASE_URL=f"sqlite:///{tmp_path / 'progress.sqlite'}",
+        SHEGONG_KEY_FILE=str(tmp_path / "pseudonym.key"),
+        SHEGONG_WORKSPACE=str(tmp_path / "ws"),
+        **extra,
+    )
     return env
 
 
 def test_player_runs_under_nbmake_as_a_hub_user(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--nbmake", str(NOTEBOOK), "-q", "-p", "no:cacheprovider",
-         "--rootdir", str(tmp_path)],
-        cwd=tmp_path, env=_env(tmp_path, JUPYTERHUB_USER="jovyan"), capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbmake",
+            str(NOTEBOOK),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        env=_env(tmp_path, JUPYTERHUB_USER="jovyan"),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
-    assert (tmp_path / "progress.sqlite").exists()              # the hub path opened the store from env
+    assert (tmp_path / "progress.sqlite").exists()  # the hub path opened the store from env
 
 
 def _free_port() -> int:
@@ -62,13 +84,26 @@ def voila_server(tmp_path, monkeypatch):
     """Voila serving the module player for JupyterHub user `browser-trainee` (registered beforehand)."""
     env = _env(tmp_path, JUPYTERHUB_USER="browser-trainee")
     port = _free_port()
-    monkeypatch.setenv("SHEGONG_KEY_FILE", env["SHEGONG_KEY_FILE"])   # same key → same pseudonym as the kernel
+    monkeypatch.setenv(
+        "SHEGONG_KEY_FILE", env["SHEGONG_KEY_FILE"]
+    )  # same key → same pseudonym as the kernel
     store = ProgressStore(env["SHEGONG_DATABASE_URL"])
     trainee = store.register_hub("browser-trainee", role="community_worker", station="152201101")
     log = open(tmp_path / "voila.log", "w")
     proc = subprocess.Popen(
-        [str(BIN / "voila"), str(NOTEBOOK), f"--port={port}", "--no-browser", "--Voila.ip=127.0.0.1",
-         "--show_tracebacks=True"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(BIN / "voila"),
+            str(NOTEBOOK),
+            f"--port={port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(120):
@@ -113,6 +148,7 @@ def test_browser_answers_one_question_and_the_attempt_is_recorded(voila_server):
         finally:
             browser.close()
     rows = store.attempts(trainee)
-    assert [(r["module_id"], r["exercise_id"], r["answer"], r["score"], r["max_score"]) for r in rows] == [
-        ("m01-ethics", "e01", "b", 1.0, 1.0)]
+    assert [
+        (r["module_id"], r["exercise_id"], r["answer"], r["score"], r["max_score"]) for r in rows
+    ] == [("m01-ethics", "e01", "b", 1.0, 1.0)]
     assert rows[0]["seconds_spent"] > 0

@@ -59,8 +59,14 @@ def test_parse_date(cell, expected):
 
 @pytest.mark.parametrize(
     ("cell", "reason"),
-    [(6.3, "ambiguous_date"), ("6.3", "ambiguous_date"), ("2021年2月30日", "invalid_date"),
-     ("2021.13.5", "invalid_date"), ("上周三", "invalid_date"), ("5月18日", "ambiguous_date")],
+    [
+        (6.3, "ambiguous_date"),
+        ("6.3", "ambiguous_date"),
+        ("2021年2月30日", "invalid_date"),
+        ("2021.13.5", "invalid_date"),
+        ("上周三", "invalid_date"),
+        ("5月18日", "ambiguous_date"),
+    ],
 )
 def test_parse_date_problems(cell, reason):
     hint = None if cell == "5月18日" else 2021

@@ -19,7 +19,9 @@ def personal_values(inputs):
         if path.suffix == ".csv":
             frames = [pd.read_csv(path, dtype=str, encoding="gb18030")]
         else:
-            frames = pd.read_excel(path, sheet_name=None, header=1, dtype=str, engine="calamine").values()
+            frames = pd.read_excel(
+                path, sheet_name=None, header=1, dtype=str, engine="calamine"
+            ).values()
         for frame in frames:
             for col in PERSONAL:
                 values |= {v.strip() for v in frame[col].dropna() if v.strip()}
@@ -35,15 +37,24 @@ def readable_text(path):
 def leaks(text, secrets, names):
     found = {t for t in DIGITS.findall(text) if t in secrets}
     found |= {t[:-1] for t in DIGITS.findall(text) if t[:-1] in secrets}
-    for run in CJK.findall(text):  # any 2–4 character stretch of Chinese text that is a client's name
-        found |= {run[i:i + n] for n in (2, 3, 4) for i in range(len(run) - n + 1) if run[i:i + n] in names}
+    for run in CJK.findall(
+        text
+    ):  # any 2–4 character stretch of Chinese text that is a client's name
+        found |= {
+            run[i : i + n]
+            for n in (2, 3, 4)
+            for i in range(len(run) - n + 1)
+            if run[i : i + n] in names
+        }
     return found
 
 
 def test_scanner_finds_planted_values():
     secrets = {"152201194503120021", "13847001234", "152201100-0001", "张桂兰"}
     names = {"张桂兰"}
-    assert leaks("对象张桂兰的电话13847001234，户152201100-0001", secrets, names) == secrets - {"152201194503120021"}
+    assert leaks("对象张桂兰的电话13847001234，户152201100-0001", secrets, names) == secrets - {
+        "152201194503120021"
+    }
     assert leaks("身份证 152201194503120021", secrets, names) == {"152201194503120021"}
 
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from sqlalchemy import inspect, text
 
-from shegong.cli import main
-from shegong.curriculum import load_module
+from shegong.cli.main import main
 from shegong.errors import GradingError, ProgressError
-from shegong.progress import ProgressStore, export_gradebook
+from shegong.training.curriculum import load_module
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +27,9 @@ def store(tmp_path):
     s.close()
 
 
-EXERCISE = SimpleNamespace(module_id="m01-ethics", id="e01", type="single", mode="practice", points=1.0)
+EXERCISE = SimpleNamespace(
+    module_id="m01-ethics", id="e01", type="single", mode="practice", points=1.0
+)
 
 
 def test_schema_is_migrated_to_head_in_wal_mode(store):
@@ -35,7 +37,9 @@ def test_schema_is_migrated_to_head_in_wal_mode(store):
     assert {"trainees", "attempts", "completions", "alembic_version"} <= names
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"   # 0002: assessment, marking, mentoring (issue 7)
+        assert (
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        )  # 0002: assessment, marking, mentoring (issue 7)
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
@@ -71,21 +75,34 @@ def test_submit_grades_and_records_an_attempt(store):
     rows = store.attempts(t)
     assert len(rows) == 1
     row = rows[0]
-    assert (row["module_id"], row["exercise_id"], row["exercise_type"], row["answer"], row["score"],
-            row["max_score"], row["graded_by"], row["seconds_spent"]) == (
-        "m01-ethics", "e02", "multiple", ["a", "b", "d"], 2.0, 2.0, "auto", 12.5)
+    assert (
+        row["module_id"],
+        row["exercise_id"],
+        row["exercise_type"],
+        row["answer"],
+        row["score"],
+        row["max_score"],
+        row["graded_by"],
+        row["seconds_spent"],
+    ) == ("m01-ethics", "e02", "multiple", ["a", "b", "d"], 2.0, 2.0, "auto", 12.5)
 
 
 def test_completion_records_score_and_stage(store):
     module = load_module("m01-ethics")
     t = store.register("a", "1234", role="volunteer")
     store.submit(t, module.exercise("e01"), "b", seconds=3)
-    store.submit(t, module.exercise("e01"), "a", seconds=3)   # a worse retry does not lower the best score
+    store.submit(
+        t, module.exercise("e01"), "a", seconds=3
+    )  # a worse retry does not lower the best score
     t2 = store.complete_module(t, module)
     assert t2.stage_reached == "传"
     done = store.tables()["completions"]
     assert len(done) == 1 and done[0]["score"] == 1.0
-    assert done[0]["max_score"] == sum(e.points for e in module.exercises if e.mode == "practice") == 16.0
+    assert (
+        done[0]["max_score"]
+        == sum(e.points for e in module.exercises if e.mode == "practice")
+        == 16.0
+    )
 
 
 def test_gradebook_export_via_cli(tmp_path, monkeypatch, capsys):
@@ -94,20 +111,38 @@ def test_gradebook_export_via_cli(tmp_path, monkeypatch, capsys):
     module = load_module("m01-ethics")
     t = s.register("a", "1234", role="volunteer", station="152201101")
     s.submit(t, module.exercise("e01"), "b", seconds=3)
-    s.submit(t, module.exercise("e07"), {"text": "孙奶奶的秘密……", "ratings": {"promise": 1}}, seconds=60)
+    s.submit(
+        t, module.exercise("e07"), {"text": "孙奶奶的秘密……", "ratings": {"promise": 1}}, seconds=60
+    )
     s.close()
     out = tmp_path / "gb.xlsx"
-    assert main(["progress", "export", "--format", "xlsx", "--workspace", str(ws), "--out", str(out)]) == 0
+    assert (
+        main(["progress", "export", "--format", "xlsx", "--workspace", str(ws), "--out", str(out)])
+        == 0
+    )
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["成绩册 Gradebook", "作答 Attempts", "学员 Trainees", "完成 Completions"]
+    assert wb.sheetnames == [
+        "成绩册 Gradebook",
+        "作答 Attempts",
+        "学员 Trainees",
+        "完成 Completions",
+    ]
     rows = list(wb["成绩册 Gradebook"].values)
     header, first = rows[0], dict(zip(rows[0], rows[1]))
-    assert "m01-ethics 得分" in header and first["m01-ethics 得分"] == 2.0 and first["m01-ethics 满分"] == 16.0
+    assert (
+        "m01-ethics 得分" in header
+        and first["m01-ethics 得分"] == 2.0
+        and first["m01-ethics 满分"] == 16.0
+    )
     assert first["角色 role"] == "志愿者"
-    assert first["m08-supervision 得分"] == 0.0 and "m08-supervision 满分" in header   # every module has a column
+    assert (
+        first["m08-supervision 得分"] == 0.0 and "m08-supervision 满分" in header
+    )  # every module has a column
     attempts = list(wb["作答 Attempts"].values)
     assert len(attempts) == 3
-    assert not any("孙奶奶" in str(v) for row in attempts for v in row)   # open answers' text stays out
+    assert not any(
+        "孙奶奶" in str(v) for row in attempts for v in row
+    )  # open answers' text stays out
 
 
 def _writer(url: str, key_file: str, worker: int, n: int) -> None:
@@ -117,14 +152,19 @@ def _writer(url: str, key_file: str, worker: int, n: int) -> None:
     store = ProgressStore(url)
     t = store.register(f"trainee-{worker}", "pass", role="volunteer")
     for i in range(n):
-        store.record_attempt(t, EXERCISE, answer=str(i), score=float(i % 2), graded_by="auto", seconds=0.1)
+        store.record_attempt(
+            t, EXERCISE, answer=str(i), score=float(i % 2), graded_by="auto", seconds=0.1
+        )
     store.close()
 
 
 def test_eight_processes_record_1600_attempts(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_writer, args=(url, str(tmp_path / "pseudonym.key"), w, 200)) for w in range(8)]
+    procs = [
+        ctx.Process(target=_writer, args=(url, str(tmp_path / "pseudonym.key"), w, 200))
+        for w in range(8)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -136,14 +176,19 @@ def test_eight_processes_record_1600_attempts(tmp_path):
     by_trainee = {}
     for r in rows:
         by_trainee.setdefault(r["trainee_id"], set()).add(r["answer"])
-    assert len(by_trainee) == 8 and all(v == {str(i) for i in range(200)} for v in by_trainee.values())
+    assert len(by_trainee) == 8 and all(
+        v == {str(i) for i in range(200)} for v in by_trainee.values()
+    )
     store.close()
 
 
 def test_database_url_from_env_and_workspace(tmp_path, monkeypatch):
     from shegong.config import database_url
 
-    assert database_url(tmp_path / "w") == f"sqlite:///{(tmp_path / 'w').resolve() / 'progress.sqlite'}"
+    assert (
+        database_url(tmp_path / "w")
+        == f"sqlite:///{(tmp_path / 'w').resolve() / 'progress.sqlite'}"
+    )
     monkeypatch.setenv("SHEGONG_DATABASE_URL", "sqlite:///:memory:")
     assert database_url(tmp_path / "w") == "sqlite:///:memory:"
     assert Path(tmp_path / "w").is_dir()

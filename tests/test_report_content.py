@@ -11,11 +11,20 @@ import nbformat
 import pandas as pd
 import pytest
 
-from shegong import report_services, report_training
-from shegong.reporting import UNIT_EN, UnitReport
+from shegong.reports import services as report_services
+from shegong.reports import team as report_training
+from shegong.reports.format import UNIT_EN
+from shegong.reports.unit import UnitReport
 
 LEAGUE = "152200000000"
-COUNTIES = ["152201000000", "152202000000", "152221000000", "152222000000", "152223000000", "152224000000"]
+COUNTIES = [
+    "152201000000",
+    "152202000000",
+    "152221000000",
+    "152222000000",
+    "152223000000",
+    "152224000000",
+]
 STATION = "152201100000"  # 和平街道社工站, with four 社工室 below it
 ADDITIVE = ["D3a", "D4a", "D5b", "D6", "D7a", "F2b", "F2c", "F3"]
 
@@ -28,28 +37,57 @@ def table(demo_workspace):
 
 
 def _yearly(table, unit, year, category=None):
-    rows = table[(table["org_unit"] == unit) & (table["period"] == str(year)) & table["service_area"].isna()]
-    rows = rows[rows["client_category"].isna()] if category is None else rows[rows["client_category"] == category]
+    rows = table[
+        (table["org_unit"] == unit) & (table["period"] == str(year)) & table["service_area"].isna()
+    ]
+    rows = (
+        rows[rows["client_category"].isna()]
+        if category is None
+        else rows[rows["client_category"] == category]
+    )
     return rows.set_index("indicator")
 
 
 def _html(nb_path):
     nb = nbformat.read(nb_path, as_version=4)
-    return "".join(o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {}))
+    return "".join(
+        o["data"]["text/html"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/html" in o.get("data", {})
+    )
 
 
 def test_client_mix_person_times_add_up_to_the_league(demo_workspace, table):
     mix = report_services.client_mix(table, LEAGUE, 2022).set_index("client_category")
-    categories = table[(table["period"] == "2022") & table["client_category"].notna() & table["service_area"].isna()
-                       & (table["indicator"] == "D7a")]
+    categories = table[
+        (table["period"] == "2022")
+        & table["client_category"].notna()
+        & table["service_area"].isna()
+        & (table["indicator"] == "D7a")
+    ]
     for category, value in mix["D7a"].items():
-        counties = categories[categories["org_unit"].isin(COUNTIES) & (categories["client_category"] == category)]
-        assert value == counties["value"].sum(), category  # the league's row is the sum of its counties' rows
-    assert mix["D7a"].sum() == _yearly(table, LEAGUE, 2022).at["D7a", "value"]  # categories add up to the total
-    assert mix["D1"].drop("unspecified").sum() >= _yearly(table, LEAGUE, 2022).at["D1", "value"]  # distinct per category
-    assert list(mix.index[:3]) == ["dibao", "extreme_poverty", "left_behind_child"] and mix.index[-1] == "unspecified"
-    shown = pd.read_html(io.StringIO(_html(demo_workspace / "reports" / "2022" / f"{LEAGUE}.ipynb")),
-                         attrs={"class": "shegong-clients"}, thousands=",")[0].set_index("对象类别")
+        counties = categories[
+            categories["org_unit"].isin(COUNTIES) & (categories["client_category"] == category)
+        ]
+        assert value == counties["value"].sum(), (
+            category
+        )  # the league's row is the sum of its counties' rows
+    assert (
+        mix["D7a"].sum() == _yearly(table, LEAGUE, 2022).at["D7a", "value"]
+    )  # categories add up to the total
+    assert (
+        mix["D1"].drop("unspecified").sum() >= _yearly(table, LEAGUE, 2022).at["D1", "value"]
+    )  # distinct per category
+    assert (
+        list(mix.index[:3]) == ["dibao", "extreme_poverty", "left_behind_child"]
+        and mix.index[-1] == "unspecified"
+    )
+    shown = pd.read_html(
+        io.StringIO(_html(demo_workspace / "reports" / "2022" / f"{LEAGUE}.ipynb")),
+        attrs={"class": "shegong-clients"},
+        thousands=",",
+    )[0].set_index("对象类别")
     assert shown.at["低保", "服务人次（人次）"] == mix.at["dibao", "D7a"]
     assert shown.at["未标注类别", "服务人次（人次）"] == mix.at["unspecified", "D7a"]
 
@@ -57,10 +95,18 @@ def test_client_mix_person_times_add_up_to_the_league(demo_workspace, table):
 def test_linkage_shows_the_five_societies_with_targets(table):
     link = report_services.linkage(table, LEAGUE, 2022).set_index("indicator")
     league = _yearly(table, LEAGUE, 2022)
-    assert list(link["society"].unique()) == ["community", "social_workers", "organisations", "volunteers", "charity"]
+    assert list(link["society"].unique()) == [
+        "community",
+        "social_workers",
+        "organisations",
+        "volunteers",
+        "charity",
+    ]
     for mid in ("A2", "B1", "F1", "F2a", "F2b", "F2c", "F3"):
         assert link.at[mid, "value"] == league.at[mid, "value"]
-        assert link.at[mid, "share"] == pytest.approx(league.at[mid, "value"] / league.at[mid, "target"] * 100)
+        assert link.at[mid, "share"] == pytest.approx(
+            league.at[mid, "value"] / league.at[mid, "target"] * 100
+        )
     assert link.at["F3", "unit"] == "元"
 
 
@@ -78,7 +124,9 @@ def test_staff_table_matches_the_b_indicators(demo_workspace, table):
     assert core["persons"].sum() == league.at["B2", "denominator"]
     assert core["training_hours"].sum() == pytest.approx(league.at["B3", "numerator"])
     roster = pd.read_parquet(demo_workspace / "inputs" / "accepted" / "roster.parquet")
-    in_post = roster["start_date"].dt.year.le(2022) & (roster["end_date"].isna() | roster["end_date"].dt.year.ge(2022))
+    in_post = roster["start_date"].dt.year.le(2022) & (
+        roster["end_date"].isna() | roster["end_date"].dt.year.ge(2022)
+    )
     assert staff["persons"].sum() == in_post.sum()  # every station is below the league
     stages = report_training.stage_table(ws, units, LEAGUE, 2022)
     assert stages.to_numpy().sum() == league.at["B5", "value"]
@@ -96,16 +144,28 @@ def test_training_outcomes_beside_next_year_with_no_causal_claim(demo_workspace)
     outcomes = pd.read_parquet(demo_workspace / "indicators" / "training_outcomes.parquet")
     league = report_training.outcome_table(ws, units, LEAGUE, 2022)
     assert set(league["training_year"]) == {2021} and set(league["outcome_year"]) == {2022}
-    assert len(league) == len(outcomes[outcomes["training_year"] == 2021])  # every station of the league
+    assert len(league) == len(
+        outcomes[outcomes["training_year"] == 2021]
+    )  # every station of the league
     county = report_training.outcome_table(ws, units, COUNTIES[0], 2022)
-    assert set(county["station"]) <= {c for c in outcomes["station"] if c.startswith("152201")} and len(county) == 3
-    first = report_training.outcome_table(ws, units, STATION, 2021)  # no 2020 training: 2021's, outcomes in 2022
+    assert (
+        set(county["station"]) <= {c for c in outcomes["station"] if c.startswith("152201")}
+        and len(county) == 3
+    )
+    first = report_training.outcome_table(
+        ws, units, STATION, 2021
+    )  # no 2020 training: 2021's, outcomes in 2022
     assert first[["training_year", "outcome_year"]].values.tolist() == [[2021, 2022]]
     html = _html(demo_workspace / "reports" / "2022" / f"{LEAGUE}.ipynb")
     shown = pd.read_html(io.StringIO(html), attrs={"class": "shegong-outcomes"})[0]
     assert len(shown) == len(league) and shown["学员（人）"].sum() == league["trainees"].sum()
     nb = nbformat.read(demo_workspace / "reports" / "2022" / f"{LEAGUE}.ipynb", as_version=4)
-    markdown = "".join(o["data"].get("text/markdown", "") for c in nb.cells for o in c.get("outputs", []) if "data" in o)
+    markdown = "".join(
+        o["data"].get("text/markdown", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "data" in o
+    )
     assert "不作因果推断" in markdown
 
 
@@ -113,20 +173,33 @@ def test_station_children_with_own_level_row_add_up(demo_workspace, table):
     report = UnitReport.load(demo_workspace, STATION, 2022, "zh")
     kids = report.children
     station = _yearly(table, STATION, 2022)
-    rooms = table[(table["period"] == "2022") & table["service_area"].isna() & table["client_category"].isna()
-                  & table["org_unit"].isin(kids["code"][kids["code"] != ""])]
+    rooms = table[
+        (table["period"] == "2022")
+        & table["service_area"].isna()
+        & table["client_category"].isna()
+        & table["org_unit"].isin(kids["code"][kids["code"] != ""])
+    ]
     assert kids["name"].iloc[-1] == "本级/未填村" and kids["code"].iloc[-1] == ""
     for mid in ADDITIVE:
         assert kids[mid].sum() == pytest.approx(station.at[mid, "value"]), mid
         own = station.at[mid, "value"] - rooms.loc[rooms["indicator"] == mid, "value"].sum()
         assert kids[mid].iloc[-1] == pytest.approx(own), mid
-    assert pd.isna(kids["D1"].iloc[-1]) and pd.isna(kids["D7b"].iloc[-1])  # distinct counts do not add up
-    assert station.at["D7a", "value"] > rooms.loc[rooms["indicator"] == "D7a", "value"].sum()  # events without a village
-    shown = pd.read_html(io.StringIO(_html(demo_workspace / "reports" / "2022" / f"{STATION}.ipynb")),
-                         attrs={"class": "shegong-children"}, thousands=",")[0]
+    assert pd.isna(kids["D1"].iloc[-1]) and pd.isna(
+        kids["D7b"].iloc[-1]
+    )  # distinct counts do not add up
+    assert (
+        station.at["D7a", "value"] > rooms.loc[rooms["indicator"] == "D7a", "value"].sum()
+    )  # events without a village
+    shown = pd.read_html(
+        io.StringIO(_html(demo_workspace / "reports" / "2022" / f"{STATION}.ipynb")),
+        attrs={"class": "shegong-children"},
+        thousands=",",
+    )[0]
     assert shown["单元"].iloc[-1] == "本级/未填村"
     assert shown["服务人次（人次）"].sum() == station.at["D7a", "value"]
-    league = UnitReport.load(demo_workspace, LEAGUE, 2022, "zh").children  # counties add up: no 本级 row
+    league = UnitReport.load(
+        demo_workspace, LEAGUE, 2022, "zh"
+    ).children  # counties add up: no 本级 row
     assert list(league["code"]) == COUNTIES
 
 
@@ -147,7 +220,11 @@ def test_kpi_table_targets_traffic_lights_and_suppressed(demo_workspace, table):
 def test_english_report_uses_english_units(demo_workspace):
     report = UnitReport.load(demo_workspace, STATION, 2022, "en")
     kpi = report.kpi_table().set_index("Id")
-    assert kpi.at["D1", "Unit"] == "households" and kpi.at["D7a", "Unit"] == "person-times" and kpi.at["F3", "Unit"] == "yuan"
+    assert (
+        kpi.at["D1", "Unit"] == "households"
+        and kpi.at["D7a", "Unit"] == "person-times"
+        and kpi.at["F3", "Unit"] == "yuan"
+    )
     assert not set(kpi["Unit"]) & set(UNIT_EN) - {"%", "h"}  # no Chinese unit symbol left
     children = report.children_table()
     assert children.iloc[-1, 0] == "station level / village not given"
@@ -166,10 +243,16 @@ def test_served_viewer_draws_the_slow_sections_after_the_page(demo_workspace, mo
     report = UnitReport.load(demo_workspace, LEAGUE, 2022, "zh")
     report.show(defer=True)
     out = next(o for o in shown if isinstance(o, ipywidgets.Output))
-    assert not any("shegong-clients" in getattr(o, "data", "") for o in shown if isinstance(getattr(o, "data", None), str))
+    assert not any(
+        "shegong-clients" in getattr(o, "data", "")
+        for o in shown
+        if isinstance(getattr(o, "data", None), str)
+    )
     for thread in threading.enumerate():
         if thread.name == "shegong-report-sections":
             thread.join(timeout=120)
     html = "".join(o["data"].get("text/html", "") for o in out.outputs)
     assert "shegong-clients" in html and "shegong-linkage" in html and "shegong-outcomes" in html
-    assert sum("image/png" in o["data"] for o in out.outputs) == 4  # clients, linkage, stages, gain × score
+    assert (
+        sum("image/png" in o["data"] for o in out.outputs) == 4
+    )  # clients, linkage, stages, gain × score

@@ -1,13 +1,13 @@
 """The trainer apps driven headless: grading queue, mentoring log, cohort; the app router of index.ipynb."""
 
 import pytest
-
-from shegong import assessment as A
-from shegong import mentoring
-from shegong.curriculum import load_module
-from shegong.errors import AccessError, UnknownAppError
-from shegong.roles import grant
 from shegong.widgets.apps import APPS, build_app
+
+from shegong.errors import AccessError, UnknownAppError
+from shegong.trainer import mentoring
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_module
+from shegong.training.roles import grant
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -16,15 +16,30 @@ from .test_assessment import assessments, modules, store, trainee_factory  # noq
 def submitted(store, modules, assessments, trainee_factory, monkeypatch):
     monkeypatch.setenv("SHEGONG_DATABASE_URL", store.url)
     t = trainee_factory("tian", station="152201101")
-    A.submit(store, t, assessments["m01-final"], modules["m01-ethics"],
-             {"s01": "b", "s02": ["a", "b", "d"], "s03": "本人", "s04": {"text": "不能告诉网格员，可以一起做安全计划。"}},
-             seconds=120)
+    A.submit(
+        store,
+        t,
+        assessments["m01-final"],
+        modules["m01-ethics"],
+        {
+            "s01": "b",
+            "s02": ["a", "b", "d"],
+            "s03": "本人",
+            "s04": {"text": "不能告诉网格员，可以一起做安全计划。"},
+        },
+        seconds=120,
+    )
     return t
 
 
 def test_router_lists_apps_and_refuses_unknown_names():
-    assert set(APPS) >= {"cohort", "grading", "mentoring"} and APPS["grading"] == ("开放题评分队列", "Grading queue")
-    with pytest.raises(UnknownAppError, match="no app 'nope'.*use one of cohort, grading, mentoring"):
+    assert set(APPS) >= {"cohort", "grading", "mentoring"} and APPS["grading"] == (
+        "开放题评分队列",
+        "Grading queue",
+    )
+    with pytest.raises(
+        UnknownAppError, match="no app 'nope'.*use one of cohort, grading, mentoring"
+    ):
         build_app("nope")
 
 
@@ -44,36 +59,51 @@ def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
     assert app.item is not None and app.item.exercise_id == "s04"
     shown = "".join(getattr(c, "value", "") for c in app.body.children)
     assert "安全计划" in shown and submitted.pseudonym not in shown and "152201101" not in shown
-    app.ratings["refuse"].value, app.ratings["reason"].value, app.ratings["alternative"].value = 2.0, 1.5, 1.0
+    app.ratings["refuse"].value, app.ratings["reason"].value, app.ratings["alternative"].value = (
+        2.0,
+        1.5,
+        1.0,
+    )
     app.comment.value, app.keep.value = "理由充分", True
     assert app.save() == 4.5
     assert "已保存" in app.status.value and app.item is None
     second = GradingQueueApp(store=store, login="wang")
-    assert second.reuse.options[-1] == ("理由充分", "理由充分")         # the reusable comment is offered
+    assert second.reuse.options[-1] == ("理由充分", "理由充分")  # the reusable comment is offered
     second.reuse.value = "理由充分"
     assert second.comment.value == "理由充分"
-    second.ratings["refuse"].value, second.ratings["reason"].value, second.ratings["alternative"].value = 2.0, 1.0, 1.0
+    (
+        second.ratings["refuse"].value,
+        second.ratings["reason"].value,
+        second.ratings["alternative"].value,
+    ) = 2.0, 1.0, 1.0
     second.save()
-    assert "shegong-agreement" in second.agreement_box.value and "m01-final/s04" in second.agreement_box.value
+    assert (
+        "shegong-agreement" in second.agreement_box.value
+        and "m01-final/s04" in second.agreement_box.value
+    )
     second.release()
     [r] = A.results(store, submitted, A.load_assessments()["m01-final"])
-    assert (r.status, r.score) == ("released", 4.0 + 4.25)             # 1 + 2 + 1 objective, mean of 4.5 and 4
+    assert (r.status, r.score) == ("released", 4.0 + 4.25)  # 1 + 2 + 1 objective, mean of 4.5 and 4
 
 
 def test_mentoring_app_switches_on_role(store, submitted, monkeypatch):
-    from shegong.widgets.mentoring_log import MentorReview, MentoringApp, TraineeLog
+    from shegong.widgets.mentoring_log import MentoringApp, MentorReview, TraineeLog
 
-    trainee_view = MentoringApp(store=store, login="someone")        # not staff: sign-in first
+    trainee_view = MentoringApp(store=store, login="someone")  # not staff: sign-in first
     trainee_view.start(store, submitted)
     log = trainee_view.view
     assert isinstance(log, TraineeLog)
-    log.kind.value, log.date.value, log.description.value = "co_home_visit", "2021-05-18", "与督导共同走访"
+    log.kind.value, log.date.value, log.description.value = (
+        "co_home_visit",
+        "2021-05-18",
+        "与督导共同走访",
+    )
     entry = log.record()
     grant(store, "mentor", "trainer")
     mentor = MentoringApp(store=store, login="mentor").view
     assert isinstance(mentor, MentorReview) and list(mentor.buttons) == [entry]
     ok, back, comment = mentor.buttons[entry]
-    back.click()                                                     # no comment: refused, shown
+    back.click()  # no comment: refused, shown
     assert "say why" in mentor.status.value
     comment.value = "很好"
     ok.click()
@@ -89,24 +119,32 @@ def test_cohort_app_heatmap_export_and_certificate(store, submitted, tmp_path, m
     grant(store, "li", "admin")
     app = CohortApp(store=store, login="li", workspace=tmp_path)
     assert "shegong-heatmap" in app.heat.value and f">{submitted.pseudonym}<" in app.heat.value
-    assert "data-share='0.0625'" in app.heat.value                   # 1 of 16 practice points in m01
+    assert "data-share='0.0625'" in app.heat.value  # 1 of 16 practice points in m01
     app.role.value = "volunteer"
     assert "没有符合条件的学员" in app.heat.value
     app.role.value = ""
     assert app.export().name == "gradebook.xlsx" and (tmp_path / "gradebook.xlsx").exists()
     assert app.cert_pick.options == ()
     store.complete_module(submitted, load_module("m01-ethics"))
-    from shegong import marking as M
+    from shegong.trainer import marking as M
 
     modules_, assessments_ = app.modules, app.assessments
     M.auto_score(store, assessments_, modules_)
     [item] = M.queue(store, app.trainer, assessments_, modules_)
-    M.score_open(store, app.trainer, item.submission_id, "s04", {"refuse": 2, "reason": 2, "alternative": 1},
-                 item.criteria)
+    M.score_open(
+        store,
+        app.trainer,
+        item.submission_id,
+        "s04",
+        {"refuse": 2, "reason": 2, "alternative": 1},
+        item.criteria,
+    )
     M.release(store, assessments_["m01-final"], modules_["m01-ethics"], app.trainer)
     app.refresh()
     assert app.cert_pick.value == (submitted.id, "传")
-    monkeypatch.setattr("shegong.certificates.print_pdf", lambda html, pdf: None)   # PDF: test_certificate.py
+    monkeypatch.setattr(
+        "shegong.trainer.certificates.print_pdf", lambda html, pdf: None
+    )  # PDF: test_certificate.py
     cert = app.issue_certificate()
     assert cert.html.parent == tmp_path / "certificates" and cert.serial in app.status.value
 
@@ -117,7 +155,11 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
 
     grant(store, "li", "trainer")
     app = CohortApp(store=store, login="li", workspace=tmp_path)
-    app.new_date.value, app.new_hours.value, app.new_format.value = "2021-04-10", 3.0, "group_supervision"
+    app.new_date.value, app.new_hours.value, app.new_format.value = (
+        "2021-04-10",
+        3.0,
+        "group_supervision",
+    )
     app.add_button.click()
     app.attend_people.value = (submitted.id,)
     app.attend_button.click()
@@ -127,10 +169,26 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
     assert [label for label, _ in survey.session.options] == ["2021-04-10 · m01-ethics · 3 h"]
     survey.sliders["clear"].value = 2
     survey.send_button.click()
-    assert "谢谢" in survey.status.value and survey.session.options == () and survey.send_button.disabled
+    assert (
+        "谢谢" in survey.status.value
+        and survey.session.options == ()
+        and survey.send_button.disabled
+    )
     app.refresh()
     assert "shegong-sessions" in app.sessions.value
-    assert "<th>出勤(人次)</th>" in app.sessions.value and "讲解清楚易懂（同意率 %）" in app.sessions.value
+    assert (
+        "<th>出勤(人次)</th>" in app.sessions.value
+        and "讲解清楚易懂（同意率 %）" in app.sessions.value
+    )
     assert "held_on" not in app.sessions.value  # headers in the page's language, not column names
-    [row] = __import__("shegong.cohort", fromlist=["sessions"]).sessions(store).to_dict("records")
-    assert (row["present"], row["responses"], row["agree_clear"], row["agree_overall"]) == (1, 1, 0.0, 100.0)
+    [row] = (
+        __import__("shegong.trainer.cohort", fromlist=["sessions"])
+        .sessions(store)
+        .to_dict("records")
+    )
+    assert (row["present"], row["responses"], row["agree_clear"], row["agree_overall"]) == (
+        1,
+        1,
+        0.0,
+        100.0,
+    )

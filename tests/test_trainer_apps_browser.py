@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shegong import assessment as A
-from shegong.curriculum import load_curricula, load_module
-from shegong.progress import ProgressStore
-from shegong.roles import current_login, grant
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_curricula, load_module
+from shegong.training.progress import ProgressStore
+from shegong.training.roles import current_login, grant
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -31,7 +31,9 @@ def chromium_path():
     path = shutil.which("chromium")
     if path is None:
         if os.environ.get("SHEGONG_REQUIRE_BROWSER") == "1":
-            pytest.fail("chromium is required (SHEGONG_REQUIRE_BROWSER=1): apt-get install -y chromium")
+            pytest.fail(
+                "chromium is required (SHEGONG_REQUIRE_BROWSER=1): apt-get install -y chromium"
+            )
         pytest.skip("chromium not installed")
     return path
 
@@ -47,32 +49,59 @@ def served(tmp_path_factory):
     """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted assessment
     and a practice answer, the OS login as trainer. Yields ``(base_url, store, trainee)``; stopped afterwards."""
     tmp = tmp_path_factory.mktemp("trainer-apps")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SHEGONG_", "JUPYTERHUB_", "PYTEST_"))}
-    env.update(SHEGONG_DATABASE_URL=f"sqlite:///{tmp / 'ws' / 'progress.sqlite'}",
-               SHEGONG_KEY_FILE=str(tmp / "pseudonym.key"), SHEGONG_WORKSPACE=str(tmp / "ws"),
-               PYDEVD_DISABLE_FILE_VALIDATION="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SHEGONG_", "JUPYTERHUB_", "PYTEST_"))
+    }
+    env.update(
+        SHEGONG_DATABASE_URL=f"sqlite:///{tmp / 'ws' / 'progress.sqlite'}",
+        SHEGONG_KEY_FILE=str(tmp / "pseudonym.key"),
+        SHEGONG_WORKSPACE=str(tmp / "ws"),
+        PYDEVD_DISABLE_FILE_VALIDATION="1",
+    )
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SHEGONG_KEY_FILE", env["SHEGONG_KEY_FILE"])      # same key → same pseudonyms as the kernel
+        mp.setenv(
+            "SHEGONG_KEY_FILE", env["SHEGONG_KEY_FILE"]
+        )  # same key → same pseudonyms as the kernel
         mp.delenv("SHEGONG_KEYS_DIR", raising=False)
         store = ProgressStore(env["SHEGONG_DATABASE_URL"])
         modules = load_curricula()
         a = A.load_assessments(modules)["m01-final"]
         t = store.register("browser-trainee", "1234", role="volunteer", station="152201101")
-        A.submit(store, t, a, modules["m01-ethics"], {"s01": "b", "s04": {"text": "不能告诉网格员。"}}, seconds=30)
+        A.submit(
+            store,
+            t,
+            a,
+            modules["m01-ethics"],
+            {"s01": "b", "s04": {"text": "不能告诉网格员。"}},
+            seconds=30,
+        )
         store.submit(t, load_module("m01-ethics").exercise("e01"), "b", seconds=60)
         grant(store, current_login(), "trainer")
     port = _free_port()
     log = open(tmp / "voila.log", "w")
-    proc = subprocess.Popen([str(BIN / "voila"), str(ROOT / "notebooks" / "apps"), f"--port={port}", "--no-browser",
-                             "--Voila.ip=127.0.0.1", "--show_tracebacks=True"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "voila"),
+            str(ROOT / "notebooks" / "apps"),
+            f"--port={port}",
+            "--no-browser",
+            "--Voila.ip=127.0.0.1",
+            "--show_tracebacks=True",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(240):
             try:
                 urllib.request.urlopen(url + "voila/static/", timeout=2).close()  # noqa: S310 — loopback only
                 break
-            except urllib.error.HTTPError:                       # any HTTP answer: the server is up
+            except urllib.error.HTTPError:  # any HTTP answer: the server is up
                 break
             except OSError:
                 if proc.poll() is not None:
@@ -113,8 +142,12 @@ def test_trainer_scores_an_open_answer_in_the_grading_queue(served, chromium_pat
         finally:
             browser.close()
     with store.engine.connect() as c:
-        rows = c.execute(text("select criterion, points from item_scores where exercise_id = 's04' "
-                              "order by criterion")).all()
+        rows = c.execute(
+            text(
+                "select criterion, points from item_scores where exercise_id = 's04' "
+                "order by criterion"
+            )
+        ).all()
     assert [tuple(r) for r in rows] == [("alternative", 0.5), ("reason", 1.5), ("refuse", 2.0)]
 
 
@@ -129,13 +162,16 @@ def test_cohort_app_shows_the_heat_map(served, chromium_path):
             page.goto(url, timeout=60_000)
             table = page.locator("table.shegong-heatmap")
             table.wait_for(timeout=60_000)
-            assert table.locator("thead th").count() == 9                 # corner + 8 modules
+            assert table.locator("thead th").count() == 9  # corner + 8 modules
             row = table.locator("tbody tr")
             assert row.count() == 1 and row.locator("th").inner_text() == trainee.pseudonym
             cell = row.locator("td[data-module='m01-ethics']")
             assert cell.get_attribute("data-share") == "0.0625" and cell.inner_text() == "6%"
             assert page.locator("table.shegong-stages").count() == 1
             if os.environ.get("SHEGONG_SCREENSHOTS"):
-                page.screenshot(path=os.environ["SHEGONG_SCREENSHOTS"].replace(".png", "_cohort.png"), full_page=True)
+                page.screenshot(
+                    path=os.environ["SHEGONG_SCREENSHOTS"].replace(".png", "_cohort.png"),
+                    full_page=True,
+                )
         finally:
             browser.close()

@@ -3,11 +3,11 @@
 import itertools
 
 import pytest
-
-from shegong.curriculum import load_module
-from shegong.progress import ProgressStore
 from shegong.widgets import ModulePlayer, exercise_widget
 from shegong.widgets.exercises import LedgerCleaningWidget
+
+from shegong.training.curriculum import load_module
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture
@@ -36,14 +36,20 @@ def bound(store, trainee):
 def test_single_choice_widget_records_the_attempt_with_seconds(store, trainee):
     ex = load_module("m01-ethics").exercise("e01")
     wd = exercise_widget(ex, submit=bound(store, trainee), clock=ticking_clock(7.5))
-    wd.submit_button.click()                          # nothing chosen: a message, no row
+    wd.submit_button.click()  # nothing chosen: a message, no row
     assert "请先选择一个选项" in wd.feedback.value and store.attempts() == []
     wd.choice.value = "b"
     wd.submit_button.click()
     assert "回答正确" in wd.feedback.value and wd.result.score == 1.0
     [row] = store.attempts()
-    assert (row["exercise_id"], row["answer"], row["score"], row["max_score"], row["seconds_spent"],
-            row["trainee_id"]) == ("e01", "b", 1.0, 1.0, 15.0, trainee.id)
+    assert (
+        row["exercise_id"],
+        row["answer"],
+        row["score"],
+        row["max_score"],
+        row["seconds_spent"],
+        row["trainee_id"],
+    ) == ("e01", "b", 1.0, 1.0, 15.0, trainee.id)
 
 
 def test_multiple_choice_widget_partial_credit(store, trainee):
@@ -53,7 +59,10 @@ def test_multiple_choice_widget_partial_credit(store, trainee):
     wd.submit_button.click()
     wd.boxes["c"].value = True
     wd.submit_button.click()
-    assert [(r["answer"], r["score"]) for r in store.attempts()] == [(["a", "d"], 1.0), (["a", "c", "d"], 0.0)]
+    assert [(r["answer"], r["score"]) for r in store.attempts()] == [
+        (["a", "d"], 1.0),
+        (["a", "c", "d"], 0.0),
+    ]
     assert "多选题有错选即得 0 分" in wd.feedback.value
 
 
@@ -97,7 +106,7 @@ def test_player_navigation_progress_and_completion(store, trainee):
     player.body.children[0].choice.value = "b"
     player.next_button.click()
     player.prev_button.click()
-    assert player.body.children[0].choice.value == "b"         # the widget keeps its state
+    assert player.body.children[0].choice.value == "b"  # the widget keeps its state
     for _ in range(n):
         player.next_button.click()
     assert player.next_button.disabled and player.counter.value == f"{n} / {n}"
@@ -137,12 +146,17 @@ def test_local_sign_in_widget_registers_then_signs_in(tmp_path, monkeypatch):
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     app = ModulePlayerApp("m02-home-visits", store_url=url)
-    assert app.children == (app.signin,) and app.store is None            # no database until a click
+    assert app.children == (app.signin,) and app.store is None  # no database until a click
     s = app.signin
-    s.login.value, s.password.value, s.role.value, s.station.value = "zhaolei", "abcd", "volunteer", "巴彦镇社工站"
+    s.login.value, s.password.value, s.role.value, s.station.value = (
+        "zhaolei",
+        "abcd",
+        "volunteer",
+        "巴彦镇社工站",
+    )
     s.register_button.click()
     assert app.player is not None and app.player.module.id == "m02-home-visits"
-    app.picker.value = "m05-community"                                    # the module picker swaps the player
+    app.picker.value = "m05-community"  # the module picker swaps the player
     assert app.player.module.id == "m05-community"
     app.store.close()
 
@@ -164,16 +178,18 @@ def test_jupyterhub_user_fills_in_a_profile_once(tmp_path, monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "gaoyan")
     first = ModulePlayerApp("m01-ethics", store_url=url)
     assert first.player is None and first.signin.hub_user == "gaoyan"
-    assert first.signin.login not in first.signin.children                # no login, no password under the hub
+    assert first.signin.login not in first.signin.children  # no login, no password under the hub
     first.signin.role.value = "resident_backbone"
-    first.signin.register_button.click()                                  # no station yet: asked for one
+    first.signin.register_button.click()  # no station yet: asked for one
     assert first.trainee is None and "请填写所在社工站" in first.signin.message.value
     first.signin.station.value = "巴彦镇社工站"
     first.signin.register_button.click()
     assert first.trainee.role == "resident_backbone"
     first.store.close()
     second = ModulePlayerApp("m01-ethics", store_url=url)
-    assert second.player is not None and second.trainee == first.trainee  # known user: straight to the module
+    assert (
+        second.player is not None and second.trainee == first.trainee
+    )  # known user: straight to the module
     second.store.close()
 
 
@@ -186,10 +202,15 @@ def test_sign_in_tells_first_timers_to_register_and_needs_a_station(tmp_path, mo
     s = app.signin
     hints = [c.value for c in s.children if hasattr(c, "value") and "注册新学员" in str(c.value)]
     assert hints and "第一次使用" in hints[0]
-    s.login.value, s.password.value, s.role.value, s.station.value = "sunli", "abcd", "volunteer", "  "
+    s.login.value, s.password.value, s.role.value, s.station.value = (
+        "sunli",
+        "abcd",
+        "volunteer",
+        "  ",
+    )
     s.register_button.click()
     assert "请填写所在社工站" in s.message.value and app.player is None
-    s.sign_in_button.click()                                              # not registered: told so in Chinese
+    s.sign_in_button.click()  # not registered: told so in Chinese
     assert "账号或密码不正确" in s.message.value and "register first" in s.message.value
     s.station.value = "巴彦镇社工站"
     s.register_button.click()

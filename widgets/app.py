@@ -6,14 +6,15 @@ in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
 
 from __future__ import annotations
 
-
 import ipywidgets as w
+from shegong.widgets.player import ModulePlayer, ui
+from shegong.widgets.signin import resume_or_sign_in
 
-from shegong.curriculum import load_curricula, text
-from shegong.progress import ProgressStore, Trainee
-
-from .player import ModulePlayer, ui
-from .signin import resume_or_sign_in
+from shegong.config import language
+from shegong.errors import CurriculumError
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ProgressStore, Trainee
 
 
 class ModulePlayerApp(w.VBox):
@@ -22,20 +23,29 @@ class ModulePlayerApp(w.VBox):
     Raises :class:`~shegong.errors.CurriculumError` for an unknown ``module_id``.
     """
 
-    def __init__(self, module_id: str, *, lang: str = "zh", store_url: str | None = None,
-                 curricula_path: str | None = None) -> None:
+    def __init__(
+        self,
+        module_id: str,
+        *,
+        lang: str = "zh",
+        store_url: str | None = None,
+        curricula_path: str | None = None,
+    ) -> None:
         self.modules = load_curricula(curricula_path)
         if module_id not in self.modules:
-            from shegong.errors import CurriculumError
-
             raise CurriculumError(f"no module '{module_id}': use one of {', '.join(self.modules)}")
         self.module_id, self.lang, self._url = module_id, lang, store_url
         self.store: ProgressStore | None = None
         self.trainee: Trainee | None = None
         self.player: ModulePlayer | None = None
-        self.picker = w.Dropdown(options=[(f"{m.order}. {text(m.title, lang)}（{m.stage}）", k)
-                                          for k, m in self.modules.items()], value=module_id,
-                                 description=ui("module", lang))
+        self.picker = w.Dropdown(
+            options=[
+                (f"{m.order}. {text(m.title, lang)}（{m.stage}）", k)
+                for k, m in self.modules.items()
+            ],
+            value=module_id,
+            description=ui("module", lang),
+        )
         self.picker.observe(self._pick, names="value")
         super().__init__([])
         self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
@@ -51,7 +61,9 @@ class ModulePlayerApp(w.VBox):
     def start(self, store: ProgressStore, trainee: Trainee) -> None:
         """Show the player for ``trainee``."""
         self.store, self.trainee = store, trainee
-        self.player = ModulePlayer(self.modules[self.picker.value], trainee=trainee, store=store, lang=self.lang)
+        self.player = ModulePlayer(
+            self.modules[self.picker.value], trainee=trainee, store=store, lang=self.lang
+        )
         self.children = [self.picker, self.player]
 
     def _pick(self, change) -> None:  # noqa: ANN001
@@ -61,6 +73,5 @@ class ModulePlayerApp(w.VBox):
 
 def module_player_app(module_id: str, lang: str = "zh", **kw) -> ModulePlayerApp:
     """The app for the notebook: ``display(module_player_app("m01-ethics", "zh"))``."""
-    from shegong.config import language
 
     return ModulePlayerApp(module_id, lang=language(lang), **kw)

@@ -1,8 +1,8 @@
 """The trainee's assessment app: answer a summative assessment, submit once, see scores after release.
 
-Trainee side only: it loads exercises without keys (:func:`shegong.curriculum.load_curricula`),
-stores answers ungraded (:func:`shegong.assessment.submit`) and shows :func:`shegong.assessment.results`
-— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.answer_keys`.
+Trainee side only: it loads exercises without keys (:func:`shegong.training.curriculum.load_curricula`),
+stores answers ungraded (:func:`shegong.training.assessment.submit`) and shows :func:`shegong.training.assessment.results`
+— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.training.answer_keys`.
 The trainee is the JupyterHub user or whoever signs in (never a notebook parameter, DESIGN.md §7).
 """
 
@@ -14,21 +14,26 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
+from shegong.widgets.signin import resume_or_sign_in
 
-from shegong.assessment import Assessment, attempts_used, load_assessments, results, submit
-from shegong.curriculum import Exercise, load_curricula, text
+from shegong.config import language
 from shegong.errors import AssessmentError, ShegongError
-from shegong.progress import ProgressStore, Trainee
-
-from .exercises import WIDGETS, ExerciseWidget, as_html
-from .signin import resume_or_sign_in
+from shegong.training.assessment import Assessment, attempts_used, load_assessments, results, submit
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import Exercise, text
+from shegong.training.progress import ProgressStore, Trainee
 
 TEXT = {
-    "window": {"zh": "开放时间：{o} 至 {c}；可提交 {n} 次，已提交 {u} 次。",
-               "en": "Open {o} to {c}; {n} attempt(s) allowed, {u} used."},
+    "window": {
+        "zh": "开放时间：{o} 至 {c}；可提交 {n} 次，已提交 {u} 次。",
+        "en": "Open {o} to {c}; {n} attempt(s) allowed, {u} used.",
+    },
     "submit": {"zh": "提交答卷", "en": "Submit answers"},
-    "done": {"zh": "答卷已提交（第 {n} 次）。培训师评分并发布后可在下方查看成绩。",
-             "en": "Submitted (attempt {n}). Scores appear below once your trainer releases them."},
+    "done": {
+        "zh": "答卷已提交（第 {n} 次）。培训师评分并发布后可在下方查看成绩。",
+        "en": "Submitted (attempt {n}). Scores appear below once your trainer releases them.",
+    },
     "attempt": {"zh": "第 {n} 次提交（{t}）：{status}", "en": "Attempt {n} ({t}): {status}"},
     "score": {"zh": "得分 {s:g} / {m:g}", "en": "Score {s:g} of {m:g}"},
     "results": {"zh": "我的成绩", "en": "My results"},
@@ -45,7 +50,9 @@ class OpenTextWidget(ExerciseWidget):
     """A summative open answer: a text area only (the rubric is the trainer's); answer ``{"text": …}``."""
 
     def build(self) -> list[w.Widget]:
-        self.text = w.Textarea(placeholder=t("answer", self.lang), layout=w.Layout(width="95%", height="8em"))
+        self.text = w.Textarea(
+            placeholder=t("answer", self.lang), layout=w.Layout(width="95%", height="8em")
+        )
         return [self.text]
 
     def answer(self) -> Any:
@@ -67,18 +74,29 @@ class AssessmentApp(w.VBox):
     Raises :class:`~shegong.errors.AssessmentError` for an unknown ``assessment_id``.
     """
 
-    def __init__(self, assessment_id: str, *, lang: str = "zh", store_url: str | None = None,
-                 curricula_path: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        assessment_id: str,
+        *,
+        lang: str = "zh",
+        store_url: str | None = None,
+        curricula_path: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.modules = load_curricula(curricula_path)
         assessments = load_assessments(self.modules, curricula_path)
         if assessment_id not in assessments:
-            raise AssessmentError(f"no assessment {assessment_id!r}: use one of {', '.join(assessments)}")
+            raise AssessmentError(
+                f"no assessment {assessment_id!r}: use one of {', '.join(assessments)}"
+            )
         self.assessment: Assessment = assessments[assessment_id]
         self.lang, self._url, self._clock = lang, store_url, clock
         self.store: ProgressStore | None = None
         self.trainee: Trainee | None = None
         self.items: dict[str, ExerciseWidget] = {}
-        self.submit_button = w.Button(description=t("submit", lang), button_style="primary", icon="paper-plane")
+        self.submit_button = w.Button(
+            description=t("submit", lang), button_style="primary", icon="paper-plane"
+        )
         self.submit_button.on_click(lambda _b: self.send())
         self.message = w.HTML()
         self.results_box = w.HTML()
@@ -100,26 +118,54 @@ class AssessmentApp(w.VBox):
         """Show the items and results for ``trainee``."""
         self.store, self.trainee = store, trainee
         module = self.modules[self.assessment.module_id]
-        self.items = {ex.id: _item_widget(ex, self.lang) for ex in self.assessment.exercises(module)}
+        self.items = {
+            ex.id: _item_widget(ex, self.lang) for ex in self.assessment.exercises(module)
+        }
         self.started = self._clock()
         self.refresh()
-        self.children = [self.header, self.window, *self.items.values(), self.submit_button, self.message,
-                         w.HTML(f"<h3>{t('results', self.lang)}</h3>"), self.results_box]
+        self.children = [
+            self.header,
+            self.window,
+            *self.items.values(),
+            self.submit_button,
+            self.message,
+            w.HTML(f"<h3>{t('results', self.lang)}</h3>"),
+            self.results_box,
+        ]
 
     def refresh(self) -> None:
         """Redraw the window line and the results (e.g. after the trainer released scores)."""
         a, lang = self.assessment, self.lang
         used = attempts_used(self.store, self.trainee, a.id)
-        self.window.value = "<p>" + t("window", lang, o=f"{a.opens:%Y-%m-%d}", c=f"{a.closes:%Y-%m-%d}",
-                                      n=a.max_attempts, u=used) + "</p>"
+        self.window.value = (
+            "<p>"
+            + t(
+                "window",
+                lang,
+                o=f"{a.opens:%Y-%m-%d}",
+                c=f"{a.closes:%Y-%m-%d}",
+                n=a.max_attempts,
+                u=used,
+            )
+            + "</p>"
+        )
         self.submit_button.disabled = used >= a.max_attempts or not a.is_open()
         parts = []
         for r in results(self.store, self.trainee, a, lang):
-            line = t("attempt", lang, n=r.attempt_no, t=f"{r.submitted_at:%Y-%m-%d %H:%M}", status=r.status_text(lang))
+            line = t(
+                "attempt",
+                lang,
+                n=r.attempt_no,
+                t=f"{r.submitted_at:%Y-%m-%d %H:%M}",
+                status=r.status_text(lang),
+            )
             if r.status == "released":
                 line += " · " + t("score", lang, s=r.score, m=r.max_score)
-                line += "".join(f"<div class='shegong-feedback'><b>{html.escape(i.exercise_id)}</b> "
-                                f"{i.score:g}/{i.max_score:g}<br>{as_html(i.feedback)}</div>" for i in r.items)
+                line += "".join(
+                    f"<div class='shegong-feedback'><b>{html.escape(i.exercise_id)}</b> "
+                    f"{i.score:g}/{i.max_score:g}<br>{as_html(i.feedback)}</div>"
+                    for i in r.items
+                )
             parts.append(f"<div class='shegong-attempt shegong-{r.status}'>{line}</div>")
         self.results_box.value = "".join(parts)
 
@@ -130,8 +176,14 @@ class AssessmentApp(w.VBox):
     def send(self) -> int | None:
         """Submit every answer as one attempt; returns the submission id (``None`` on a refusal shown in ``message``)."""
         try:
-            sub_id = submit(self.store, self.trainee, self.assessment, self.modules[self.assessment.module_id],
-                            self.answers(), seconds=self._clock() - self.started)
+            sub_id = submit(
+                self.store,
+                self.trainee,
+                self.assessment,
+                self.modules[self.assessment.module_id],
+                self.answers(),
+                seconds=self._clock() - self.started,
+            )
         except ShegongError as e:
             self.message.value = f'<span style="color:#c33">{html.escape(e.message())}</span>'
             return None
@@ -144,6 +196,5 @@ class AssessmentApp(w.VBox):
 
 def assessment_app(assessment_id: str, lang: str = "zh", **kw: Any) -> AssessmentApp:
     """The app for ``notebooks/evaluation/assessment.ipynb``: ``display(assessment_app("m01-final"))``."""
-    from shegong.config import language
 
     return AssessmentApp(assessment_id, lang=language(lang), **kw)

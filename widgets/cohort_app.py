@@ -15,14 +15,16 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from shegong import certificates, cohort
-from shegong.assessment import load_assessments
 from shegong.config import Workspace
-from shegong.curriculum import load_curricula, text
 from shegong.errors import ShegongError
-from shegong.progress import ROLES, ProgressStore, Trainee
-from shegong.progression import load_rules, update_stage
-from shegong.roles import require_staff
+from shegong.trainer import certificates, cohort
+from shegong.trainer.progression import update_stage
+from shegong.trainer.rules import load_rules
+from shegong.training.assessment import load_assessments
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},
@@ -31,7 +33,10 @@ TEXT = {
     "all": {"zh": "全部", "en": "all"},
     "heatmap": {"zh": "模块得分热力图（得分率）", "en": "Module scores (share of points)"},
     "stages": {"zh": "阶段与卡点", "en": "Stages and where trainees are stuck"},
-    "sessions": {"zh": "培训场次、出勤与反应评估（柯氏一级）", "en": "Sessions, attendance and L1 reaction"},
+    "sessions": {
+        "zh": "培训场次、出勤与反应评估（柯氏一级）",
+        "en": "Sessions, attendance and L1 reaction",
+    },
     "export": {"zh": "导出成绩册 Excel", "en": "Export gradebook (Excel)"},
     "exported": {"zh": "成绩册已导出：{p}", "en": "Gradebook written: {p}"},
     "certificate": {"zh": "生成阶段证书", "en": "Issue stage certificate"},
@@ -41,8 +46,30 @@ TEXT = {
     "session": {"zh": "场次", "en": "Session"},
     "present": {"zh": "出勤", "en": "Present"},
     "record_attendance": {"zh": "记录出勤", "en": "Record attendance"},
-    "columns": {"zh": ["学员", "角色", "社工站", "已达阶段", "下一阶段", "卡在", "学习时长(h)", "完成模块", "出勤场次"],
-                "en": ["trainee", "role", "station", "stage", "next", "stuck on", "hours", "modules done", "sessions"]},
+    "columns": {
+        "zh": [
+            "学员",
+            "角色",
+            "社工站",
+            "已达阶段",
+            "下一阶段",
+            "卡在",
+            "学习时长(h)",
+            "完成模块",
+            "出勤场次",
+        ],
+        "en": [
+            "trainee",
+            "role",
+            "station",
+            "stage",
+            "next",
+            "stuck on",
+            "hours",
+            "modules done",
+            "sessions",
+        ],
+    },
 }
 
 
@@ -52,41 +79,64 @@ def t(key: str, lang: str, **kw: Any) -> Any:
     return value.format(**kw) if isinstance(value, str) else value
 
 
-FORMAT_NAMES = {"lecture": {"zh": "集中授课", "en": "lecture"},
-                "individual_supervision": {"zh": "个别督导", "en": "individual supervision"},
-                "group_supervision": {"zh": "团体督导", "en": "group supervision"},
-                "shadowing": {"zh": "跟岗", "en": "shadowing"}, "site_visit": {"zh": "实地观摩", "en": "site visit"}}
+FORMAT_NAMES = {
+    "lecture": {"zh": "集中授课", "en": "lecture"},
+    "individual_supervision": {"zh": "个别督导", "en": "individual supervision"},
+    "group_supervision": {"zh": "团体督导", "en": "group supervision"},
+    "shadowing": {"zh": "跟岗", "en": "shadowing"},
+    "site_visit": {"zh": "实地观摩", "en": "site visit"},
+}
 
 
 def _colour(share: float) -> str:
     if math.isnan(share):
         return "#f2f2f2"
     # white → green (#2a7a3a) by share
-    r, g, b = (int(255 + (c - 255) * share) for c in (0x2a, 0x7a, 0x3a))
+    r, g, b = (int(255 + (c - 255) * share) for c in (0x2A, 0x7A, 0x3A))
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
     """The heat map as an HTML table (class ``shegong-heatmap``): one row per trainee, one cell per module
     with the share in % (``data-share`` holds 0…1, empty when not started)."""
-    head = "".join(f"<th title='{html.escape(titles.get(c, c))}'>{html.escape(c.split('-')[0])}</th>" for c in frame.columns)
+    head = "".join(
+        f"<th title='{html.escape(titles.get(c, c))}'>{html.escape(c.split('-')[0])}</th>"
+        for c in frame.columns
+    )
     rows = []
     for trainee, rec in frame.iterrows():
         cells = "".join(
             f"<td data-module='{html.escape(c)}' data-share='{'' if math.isnan(v) else f'{v:.4f}'}' "
             f"style='background:{_colour(v)};text-align:center;min-width:3em'>{'' if math.isnan(v) else f'{v:.0%}'}</td>"
-            for c, v in rec.items())
+            for c, v in rec.items()
+        )
         rows.append(f"<tr><th class='trainee'>{html.escape(str(trainee))}</th>{cells}</tr>")
-    return (f"<table class='shegong-heatmap'><thead><tr><th></th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f"<table class='shegong-heatmap'><thead><tr><th></th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def session_columns(lang: str) -> list[str]:
-    """Headers of :func:`shegong.cohort.sessions` in ``lang``: the L1 items by their question
+    """Headers of :func:`shegong.trainer.cohort.sessions` in ``lang``: the L1 items by their question
     (同意率 = share of ratings 4–5, %)."""
-    base = (["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"] if lang == "zh" else
-            ["Session", "Module", "Date", "Hours (h)", "Format", "Present (person-times)", "Responses"])
-    items = [f"{q[lang]}（同意率 %）" if lang == "zh" else f"{q[lang]} (agree %)" for q in cohort.REACTION_ITEMS.values()]
+    base = (
+        ["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"]
+        if lang == "zh"
+        else [
+            "Session",
+            "Module",
+            "Date",
+            "Hours (h)",
+            "Format",
+            "Present (person-times)",
+            "Responses",
+        ]
+    )
+    items = [
+        f"{q[lang]}（同意率 %）" if lang == "zh" else f"{q[lang]} (agree %)"
+        for q in cohort.REACTION_ITEMS.values()
+    ]
     return [*base, *items, "平均分" if lang == "zh" else "Mean rating"]
 
 
@@ -104,8 +154,14 @@ class CohortApp(w.VBox):
     Raises :class:`~shegong.errors.AccessError` when the user is not a trainer.
     """
 
-    def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None,
-                 workspace: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        lang: str = "zh",
+        store: ProgressStore | None = None,
+        login: str | None = None,
+        workspace: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open(workspace=workspace)
         self.trainer = require_staff(self.store, login)
@@ -115,9 +171,14 @@ class CohortApp(w.VBox):
         self.rules = load_rules()
         people = cohort.trainees(self.store)
         stations = sorted({p["station"] for p in people if p["station"]})
-        self.station = w.Dropdown(options=[(t("all", lang), "")] + [(s, s) for s in stations], description=t("station", lang))
-        self.role = w.Dropdown(options=[(t("all", lang), "")] + [(v[lang], k) for k, v in ROLES.items()],
-                               description=t("role", lang))
+        self.station = w.Dropdown(
+            options=[(t("all", lang), "")] + [(s, s) for s in stations],
+            description=t("station", lang),
+        )
+        self.role = w.Dropdown(
+            options=[(t("all", lang), "")] + [(v[lang], k) for k, v in ROLES.items()],
+            description=t("role", lang),
+        )
         for control in (self.station, self.role):
             control.observe(lambda _c: self.refresh(), names="value")
         self.heat = w.HTML()
@@ -126,10 +187,16 @@ class CohortApp(w.VBox):
         self.status = w.HTML()
         self.export_button = w.Button(description=t("export", lang), icon="download")
         self.export_button.on_click(lambda _b: self._run(self.export))
-        self.new_module = w.Dropdown(options=[(f"{m.order}. {text(m.title, lang)}", k) for k, m in self.modules.items()])
+        self.new_module = w.Dropdown(
+            options=[(f"{m.order}. {text(m.title, lang)}", k) for k, m in self.modules.items()]
+        )
         self.new_date = w.Text(placeholder="2021-04-10", layout=w.Layout(width="9em"))
-        self.new_hours = w.BoundedFloatText(value=2.0, min=0.5, max=40, step=0.5, layout=w.Layout(width="6em"))
-        self.new_format = w.Dropdown(options=[(v[lang], k) for k, v in FORMAT_NAMES.items()], layout=w.Layout(width="9em"))
+        self.new_hours = w.BoundedFloatText(
+            value=2.0, min=0.5, max=40, step=0.5, layout=w.Layout(width="6em")
+        )
+        self.new_format = w.Dropdown(
+            options=[(v[lang], k) for k, v in FORMAT_NAMES.items()], layout=w.Layout(width="9em")
+        )
         self.add_button = w.Button(description=t("add_session", lang), icon="plus")
         self.add_button.on_click(lambda _b: self._run(self.add_session))
         self.attend_session = w.Dropdown(description=t("session", lang))
@@ -139,15 +206,31 @@ class CohortApp(w.VBox):
         self.cert_pick = w.Dropdown()
         self.cert_button = w.Button(description=t("certificate", lang), icon="certificate")
         self.cert_button.on_click(lambda _b: self._run(self.issue_certificate))
-        super().__init__([
-            w.HTML(f"<h2>{t('title', lang)}</h2>"), w.HBox([self.station, self.role]),
-            w.HTML(f"<h3>{t('heatmap', lang)}</h3>"), self.heat,
-            w.HTML(f"<h3>{t('stages', lang)}</h3>"), self.stages,
-            w.HBox([self.cert_pick, self.cert_button]),
-            w.HTML(f"<h3>{t('sessions', lang)}</h3>"), self.sessions,
-            w.HBox([self.new_module, self.new_date, self.new_hours, self.new_format, self.add_button]),
-            w.HBox([self.attend_session, self.attend_people, self.attend_button]),
-            self.export_button, self.status])
+        super().__init__(
+            [
+                w.HTML(f"<h2>{t('title', lang)}</h2>"),
+                w.HBox([self.station, self.role]),
+                w.HTML(f"<h3>{t('heatmap', lang)}</h3>"),
+                self.heat,
+                w.HTML(f"<h3>{t('stages', lang)}</h3>"),
+                self.stages,
+                w.HBox([self.cert_pick, self.cert_button]),
+                w.HTML(f"<h3>{t('sessions', lang)}</h3>"),
+                self.sessions,
+                w.HBox(
+                    [
+                        self.new_module,
+                        self.new_date,
+                        self.new_hours,
+                        self.new_format,
+                        self.add_button,
+                    ]
+                ),
+                w.HBox([self.attend_session, self.attend_people, self.attend_button]),
+                self.export_button,
+                self.status,
+            ]
+        )
         self.add_class("shegong-cohort")
         self.refresh()
 
@@ -158,36 +241,65 @@ class CohortApp(w.VBox):
         try:
             action()
         except ShegongError as e:
-            self.status.value = f'<span class="shegong-error" style="color:#c33">{html.escape(e.message())}</span>'
+            self.status.value = (
+                f'<span class="shegong-error" style="color:#c33">{html.escape(e.message())}</span>'
+            )
 
     def refresh(self) -> None:
         """Recompute the tables for the current filters (stages are updated by the rules first)."""
         people = cohort.trainees(self.store, **self._filters())
         for p in people:
-            update_stage(self.store, Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"]),
-                         self.assessments, self.rules)
+            update_stage(
+                self.store,
+                Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"]),
+                self.assessments,
+                self.rules,
+            )
         frame = cohort.heatmap(self.store, self.modules, **self._filters())
         titles = {k: text(m.title, self.lang) for k, m in self.modules.items()}
-        self.heat.value = heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
-        over = cohort.overview(self.store, self.modules, self.assessments, self.rules, lang=self.lang, **self._filters())
-        self.stages.value = frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
-        self.sessions.value = frame_html(cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang))
+        self.heat.value = (
+            heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
+        )
+        over = cohort.overview(
+            self.store,
+            self.modules,
+            self.assessments,
+            self.rules,
+            lang=self.lang,
+            **self._filters(),
+        )
+        self.stages.value = (
+            frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
+        )
+        self.sessions.value = frame_html(
+            cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang)
+        )
         table = cohort.sessions(self.store)
         current = self.attend_session.value
-        self.attend_session.options = [(f"{r['held_on']} · {r['module_id']}", int(r["session"]))
-                                       for r in table.to_dict("records")]
+        self.attend_session.options = [
+            (f"{r['held_on']} · {r['module_id']}", int(r["session"]))
+            for r in table.to_dict("records")
+        ]
         ids = [int(r) for r in table["session"]]
         self.attend_session.value = current if current in ids else (ids[-1] if ids else None)
         self.attend_people.options = [(p["pseudonym"], p["id"]) for p in people]
         done = {r["trainee"]: r["stage"] for r in over.to_dict("records") if r["stage"] != "—"}
         reached = [(p, done[p["pseudonym"]]) for p in people if p["pseudonym"] in done]
-        self.cert_pick.options = [(f"{p['pseudonym']} · {stage}", (p["id"], stage)) for p, stage in reached]
+        self.cert_pick.options = [
+            (f"{p['pseudonym']} · {stage}", (p["id"], stage)) for p, stage in reached
+        ]
         self.cert_pick.value = (reached[0][0]["id"], reached[0][1]) if reached else None
 
     def add_session(self) -> int:
         """Record a training session from the form (module, date, hours, format); returns its id."""
-        sid = cohort.add_session(self.store, module_id=self.new_module.value, held_on=self.new_date.value.strip(),
-                                 hours=float(self.new_hours.value), format=self.new_format.value, trainer=self.trainer)
+        sid = cohort.add_session(
+            self.store,
+            module_id=self.new_module.value,
+            held_on=self.new_date.value.strip(),
+            hours=float(self.new_hours.value),
+            format=self.new_format.value,
+            trainer=self.trainer,
+        )
         self.refresh()
         self.attend_session.value = sid
         return sid
@@ -198,12 +310,20 @@ class CohortApp(w.VBox):
             return
         chosen = set(self.attend_people.value)
         for _label, tid in self.attend_people.options:
-            cohort.record_attendance(self.store, self.attend_session.value, tid, present=tid in chosen)
+            cohort.record_attendance(
+                self.store, self.attend_session.value, tid, present=tid in chosen
+            )
         self.refresh()
 
     def export(self) -> Path:
         """Write ``<workspace>/gradebook.xlsx`` (gradebook + assessments, stages, sessions)."""
-        path = cohort.export(self.store, self.workspace / "gradebook.xlsx", self.modules, self.assessments, self.rules)
+        path = cohort.export(
+            self.store,
+            self.workspace / "gradebook.xlsx",
+            self.modules,
+            self.assessments,
+            self.rules,
+        )
         self.status.value = t("exported", self.lang, p=html.escape(str(path)))
         return path
 
@@ -214,8 +334,14 @@ class CohortApp(w.VBox):
         trainee_id, stage = self.cert_pick.value
         p = next(r for r in cohort.trainees(self.store) if r["id"] == trainee_id)
         trainee = Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"])
-        cert = certificates.issue(self.store, trainee, stage, by=self.trainer,
-                                  out_dir=self.workspace / "certificates", modules=self.modules)
+        cert = certificates.issue(
+            self.store,
+            trainee,
+            stage,
+            by=self.trainer,
+            out_dir=self.workspace / "certificates",
+            modules=self.modules,
+        )
         shown = cert.pdf or cert.html
         self.status.value = t("issued", self.lang, s=cert.serial, p=html.escape(str(shown)))
         return cert

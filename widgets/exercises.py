@@ -1,7 +1,7 @@
-"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.grading`.
+"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.training.grading`.
 
 Every widget takes ``submit(exercise, answer, seconds) -> Result | None`` (the player passes
-:meth:`shegong.progress.ProgressStore.submit` bound to the trainee) and shows the returned
+:meth:`shegong.training.progress.ProgressStore.submit` bound to the trainee) and shows the returned
 feedback in ``feedback``. ``seconds`` is the time since the widget was created (or reset), from
 ``clock`` (default :func:`time.monotonic`). Drive them headless by setting the input widgets'
 ``value`` and calling ``submit_button.click()``.
@@ -16,9 +16,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong.curriculum import Exercise, text
 from shegong.errors import GradingError
-from shegong.grading import UNITS, Result, scenario_step, shuffled
+from shegong.training.feedback import Result
+from shegong.training.grading import UNITS, scenario_step, shuffled
+from shegong.training.ledger_exercise import load_ledger_data
+from shegong.training.model import Exercise, text
 
 Submit = Callable[[Exercise, Any, float], "Result | None"]
 
@@ -53,14 +55,24 @@ class ExerciseWidget(w.VBox):
 
     button_label = "submit"
 
-    def __init__(self, exercise: Exercise, *, submit: Submit, lang: str = "zh",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        exercise: Exercise,
+        *,
+        submit: Submit,
+        lang: str = "zh",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.exercise, self.lang, self._submit, self._clock = exercise, lang, submit, clock
         self.started = clock()
         self.result: Result | None = None
-        self.prompt = w.HTML(f"<p><b>{html.escape(text(exercise.prompt, lang))}</b> "
-                             f"<small>({exercise.points:g} 分 points)</small></p>")
-        self.submit_button = w.Button(description=label(self.button_label, lang), button_style="primary")
+        self.prompt = w.HTML(
+            f"<p><b>{html.escape(text(exercise.prompt, lang))}</b> "
+            f"<small>({exercise.points:g} 分 points)</small></p>"
+        )
+        self.submit_button = w.Button(
+            description=label(self.button_label, lang), button_style="primary"
+        )
         self.submit_button.on_click(lambda _b: self.send(self.answer()))
         self.feedback = w.HTML()
         super().__init__([self.prompt, *self.build(), self.submit_button, self.feedback])
@@ -71,7 +83,7 @@ class ExerciseWidget(w.VBox):
         raise NotImplementedError
 
     def answer(self) -> Any:
-        """The answer as :func:`shegong.grading.grade` expects it for this type."""
+        """The answer as :func:`shegong.training.grading.grade` expects it for this type."""
         raise NotImplementedError
 
     def send(self, answer: Any) -> Result | None:
@@ -80,7 +92,9 @@ class ExerciseWidget(w.VBox):
         try:
             result = self._submit(self.exercise, answer, seconds)
         except GradingError as e:
-            self.feedback.value = f'<div class="shegong-error" style="color:#a40">{html.escape(e.message())}</div>'
+            self.feedback.value = (
+                f'<div class="shegong-error" style="color:#a40">{html.escape(e.message())}</div>'
+            )
             return None
         self.result = result
         self.started = self._clock()  # the next attempt's time counts from here
@@ -88,8 +102,10 @@ class ExerciseWidget(w.VBox):
             self.feedback.value = f"<div>{label('submitted', self.lang)}</div>"
         else:
             colour = "#2a7" if result.correct else ("#b80" if result.score else "#c33")
-            self.feedback.value = (f'<div class="shegong-feedback" style="border-left:4px solid {colour};'
-                                   f'padding-left:8px">{as_html(result.feedback)}</div>')
+            self.feedback.value = (
+                f'<div class="shegong-feedback" style="border-left:4px solid {colour};'
+                f'padding-left:8px">{as_html(result.feedback)}</div>'
+            )
         return result
 
 
@@ -109,9 +125,15 @@ class MultipleChoiceWidget(ExerciseWidget):
     """One checkbox per option (``boxes`` by option id); answer is the list of checked ids."""
 
     def build(self) -> list[w.Widget]:
-        self.boxes = {str(o["id"]): w.Checkbox(value=False, description=text(o["text"], self.lang), indent=False,
-                                               layout=w.Layout(width="auto"))
-                      for o in self.exercise.data["options"]}
+        self.boxes = {
+            str(o["id"]): w.Checkbox(
+                value=False,
+                description=text(o["text"], self.lang),
+                indent=False,
+                layout=w.Layout(width="auto"),
+            )
+            for o in self.exercise.data["options"]
+        }
         return list(self.boxes.values())
 
     def answer(self) -> Any:
@@ -123,7 +145,9 @@ class NumericWidget(ExerciseWidget):
 
     def build(self) -> list[w.Widget]:
         self.value = w.Text(description=label("value", self.lang), placeholder="0")
-        self.unit = w.Dropdown(options=[u for u in UNITS if u], value=None, description=label("unit", self.lang))
+        self.unit = w.Dropdown(
+            options=[u for u in UNITS if u], value=None, description=label("unit", self.lang)
+        )
         return [w.HBox([self.value, self.unit])] if self.exercise.data.get("unit") else [self.value]
 
     def answer(self) -> Any:
@@ -136,8 +160,15 @@ class OrderingWidget(ExerciseWidget):
     def build(self) -> list[w.Widget]:
         items = shuffled(self.exercise)
         opts = [(text(i["text"], self.lang), str(i["id"])) for i in items]
-        self.positions = [w.Dropdown(options=opts, value=str(item["id"]), description=label("step", self.lang, n=n + 1),
-                                     layout=w.Layout(width="95%")) for n, item in enumerate(items)]
+        self.positions = [
+            w.Dropdown(
+                options=opts,
+                value=str(item["id"]),
+                description=label("step", self.lang, n=n + 1),
+                layout=w.Layout(width="95%"),
+            )
+            for n, item in enumerate(items)
+        ]
         return self.positions
 
     def answer(self) -> Any:
@@ -166,13 +197,27 @@ class OpenAnswerWidget(ExerciseWidget):
         rows = []
         for c in self.exercise.data["rubric"]["criteria"]:
             steps = [x / 2 for x in range(int(c["points"] * 2) + 1)]
-            self.ratings[c["id"]] = dd = w.Dropdown(options=steps, value=0.0, layout=w.Layout(width="6em"))
-            rows.append(w.HBox([dd, w.HTML(f"<b>{html.escape(text(c.get('name'), self.lang))}</b> "
-                                           f"({c['points']:g}) — {html.escape(text(c.get('description', ''), self.lang))}")]))
+            self.ratings[c["id"]] = dd = w.Dropdown(
+                options=steps, value=0.0, layout=w.Layout(width="6em")
+            )
+            rows.append(
+                w.HBox(
+                    [
+                        dd,
+                        w.HTML(
+                            f"<b>{html.escape(text(c.get('name'), self.lang))}</b> "
+                            f"({c['points']:g}) — {html.escape(text(c.get('description', ''), self.lang))}"
+                        ),
+                    ]
+                )
+            )
         return [self.text, *rows]
 
     def answer(self) -> Any:
-        return {"text": self.text.value, "ratings": {k: float(d.value) for k, d in self.ratings.items()}}
+        return {
+            "text": self.text.value,
+            "ratings": {k: float(d.value) for k, d in self.ratings.items()},
+        }
 
 
 class ScenarioWidget(ExerciseWidget):
@@ -187,7 +232,9 @@ class ScenarioWidget(ExerciseWidget):
         self.steps = w.HTML()
         self.situation = w.HTML()
         self.choices_box = w.VBox()
-        self.restart = w.Button(description=label("restart", self.lang), layout=w.Layout(display="none"))
+        self.restart = w.Button(
+            description=label("restart", self.lang), layout=w.Layout(display="none")
+        )
         self.restart.on_click(lambda _b: self.reset())
         self._show()
         return [self.steps, self.situation, self.choices_box, self.restart]
@@ -201,8 +248,11 @@ class ScenarioWidget(ExerciseWidget):
         self.situation.value = f"<p>{html.escape(text(node.get('text'), self.lang))}</p>"
         self.choice_buttons = {}
         for c in node.get("choices") or []:
-            b = w.Button(description=text(c["text"], self.lang)[:80], tooltip=text(c["text"], self.lang),
-                         layout=w.Layout(width="95%", height="auto"))
+            b = w.Button(
+                description=text(c["text"], self.lang)[:80],
+                tooltip=text(c["text"], self.lang),
+                layout=w.Layout(width="95%", height="auto"),
+            )
             b.on_click(lambda _b, cid=str(c["id"]): self.choose(cid))
             self.choice_buttons[str(c["id"])] = b
         self.choices_box.children = list(self.choice_buttons.values())
@@ -211,8 +261,14 @@ class ScenarioWidget(ExerciseWidget):
         """Take ``choice_id`` at the current step; at an ending the whole path is submitted."""
         nxt, feedback, _pts = scenario_step(self.exercise, self.node, choice_id, self.lang)
         self.path.append(choice_id)
-        chosen = text(next(c["text"] for c in self.exercise.data["nodes"][self.node]["choices"]
-                           if str(c["id"]) == choice_id), self.lang)
+        chosen = text(
+            next(
+                c["text"]
+                for c in self.exercise.data["nodes"][self.node]["choices"]
+                if str(c["id"]) == choice_id
+            ),
+            self.lang,
+        )
         self.steps.value += f"<p>▶ {html.escape(chosen)}<br><i>{html.escape(feedback)}</i></p>"
         self.node = nxt
         self._show()
@@ -236,38 +292,62 @@ class LedgerCleaningWidget(ExerciseWidget):
     corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:
-        from shegong.grading_ledger import load_ledger_data
 
         frame = load_ledger_data(self.exercise)
         columns = [c for c in frame.columns if c != "row"]
         fix = list(self.exercise.data.get("fields", []))
         self.actions: dict[str, w.Dropdown] = {}
         self.fields: dict[str, dict[str, w.Text]] = {}
-        cells = [w.HTML(f"<b>{label('row', self.lang)}</b>"), w.HTML(f"<b>{label('action', self.lang)}</b>")]
+        cells = [
+            w.HTML(f"<b>{label('row', self.lang)}</b>"),
+            w.HTML(f"<b>{label('action', self.lang)}</b>"),
+        ]
         cells += [w.HTML(f"<b>{html.escape(c)}</b>") for c in columns]
         for rec in frame.to_dict("records"):
             row = str(rec["row"])
-            self.actions[row] = w.Dropdown(options=[(label("keep", self.lang), "keep"), (label("drop", self.lang), "drop")],
-                                           value="keep", layout=w.Layout(width="7em"))
+            self.actions[row] = w.Dropdown(
+                options=[(label("keep", self.lang), "keep"), (label("drop", self.lang), "drop")],
+                value="keep",
+                layout=w.Layout(width="7em"),
+            )
             self.fields[row] = {c: w.Text(value=rec[c], layout=w.Layout(width="auto")) for c in fix}
             cells += [w.HTML(row), self.actions[row]]
-            cells += [self.fields[row][c] if c in fix else w.HTML(html.escape(rec[c])) for c in columns]
-        grid = w.GridBox(cells, layout=w.Layout(grid_template_columns=f"3em 8em repeat({len(columns)}, auto)"))
+            cells += [
+                self.fields[row][c] if c in fix else w.HTML(html.escape(rec[c])) for c in columns
+            ]
+        grid = w.GridBox(
+            cells, layout=w.Layout(grid_template_columns=f"3em 8em repeat({len(columns)}, auto)")
+        )
         return [grid]
 
     def answer(self) -> Any:
-        return {row: {"action": self.actions[row].value, **{c: t.value for c, t in self.fields[row].items()}}
-                for row in self.actions}
+        return {
+            row: {
+                "action": self.actions[row].value,
+                **{c: t.value for c, t in self.fields[row].items()},
+            }
+            for row in self.actions
+        }
 
 
 WIDGETS: dict[str, type[ExerciseWidget]] = {
-    "single": SingleChoiceWidget, "multiple": MultipleChoiceWidget, "numeric": NumericWidget,
-    "ordering": OrderingWidget, "scenario": ScenarioWidget, "open": OpenAnswerWidget,
-    "short": ShortAnswerWidget, "ledger_cleaning": LedgerCleaningWidget,
+    "single": SingleChoiceWidget,
+    "multiple": MultipleChoiceWidget,
+    "numeric": NumericWidget,
+    "ordering": OrderingWidget,
+    "scenario": ScenarioWidget,
+    "open": OpenAnswerWidget,
+    "short": ShortAnswerWidget,
+    "ledger_cleaning": LedgerCleaningWidget,
 }
 
 
-def exercise_widget(exercise: Exercise, *, submit: Submit, lang: str = "zh",
-                    clock: Callable[[], float] = time.monotonic) -> ExerciseWidget:
+def exercise_widget(
+    exercise: Exercise,
+    *,
+    submit: Submit,
+    lang: str = "zh",
+    clock: Callable[[], float] = time.monotonic,
+) -> ExerciseWidget:
     """The widget for ``exercise``'s type."""
     return WIDGETS[exercise.type](exercise, submit=submit, lang=lang, clock=clock)

@@ -1,9 +1,9 @@
 """The grading-queue app (trainer): score open answers against their rubric, comment, save; see agreement.
 
-Answers are shown under an anonymous code (:func:`shegong.marking.answer_code`), never with the
+Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer_code`), never with the
 trainee's pseudonym, role or station. Runs in the trainer's process only: it reads the answer keys
-(rubrics, model answers) through :mod:`shegong.marking`. The signed-in user must hold the trainer or
-admin role (:func:`shegong.roles.require_staff`).
+(rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold the trainer or
+admin role (:func:`shegong.training.roles.require_staff`).
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong import marking
-from shegong.assessment import load_assessments
-from shegong.curriculum import load_curricula, text
 from shegong.errors import ShegongError
-from shegong.kappa import band
-from shegong.progress import ProgressStore
-from shegong.roles import require_staff
+from shegong.trainer import marking
+from shegong.trainer.kappa import band
+from shegong.training.assessment import load_assessments
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ProgressStore
+from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "开放题评分队列", "en": "Grading queue"},
     "empty": {"zh": "没有等待评分的开放题。", "en": "No open answers are waiting."},
-    "waiting": {"zh": "待评 {n} 份（{code}，已有 {g} 位评分人）", "en": "{n} waiting ({code}, scored by {g} so far)"},
+    "waiting": {
+        "zh": "待评 {n} 份（{code}，已有 {g} 位评分人）",
+        "en": "{n} waiting ({code}, scored by {g} so far)",
+    },
     "answer": {"zh": "学员作答", "en": "Answer"},
     "model": {"zh": "参考答案（仅培训师可见）", "en": "Model answer (trainers only)"},
     "comment": {"zh": "评语", "en": "Comment"},
@@ -34,8 +38,14 @@ TEXT = {
     "save": {"zh": "保存评分", "en": "Save score"},
     "skip": {"zh": "跳过", "en": "Skip"},
     "saved": {"zh": "已保存 {code}：{s:g} / {m:g} 分", "en": "Saved {code}: {s:g} of {m:g} points"},
-    "agreement": {"zh": "评分一致性（Cohen's κ，每个评分标准）", "en": "Agreement (Cohen's kappa per rubric)"},
-    "no_pairs": {"zh": "尚无两位培训师共同评分的答卷。", "en": "No answer has been scored by two trainers yet."},
+    "agreement": {
+        "zh": "评分一致性（Cohen's κ，每个评分标准）",
+        "en": "Agreement (Cohen's kappa per rubric)",
+    },
+    "no_pairs": {
+        "zh": "尚无两位培训师共同评分的答卷。",
+        "en": "No answer has been scored by two trainers yet.",
+    },
     "release": {"zh": "发布成绩", "en": "Release scores"},
     "released": {"zh": "已发布 {a}", "en": "Released {a}"},
 }
@@ -54,7 +64,9 @@ class GradingQueueApp(w.VBox):
     :class:`~shegong.errors.KeyAccessError` when the keys cannot be read.
     """
 
-    def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None) -> None:
+    def __init__(
+        self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None
+    ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open()
         self.grader = require_staff(self.store, login)
@@ -66,12 +78,16 @@ class GradingQueueApp(w.VBox):
         self.ratings: dict[str, w.Dropdown] = {}
         self.body = w.VBox()
         self.status = w.HTML()
-        self.comment = w.Textarea(placeholder=t("comment", lang), layout=w.Layout(width="95%", height="5em"))
+        self.comment = w.Textarea(
+            placeholder=t("comment", lang), layout=w.Layout(width="95%", height="5em")
+        )
         self.comment.add_class("shegong-comment")
         self.reuse = w.Dropdown(description=t("reuse", lang), options=[("—", "")], value="")
         self.reuse.observe(self._insert, names="value")
         self.keep = w.Checkbox(value=False, description=t("keep", lang), indent=False)
-        self.save_button = w.Button(description=t("save", lang), button_style="success", icon="check")
+        self.save_button = w.Button(
+            description=t("save", lang), button_style="success", icon="check"
+        )
         self.save_button.add_class("shegong-save")
         self.skip_button = w.Button(description=t("skip", lang))
         self.save_button.on_click(lambda _b: self._run(self.save))
@@ -81,9 +97,16 @@ class GradingQueueApp(w.VBox):
         self.release_pick = w.Dropdown(options=release_opts)
         self.release_button = w.Button(description=t("release", lang), button_style="warning")
         self.release_button.on_click(lambda _b: self._run(self.release))
-        super().__init__([w.HTML(f"<h2>{t('title', lang)}</h2>"), self.body, self.status,
-                          w.HTML(f"<h3>{t('agreement', lang)}</h3>"), self.agreement_box,
-                          w.HBox([self.release_pick, self.release_button])])
+        super().__init__(
+            [
+                w.HTML(f"<h2>{t('title', lang)}</h2>"),
+                self.body,
+                self.status,
+                w.HTML(f"<h3>{t('agreement', lang)}</h3>"),
+                self.agreement_box,
+                w.HBox([self.release_pick, self.release_button]),
+            ]
+        )
         self.add_class("shegong-grading")
         self.next()
 
@@ -91,7 +114,9 @@ class GradingQueueApp(w.VBox):
         try:
             action()
         except ShegongError as e:
-            self.status.value = f'<span class="shegong-error" style="color:#c33">{html.escape(e.message())}</span>'
+            self.status.value = (
+                f'<span class="shegong-error" style="color:#c33">{html.escape(e.message())}</span>'
+            )
 
     def _insert(self, change) -> None:  # noqa: ANN001
         if change["new"]:
@@ -100,7 +125,9 @@ class GradingQueueApp(w.VBox):
 
     def next(self) -> None:
         """Show the next answer waiting for this trainer (skipped ones last), and refresh the agreement."""
-        items = marking.queue(self.store, self.grader, self.assessments, self.modules, lang=self.lang)
+        items = marking.queue(
+            self.store, self.grader, self.assessments, self.modules, lang=self.lang
+        )
         items.sort(key=lambda i: (i.submission_id, i.exercise_id) in self.skipped)
         self.item = items[0] if items else None
         self.agreement_box.value = self.agreement_html()
@@ -112,31 +139,58 @@ class GradingQueueApp(w.VBox):
         rows = []
         for c in it.criteria:
             steps = [x / 2 for x in range(int(float(c["points"]) * 2) + 1)]
-            dd = w.Dropdown(options=[(f"{s:g}", s) for s in steps], value=0.0, layout=w.Layout(width="6em"))
+            dd = w.Dropdown(
+                options=[(f"{s:g}", s) for s in steps], value=0.0, layout=w.Layout(width="6em")
+            )
             dd.add_class(f"shegong-criterion-{c['id']}")
             self.ratings[str(c["id"])] = dd
-            rows.append(w.HBox([dd, w.HTML(f"<b>{html.escape(text(c.get('name'), lang))}</b> ({float(c['points']):g}) — "
-                                           f"{html.escape(text(c.get('description', ''), lang))}")]))
+            rows.append(
+                w.HBox(
+                    [
+                        dd,
+                        w.HTML(
+                            f"<b>{html.escape(text(c.get('name'), lang))}</b> ({float(c['points']):g}) — "
+                            f"{html.escape(text(c.get('description', ''), lang))}"
+                        ),
+                    ]
+                )
+            )
         saved = marking.comments(self.store, it.exercise_key)
         self.reuse.options = [("—", "")] + [(c[:40], c) for c in saved]
         self.comment.value, self.keep.value = "", False
-        model = w.Accordion([w.HTML(f"<p>{html.escape(it.model_answer)}</p>")], titles=(t("model", lang),),
-                            selected_index=None)
+        model = w.Accordion(
+            [w.HTML(f"<p>{html.escape(it.model_answer)}</p>")],
+            titles=(t("model", lang),),
+            selected_index=None,
+        )
         self.body.children = [
-            w.HTML(f"<p class='shegong-waiting'>{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
-                   f"<p><small>{html.escape(it.exercise_key)}</small> <b>{html.escape(it.prompt)}</b></p>"
-                   f"<div class='shegong-answer' style='border-left:4px solid #888;padding-left:8px;white-space:pre-wrap'>"
-                   f"<i>{t('answer', lang)}</i><br>{html.escape(it.answer)}</div>"),
-            model, *rows, self.comment, w.HBox([self.reuse, self.keep]), w.HBox([self.save_button, self.skip_button])]
+            w.HTML(
+                f"<p class='shegong-waiting'>{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
+                f"<p><small>{html.escape(it.exercise_key)}</small> <b>{html.escape(it.prompt)}</b></p>"
+                f"<div class='shegong-answer' style='border-left:4px solid #888;padding-left:8px;white-space:pre-wrap'>"
+                f"<i>{t('answer', lang)}</i><br>{html.escape(it.answer)}</div>"
+            ),
+            model,
+            *rows,
+            self.comment,
+            w.HBox([self.reuse, self.keep]),
+            w.HBox([self.save_button, self.skip_button]),
+        ]
 
     def save(self) -> float | None:
         """Store this trainer's ratings and comment for the shown answer, then show the next one."""
         if self.item is None:
             return None
         it = self.item
-        total = marking.score_open(self.store, self.grader, it.submission_id, it.exercise_id,
-                                   {k: float(d.value) for k, d in self.ratings.items()}, it.criteria,
-                                   comment=self.comment.value)
+        total = marking.score_open(
+            self.store,
+            self.grader,
+            it.submission_id,
+            it.exercise_id,
+            {k: float(d.value) for k, d in self.ratings.items()},
+            it.criteria,
+            comment=self.comment.value,
+        )
         if self.keep.value:
             marking.add_comment(self.store, it.exercise_key, self.comment.value, self.grader)
         top = sum(float(c["points"]) for c in it.criteria)
@@ -160,14 +214,21 @@ class GradingQueueApp(w.VBox):
                 ag = marking.agreement(self.store, a.id, ex.id)
                 if ag is None:
                     continue
-                per = "，".join(f"{c} {k:.2f}" for c, k in ag.per_criterion.items() if not math.isnan(k))
-                rows.append(f"<tr><td>{html.escape(a.id)}/{html.escape(ex.id)}</td><td>{ag.answers}</td>"
-                            f"<td class='kappa'>{ag.kappa:.2f}</td><td>{band(ag.kappa, self.lang)}</td>"
-                            f"<td>{html.escape(per)}</td></tr>")
+                per = "，".join(
+                    f"{c} {k:.2f}" for c, k in ag.per_criterion.items() if not math.isnan(k)
+                )
+                rows.append(
+                    f"<tr><td>{html.escape(a.id)}/{html.escape(ex.id)}</td><td>{ag.answers}</td>"
+                    f"<td class='kappa'>{ag.kappa:.2f}</td><td>{band(ag.kappa, self.lang)}</td>"
+                    f"<td>{html.escape(per)}</td></tr>"
+                )
         if not rows:
             return f"<p>{t('no_pairs', self.lang)}</p>"
-        head = ("<tr><th>题目</th><th>共评份数</th><th>κ</th><th>一致程度</th><th>各标准 κ</th></tr>" if self.lang == "zh"
-                else "<tr><th>item</th><th>answers</th><th>κ</th><th>band</th><th>per criterion</th></tr>")
+        head = (
+            "<tr><th>题目</th><th>共评份数</th><th>κ</th><th>一致程度</th><th>各标准 κ</th></tr>"
+            if self.lang == "zh"
+            else "<tr><th>item</th><th>answers</th><th>κ</th><th>band</th><th>per criterion</th></tr>"
+        )
         return f"<table class='shegong-agreement'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
     def release(self) -> None:

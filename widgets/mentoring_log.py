@@ -14,14 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as w
+from shegong.widgets.signin import SignInWidget
 
-from shegong import mentoring
 from shegong.errors import ShegongError
-from shegong.progress import ProgressStore, Trainee
-from shegong.progression import load_rules
-from shegong.roles import current_login, role_of
-
-from .signin import SignInWidget
+from shegong.trainer import mentoring
+from shegong.trainer.rules import load_rules
+from shegong.training.progress import ProgressStore, Trainee
+from shegong.training.roles import current_login, role_of
 
 TEXT = {
     "mentor_title": {"zh": "传帮带教督导日志：待签认", "en": "Mentoring log: entries to sign off"},
@@ -32,7 +31,10 @@ TEXT = {
     "comment": {"zh": "督导意见", "en": "Mentor's comment"},
     "kind": {"zh": "类型", "en": "Kind"},
     "date": {"zh": "日期", "en": "Date"},
-    "what": {"zh": "做了什么（不写服务对象姓名、证件号、电话）", "en": "What you did (no clients' names, ID or phone numbers)"},
+    "what": {
+        "zh": "做了什么（不写服务对象姓名、证件号、电话）",
+        "en": "What you did (no clients' names, ID or phone numbers)",
+    },
     "record": {"zh": "提交记录", "en": "Record entry"},
     "station": {"zh": "社工站", "en": "Station"},
     "all": {"zh": "全部", "en": "all"},
@@ -59,7 +61,14 @@ class MentorReview(w.VBox):
         self.list_box = w.VBox()
         self.status = w.HTML()
         self.buttons: dict[int, tuple[w.Button, w.Button, w.Text]] = {}
-        super().__init__([w.HTML(f"<h2>{t('mentor_title', lang)}</h2>"), self.station, self.list_box, self.status])
+        super().__init__(
+            [
+                w.HTML(f"<h2>{t('mentor_title', lang)}</h2>"),
+                self.station,
+                self.list_box,
+                self.status,
+            ]
+        )
         self.add_class("shegong-mentoring")
         self.refresh()
 
@@ -78,12 +87,22 @@ class MentorReview(w.VBox):
             ok = w.Button(description=t("sign", self.lang), button_style="success")
             back = w.Button(description=t("return", self.lang), button_style="warning")
             ok.on_click(lambda _b, i=e.id, c=comment: self._act(mentoring.sign_off, i, c.value))
-            back.on_click(lambda _b, i=e.id, c=comment: self._act(mentoring.return_entry, i, c.value))
+            back.on_click(
+                lambda _b, i=e.id, c=comment: self._act(mentoring.return_entry, i, c.value)
+            )
             self.buttons[e.id] = (ok, back, comment)
-            rows.append(w.VBox([w.HTML(
-                f"<p><b>{html.escape(e.stage)} · {html.escape(kind)}</b> · {html.escape(e.happened_on)} · "
-                f"{html.escape(e.trainee)} · {html.escape(e.station or '')}<br>{html.escape(e.description)}</p>"),
-                w.HBox([comment, ok, back])], layout=w.Layout(border="1px solid #ddd", padding="4px")))
+            rows.append(
+                w.VBox(
+                    [
+                        w.HTML(
+                            f"<p><b>{html.escape(e.stage)} · {html.escape(kind)}</b> · {html.escape(e.happened_on)} · "
+                            f"{html.escape(e.trainee)} · {html.escape(e.station or '')}<br>{html.escape(e.description)}</p>"
+                        ),
+                        w.HBox([comment, ok, back]),
+                    ],
+                    layout=w.Layout(border="1px solid #ddd", padding="4px"),
+                )
+            )
         self.list_box.children = rows or [w.HTML(f"<p>{t('none', self.lang)}</p>")]
 
     def _act(self, action, entry_id: int, comment: str) -> None:  # noqa: ANN001
@@ -102,23 +121,41 @@ class TraineeLog(w.VBox):
     def __init__(self, store: ProgressStore, trainee: Trainee, *, lang: str = "zh") -> None:
         self.store, self.trainee, self.lang = store, trainee, lang
         kinds = load_rules().kinds
-        self.kind = w.Dropdown(options=[(f"{v['stage']} · {v.get(lang, k)}", k) for k, v in kinds.items()],
-                               description=t("kind", lang))
+        self.kind = w.Dropdown(
+            options=[(f"{v['stage']} · {v.get(lang, k)}", k) for k, v in kinds.items()],
+            description=t("kind", lang),
+        )
         self.date = w.Text(value=datetime.now(UTC).date().isoformat(), description=t("date", lang))
-        self.description = w.Textarea(placeholder=t("what", lang), layout=w.Layout(width="95%", height="5em"))
+        self.description = w.Textarea(
+            placeholder=t("what", lang), layout=w.Layout(width="95%", height="5em")
+        )
         self.record_button = w.Button(description=t("record", lang), button_style="primary")
         self.record_button.on_click(lambda _b: self.record())
         self.status = w.HTML()
         self.table = w.HTML()
-        super().__init__([w.HTML(f"<h2>{t('trainee_title', lang)}</h2>"), self.kind, self.date, self.description,
-                          self.record_button, self.status, self.table])
+        super().__init__(
+            [
+                w.HTML(f"<h2>{t('trainee_title', lang)}</h2>"),
+                self.kind,
+                self.date,
+                self.description,
+                self.record_button,
+                self.status,
+                self.table,
+            ]
+        )
         self.refresh()
 
     def record(self) -> int | None:
         """Record the entry in the form; returns its id, or ``None`` with the reason shown."""
         try:
-            entry_id = mentoring.record(self.store, self.trainee, self.kind.value, self.date.value.strip(),
-                                        self.description.value)
+            entry_id = mentoring.record(
+                self.store,
+                self.trainee,
+                self.kind.value,
+                self.date.value.strip(),
+                self.description.value,
+            )
         except ShegongError as e:
             self.status.value = _error(e)
             return None
@@ -131,14 +168,19 @@ class TraineeLog(w.VBox):
         rows = "".join(
             f"<tr><td>{html.escape(e.happened_on)}</td><td>{html.escape(e.stage)}</td><td>{html.escape(e.kind)}</td>"
             f"<td>{mentoring.STATUSES[e.status][self.lang]}</td><td>{html.escape(e.mentor_comment or '')}</td></tr>"
-            for e in mentoring.entries(self.store, trainee=self.trainee))
-        self.table.value = f"<table class='shegong-entries'><tbody>{rows}</tbody></table>" if rows else ""
+            for e in mentoring.entries(self.store, trainee=self.trainee)
+        )
+        self.table.value = (
+            f"<table class='shegong-entries'><tbody>{rows}</tbody></table>" if rows else ""
+        )
 
 
 class MentoringApp(w.VBox):
     """:class:`MentorReview` for trainers and admins; otherwise sign-in, then :class:`TraineeLog`."""
 
-    def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None) -> None:
+    def __init__(
+        self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None
+    ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open()
         login = login or current_login()

@@ -1,6 +1,6 @@
 """The module player: a module's pages and exercises with navigation and a progress bar.
 
-:class:`ModulePlayer` shows one item of :meth:`shegong.curriculum.Module.sequence` at a time;
+:class:`ModulePlayer` shows one item of :meth:`shegong.training.curriculum.Module.sequence` at a time;
 exercise widgets are created once and kept, so answers survive navigation. Answers go through
 ``store.submit`` (graded and recorded); without a store (preview) they are graded only.
 """
@@ -12,12 +12,11 @@ from typing import Any
 
 import ipywidgets as w
 import mistune
+from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
-from shegong.curriculum import Exercise, Module, Page, text
-from shegong.grading import grade
-from shegong.progress import ROLES, ProgressStore, Trainee
-
-from .exercises import ExerciseWidget, exercise_widget
+from shegong.training.grading import grade
+from shegong.training.model import Exercise, Module, Page, text
+from shegong.training.progress import ROLES, ProgressStore, Trainee
 
 _MARKDOWN = mistune.create_markdown(plugins=["table"])
 UI = {
@@ -27,8 +26,10 @@ UI = {
     "module": {"zh": "模块", "en": "Module"},
     "stage": {"zh": "阶段", "en": "Stage"},
     "hours": {"zh": "约 {h:g} 小时", "en": "about {h:g} h"},
-    "done": {"zh": "本模块已完成：得分 {s:g} / {m:g}。当前阶段：{stage}。",
-             "en": "Module completed: {s:g} of {m:g} points. Stage reached: {stage}."},
+    "done": {
+        "zh": "本模块已完成：得分 {s:g} / {m:g}。当前阶段：{stage}。",
+        "en": "Module completed: {s:g} of {m:g} points. Stage reached: {stage}.",
+    },
     "who": {"zh": "学员 {p}（{role}）", "en": "Trainee {p} ({role})"},
 }
 
@@ -50,38 +51,63 @@ class ModulePlayer(w.VBox):
     ``next_button``/``prev_button``/``finish_button`` drive it headless.
     """
 
-    def __init__(self, module: Module, *, trainee: Trainee | None = None, store: ProgressStore | None = None,
-                 lang: str = "zh") -> None:
+    def __init__(
+        self,
+        module: Module,
+        *,
+        trainee: Trainee | None = None,
+        store: ProgressStore | None = None,
+        lang: str = "zh",
+    ) -> None:
         self.module, self.trainee, self.store, self.lang = module, trainee, store, lang
         self.items = module.sequence()
         self.position = 0
         self.exercise_widgets: dict[int, ExerciseWidget] = {}
-        who = (ui("who", lang, p=trainee.pseudonym, role=ROLES[trainee.role].get(lang, trainee.role))
-               if trainee else "")
+        who = (
+            ui("who", lang, p=trainee.pseudonym, role=ROLES[trainee.role].get(lang, trainee.role))
+            if trainee
+            else ""
+        )
         self.header = w.HTML(
             f"<h2>{html.escape(text(module.title, lang))}</h2><p>{html.escape(text(module.summary, lang))}</p>"
             f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.estimated_hours)}"
-            f" · {html.escape(who)}</small></p>")
-        self.progress = w.IntProgress(min=0, max=len(self.items), value=1, bar_style="info",
-                                      layout=w.Layout(width="60%"))
+            f" · {html.escape(who)}</small></p>"
+        )
+        self.progress = w.IntProgress(
+            min=0, max=len(self.items), value=1, bar_style="info", layout=w.Layout(width="60%")
+        )
         self.counter = w.Label()
         self.body = w.VBox(layout=w.Layout(min_height="12em"))
         self.prev_button = w.Button(description=ui("prev", lang), icon="arrow-left")
-        self.next_button = w.Button(description=ui("next", lang), icon="arrow-right", button_style="info")
-        self.finish_button = w.Button(description=ui("finish", lang), button_style="success",
-                                      disabled=trainee is None or store is None)
+        self.next_button = w.Button(
+            description=ui("next", lang), icon="arrow-right", button_style="info"
+        )
+        self.finish_button = w.Button(
+            description=ui("finish", lang),
+            button_style="success",
+            disabled=trainee is None or store is None,
+        )
         self.status = w.HTML()
         self.prev_button.on_click(lambda _b: self.go(self.position - 1))
         self.next_button.on_click(lambda _b: self.go(self.position + 1))
         self.finish_button.on_click(lambda _b: self.finish())
-        super().__init__([self.header, w.HBox([self.progress, self.counter]), self.body,
-                          w.HBox([self.prev_button, self.next_button, self.finish_button]), self.status])
+        super().__init__(
+            [
+                self.header,
+                w.HBox([self.progress, self.counter]),
+                self.body,
+                w.HBox([self.prev_button, self.next_button, self.finish_button]),
+                self.status,
+            ]
+        )
         self.add_class("shegong-player")
         self.go(0)
 
     def _submit(self, exercise: Exercise, answer: Any, seconds: float):
         if self.store is not None and self.trainee is not None:
-            return self.store.submit(self.trainee, exercise, answer, seconds=seconds, lang=self.lang)
+            return self.store.submit(
+                self.trainee, exercise, answer, seconds=seconds, lang=self.lang
+            )
         return grade(exercise, answer, self.lang)
 
     def go(self, index: int) -> None:
@@ -93,7 +119,9 @@ class ModulePlayer(w.VBox):
             self.body.children = [w.HTML(render_page(item))]
         else:
             if index not in self.exercise_widgets:
-                self.exercise_widgets[index] = exercise_widget(item, submit=self._submit, lang=self.lang)
+                self.exercise_widgets[index] = exercise_widget(
+                    item, submit=self._submit, lang=self.lang
+                )
             self.body.children = [self.exercise_widgets[index]]
         self.progress.value = index + 1
         self.counter.value = f"{index + 1} / {len(self.items)}"
@@ -106,7 +134,11 @@ class ModulePlayer(w.VBox):
 
     def goto_exercise(self, exercise_id: str) -> ExerciseWidget:
         """Jump to an exercise by id and return its widget."""
-        index = next(i for i, it in enumerate(self.items) if isinstance(it, Exercise) and it.id == exercise_id)
+        index = next(
+            i
+            for i, it in enumerate(self.items)
+            if isinstance(it, Exercise) and it.id == exercise_id
+        )
         self.go(index)
         return self.exercise_widgets[index]
 
@@ -117,4 +149,6 @@ class ModulePlayer(w.VBox):
         self.trainee = self.store.complete_module(self.trainee, self.module)
         best = self.store.best_scores(self.trainee, self.module.id)
         total = sum(e.points for e in self.module.exercises if e.mode == "practice")
-        self.status.value = ui("done", self.lang, s=sum(best.values()), m=total, stage=self.trainee.stage_reached)
+        self.status.value = ui(
+            "done", self.lang, s=sum(best.values()), m=total, stage=self.trainee.stage_reached
+        )

@@ -1,6 +1,6 @@
 """Sign-in for trainees without JupyterHub, and the first-visit profile for JupyterHub users.
 
-Backed by :class:`shegong.progress.ProgressStore` (opened lazily through ``store_factory`` on the
+Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory`` on the
 first click, so merely displaying the widget creates no database). Calls ``on_signed_in(store,
 trainee)`` once the trainee is known.
 """
@@ -13,11 +13,14 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from shegong.errors import ShegongError
-from shegong.progress import ROLES, ProgressError, ProgressStore, Trainee
+from shegong.training.progress import ROLES, ProgressError, ProgressStore, Trainee
 
 TEXT = {
     "title": {"zh": "学员登录", "en": "Trainee sign-in"},
-    "profile": {"zh": "第一次使用：请选择你的角色和所在社工站", "en": "First visit: choose your role and station"},
+    "profile": {
+        "zh": "第一次使用：请选择你的角色和所在社工站",
+        "en": "First visit: choose your role and station",
+    },
     "login": {"zh": "账号", "en": "Login"},
     "password": {"zh": "密码", "en": "Password"},
     "role": {"zh": "角色", "en": "Role"},
@@ -25,9 +28,11 @@ TEXT = {
     "sign_in": {"zh": "登录", "en": "Sign in"},
     "register": {"zh": "注册新学员", "en": "Register"},
     "start": {"zh": "开始学习", "en": "Start"},
-    "first_time": {"zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色和所在社工站，再点「注册新学员」。",
-                   "en": "First time here? Enter a login and a password (4 characters or more), choose your role "
-                         "and station, then click Register."},
+    "first_time": {
+        "zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色和所在社工站，再点「注册新学员」。",
+        "en": "First time here? Enter a login and a password (4 characters or more), choose your role "
+        "and station, then click Register.",
+    },
     "station_required": {"zh": "请填写所在社工站", "en": "Please enter your station"},
 }
 
@@ -36,8 +41,12 @@ def t(key: str, lang: str) -> str:
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 
-def resume_or_sign_in(open_store: Callable[[], ProgressStore], start: Callable[[ProgressStore, Trainee], None],
-                      *, lang: str) -> tuple["SignInWidget", bool]:
+def resume_or_sign_in(
+    open_store: Callable[[], ProgressStore],
+    start: Callable[[ProgressStore, Trainee], None],
+    *,
+    lang: str,
+) -> tuple["SignInWidget", bool]:
     """The trainee is the JupyterHub user when one is known (``start`` is called at once and the
     second value is True); otherwise the returned sign-in widget must be shown (DESIGN.md §7)."""
     import os
@@ -56,27 +65,57 @@ def resume_or_sign_in(open_store: Callable[[], ProgressStore], start: Callable[[
 class SignInWidget(w.VBox):
     """Login + password (sign in or register with role and station); with ``hub_user`` only role and station."""
 
-    def __init__(self, store_factory: Callable[[], ProgressStore],
-                 on_signed_in: Callable[[ProgressStore, Trainee], None], *, lang: str = "zh",
-                 hub_user: str | None = None) -> None:
-        self._factory, self._done, self.lang, self.hub_user = store_factory, on_signed_in, lang, hub_user
+    def __init__(
+        self,
+        store_factory: Callable[[], ProgressStore],
+        on_signed_in: Callable[[ProgressStore, Trainee], None],
+        *,
+        lang: str = "zh",
+        hub_user: str | None = None,
+    ) -> None:
+        self._factory, self._done, self.lang, self.hub_user = (
+            store_factory,
+            on_signed_in,
+            lang,
+            hub_user,
+        )
         self._store: ProgressStore | None = None
         self.login = w.Text(description=t("login", lang))
         self.password = w.Password(description=t("password", lang))
-        self.role = w.Dropdown(options=[(v.get(lang, v["zh"]), k) for k, v in ROLES.items()], description=t("role", lang))
-        self.station = w.Text(description=t("station", lang), placeholder="乌兰浩特市义勒力特镇社工站")
+        self.role = w.Dropdown(
+            options=[(v.get(lang, v["zh"]), k) for k, v in ROLES.items()],
+            description=t("role", lang),
+        )
+        self.station = w.Text(
+            description=t("station", lang), placeholder="乌兰浩特市义勒力特镇社工站"
+        )
         self.sign_in_button = w.Button(description=t("sign_in", lang), button_style="primary")
-        self.register_button = w.Button(description=t("register" if hub_user is None else "start", lang))
+        self.register_button = w.Button(
+            description=t("register" if hub_user is None else "start", lang)
+        )
         self.message = w.HTML()
         self.sign_in_button.on_click(lambda _b: self._run(self._sign_in))
         self.register_button.on_click(lambda _b: self._run(self._register))
         if hub_user is None:
-            children = [w.HTML(f"<h3>{t('title', lang)}</h3>"), self.login, self.password,
-                        w.HBox([self.sign_in_button]), w.HTML(f"<p><small>{html.escape(t('first_time', lang))}</small></p>"),
-                        self.role, self.station, self.register_button, self.message]
+            children = [
+                w.HTML(f"<h3>{t('title', lang)}</h3>"),
+                self.login,
+                self.password,
+                w.HBox([self.sign_in_button]),
+                w.HTML(f"<p><small>{html.escape(t('first_time', lang))}</small></p>"),
+                self.role,
+                self.station,
+                self.register_button,
+                self.message,
+            ]
         else:
-            children = [w.HTML(f"<h3>{t('profile', lang)}</h3>"), self.role, self.station, self.register_button,
-                        self.message]
+            children = [
+                w.HTML(f"<h3>{t('profile', lang)}</h3>"),
+                self.role,
+                self.station,
+                self.register_button,
+                self.message,
+            ]
         super().__init__(children)
 
     def store(self) -> ProgressStore:
@@ -101,6 +140,12 @@ class SignInWidget(w.VBox):
         if not self.station.value.strip():
             raise ProgressError(t("station_required", self.lang))
         if self.hub_user is not None:
-            return self.store().register_hub(self.hub_user, role=self.role.value, station=self.station.value.strip())
-        return self.store().register(self.login.value, self.password.value, role=self.role.value,
-                                     station=self.station.value.strip())
+            return self.store().register_hub(
+                self.hub_user, role=self.role.value, station=self.station.value.strip()
+            )
+        return self.store().register(
+            self.login.value,
+            self.password.value,
+            role=self.role.value,
+            station=self.station.value.strip(),
+        )

@@ -1,7 +1,7 @@
 """The trainee's Kirkpatrick L1 reaction survey after a training session (``?app=survey``).
 
 After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not yet
-rated, and rates each item of :data:`shegong.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
+rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import html
 import os
 
 import ipywidgets as w
+from shegong.widgets.signin import SignInWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shegong import cohort
 from shegong.errors import ShegongError
-from shegong.progress import ProgressStore, Trainee
-from shegong.tables import AttendanceRow, ReactionRow, TrainingSessionRow
-
-from .signin import SignInWidget
+from shegong.trainer import cohort
+from shegong.training.progress import ProgressStore, Trainee
+from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
 TEXT = {
     "title": {"zh": "培训反馈（反应层评估）", "en": "Session feedback (Kirkpatrick level 1)"},
@@ -38,11 +37,23 @@ def t(key: str, lang: str) -> str:
 def pending_sessions(store: ProgressStore, trainee: Trainee) -> list[tuple[int, str]]:
     """``(session id, label)`` of sessions the trainee attended and has not rated yet."""
     with Session(store.engine) as s:
-        attended = set(s.scalars(select(AttendanceRow.session_id).where(AttendanceRow.trainee_id == trainee.id,
-                                                                        AttendanceRow.present)))
-        rated = set(s.scalars(select(ReactionRow.session_id).where(ReactionRow.trainee_id == trainee.id)))
-        rows = list(s.scalars(select(TrainingSessionRow).where(TrainingSessionRow.id.in_(attended - rated))
-                              .order_by(TrainingSessionRow.held_on)))
+        attended = set(
+            s.scalars(
+                select(AttendanceRow.session_id).where(
+                    AttendanceRow.trainee_id == trainee.id, AttendanceRow.present
+                )
+            )
+        )
+        rated = set(
+            s.scalars(select(ReactionRow.session_id).where(ReactionRow.trainee_id == trainee.id))
+        )
+        rows = list(
+            s.scalars(
+                select(TrainingSessionRow)
+                .where(TrainingSessionRow.id.in_(attended - rated))
+                .order_by(TrainingSessionRow.held_on)
+            )
+        )
     return [(r.id, f"{r.held_on} · {r.module_id} · {r.hours:g} h") for r in rows]
 
 
@@ -54,8 +65,10 @@ class ReactionSurvey(w.VBox):
         self.store = store or ProgressStore.open()
         self.trainee: Trainee | None = None
         self.session = w.Dropdown(description=t("session", lang))
-        self.sliders = {k: w.IntSlider(value=4, min=1, max=5, description="", layout=w.Layout(width="16em"))
-                        for k in cohort.REACTION_ITEMS}
+        self.sliders = {
+            k: w.IntSlider(value=4, min=1, max=5, description="", layout=w.Layout(width="16em"))
+            for k in cohort.REACTION_ITEMS
+        }
         self.comment = w.Textarea(placeholder=t("comment", lang), layout=w.Layout(width="95%"))
         self.send_button = w.Button(description=t("send", lang), button_style="primary")
         self.send_button.on_click(lambda _b: self.send())
@@ -71,9 +84,20 @@ class ReactionSurvey(w.VBox):
     def start(self, store: ProgressStore, trainee: Trainee) -> None:
         """Show the form for ``trainee``."""
         self.trainee = trainee
-        rows = [w.HBox([s, w.HTML(html.escape(cohort.REACTION_ITEMS[k][self.lang]))]) for k, s in self.sliders.items()]
-        self.children = [w.HTML(f"<h2>{t('title', self.lang)}</h2><p><small>{t('scale', self.lang)}</small></p>"),
-                         self.session, *rows, self.comment, self.send_button, self.status]
+        rows = [
+            w.HBox([s, w.HTML(html.escape(cohort.REACTION_ITEMS[k][self.lang]))])
+            for k, s in self.sliders.items()
+        ]
+        self.children = [
+            w.HTML(
+                f"<h2>{t('title', self.lang)}</h2><p><small>{t('scale', self.lang)}</small></p>"
+            ),
+            self.session,
+            *rows,
+            self.comment,
+            self.send_button,
+            self.status,
+        ]
         self.refresh()
 
     def refresh(self) -> None:
@@ -88,8 +112,13 @@ class ReactionSurvey(w.VBox):
     def send(self) -> None:
         """Store the ratings for the chosen session."""
         try:
-            cohort.record_reaction(self.store, self.session.value, self.trainee,
-                                   {k: int(s.value) for k, s in self.sliders.items()}, self.comment.value)
+            cohort.record_reaction(
+                self.store,
+                self.session.value,
+                self.trainee,
+                {k: int(s.value) for k, s in self.sliders.items()},
+                self.comment.value,
+            )
         except ShegongError as e:
             self.status.value = f'<span style="color:#c33">{html.escape(e.message())}</span>'
             return

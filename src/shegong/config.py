@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from shegong.errors import ConfigError
 
 LANGUAGES = ("zh", "en")
 
@@ -73,12 +73,22 @@ class Workspace:
         raw = path or os.environ.get("SHEGONG_WORKSPACE") or "workspace"
         ws = cls(Path(raw).expanduser().resolve())
         if ws.root.exists() and not ws.root.is_dir():
-            raise ConfigError(f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give a folder with --workspace")
+            raise ConfigError(
+                f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give a folder with --workspace"
+            )
         if create:
-            for sub in (ws.inputs, ws.ledger_dir, ws.rejects_dir, ws.quality_dir, ws.indicators_dir):
+            for sub in (
+                ws.inputs,
+                ws.ledger_dir,
+                ws.rejects_dir,
+                ws.quality_dir,
+                ws.indicators_dir,
+            ):
                 sub.mkdir(parents=True, exist_ok=True)
         elif not ws.root.is_dir():
-            raise ConfigError(f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` or an import first")
+            raise ConfigError(
+                f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` or an import first"
+            )
         return ws
 
     @property

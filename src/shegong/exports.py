@@ -21,14 +21,23 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from . import atomic
+from shegong import atomic
 
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.S)
-_CDN_MODULE = re.compile(r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S)
+_CDN_MODULE = re.compile(
+    r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S
+)
 EAST_ASIAN_FONT = "宋体"
 #: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background calls
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 _EXPORTERS = threading.local()
@@ -42,8 +51,9 @@ def _html_exporter():
     if exporter is None:
         from nbconvert import HTMLExporter
 
-        exporter = _EXPORTERS.html = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                                                  exclude_output_prompt=True)
+        exporter = _EXPORTERS.html = HTMLExporter(
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+        )
     return exporter
 
 
@@ -89,7 +99,10 @@ def _markdown(document, text: str) -> None:
         plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # links keep their text
         plain = re.sub(r"[*`]", "", plain)
         if m:
-            document.add_heading(re.sub(r"[*`]", "", m.group(2)), level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0)
+            document.add_heading(
+                re.sub(r"[*`]", "", m.group(2)),
+                level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0,
+            )
         elif plain.startswith(("- ", "* ")):
             document.add_paragraph(plain[2:], style="List Bullet")
         else:
@@ -104,7 +117,9 @@ def _table(document, html: str) -> None:
     for frame in frames:
         frame = frame.astype(str).replace({"nan": ""})
         # every row at once: the same XML as add_row() row by row, without re-reading the grid per row
-        table = document.add_table(rows=len(frame) + 1, cols=len(frame.columns), style="Light Grid Accent 1")
+        table = document.add_table(
+            rows=len(frame) + 1, cols=len(frame.columns), style="Light Grid Accent 1"
+        )
         rows = table.rows
         for cell, name in zip(rows[0].cells, frame.columns, strict=True):
             cell.text = str(name)
@@ -131,20 +146,39 @@ def notebook_docx(nb: nbformat.NotebookNode, target: Path) -> None:
     atomic.write_with(target, lambda p: document.save(str(p)))
 
 
-def summary_workbook(indicators: pd.DataFrame, org_units: pd.DataFrame, registry, year: int, target: Path) -> pd.DataFrame:
+def summary_workbook(
+    indicators: pd.DataFrame, org_units: pd.DataFrame, registry, year: int, target: Path
+) -> pd.DataFrame:
     """Write the 汇总表: one row per org unit × measure for ``year`` (all areas and categories).
 
     Columns: 单元代码, 单元名称, 层级, 指标编号, 指标名称, 数值, 单位, 目标值, 状态. Returns the frame.
     """
-    yearly = indicators[(indicators["period"] == str(year)) & indicators["service_area"].isna()
-                        & indicators["client_category"].isna()]
+    yearly = indicators[
+        (indicators["period"] == str(year))
+        & indicators["service_area"].isna()
+        & indicators["client_category"].isna()
+    ]
     names = {m.id: m.name["zh"] for m in registry.measures}
-    frame = yearly.merge(org_units[["code", "name"]], left_on="org_unit", right_on="code", how="left")
-    out = pd.DataFrame({
-        "单元代码": frame["org_unit"], "单元名称": frame["name"], "层级": frame["level"],
-        "指标编号": frame["indicator"], "指标名称": frame["indicator"].map(names), "数值": frame["value"],
-        "单位": frame["unit"], "目标值": frame["target"], "状态": frame["status"],
-    }).sort_values(["层级", "单元代码", "指标编号"]).reset_index(drop=True)
+    frame = yearly.merge(
+        org_units[["code", "name"]], left_on="org_unit", right_on="code", how="left"
+    )
+    out = (
+        pd.DataFrame(
+            {
+                "单元代码": frame["org_unit"],
+                "单元名称": frame["name"],
+                "层级": frame["level"],
+                "指标编号": frame["indicator"],
+                "指标名称": frame["indicator"].map(names),
+                "数值": frame["value"],
+                "单位": frame["unit"],
+                "目标值": frame["target"],
+                "状态": frame["status"],
+            }
+        )
+        .sort_values(["层级", "单元代码", "指标编号"])
+        .reset_index(drop=True)
+    )
 
     def write(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as xl:
@@ -163,7 +197,11 @@ def chromium_path() -> str | None:
     import os
     import shutil
 
-    return os.environ.get("SHEGONG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("SHEGONG_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 def pdf_unavailable() -> str | None:
@@ -197,8 +235,15 @@ def html_to_pdf(pairs: list[tuple[Path, Path]], *, chromium: str | None = None) 
             page = browser.new_page()
             for html, pdf in pairs:
                 page.goto(Path(html).resolve().as_uri(), wait_until="load")
-                atomic.write_with(pdf, lambda tmp: page.pdf(path=str(tmp), format="A4", print_background=True,
-                                                            margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}))
+                atomic.write_with(
+                    pdf,
+                    lambda tmp: page.pdf(
+                        path=str(tmp),
+                        format="A4",
+                        print_background=True,
+                        margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+                    ),
+                )
                 written.append(pdf)
         finally:
             browser.close()

@@ -16,12 +16,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Location, OrgUnitError
+from shegong.errors import Location, OrgUnitError
 
 COLUMNS = ("code", "name", "parent_code", "level", "unit_type", "aliases")
 UNIT_TYPES = ("admin", "hub", "station", "room")
-LEVEL_NAMES_ZH = {1: "省级", 2: "盟市级", 3: "旗县级", 4: "乡镇（街道）社工站", 5: "村（社区）社工室"}
-LEVEL_NAMES_EN = {1: "province", 2: "league / prefecture", 3: "banner / county", 4: "township station", 5: "village room"}
+LEVEL_NAMES_ZH = {
+    1: "省级",
+    2: "盟市级",
+    3: "旗县级",
+    4: "乡镇（街道）社工站",
+    5: "村（社区）社工室",
+}
+LEVEL_NAMES_EN = {
+    1: "province",
+    2: "league / prefecture",
+    3: "banner / county",
+    4: "township station",
+    5: "village room",
+}
 _CODE = re.compile(r"^\d{12}$")
 
 
@@ -45,8 +57,12 @@ class OrgUnits:
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        for code, name, aliases in zip(self.frame["code"].tolist(), self.frame["name"].tolist(),
-                                       self.frame["aliases"].tolist(), strict=True):
+        for code, name, aliases in zip(
+            self.frame["code"].tolist(),
+            self.frame["name"].tolist(),
+            self.frame["aliases"].tolist(),
+            strict=True,
+        ):
             for label in [name, *aliases]:
                 key = normalise_name(label)
                 if key:
@@ -64,11 +80,17 @@ class OrgUnits:
         """
         path = Path(path)
         if not path.exists():
-            raise OrgUnitError(f"找不到单元文件 no org-unit file at {path}: check --workspace (the workspace keeps it in "
-                               "inputs/org_units.csv: copy your org-unit CSV there)", Location(path.name))
+            raise OrgUnitError(
+                f"找不到单元文件 no org-unit file at {path}: check --workspace (the workspace keeps it in "
+                "inputs/org_units.csv: copy your org-unit CSV there)",
+                Location(path.name),
+            )
         if path.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-            raise OrgUnitError("单元文件应为 CSV the org-unit file is an Excel workbook: save it as CSV (UTF-8) "
-                               f"with the header {','.join(COLUMNS)}", Location(path.name))
+            raise OrgUnitError(
+                "单元文件应为 CSV the org-unit file is an Excel workbook: save it as CSV (UTF-8) "
+                f"with the header {','.join(COLUMNS)}",
+                Location(path.name),
+            )
         for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
             try:
                 raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
@@ -76,10 +98,14 @@ class OrgUnits:
             except UnicodeDecodeError:
                 continue
             except (OSError, pd.errors.ParserError) as e:
-                raise OrgUnitError(f"无法读取单元文件 cannot read the org-unit file: {e}", Location(path.name)) from e
+                raise OrgUnitError(
+                    f"无法读取单元文件 cannot read the org-unit file: {e}", Location(path.name)
+                ) from e
         else:
-            raise OrgUnitError("单元文件编码无法识别 the org-unit file is neither UTF-8 nor GB18030: save it as CSV (UTF-8)",
-                               Location(path.name))
+            raise OrgUnitError(
+                "单元文件编码无法识别 the org-unit file is neither UTF-8 nor GB18030: save it as CSV (UTF-8)",
+                Location(path.name),
+            )
         return cls.from_frame(raw, source=path.name)
 
     @classmethod
@@ -97,8 +123,12 @@ class OrgUnits:
         problems: list[str] = []
         df["code"] = df["code"].astype(str).str.strip()
         df["parent_code"] = pd.Series(
-            [None if str(v).strip() in ("", "nan", "None") else str(v).strip() for v in df["parent_code"]],
-            index=df.index, dtype=object,
+            [
+                None if str(v).strip() in ("", "nan", "None") else str(v).strip()
+                for v in df["parent_code"]
+            ],
+            index=df.index,
+            dtype=object,
         )
         levels = pd.to_numeric(df["level"], errors="coerce")
         bad_code = ~df["code"].str.fullmatch(_CODE.pattern)
@@ -106,14 +136,20 @@ class OrgUnits:
         bad_level = ~levels.between(1, 5)
         bad_type = ~df["unit_type"].isin(UNIT_TYPES)
         no_name = df["name"].astype(str).str.strip() == ""
-        for i in df.index[bad_code | duplicate | bad_level | bad_type | no_name]:  # vectorised checks, row-wise messages
+        for i in df.index[
+            bad_code | duplicate | bad_level | bad_type | no_name
+        ]:  # vectorised checks, row-wise messages
             row, excel_row = df.loc[i], int(i) + 2  # header is row 1
             if bad_code[i]:
-                problems.append(f"row {excel_row}, column code: {row['code']!r} is not a 12-digit code")
+                problems.append(
+                    f"row {excel_row}, column code: {row['code']!r} is not a 12-digit code"
+                )
             if duplicate[i]:
                 problems.append(f"row {excel_row}, column code: duplicate code {row['code']}")
             if bad_level[i]:
-                problems.append(f"row {excel_row}, column level: {row['level']!r} is not a level 1–5")
+                problems.append(
+                    f"row {excel_row}, column level: {row['level']!r} is not a level 1–5"
+                )
             if bad_type[i]:
                 problems.append(
                     f"row {excel_row}, column unit_type: {row['unit_type']!r} is not one of {', '.join(UNIT_TYPES)}"
@@ -128,7 +164,9 @@ class OrgUnits:
         not_below = has_parent & ~unknown & parent_level.notna() & ~(parent_level < levels)
         for i in df.index[unknown | not_below]:
             if unknown[i]:
-                problems.append(f"row {int(i) + 2}, column parent_code: unknown parent {df.at[i, 'parent_code']}")
+                problems.append(
+                    f"row {int(i) + 2}, column parent_code: unknown parent {df.at[i, 'parent_code']}"
+                )
             else:
                 problems.append(f"row {int(i) + 2}, column level: level must be below its parent's")
         if problems:
@@ -155,7 +193,9 @@ class OrgUnits:
     def name(self, code: str) -> str:
         return str(self.row(code)["name"])
 
-    def resolve(self, label: object, *, unit_type: str | None = None, parent: str | None = None) -> str | None:
+    def resolve(
+        self, label: object, *, unit_type: str | None = None, parent: str | None = None
+    ) -> str | None:
         """The code whose name or alias is ``label`` (folded), or None when none or several match.
 
         ``unit_type`` and ``parent`` narrow the candidates (e.g. a room under a given station).

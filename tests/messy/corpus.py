@@ -22,8 +22,20 @@ LOOKUP = ["入户走访", "建档", "小组活动", "主题活动", "资源链�
 
 def good_rows(n: int = 3, *, start: int = 1, month: int = 3) -> list[list]:
     """``n`` valid rows for 都林街道社工站 (no personal data), person_times 10, 11, 12 …"""
-    return [row(start + i, dt.date(2021, month, 2 + i), "都林街道社工站", "", "小组活动", "儿童关爱",
-                times=10 + i, volunteers=2, hours=3) for i in range(n)]
+    return [
+        row(
+            start + i,
+            dt.date(2021, month, 2 + i),
+            "都林街道社工站",
+            "",
+            "小组活动",
+            "儿童关爱",
+            times=10 + i,
+            volunteers=2,
+            hours=3,
+        )
+        for i in range(n)
+    ]
 
 
 def formula_zero_row() -> list:
@@ -46,8 +58,15 @@ def stray(value) -> list:
     return cells
 
 
-def write_messy(path: Path, sheets: dict[str, list[list]], *, merged: bool = True, title: str | None = "兴安盟社工站服务台账 2021年",
-                lookup: bool = False, extra_sheets: dict[str, list[list]] | None = None) -> Path:
+def write_messy(
+    path: Path,
+    sheets: dict[str, list[list]],
+    *,
+    merged: bool = True,
+    title: str | None = "兴安盟社工站服务台账 2021年",
+    lookup: bool = False,
+    extra_sheets: dict[str, list[list]] | None = None,
+) -> Path:
     """A workbook with one ledger sheet per entry of ``sheets`` (title row, a merged two-row
     header or the flat one, the rows given), optional drop-down lookup lists in spare columns
     (T, after a blank column S) and extra non-ledger sheets."""

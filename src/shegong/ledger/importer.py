@@ -19,72 +19,69 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 
-from ..config import Workspace
-from ..errors import DatasetError, Location
-from ..orgunits import OrgUnits
-from .normalise import is_blank
-from .privacy import Pseudonymiser, load_key
-from .profiles import PERSONAL, Profile, load_profile
-from .read import RawSheet, read_sheets
-from .reconcile import reconcile
-from .rows import REASONS, RowReader, reject_record
-from .schema import COLUMNS, LEDGER_SCHEMA
-from .structure import BLANK, TOTAL, HeaderMap, column_letter, find_header, row_kind, structural_reason, table_cells
+from shegong.config import Workspace
+from shegong.errors import DatasetError, Location
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.outputs import write_outputs
+from shegong.ledger.privacy import Pseudonymiser, load_key
+from shegong.ledger.profiles import PERSONAL, Profile, load_profile
+from shegong.ledger.read import RawSheet, read_sheets
+from shegong.ledger.reconcile import reconcile
+from shegong.ledger.rows import REASONS, RowReader, reject_record
+from shegong.ledger.schema import COLUMNS, LEDGER_SCHEMA
+from shegong.ledger.structure import (
+    BLANK,
+    TOTAL,
+    HeaderMap,
+    column_letter,
+    find_header,
+    row_kind,
+    structural_reason,
+    table_cells,
+)
+from shegong.ledger.summary import FileSummary, ImportSummary
+from shegong.orgunits import OrgUnits
 
-__all__ = ["REASONS", "FileSummary", "ImportSummary", "import_file", "import_ledgers", "load_accepted"]
+__all__ = [
+    "REASONS",
+    "FileSummary",
+    "ImportSummary",
+    "import_file",
+    "import_ledgers",
+    "load_accepted",
+]
 
 
 #: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255 bytes)
 MAX_NAME_BYTES = 200
 
 
-@dataclass
-class FileSummary:
-    """Row accounting and totals for one imported file (the ``files`` entries of ``--json``).
-
-    ``rows_read = accepted + rejected + skipped_blank + total_rows`` always holds.
-    ``totals`` are over accepted rows: ``person_times`` (人次), ``volunteer_hours`` (h),
-    ``resources_yuan`` (元).
-    """
-
-    file: str
-    sha256: str
-    rows_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    skipped_blank: int = 0
-    total_rows: int = 0
-    totals: dict[str, float] = field(default_factory=lambda: {"person_times": 0, "volunteer_hours": 0.0, "resources_yuan": 0.0})
-    reconciliation: list[dict] = field(default_factory=list)
-    rejected_by_reason: dict[str, int] = field(default_factory=dict)
-    sheets: list[str] = field(default_factory=list)
-    skipped_sheets: list[dict] = field(default_factory=list)
-    encoding: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    profile: str = "standard"
-    fixes: dict[str, int] = field(default_factory=dict)
-    fix_examples: dict[str, list[str]] = field(default_factory=dict)
-    skipped_by_profile: int = 0
-    replaced: list[dict] = field(default_factory=list)
-    overlaps: list[dict] = field(default_factory=list)
-    duplicate_of: str | None = None
-    #: accepted rows that repeat an earlier accepted row of the file in every field (a second
-    #: copy of a month in a summary sheet, a pasted row): ``sheet``, ``row``, ``same_as``
-    #: ("sheet!row"). They are kept — two identical events can happen — and shown as a warning.
-    repeated_rows: list[dict] = field(default_factory=list)
-
-
 #: the fields that make two accepted rows the same event
-_EVENT_FIELDS = ["date", "org_unit", "event_type", "service_area", "client_category", "client_pid", "household_pid",
-                 "person_times", "persons", "volunteers", "volunteer_hours", "resources_fen", "resource_kind",
-                 "staff_ids", "project_code", "programme"]
+_EVENT_FIELDS = [
+    "date",
+    "org_unit",
+    "event_type",
+    "service_area",
+    "client_category",
+    "client_pid",
+    "household_pid",
+    "person_times",
+    "persons",
+    "volunteers",
+    "volunteer_hours",
+    "resources_fen",
+    "resource_kind",
+    "staff_ids",
+    "project_code",
+    "programme",
+]
 
 
 def repeated_rows(frame: pd.DataFrame) -> list[dict]:
@@ -101,39 +98,6 @@ def repeated_rows(frame: pd.DataFrame) -> list[dict]:
         else:
             seen[group] = f"{sheet}!{row}"
     return out
-
-
-@dataclass
-class ImportSummary:
-    """The result of :func:`import_ledgers`: per-file summaries and their sums."""
-
-    files: list[FileSummary]
-
-    def _sum(self, name: str) -> int:
-        return sum(getattr(f, name) for f in self.files)
-
-    def to_dict(self) -> dict:
-        """The JSON object of ``ledger import --json`` (DESIGN.md §3)."""
-        reasons: dict[str, int] = {}
-        for f in self.files:
-            for k, v in f.rejected_by_reason.items():
-                reasons[k] = reasons.get(k, 0) + v
-        totals = {
-            "person_times": sum(f.totals["person_times"] for f in self.files),
-            "volunteer_hours": round(sum(f.totals["volunteer_hours"] for f in self.files), 2),
-            "resources_yuan": round(sum(f.totals["resources_yuan"] for f in self.files), 2),
-        }
-        return {
-            "rows_read": self._sum("rows_read"),
-            "accepted": self._sum("accepted"),
-            "rejected": self._sum("rejected"),
-            "skipped_blank": self._sum("skipped_blank"),
-            "total_rows": self._sum("total_rows"),
-            "totals": totals,
-            "reconciliation": [r for f in self.files for r in f.reconciliation],
-            "rejected_by_reason": dict(sorted(reasons.items())),
-            "files": [asdict(f) for f in self.files],
-        }
 
 
 @dataclass
@@ -166,7 +130,18 @@ def _first_dated(rows: list[list[object]], header: HeaderMap) -> int:
 
 
 #: header words of columns that may hold personal data even when no profile maps them
-_PERSONAL_WORDS = ("姓名", "身份证", "证件", "电话", "手机", "住址", "地址", "对象", "备注", "联系人")
+_PERSONAL_WORDS = (
+    "姓名",
+    "身份证",
+    "证件",
+    "电话",
+    "手机",
+    "住址",
+    "地址",
+    "对象",
+    "备注",
+    "联系人",
+)
 
 
 def _annotate(reject: dict, row: list[object], header: HeaderMap) -> dict:
@@ -174,8 +149,9 @@ def _annotate(reject: dict, row: list[object], header: HeaderMap) -> dict:
     bad = reject["all_reasons"].split(":", 1)[0]
     reject["_cells"] = table_cells(row, header)
     reject["_paths"] = header.paths
-    reject["_masked"] = {header.columns[n] for n in (*PERSONAL, "note", "staff") if n in header.columns} | {
-        j for j, path in enumerate(header.paths) if any(w in path for w in _PERSONAL_WORDS)}
+    reject["_masked"] = {
+        header.columns[n] for n in (*PERSONAL, "note", "staff") if n in header.columns
+    } | {j for j, path in enumerate(header.paths) if any(w in path for w in _PERSONAL_WORDS)}
     reject["_bad"] = header.columns.get(bad)
     return reject
 
@@ -185,7 +161,13 @@ def _fill_merged_down(raw: RawSheet, header: HeaderMap, reader: RowReader) -> No
     as the reader of the sheet sees it; Excel keeps it in the first row only. Merges across
     columns (a 合计 label) are left alone."""
     for (r0, c0), (r1, c1) in raw.merged:
-        if c0 != c1 or r1 <= r0 or r0 < header.data_start or r0 >= len(raw.rows) or c0 >= len(raw.rows[r0]):
+        if (
+            c0 != c1
+            or r1 <= r0
+            or r0 < header.data_start
+            or r0 >= len(raw.rows)
+            or c0 >= len(raw.rows[r0])
+        ):
             continue
         value = raw.rows[r0][c0]
         if is_blank(value):
@@ -198,7 +180,9 @@ def _fill_merged_down(raw: RawSheet, header: HeaderMap, reader: RowReader) -> No
         reader.note_fix("merged_fill")
 
 
-def _read_sheet(raw: RawSheet, header: HeaderMap, reader: RowReader, profile: Profile) -> _SheetResult:
+def _read_sheet(
+    raw: RawSheet, header: HeaderMap, reader: RowReader, profile: Profile
+) -> _SheetResult:
     """Classify and read every row under the header of one sheet."""
     out = _SheetResult()
     _fill_merged_down(raw, header, reader)
@@ -226,18 +210,32 @@ def _read_sheet(raw: RawSheet, header: HeaderMap, reader: RowReader, profile: Pr
             totals.append((excel_row, row))
             continue
         if year_j is not None and year_j < len(row) and not is_blank(row[year_j]):
-            carried_year = _year_hint(str(int(row[year_j])) if isinstance(row[year_j], float) else str(row[year_j]))
+            carried_year = _year_hint(
+                str(int(row[year_j])) if isinstance(row[year_j], float) else str(row[year_j])
+            )
         reason = structural_reason(row, header, before_first_date=offset < first_dated)
         if reason != "stray_numbers":  # figures typed outside the table are no part of its totals
             data_rows.append(row)
         if reason is not None:
             column = "event_type" if reason == "month_summary" else "date"
-            out.rejects.append(_annotate(reject_record(raw.file, raw.sheet, header, excel_row, row, [(column, reason)]), row, header))
+            out.rejects.append(
+                _annotate(
+                    reject_record(raw.file, raw.sheet, header, excel_row, row, [(column, reason)]),
+                    row,
+                    header,
+                )
+            )
             continue
         reader.where = f"{raw.sheet}!{excel_row}"
         rec, problems = reader.read(row, header, carried_year or sheet_year)
         if problems:
-            out.rejects.append(_annotate(reject_record(raw.file, raw.sheet, header, excel_row, row, problems), row, header))
+            out.rejects.append(
+                _annotate(
+                    reject_record(raw.file, raw.sheet, header, excel_row, row, problems),
+                    row,
+                    header,
+                )
+            )
             continue
         rec.update(source_sheet=raw.sheet, source_row=excel_row)
         out.records.append(rec)
@@ -253,20 +251,44 @@ def _frame(records: list[dict], file: str, sha: str, profile: str) -> pd.DataFra
         df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
     df["source_file"] = file
     df["profile"] = profile
-    df["event_id"] = [f"{sha[:12]}-{s}-{r}" for s, r in zip(df["source_sheet"], df["source_row"], strict=True)]
+    df["event_id"] = [
+        f"{sha[:12]}-{s}-{r}" for s, r in zip(df["source_sheet"], df["source_row"], strict=True)
+    ]
     df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ms]")
     df["year"] = df["date"].dt.year.astype("int32")
     df["month"] = df["date"].dt.month.astype("int32")
     for name in ("person_times", "volunteers", "resources_fen", "source_row"):
         df[name] = df[name].astype("int64")
-    df["persons"] = pd.array([None if v is None or pd.isna(v) else int(v) for v in df["persons"]], dtype="Int64")
+    df["persons"] = pd.array(
+        [None if v is None or pd.isna(v) else int(v) for v in df["persons"]], dtype="Int64"
+    )
     df["volunteer_hours"] = df["volunteer_hours"].astype("float64")
     df["has_note"] = df["has_note"].astype(bool)
     df["id_checksum_ok"] = df["id_checksum_ok"].astype("boolean")
-    for name in ("event_id", "org_unit", "station_code", "room_code", "event_type", "service_area",
-                 "client_category", "client_pid", "household_pid", "staff_ids", "resource_kind",
-                 "source_file", "source_sheet", "pt_qualifier", "profile", "project_code", "programme"):
-        df[name] = df[name].astype("str").where(df[name].notna(), None) if len(df) else df[name].astype(str)
+    for name in (
+        "event_id",
+        "org_unit",
+        "station_code",
+        "room_code",
+        "event_type",
+        "service_area",
+        "client_category",
+        "client_pid",
+        "household_pid",
+        "staff_ids",
+        "resource_kind",
+        "source_file",
+        "source_sheet",
+        "pt_qualifier",
+        "profile",
+        "project_code",
+        "programme",
+    ):
+        df[name] = (
+            df[name].astype("str").where(df[name].notna(), None)
+            if len(df)
+            else df[name].astype(str)
+        )
     return df[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -278,36 +300,58 @@ def _validate(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[dict]]:
         cases = e.failure_cases
         bad_index = sorted({int(i) for i in cases["index"].dropna()})
         if not bad_index:  # a failure without row index means the table itself is malformed
-            raise DatasetError(f"ledger table failed its schema: {cases['check'].tolist()[:5]}", Location(file)) from e
+            raise DatasetError(
+                f"ledger table failed its schema: {cases['check'].tolist()[:5]}", Location(file)
+            ) from e
         rejects = []
         for i in bad_index:
             row_cases = cases[cases["index"] == i]
-            rejects.append({
-                "file": file, "sheet": df.at[i, "source_sheet"], "row": int(df.at[i, "source_row"]),
-                "column": str(row_cases["column"].iloc[0]), "reason": "schema_check",
-                "message": REASONS["schema_check"][0], "value": "",
-                "all_reasons": ";".join(f"{c}:{k}" for c, k in zip(row_cases["column"], row_cases["check"], strict=True)),
-            })
+            rejects.append(
+                {
+                    "file": file,
+                    "sheet": df.at[i, "source_sheet"],
+                    "row": int(df.at[i, "source_row"]),
+                    "column": str(row_cases["column"].iloc[0]),
+                    "reason": "schema_check",
+                    "message": REASONS["schema_check"][0],
+                    "value": "",
+                    "all_reasons": ";".join(
+                        f"{c}:{k}"
+                        for c, k in zip(row_cases["column"], row_cases["check"], strict=True)
+                    ),
+                }
+            )
         kept = df.drop(index=bad_index).reset_index(drop=True)
         return LEDGER_SCHEMA.validate(kept), rejects
 
 
-def import_file(path: Path, *, workspace: Workspace, org_units: OrgUnits, pseudonymiser: Pseudonymiser,
-                profile: Profile | None = None, check: bool = False, replace: bool = False,
-                today: dt.date | None = None) -> FileSummary:
+def import_file(
+    path: Path,
+    *,
+    workspace: Workspace,
+    org_units: OrgUnits,
+    pseudonymiser: Pseudonymiser,
+    profile: Profile | None = None,
+    check: bool = False,
+    replace: bool = False,
+    today: dt.date | None = None,
+) -> FileSummary:
     """Import one ledger file; see :func:`import_ledgers`.
 
     Raises:
         DatasetError: unreadable file, or a sheet whose header lacks a required column.
     """
-    from .outputs import write_outputs
 
     path = Path(path)
     profile = profile or load_profile()
     sheets = read_sheets(path)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
-    summary = FileSummary(file=path.name, sha256=sha, encoding=sheets[0].encoding if sheets else None,
-                          profile=profile.name)
+    summary = FileSummary(
+        file=path.name,
+        sha256=sha,
+        encoding=sheets[0].encoding if sheets else None,
+        profile=profile.name,
+    )
     reader = RowReader(org_units, pseudonymiser, today or dt.date.today(), profile)
     records: list[dict] = []
     rejects: list[dict] = []
@@ -340,9 +384,11 @@ def import_file(path: Path, *, workspace: Workspace, org_units: OrgUnits, pseudo
         records += result.records
         rejects += result.rejects
     if not summary.sheets:
-        raise DatasetError(f"no sheet has a ledger header for profile {profile.name!r} "
-                           "(序号, 服务日期, 所属站点, 服务类型 …): try `shegong ledger profile suggest`",
-                           Location(path.name))
+        raise DatasetError(
+            f"no sheet has a ledger header for profile {profile.name!r} "
+            "(序号, 服务日期, 所属站点, 服务类型 …): try `shegong ledger profile suggest`",
+            Location(path.name),
+        )
 
     frame, schema_rejects = _validate(_frame(records, path.name, sha, profile.name), path.name)
     rejects += schema_rejects
@@ -359,15 +405,28 @@ def import_file(path: Path, *, workspace: Workspace, org_units: OrgUnits, pseudo
         "volunteer_hours": round(float(frame["volunteer_hours"].sum()), 2),
         "resources_yuan": float(Decimal(int(frame["resources_fen"].sum())) / 100),
     }
-    if summary.rows_read != summary.accepted + summary.rejected + summary.skipped_blank + summary.total_rows:
-        raise DatasetError("row accounting does not add up (a bug): please report it", Location(path.name))
+    if (
+        summary.rows_read
+        != summary.accepted + summary.rejected + summary.skipped_blank + summary.total_rows
+    ):
+        raise DatasetError(
+            "row accounting does not add up (a bug): please report it", Location(path.name)
+        )
     write_outputs(workspace, path, frame, rejects, summary, sheets, check=check, replace=replace)
     return summary
 
 
-def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: Path | None = None,
-                   profile: str | Path | Profile | None = None, check: bool = False, replace: bool = False,
-                   progress: bool = True, today: dt.date | None = None) -> ImportSummary:
+def import_ledgers(
+    files: list[Path],
+    *,
+    workspace: Workspace,
+    org_units_file: Path | None = None,
+    profile: str | Path | Profile | None = None,
+    check: bool = False,
+    replace: bool = False,
+    progress: bool = True,
+    today: dt.date | None = None,
+) -> ImportSummary:
     """Import service-ledger files into ``workspace`` (DESIGN.md §2.1).
 
     Args:
@@ -402,24 +461,43 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
         if not path.is_file():
             raise DatasetError("找不到文件 file not found", Location(path.name))
         if len(path.name.encode()) > MAX_NAME_BYTES:
-            raise DatasetError(f"文件名过长 file name too long ({len(path.name.encode())} bytes, at most {MAX_NAME_BYTES}): "
-                               "rename the file shorter", Location(path.name[:40] + "…"))
+            raise DatasetError(
+                f"文件名过长 file name too long ({len(path.name.encode())} bytes, at most {MAX_NAME_BYTES}): "
+                "rename the file shorter",
+                Location(path.name[:40] + "…"),
+            )
     names = [p.name for p in files]
     if twice := sorted({n for n in names if names.count(n) > 1}):
-        raise DatasetError(f"两个文件同名 two files share the name {twice[0]}: outputs are named after the file, so "
-                           "one would overwrite the other — rename one (e.g. add the station name) and import again",
-                           Location(twice[0]))
+        raise DatasetError(
+            f"两个文件同名 two files share the name {twice[0]}: outputs are named after the file, so "
+            "one would overwrite the other — rename one (e.g. add the station name) and import again",
+            Location(twice[0]),
+        )
     summaries = []
     # delay: an error in the first second is printed alone, without a half-drawn bar
     for path in tqdm(files, desc="导入台账 import", unit="file", disable=not progress, delay=1.0):
         try:
-            summaries.append(import_file(Path(path), workspace=workspace, org_units=org_units, profile=profile,
-                                         pseudonymiser=pseudonymiser, check=check, replace=replace, today=today))
+            summaries.append(
+                import_file(
+                    Path(path),
+                    workspace=workspace,
+                    org_units=org_units,
+                    profile=profile,
+                    pseudonymiser=pseudonymiser,
+                    check=check,
+                    replace=replace,
+                    today=today,
+                )
+            )
         except DatasetError as e:
-            if summaries and not check:  # the files before this one are imported: say so, with their counts
+            if (
+                summaries and not check
+            ):  # the files before this one are imported: say so, with their counts
                 done = "; ".join(f"{s.file} {s.accepted}/{s.rows_read}" for s in summaries)
-                e.args = (f"{e.args[0]} — 此前的文件已导入 imported before this error (accepted/read): {done}; "
-                          "the files after it were not",)
+                e.args = (
+                    f"{e.args[0]} — 此前的文件已导入 imported before this error (accepted/read): {done}; "
+                    "the files after it were not",
+                )
             raise
     return ImportSummary(summaries)
 
@@ -427,8 +505,11 @@ def import_ledgers(files: list[Path], *, workspace: Workspace, org_units_file: P
 def damaged_parquet(detail: str, location: Location | None = None) -> DatasetError:
     """The error for an accepted Parquet file that cannot be read (``detail``: its name, or the
     reader's first line); the fix is to import that ledger again."""
-    return DatasetError(f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged ({detail}): "
-                        "import that ledger again (ledger import --replace)", location)
+    return DatasetError(
+        f"工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged ({detail}): "
+        "import that ledger again (ledger import --replace)",
+        location,
+    )
 
 
 def rows_outside(workspace: Workspace, org_units: OrgUnits) -> dict[str, int]:

@@ -25,22 +25,29 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .. import atomic
-from ..config import Workspace
-from ..errors import DatasetError, Location
-from .privacy import scrub
-from .quality import render_quality_html
+from shegong import atomic
+from shegong.config import Workspace
+from shegong.errors import DatasetError, Location
+from shegong.ledger.privacy import scrub
+from shegong.ledger.quality import render_quality_html
 
 if TYPE_CHECKING:
-    from .importer import FileSummary
-    from .read import RawSheet
+    from shegong.ledger.read import RawSheet
+    from shegong.ledger.summary import FileSummary
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "reason", "message", "value", "all_reasons"]
 MASK = "[已隐去]"
 
 
 def _periods(frame: pd.DataFrame) -> set[tuple[str, int, int]]:
-    return set(zip(frame["station_code"], frame["year"].astype(int), frame["month"].astype(int), strict=True))
+    return set(
+        zip(
+            frame["station_code"],
+            frame["year"].astype(int),
+            frame["month"].astype(int),
+            strict=True,
+        )
+    )
 
 
 def _previous_import(ws: Workspace, name: str, sha: str) -> str | None:
@@ -53,12 +60,18 @@ def _previous_import(ws: Workspace, name: str, sha: str) -> str | None:
         except json.JSONDecodeError:  # a torn line from an interrupted write: not an import
             continue
         other = entry.get("file")
-        if entry.get("sha256") == sha and other != name and (ws.accepted_dir / f"{other}.parquet").is_file():
+        if (
+            entry.get("sha256") == sha
+            and other != name
+            and (ws.accepted_dir / f"{other}.parquet").is_file()
+        ):
             return other
     return None
 
 
-def _replace_overlaps(ws: Workspace, name: str, frame: pd.DataFrame, *, replace: bool) -> list[dict]:
+def _replace_overlaps(
+    ws: Workspace, name: str, frame: pd.DataFrame, *, replace: bool
+) -> list[dict]:
     """Other accepted files holding rows for the same station and month as ``frame``.
 
     With ``replace`` those rows are removed (the file is deleted when nothing remains).
@@ -72,12 +85,22 @@ def _replace_overlaps(ws: Workspace, name: str, frame: pd.DataFrame, *, replace:
         if other.name == f"{name}.parquet":
             continue
         keys = pq.read_table(other, columns=["station_code", "year", "month"]).to_pandas()
-        hit = [(s, y, m) in mine for s, y, m in zip(keys["station_code"], keys["year"], keys["month"], strict=True)]
+        hit = [
+            (s, y, m) in mine
+            for s, y, m in zip(keys["station_code"], keys["year"], keys["month"], strict=True)
+        ]
         if not any(hit):
             continue
         counts = keys[hit].groupby(["station_code", "year", "month"]).size()
-        found += [{"file": other.name.removesuffix(".parquet"), "station_code": s, "period": f"{y}-{m:02d}", "rows": int(n)}
-                  for (s, y, m), n in counts.items()]
+        found += [
+            {
+                "file": other.name.removesuffix(".parquet"),
+                "station_code": s,
+                "period": f"{y}-{m:02d}",
+                "rows": int(n),
+            }
+            for (s, y, m), n in counts.items()
+        ]
         if replace:
             old = pd.read_parquet(other)
             kept = old[[not h for h in hit]].reset_index(drop=True)
@@ -105,7 +128,8 @@ def _refuse_other_stations(ws: Workspace, name: str, frame: pd.DataFrame, *, rep
             f"同名文件已导入 a file named {name} was imported before with rows of station(s) "
             f"{', '.join(missing[:3])}{' …' if len(missing) > 3 else ''} that this file lacks: rename this file "
             "if it is another station's ledger, or pass --replace if it corrects the earlier one",
-            Location(name))
+            Location(name),
+        )
 
 
 def _annotated_rejects(path: Path, rejects: list[dict]) -> None:
@@ -118,7 +142,9 @@ def _annotated_rejects(path: Path, rejects: list[dict]) -> None:
     ws.title = "拒收行"
     width = max((len(r.get("_paths", ())) for r in rejects), default=0)
     paths = next((r["_paths"] for r in rejects if r.get("_paths")), ())
-    ws.append(["工作表 sheet", "源行号 row", "原因 reason", "说明 message", "问题列 column", *paths])
+    ws.append(
+        ["工作表 sheet", "源行号 row", "原因 reason", "说明 message", "问题列 column", *paths]
+    )
     for cell in ws[1]:
         cell.font = Font(bold=True)
     mark = PatternFill("solid", fgColor="FFC7CE")
@@ -143,18 +169,32 @@ def _annotated_rejects(path: Path, rejects: list[dict]) -> None:
     atomic.write_with(path, lambda p: wb.save(p))
 
 
-def write_outputs(ws: Workspace, source: Path, frame: pd.DataFrame, rejects: list[dict], summary: "FileSummary",
-                  sheets: list["RawSheet"], *, check: bool, replace: bool) -> None:
+def write_outputs(
+    ws: Workspace,
+    source: Path,
+    frame: pd.DataFrame,
+    rejects: list[dict],
+    summary: "FileSummary",
+    sheets: list["RawSheet"],
+    *,
+    check: bool,
+    replace: bool,
+) -> None:
     """Write everything an import of ``source`` produces (see the module docstring)."""
     name = source.name
     if not check:
         _refuse_other_stations(ws, name, frame, replace=replace)
     quality = ws.quality_dir / f"{name}.json"
     quality_html = ws.quality_dir / f"{name}.html"
-    summary.outputs = {"quality": str(quality.relative_to(ws.root)), "quality_html": str(quality_html.relative_to(ws.root))}
+    summary.outputs = {
+        "quality": str(quality.relative_to(ws.root)),
+        "quality_html": str(quality_html.relative_to(ws.root)),
+    }
     if not check:
         reject_csv = ws.rejects_dir / f"{name}.csv"
-        table = pd.DataFrame([{k: r.get(k) for k in REJECT_COLUMNS} for r in rejects], columns=REJECT_COLUMNS)
+        table = pd.DataFrame(
+            [{k: r.get(k) for k in REJECT_COLUMNS} for r in rejects], columns=REJECT_COLUMNS
+        )
         atomic.write_with(reject_csv, lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
         summary.outputs["rejects"] = str(reject_csv.relative_to(ws.root))
         reject_xlsx = ws.rejects_dir / f"{name}.xlsx"
@@ -177,10 +217,20 @@ def write_outputs(ws: Workspace, source: Path, frame: pd.DataFrame, rejects: lis
     atomic.write_text(quality, json.dumps(asdict(summary), ensure_ascii=False, indent=2))
     atomic.write_text(quality_html, render_quality_html(summary, rejects))
     if not check:
-        entry = {"time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "file": name, "sha256": summary.sha256,
-                 "profile": summary.profile, "rows_read": summary.rows_read, "accepted": summary.accepted,
-                 "rejected": summary.rejected, "skipped_blank": summary.skipped_blank, "total_rows": summary.total_rows,
-                 "replaced": summary.replaced, "overlaps": summary.overlaps, "duplicate_of": summary.duplicate_of}
+        entry = {
+            "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "file": name,
+            "sha256": summary.sha256,
+            "profile": summary.profile,
+            "rows_read": summary.rows_read,
+            "accepted": summary.accepted,
+            "rejected": summary.rejected,
+            "skipped_blank": summary.skipped_blank,
+            "total_rows": summary.total_rows,
+            "replaced": summary.replaced,
+            "overlaps": summary.overlaps,
+            "duplicate_of": summary.duplicate_of,
+        }
         ws.import_log.parent.mkdir(parents=True, exist_ok=True)
         with ws.import_log.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")

@@ -17,8 +17,8 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from .. import config
-from ..errors import ConfigError
+from shegong import config
+from shegong.errors import ConfigError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -45,14 +45,18 @@ def load_key(path: Path | None = None) -> bytes:
     """
     path = path or config.key_file()
     if path.is_dir():
-        raise ConfigError(f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path")
+        raise ConfigError(
+            f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path"
+        )
     if path.exists():
         try:
             key = path.read_bytes()
         except OSError as e:
             raise ConfigError(f"cannot read the pseudonym key {path}: {e.strerror}") from e
         if len(key) != 32:
-            raise ConfigError(f"pseudonym key {path} is damaged (expected 32 bytes): restore it from backup")
+            raise ConfigError(
+                f"pseudonym key {path} is damaged (expected 32 bytes): restore it from backup"
+            )
         return key
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

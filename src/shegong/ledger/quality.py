@@ -13,22 +13,36 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from shegong.ledger.rows import REASONS
+
 if TYPE_CHECKING:
-    from .importer import FileSummary
+    from shegong.ledger.summary import FileSummary
 
 #: fix kind → (zh, en)
 FIX_LABELS: dict[str, tuple[str, str]] = {
-    "number_text": ("文本数字已转换（全角、中文数字、万、余/约、单位）", "numbers written as text converted (full-width, Chinese numerals, 万, 余/约, units)"),
+    "number_text": (
+        "文本数字已转换（全角、中文数字、万、余/约、单位）",
+        "numbers written as text converted (full-width, Chinese numerals, 万, 余/约, units)",
+    ),
     "date_text": ("文本日期已转换", "dates written as text converted"),
     "date_serial": ("Excel 日期序号已转换", "Excel serial dates converted"),
     "station_alias": ("站点别名已解析为组织单元代码", "station aliases resolved to org-unit codes"),
     "value_map:event_type": ("活动类型按映射配置转换", "activity types mapped by the profile"),
     "value_map:service_area": ("项目领域按映射配置转换", "service areas mapped by the profile"),
-    "value_map:client_category": ("对象类别按映射配置转换", "client categories mapped by the profile"),
+    "value_map:client_category": (
+        "对象类别按映射配置转换",
+        "client categories mapped by the profile",
+    ),
     "value_map:resource_kind": ("资源类型按映射配置转换", "resource kinds mapped by the profile"),
     "value_map:station": ("站点名称按映射配置转换", "station names mapped by the profile"),
-    "merged_fill": ("纵向合并的单元格已向下填充（如所属站点）", "cells merged down a column filled into every row (e.g. the station)"),
-    "id_checksum_invalid": ("身份证号校验位错误（已标记，不作为身份依据）", "ID numbers with a wrong check digit (flagged, not trusted)"),
+    "merged_fill": (
+        "纵向合并的单元格已向下填充（如所属站点）",
+        "cells merged down a column filled into every row (e.g. the station)",
+    ),
+    "id_checksum_invalid": (
+        "身份证号校验位错误（已标记，不作为身份依据）",
+        "ID numbers with a wrong check digit (flagged, not trusted)",
+    ),
 }
 
 _CSS = """
@@ -45,7 +59,9 @@ def _table(df: pd.DataFrame, highlight: str | None = None) -> str:
         return '<p class="muted">无 none</p>'
     style = df.style.hide(axis="index").format(precision=2, na_rep="")
     if highlight and highlight in df.columns:
-        style = style.map(lambda v: "background-color:#fed7d7" if v == "stale_total" else "", subset=[highlight])
+        style = style.map(
+            lambda v: "background-color:#fed7d7" if v == "stale_total" else "", subset=[highlight]
+        )
     return style.to_html()
 
 
@@ -55,38 +71,83 @@ def _h2(zh: str, en: str) -> str:
 
 def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
     """The HTML page (a complete document, UTF-8)."""
-    from .rows import REASONS
-
     s = summary
-    counts = pd.DataFrame([
-        ("读取行数 rows read", s.rows_read), ("接收 accepted", s.accepted), ("拒收 rejected", s.rejected),
-        ("空行（含公式零） skipped blank", s.skipped_blank), ("合计行 total rows", s.total_rows),
-        ("服务人次 person-times (accepted)", s.totals["person_times"]),
-        ("志愿服务时长 volunteer hours", s.totals["volunteer_hours"]),
-        ("链接资源（元） resources (元)", s.totals["resources_yuan"]),
-    ], columns=["项目 item", "数值 value"])
-    counts["数值 value"] = [f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" for v in counts["数值 value"]]
+    counts = pd.DataFrame(
+        [
+            ("读取行数 rows read", s.rows_read),
+            ("接收 accepted", s.accepted),
+            ("拒收 rejected", s.rejected),
+            ("空行（含公式零） skipped blank", s.skipped_blank),
+            ("合计行 total rows", s.total_rows),
+            ("服务人次 person-times (accepted)", s.totals["person_times"]),
+            ("志愿服务时长 volunteer hours", s.totals["volunteer_hours"]),
+            ("链接资源（元） resources (元)", s.totals["resources_yuan"]),
+        ],
+        columns=["项目 item", "数值 value"],
+    )
+    counts["数值 value"] = [
+        f"{v:,}" if isinstance(v, int) else f"{v:,.2f}" for v in counts["数值 value"]
+    ]
     balanced = s.rows_read == s.accepted + s.rejected + s.skipped_blank + s.total_rows
-    fixes = pd.DataFrame([
-        (FIX_LABELS.get(k, (k, k))[0], FIX_LABELS.get(k, (k, k))[1], n, "；".join(s.fix_examples.get(k, [])))
-        for k, n in s.fixes.items()
-    ], columns=["修正 fix", "fix (en)", "次数 count", "示例 examples"])
+    fixes = pd.DataFrame(
+        [
+            (
+                FIX_LABELS.get(k, (k, k))[0],
+                FIX_LABELS.get(k, (k, k))[1],
+                n,
+                "；".join(s.fix_examples.get(k, [])),
+            )
+            for k, n in s.fixes.items()
+        ],
+        columns=["修正 fix", "fix (en)", "次数 count", "示例 examples"],
+    )
     by_row: dict[str, list[str]] = {}
     for r in rejects:
         by_row.setdefault(r["reason"], []).append(f"{r['sheet']}!{r['row']}")
-    reasons = pd.DataFrame([
-        (code, REASONS.get(code, (code, code))[0], REASONS.get(code, (code, code))[1], n,
-         ", ".join(by_row.get(code, [])[:12]) + (" …" if len(by_row.get(code, [])) > 12 else ""))
-        for code, n in s.rejected_by_reason.items()
-    ], columns=["原因代码 reason", "说明", "message", "行数 rows", "行 where"])
-    rows = pd.DataFrame([{k: r.get(k) for k in ("sheet", "row", "column", "reason", "message", "value")} for r in rejects[:300]])
+    reasons = pd.DataFrame(
+        [
+            (
+                code,
+                REASONS.get(code, (code, code))[0],
+                REASONS.get(code, (code, code))[1],
+                n,
+                ", ".join(by_row.get(code, [])[:12])
+                + (" …" if len(by_row.get(code, [])) > 12 else ""),
+            )
+            for code, n in s.rejected_by_reason.items()
+        ],
+        columns=["原因代码 reason", "说明", "message", "行数 rows", "行 where"],
+    )
+    rows = pd.DataFrame(
+        [
+            {k: r.get(k) for k in ("sheet", "row", "column", "reason", "message", "value")}
+            for r in rejects[:300]
+        ]
+    )
     if not rows.empty:
-        rows.columns = ["工作表 sheet", "行 row", "列 column", "原因 reason", "说明 message", "原值 value"]
+        rows.columns = [
+            "工作表 sheet",
+            "行 row",
+            "列 column",
+            "原因 reason",
+            "说明 message",
+            "原值 value",
+        ]
     recon = pd.DataFrame(s.reconciliation)
     if not recon.empty:
-        recon = recon[["sheet", "row", "column", "stated", "computed", "rows_sum", "parts_sum", "kind"]]
-        recon.columns = ["工作表 sheet", "行 row", "列 column", "填报值 stated", "接收行合计 computed",
-                         "全部行合计 rows_sum", "分项合计 parts_sum", "kind"]
+        recon = recon[
+            ["sheet", "row", "column", "stated", "computed", "rows_sum", "parts_sum", "kind"]
+        ]
+        recon.columns = [
+            "工作表 sheet",
+            "行 row",
+            "列 column",
+            "填报值 stated",
+            "接收行合计 computed",
+            "全部行合计 rows_sum",
+            "分项合计 parts_sum",
+            "kind",
+        ]
     moved = pd.DataFrame(s.replaced or s.overlaps)
     parts = [
         "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
@@ -99,23 +160,33 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
         f"<p class='{'ok' if balanced else 'bad'}'>接收 + 拒收 + 空行 + 合计行 = 读取行数："
         f"{s.accepted} + {s.rejected} + {s.skipped_blank} + {s.total_rows} = {s.rows_read} "
         f"{'✓' if balanced else '✗'} <span class='en'>every row read is accounted for</span></p>",
-        _h2("已应用的修正", "fixes applied"), _table(fixes),
-        _h2("拒收原因", "rejections by reason"), _table(reasons),
+        _h2("已应用的修正", "fixes applied"),
+        _table(fixes),
+        _h2("拒收原因", "rejections by reason"),
+        _table(reasons),
         _h2("合计行核对", "total rows reconciled column by column"),
         "<p class='muted'>stale_total：填报的合计与各行之和或各分项之和不符（公式未更新或填写错误）；"
         "rejected_rows：合计与各行相符，但部分行被拒收。stale_total: the stated total disagrees with the rows or its "
         "parts; rejected_rows: it agrees with the rows but some were rejected.</p>",
         _table(recon, highlight="kind"),
-        _h2("拒收明细", "rejected rows"), _table(rows),
+        _h2("拒收明细", "rejected rows"),
+        _table(rows),
     ]
     if not moved.empty:
         parts += [_h2("替换或重叠的期间", "replaced or overlapping periods"), _table(moved)]
     if s.repeated_rows:
-        repeated = pd.DataFrame(s.repeated_rows[:300]).rename(columns={
-            "sheet": "工作表 sheet", "row": "行 row", "same_as": "与此行相同 same as"})
-        parts += [_h2("与前面的行完全相同（可能重复录入）", "rows repeating an earlier row (double entry?)"),
-                  "<p class='muted'>这些行已接收；如为重复录入，请删除后重新导入。They were accepted; if they are "
-                  "double entries, delete them and import the file again.</p>", _table(repeated)]
+        repeated = pd.DataFrame(s.repeated_rows[:300]).rename(
+            columns={"sheet": "工作表 sheet", "row": "行 row", "same_as": "与此行相同 same as"}
+        )
+        parts += [
+            _h2(
+                "与前面的行完全相同（可能重复录入）",
+                "rows repeating an earlier row (double entry?)",
+            ),
+            "<p class='muted'>这些行已接收；如为重复录入，请删除后重新导入。They were accepted; if they are "
+            "double entries, delete them and import the file again.</p>",
+            _table(repeated),
+        ]
     if s.skipped_sheets:
         parts += [_h2("未读取的工作表", "sheets not read"), _table(pd.DataFrame(s.skipped_sheets))]
     parts.append("</body></html>")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from ..errors import DatasetError, Location
+from shegong.errors import DatasetError, Location
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
@@ -70,13 +70,22 @@ def _read_excel(path: Path) -> list[RawSheet]:
                 merged = tuple(sheet.merged_cell_ranges or ())
             except Exception:  # older formats without merge records
                 merged = ()
-            sheets.append(RawSheet(path.name, name, [list(r) for r in grid], merged=merged, hidden=name in hidden))
+            sheets.append(
+                RawSheet(
+                    path.name, name, [list(r) for r in grid], merged=merged, hidden=name in hidden
+                )
+            )
         return sheets
     except Exception as e:  # calamine raises its own error types for corrupt files
         head = path.read_bytes()[:8]
-        if not (head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")):  # .xlsx is a zip, .xls an OLE file
-            raise DatasetError(f"不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
-                               f"if it is text, save it as .csv (UTF-8)", Location(path.name)) from e
+        if not (
+            head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")
+        ):  # .xlsx is a zip, .xls an OLE file
+            raise DatasetError(
+                f"不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
+                f"if it is text, save it as .csv (UTF-8)",
+                Location(path.name),
+            ) from e
         raise DatasetError(
             f"无法读取工作簿 cannot read the workbook ({type(e).__name__}); open and re-save it in Excel or WPS",
             Location(path.name),
@@ -86,7 +95,9 @@ def _read_excel(path: Path) -> list[RawSheet]:
 def _read_csv(path: Path) -> RawSheet:
     data = path.read_bytes()
     if not data.lstrip(b"\xef\xbb\xbf").strip():
-        raise DatasetError("文件为空 the file is empty: export the ledger again", Location(path.name))
+        raise DatasetError(
+            "文件为空 the file is empty: export the ledger again", Location(path.name)
+        )
     for encoding in CSV_ENCODINGS:
         try:
             text = data.decode(encoding)
@@ -95,5 +106,6 @@ def _read_csv(path: Path) -> RawSheet:
         rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""))]
         return RawSheet(path.name, path.stem, rows, encoding=encoding)
     raise DatasetError(
-        "编码无法识别 the CSV is neither UTF-8 nor GB18030: save it again as “CSV UTF-8”", Location(path.name)
+        "编码无法识别 the CSV is neither UTF-8 nor GB18030: save it again as “CSV UTF-8”",
+        Location(path.name),
     )

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .normalise import CellProblem, parse_quantity
-from .privacy import scrub
-from .profiles import PERSONAL
-from .structure import HeaderMap, column_letter, table_cells
+from shegong.ledger.normalise import CellProblem, parse_quantity
+from shegong.ledger.privacy import scrub
+from shegong.ledger.profiles import PERSONAL
+from shegong.ledger.structure import HeaderMap, column_letter, table_cells
 
 _TOTAL_PARTS = ("合计", "总合计", "小计", "总计")
 _SKIP = ("seq", "year", "month", "date", "station", "village", "staff", "note", *PERSONAL)
@@ -52,7 +52,7 @@ def _parts(paths: tuple[str, ...], j: int) -> list[int]:
         other = path.split("/")
         if k == j or len(other) <= len(prefix) + len(suffix) or other[: len(prefix)] != prefix:
             continue
-        if suffix and other[-len(suffix):] != suffix:
+        if suffix and other[-len(suffix) :] != suffix:
             continue
         middle = other[len(prefix) : len(other) - len(suffix)]
         if not any(p in _TOTAL_PARTS for p in middle):
@@ -62,8 +62,14 @@ def _parts(paths: tuple[str, ...], j: int) -> list[int]:
     return leaves or subtotals
 
 
-def reconcile(file: str, sheet: str, header: HeaderMap, totals: list[tuple[int, list]],
-              data_rows: list[list], accepted_rows: list[list]) -> list[dict]:
+def reconcile(
+    file: str,
+    sheet: str,
+    header: HeaderMap,
+    totals: list[tuple[int, list]],
+    data_rows: list[list],
+    accepted_rows: list[list],
+) -> list[dict]:
     """The reconciliation entries of one sheet (see the module docstring).
 
     ``totals`` are (Excel row, cells) of its total rows; ``data_rows`` every data row's cells;
@@ -81,19 +87,31 @@ def reconcile(file: str, sheet: str, header: HeaderMap, totals: list[tuple[int, 
             stated = _number(row[j])
             if stated is None or _personal_number(stated):
                 continue
+
             def col_sum(rows: list[list]) -> Decimal:
-                return sum((n for r in rows if j < len(r) and (n := _number(r[j])) is not None), Decimal(0))
+                return sum(
+                    (n for r in rows if j < len(r) and (n := _number(r[j])) is not None), Decimal(0)
+                )
+
             computed, rows_sum = col_sum(accepted_rows), col_sum(data_rows)
             parts = _parts(header.paths, j)
-            parts_sum = sum(((_number(row[k]) or Decimal(0)) for k in parts), Decimal(0)) if parts else None
+            parts_sum = (
+                sum(((_number(row[k]) or Decimal(0)) for k in parts), Decimal(0)) if parts else None
+            )
             stale = stated != rows_sum or (parts_sum is not None and stated != parts_sum)
             if not stale and stated == computed:
                 continue
-            found.append({
-                "file": file, "sheet": sheet, "row": excel_row,
-                "column": f"{column_letter(j)} {header.paths[j]}",
-                "stated": float(stated), "computed": float(computed), "rows_sum": float(rows_sum),
-                "parts_sum": None if parts_sum is None else float(parts_sum),
-                "kind": "stale_total" if stale else "rejected_rows",
-            })
+            found.append(
+                {
+                    "file": file,
+                    "sheet": sheet,
+                    "row": excel_row,
+                    "column": f"{column_letter(j)} {header.paths[j]}",
+                    "stated": float(stated),
+                    "computed": float(computed),
+                    "rows_sum": float(rows_sum),
+                    "parts_sum": None if parts_sum is None else float(parts_sum),
+                    "kind": "stale_total" if stale else "rejected_rows",
+                }
+            )
     return found

@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from ..orgunits import OrgUnits
-from .normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
-from .privacy import Pseudonymiser, id_checksum_ok, scrub
-from .profiles import PERSONAL, Profile
-from .structure import HeaderMap, column_letter
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
+from shegong.ledger.privacy import Pseudonymiser, id_checksum_ok, scrub
+from shegong.ledger.profiles import PERSONAL, Profile
+from shegong.ledger.structure import HeaderMap, column_letter
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.orgunits import OrgUnits
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -20,14 +20,26 @@ EARLIEST = dt.date(2000, 1, 1)
 REASONS: dict[str, tuple[str, str]] = {
     "missing_date": ("服务日期为空", "service date is empty"),
     "invalid_date": ("服务日期不是有效日期", "service date is not a valid date"),
-    "ambiguous_date": ("服务日期有歧义（如 6.3），请写成 2021年6月3日", "ambiguous date (such as 6.3): write 2021-06-03"),
+    "ambiguous_date": (
+        "服务日期有歧义（如 6.3），请写成 2021年6月3日",
+        "ambiguous date (such as 6.3): write 2021-06-03",
+    ),
     "date_out_of_range": ("服务日期不在合理范围（2000年至今）", "service date outside 2000…today"),
     "missing_station": ("所属站点为空", "station is empty"),
     "unknown_station": ("所属站点不在组织单元文件中", "station is not in the org-unit file"),
     "missing_event_type": ("服务类型为空", "service type is empty"),
-    "unknown_event_type": ("服务类型不在标准列表中，也不在映射配置中", "service type is neither standard nor mapped in the profile"),
-    "unknown_service_area": ("服务领域不在标准列表中，也不在映射配置中", "service area is neither standard nor mapped in the profile"),
-    "unknown_client_category": ("对象类别不在标准列表中", "client category is not in the standard list"),
+    "unknown_event_type": (
+        "服务类型不在标准列表中，也不在映射配置中",
+        "service type is neither standard nor mapped in the profile",
+    ),
+    "unknown_service_area": (
+        "服务领域不在标准列表中，也不在映射配置中",
+        "service area is neither standard nor mapped in the profile",
+    ),
+    "unknown_client_category": (
+        "对象类别不在标准列表中",
+        "client category is not in the standard list",
+    ),
     "unknown_resource_kind": ("资源类型应为 现金 或 物资", "resource type must be 现金 or 物资"),
     "missing_person_times": ("服务人次为空", "person-times is empty"),
     "invalid_number": ("不是数字", "not a number"),
@@ -35,12 +47,20 @@ REASONS: dict[str, tuple[str, str]] = {
     "negative_number": ("不能为负数", "must not be negative"),
     "money_precision": ("金额最多两位小数（分）", "money has more than two decimals"),
     "missing_household": ("入户走访须填写户编号", "a home visit needs a household number"),
-    "month_summary": ("月度汇总行（无活动日期），不是单次服务记录", "a month-summary row (no date), not a service event"),
+    "month_summary": (
+        "月度汇总行（无活动日期），不是单次服务记录",
+        "a month-summary row (no date), not a service event",
+    ),
     "no_activity": ("没有活动日期和活动类型的行", "a row with neither a date nor an activity"),
-    "stray_numbers": ("表格外的零散数字（无日期、无活动）", "stray numbers outside the table (no date, no activity)"),
+    "stray_numbers": (
+        "表格外的零散数字（无日期、无活动）",
+        "stray numbers outside the table (no date, no activity)",
+    ),
     "schema_check": ("未通过台账结构校验", "failed the ledger schema check"),
-    "too_large": ("数值过大，超出合理范围（多写了位数，或填入了电话、身份证号？）",
-                  "number too large for this column (extra digits, or a phone or ID number?)"),
+    "too_large": (
+        "数值过大，超出合理范围（多写了位数，或填入了电话、身份证号？）",
+        "number too large for this column (extra digits, or a phone or ID number?)",
+    ),
 }
 
 _VOCABULARIES = {
@@ -52,8 +72,13 @@ _VOCABULARIES = {
 
 
 #: the largest value a count or amount column may hold (as in the ledger schema, :mod:`.schema`)
-LIMITS = {"person_times": 100_000, "persons": 100_000, "volunteers": 10_000, "volunteer_hours": 100_000,
-          "resources_yuan": 10_000_000_000}
+LIMITS = {
+    "person_times": 100_000,
+    "persons": 100_000,
+    "volunteers": 10_000,
+    "volunteer_hours": 100_000,
+    "resources_yuan": 10_000_000_000,
+}
 
 
 _STAFF_SPLIT = re.compile(r"[、,，;；/\s]+")
@@ -67,15 +92,21 @@ def _key(text: object) -> str:
 class RowReader:
     """Normalises data rows of one sheet under one profile into ledger records."""
 
-    def __init__(self, org_units: OrgUnits, pseudonymiser: Pseudonymiser, today: dt.date, profile: Profile) -> None:
+    def __init__(
+        self, org_units: OrgUnits, pseudonymiser: Pseudonymiser, today: dt.date, profile: Profile
+    ) -> None:
         self.org_units = org_units
         self.pseudo = pseudonymiser
         self.today = today
         self.profile = profile
-        self.maps = {name: {_key(k): v for k, v in m.items()} for name, m in profile.value_maps.items()}
+        self.maps = {
+            name: {_key(k): v for k, v in m.items()} for name, m in profile.value_maps.items()
+        }
         # a mapped label may name our Chinese label or our code directly
-        self._folded = {name: {_key(k): c for k, c in {**v, **{code: code for code in v.values()}}.items()}
-                        for name, (v, _r) in _VOCABULARIES.items()}
+        self._folded = {
+            name: {_key(k): c for k, c in {**v, **{code: code for code in v.values()}}.items()}
+            for name, (v, _r) in _VOCABULARIES.items()
+        }
         self._labels: dict[str, dict[object, tuple]] = {}
         self._rooms: dict[tuple[str, str], str | None] = {}
         self._stations: dict[str, str | None] = {}
@@ -103,7 +134,10 @@ class RowReader:
                 problems.append((name, f"missing_{name}"))
             return 0
         if not isinstance(value, (int, float)):
-            self.note_fix("number_text", f"{value} → {q.value.normalize():f}{' ' + q.qualifier if q.qualifier else ''}")
+            self.note_fix(
+                "number_text",
+                f"{value} → {q.value.normalize():f}{' ' + q.qualifier if q.qualifier else ''}",
+            )
         if q.value < 0:
             problems.append((name, "negative_number"))
             return 0
@@ -158,7 +192,12 @@ class RowReader:
         if value is None:
             return None
         tokens = [t for t in _STAFF_SPLIT.split(fold_text(value)) if t]
-        return "、".join(t if _STAFF_CODE.fullmatch(t) else self.pseudo.pseudonym("staff", t) for t in tokens) or None
+        return (
+            "、".join(
+                t if _STAFF_CODE.fullmatch(t) else self.pseudo.pseudonym("staff", t) for t in tokens
+            )
+            or None
+        )
 
     def station(self, value: object) -> str | None:
         key = _key(value)
@@ -168,11 +207,15 @@ class RowReader:
             self._names[key] = _key(self.org_units.name(code)) if code else ""
         return self._stations[key]
 
-    def read(self, row: list[object], header: HeaderMap, year_hint: int | None) -> tuple[dict, list]:
+    def read(
+        self, row: list[object], header: HeaderMap, year_hint: int | None
+    ) -> tuple[dict, list]:
         """The canonical record of ``row`` and its problems ``[(column, reason), …]``."""
         problems: list[tuple[str, str]] = []
         rec: dict = {}
-        values = dict(self.profile.fixed)  # every mapped cell once; blanks fall back to fixed values
+        values = dict(
+            self.profile.fixed
+        )  # every mapped cell once; blanks fall back to fixed values
         n = len(row)
         for name, j in header.columns.items():
             if j < n:
@@ -190,7 +233,10 @@ class RowReader:
             elif not EARLIEST <= date <= self.today:
                 problems.append(("date", "date_out_of_range"))
             elif not isinstance(raw_date, dt.date):
-                self.note_fix("date_text" if isinstance(raw_date, str) else "date_serial", f"{raw_date} → {date.isoformat()}")
+                self.note_fix(
+                    "date_text" if isinstance(raw_date, str) else "date_serial",
+                    f"{raw_date} → {date.isoformat()}",
+                )
         except CellProblem as e:
             problems.append(("date", e.reason))
         rec["date"] = date
@@ -208,7 +254,9 @@ class RowReader:
         if station is not None and c("village") is not None:
             key = (station, _key(c("village")))
             if key not in self._rooms:
-                self._rooms[key] = self.org_units.resolve(c("village"), unit_type="room", parent=station)
+                self._rooms[key] = self.org_units.resolve(
+                    c("village"), unit_type="room", parent=station
+                )
             room = self._rooms[key]
         rec.update(station_code=station, room_code=room, org_unit=room or station)
 
@@ -227,12 +275,16 @@ class RowReader:
         if "persons" in header.sums:
             parts = [row[j] if j < len(row) else None for j in header.sums["persons"]]
             given = [p for p in parts if not is_blank(p)]
-            rec["persons"] = sum(self.count(p, "persons", problems) for p in given) if given else None
+            rec["persons"] = (
+                sum(self.count(p, "persons", problems) for p in given) if given else None
+            )
         else:
             persons = c("persons")
             rec["persons"] = None if persons is None else self.count(persons, "persons", problems)
         rec["volunteers"] = self.count(c("volunteers"), "volunteers", problems)
-        rec["volunteer_hours"] = float(self.amount(c("volunteer_hours"), "volunteer_hours", problems))
+        rec["volunteer_hours"] = float(
+            self.amount(c("volunteer_hours"), "volunteer_hours", problems)
+        )
         yuan = self.amount(c("resources_yuan"), "resources_yuan", problems)
         fen = yuan * 100
         if fen != fen.to_integral_value():
@@ -242,7 +294,10 @@ class RowReader:
         raw_id, name, household = c("id_number"), c("client_name"), c("household_no")
         key = (raw_id, name, household)
         if key not in self._pids:  # the same person recurs: hash once (kept in memory only)
-            self._pids[key] = (self.pseudo.pseudonym("household", household), self.pseudo.person(raw_id, name, household))
+            self._pids[key] = (
+                self.pseudo.pseudonym("household", household),
+                self.pseudo.person(raw_id, name, household),
+            )
         rec["household_pid"], rec["client_pid"] = self._pids[key]
         rec["id_checksum_ok"] = None if raw_id is None else id_checksum_ok(str(raw_id))
         if rec["id_checksum_ok"] is False:
@@ -252,13 +307,18 @@ class RowReader:
 
         rec["staff_ids"] = self.staff_ids(c("staff"))
         rec["has_note"] = c("note") is not None
-        for name in ("project_code", "programme"):  # issue 8: optional, as written (codes, not personal data)
+        for name in (
+            "project_code",
+            "programme",
+        ):  # issue 8: optional, as written (codes, not personal data)
             value = c(name)
             rec[name] = None if value is None else fold_text(value) or None
         return rec, problems
 
 
-def reject_record(file: str, sheet: str, header: HeaderMap, excel_row: int, row: list[object], problems: list) -> dict:
+def reject_record(
+    file: str, sheet: str, header: HeaderMap, excel_row: int, row: list[object], problems: list
+) -> dict:
     """One line of the rejects file; personal values are replaced by ``[已隐去]``."""
     column, reason = problems[0]
     j = header.columns.get(column)
@@ -269,8 +329,12 @@ def reject_record(file: str, sheet: str, header: HeaderMap, excel_row: int, row:
         shown = "" if value is None else scrub(str(value))
     label = header.labels.get(column, column)
     return {
-        "file": file, "sheet": sheet, "row": excel_row,
+        "file": file,
+        "sheet": sheet,
+        "row": excel_row,
         "column": f"{column_letter(j)} {label}" if j is not None else label,
-        "reason": reason, "message": REASONS.get(reason, (reason, reason))[0], "value": shown,
+        "reason": reason,
+        "message": REASONS.get(reason, (reason, reason))[0],
+        "value": shown,
         "all_reasons": ";".join(f"{col}:{r}" for col, r in problems),
     }

@@ -42,14 +42,37 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
 
 COLUMNS = (
-    "event_id", "date", "year", "month", "org_unit", "station_code", "room_code", "event_type",
-    "service_area", "client_category", "client_pid", "household_pid", "id_checksum_ok",
-    "person_times", "staff_ids", "volunteers", "volunteer_hours", "resources_fen",
-    "resource_kind", "has_note", "source_file", "source_sheet", "source_row",
-    "persons", "pt_qualifier", "profile", "project_code", "programme",
+    "event_id",
+    "date",
+    "year",
+    "month",
+    "org_unit",
+    "station_code",
+    "room_code",
+    "event_type",
+    "service_area",
+    "client_category",
+    "client_pid",
+    "household_pid",
+    "id_checksum_ok",
+    "person_times",
+    "staff_ids",
+    "volunteers",
+    "volunteer_hours",
+    "resources_fen",
+    "resource_kind",
+    "has_note",
+    "source_file",
+    "source_sheet",
+    "source_row",
+    "persons",
+    "pt_qualifier",
+    "profile",
+    "project_code",
+    "programme",
 )
 
 _CODE = r"^\d{12}$"
@@ -64,8 +87,12 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "station_code": pa.Column(str, pa.Check.str_matches(_CODE)),
         "room_code": pa.Column(str, pa.Check.str_matches(_CODE), nullable=True),
         "event_type": pa.Column(str, pa.Check.isin(sorted(EVENT_TYPES.values()))),
-        "service_area": pa.Column(str, pa.Check.isin(sorted(SERVICE_AREAS.values())), nullable=True),
-        "client_category": pa.Column(str, pa.Check.isin(sorted(CLIENT_CATEGORIES.values())), nullable=True),
+        "service_area": pa.Column(
+            str, pa.Check.isin(sorted(SERVICE_AREAS.values())), nullable=True
+        ),
+        "client_category": pa.Column(
+            str, pa.Check.isin(sorted(CLIENT_CATEGORIES.values())), nullable=True
+        ),
         "client_pid": pa.Column(str, pa.Check.str_matches(r"^P-[0-9a-f]{16}$"), nullable=True),
         "household_pid": pa.Column(str, pa.Check.str_matches(r"^H-[0-9a-f]{16}$"), nullable=True),
         "id_checksum_ok": pa.Column("boolean", nullable=True),
@@ -74,7 +101,9 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "volunteers": pa.Column("int64", pa.Check.in_range(0, 10_000)),
         "volunteer_hours": pa.Column("float64", pa.Check.in_range(0, 100_000)),
         "resources_fen": pa.Column("int64", pa.Check.ge(0)),
-        "resource_kind": pa.Column(str, pa.Check.isin(sorted(RESOURCE_KINDS.values())), nullable=True),
+        "resource_kind": pa.Column(
+            str, pa.Check.isin(sorted(RESOURCE_KINDS.values())), nullable=True
+        ),
         "has_note": pa.Column(bool),
         "source_file": pa.Column(str),
         "source_sheet": pa.Column(str),

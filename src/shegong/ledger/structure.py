@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .normalise import is_blank
-from .profiles import Profile
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.profiles import Profile
 
 MAX_HEADER_ROWS = 3
 
@@ -66,14 +66,23 @@ class HeaderMap:
     def describe(self, name: str) -> str:
         """``L 服务人次``: the column letter and header path of a canonical column."""
         j = self.columns.get(name)
-        return f"{column_letter(j)} {self.labels.get(name, name)}" if j is not None else self.labels.get(name, name)
+        return (
+            f"{column_letter(j)} {self.labels.get(name, name)}"
+            if j is not None
+            else self.labels.get(name, name)
+        )
 
 
 def _band_paths(rows: list[list[object]], start: int, depth: int, merged: tuple) -> list[str]:
     """Header paths of every column for the header rows ``start … start+depth-1``."""
     width = max((len(rows[r]) for r in range(start, start + depth)), default=0)
-    grid = [[rows[r][c] if c < len(rows[r]) and isinstance(rows[r][c], str) else "" for c in range(width)]
-            for r in range(start, start + depth)]
+    grid = [
+        [
+            rows[r][c] if c < len(rows[r]) and isinstance(rows[r][c], str) else ""
+            for c in range(width)
+        ]
+        for r in range(start, start + depth)
+    ]
     if merged:  # fill every merged range inside the band with its top-left value
         for (r0, c0), (r1, c1) in merged:
             if r0 >= len(rows) or c0 >= len(rows[r0]) or not isinstance(rows[r0][c0], str):
@@ -102,7 +111,9 @@ def _band_paths(rows: list[list[object]], start: int, depth: int, merged: tuple)
     return paths
 
 
-def _match(paths: list[str], width: int, profile: Profile) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
+def _match(
+    paths: list[str], width: int, profile: Profile
+) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
     """Canonical column → column index: exact path matches first, then path endings."""
     columns: dict[str, int] = {}
     taken: set[int] = set()
@@ -158,7 +169,11 @@ def find_header(rows: list[list[object]], profile: Profile, merged: tuple = ()) 
         first = _band_paths(rows, start, 1, merged)
         matched = set(_match(first, len(first), profile)[0].values())
         depth = 1
-        while depth < MAX_HEADER_ROWS and start + depth < len(rows) and _continues(rows[start + depth], matched):
+        while (
+            depth < MAX_HEADER_ROWS
+            and start + depth < len(rows)
+            and _continues(rows[start + depth], matched)
+        ):
             depth += 1
         paths = _band_paths(rows, start, depth, merged)
         width = len(paths)
@@ -171,10 +186,15 @@ def find_header(rows: list[list[object]], profile: Profile, merged: tuple = ()) 
         if score >= need and (best is None or (score, -start) > best):
             best = (score, -start)
             best_map = HeaderMap(
-                row=start, last_row=start + depth - 1, columns=columns, sums=sums,
+                row=start,
+                last_row=start + depth - 1,
+                columns=columns,
+                sums=sums,
                 labels={k: paths[j] for k, j in columns.items()}
                 | {k: "+".join(paths[j] for j in js) for k, js in sums.items()},
-                paths=tuple(paths[:width]), width=width, required=profile.required_from_file,
+                paths=tuple(paths[:width]),
+                width=width,
+                required=profile.required_from_file,
             )
     return best_map
 
@@ -206,15 +226,25 @@ def row_kind(row: list[object], header: HeaderMap, profile: Profile) -> str:
     last_chars = {w[-1] for w in profile.total_words}
     for j in label_columns(header):
         value = cells[j]
-        if (isinstance(value, str) and any(ch in value for ch in last_chars)
-                and any(w in fold(value) for w in profile.total_words)):
+        if (
+            isinstance(value, str)
+            and any(ch in value for ch in last_chars)
+            and any(w in fold(value) for w in profile.total_words)
+        ):
             return TOTAL
     return DATA
 
 
 def label_columns(header: HeaderMap) -> list[int]:
     """The first column and the label columns where a 合计 row names itself."""
-    return sorted({0} | {header.columns[n] for n in ("seq", "date", "station", "village", "event_type") if n in header.columns})
+    return sorted(
+        {0}
+        | {
+            header.columns[n]
+            for n in ("seq", "date", "station", "village", "event_type")
+            if n in header.columns
+        }
+    )
 
 
 def _is_number(value: object) -> bool:
@@ -222,13 +252,17 @@ def _is_number(value: object) -> bool:
         return False
     if isinstance(value, (int, float)):
         return True
-    return isinstance(value, str) and bool(_NUMBER_TEXT.match(unicodedata.normalize("NFKC", value).strip()))
+    return isinstance(value, str) and bool(
+        _NUMBER_TEXT.match(unicodedata.normalize("NFKC", value).strip())
+    )
 
 
 _NUMBER_TEXT = re.compile(r"^-?[\d,]+(\.\d+)?$")
 
 
-def structural_reason(row: list[object], header: HeaderMap, *, before_first_date: bool) -> str | None:
+def structural_reason(
+    row: list[object], header: HeaderMap, *, before_first_date: bool
+) -> str | None:
     """A reason code for data rows that are not events, else None.
 
     ``stray_numbers``: no date, no activity, nothing but numbers (e.g. a figure typed far below

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import DatasetError, Location
-from .normalise import is_blank
-from .profiles import CANONICAL, SCHEMA_VERSION, load_profile
-from .read import read_sheets
-from .structure import HeaderMap, find_header, fold
-from .vocabulary import EVENT_TYPES, SERVICE_AREAS
-
+from shegong.errors import DatasetError, Location
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.profiles import CANONICAL, SCHEMA_VERSION, load_profile
+from shegong.ledger.read import read_sheets
+from shegong.ledger.structure import HeaderMap, find_header, fold
+from shegong.ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
 
 _TOTALS = ("总合计", "合计", "总计")
 _SEXES = ("男性", "女性", "男童", "女童", "男", "女")
@@ -43,8 +42,13 @@ def _guesses(paths: list[str]) -> dict[str, list[str]]:
             out.setdefault("year", []).append(p)
         elif parts[-1] == "月份":
             out.setdefault("month", []).append(p)
-    leaves = [p for p in paths if p.split("/")[-1] in _SEXES and not any(t in p.split("/") for t in _TOTALS)
-              and "志愿" not in p]
+    leaves = [
+        p
+        for p in paths
+        if p.split("/")[-1] in _SEXES
+        and not any(t in p.split("/") for t in _TOTALS)
+        and "志愿" not in p
+    ]
     if len(leaves) >= 2:
         out["persons"] = leaves
     return out
@@ -65,10 +69,16 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
         if header is not None:
             found.append((raw.sheet, header, raw.rows[header.data_start :]))
     if not found:
-        raise DatasetError("no sheet has a header with at least four known columns (服务日期, 站点, 服务类型 …): "
-                           "write the profile by hand from datasets/profiles/standard.yaml", Location(path.name))
+        raise DatasetError(
+            "no sheet has a header with at least four known columns (服务日期, 站点, 服务类型 …): "
+            "write the profile by hand from datasets/profiles/standard.yaml",
+            Location(path.name),
+        )
     sheet, header, body = max(found, key=lambda f: len(f[1].columns))
-    columns = {canon: [header.paths[j]] for canon, j in sorted(header.columns.items(), key=lambda kv: kv[1])}
+    columns = {
+        canon: [header.paths[j]]
+        for canon, j in sorted(header.columns.items(), key=lambda kv: kv[1])
+    }
     unmatched = [p for j, p in enumerate(header.paths) if j not in header.columns.values() and p]
     sums: dict[str, list[str]] = {}
     for canon, guess in _guesses(unmatched).items():
@@ -76,7 +86,9 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
             sums[canon] = guess
         elif canon not in columns:
             columns[canon] = guess[:1]
-    unmatched = [p for p in unmatched if not any(p in g for g in (*columns.values(), *sums.values()))]
+    unmatched = [
+        p for p in unmatched if not any(p in g for g in (*columns.values(), *sums.values()))
+    ]
     value_maps: dict[str, dict[str, str]] = {}
     for canon, vocab in (("event_type", EVENT_TYPES), ("service_area", SERVICE_AREAS)):
         j = header.columns.get(canon)
@@ -100,11 +112,15 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
         draft["value_maps"] = value_maps
     text = yaml.safe_dump(draft, allow_unicode=True, sort_keys=False)
     missing = [c for c in ("date", "station", "event_type", "person_times") if c not in columns]
-    notes = [f"# draft profile suggested by `shegong ledger profile suggest {path.name}`",
-             "# fill every empty value_maps target with a standard label (服务类型 / 服务领域), e.g. 志愿服务",
-             f"# canonical columns: {', '.join(CANONICAL)}"]
+    notes = [
+        f"# draft profile suggested by `shegong ledger profile suggest {path.name}`",
+        "# fill every empty value_maps target with a standard label (服务类型 / 服务领域), e.g. 志愿服务",
+        f"# canonical columns: {', '.join(CANONICAL)}",
+    ]
     if missing:
-        notes.append(f"# REQUIRED but not found: {', '.join(missing)} — map them under columns:, or give fixed: values")
+        notes.append(
+            f"# REQUIRED but not found: {', '.join(missing)} — map them under columns:, or give fixed: values"
+        )
     if unmatched:
         notes.append("# columns not mapped (header paths): " + "; ".join(unmatched[:40]))
     return "\n".join(notes) + "\n" + text

@@ -13,20 +13,38 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .. import atomic
-from ..errors import ConfigError
-from ..orgunits import OrgUnits
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong import atomic
+from shegong.errors import ConfigError
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.orgunits import OrgUnits
 
 #: the template's header row (the standard profile's own labels), in order.
 TEMPLATE_HEADER = (
-    "序号", "服务日期", "所属站点", "村（社区）", "服务类型", "服务领域", "服务对象", "身份证号", "联系电话",
-    "户编号", "对象类别", "服务人次", "参与社工", "志愿者人数", "志愿服务时长（小时）", "链接资源（元）", "资源类型", "备注",
+    "序号",
+    "服务日期",
+    "所属站点",
+    "村（社区）",
+    "服务类型",
+    "服务领域",
+    "服务对象",
+    "身份证号",
+    "联系电话",
+    "户编号",
+    "对象类别",
+    "服务人次",
+    "参与社工",
+    "志愿者人数",
+    "志愿服务时长（小时）",
+    "链接资源（元）",
+    "资源类型",
+    "备注",
 )
 DATA_ROWS = 1000
 
 
-def write_template(out: Path, *, org_units_file: Path | None = None, title: str = "社工站服务台账") -> Path:
+def write_template(
+    out: Path, *, org_units_file: Path | None = None, title: str = "社工站服务台账"
+) -> Path:
     """Write the blank template to ``out`` (.xlsx) and return it.
 
     Args:
@@ -43,7 +61,9 @@ def write_template(out: Path, *, org_units_file: Path | None = None, title: str 
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise ConfigError(f"the template is an .xlsx workbook: give a file name ending in .xlsx, not {out.name!r}")
+        raise ConfigError(
+            f"the template is an .xlsx workbook: give a file name ending in .xlsx, not {out.name!r}"
+        )
     stations: list[str] = []
     if org_units_file is not None:
         units = OrgUnits.read_csv(org_units_file).frame
@@ -65,31 +85,58 @@ def write_template(out: Path, *, org_units_file: Path | None = None, title: str 
         ws.column_dimensions[openpyxl.utils.get_column_letter(j)].width = max(8, 2.2 * len(label))
 
     lists = wb.create_sheet("列表")
-    columns = {"服务类型": list(EVENT_TYPES), "服务领域": list(SERVICE_AREAS), "对象类别": list(CLIENT_CATEGORIES),
-               "资源类型": list(RESOURCE_KINDS)}
+    columns = {
+        "服务类型": list(EVENT_TYPES),
+        "服务领域": list(SERVICE_AREAS),
+        "对象类别": list(CLIENT_CATEGORIES),
+        "资源类型": list(RESOURCE_KINDS),
+    }
     if stations:
         columns["所属站点"] = stations
     last = DATA_ROWS + 2
     for k, (label, values) in enumerate(columns.items(), start=1):
         letter = openpyxl.utils.get_column_letter(k)
-        lists.cell(row=1, column=k, value=f"{label}（下拉列表）")  # not a ledger header: never imported
+        lists.cell(
+            row=1, column=k, value=f"{label}（下拉列表）"
+        )  # not a ledger header: never imported
         for i, v in enumerate(values, start=2):
             lists.cell(row=i, column=k, value=v)
         target = openpyxl.utils.get_column_letter(TEMPLATE_HEADER.index(label) + 1)
-        dv = DataValidation(type="list", formula1=f"=列表!${letter}$2:${letter}${len(values) + 1}", allow_blank=True,
-                            showErrorMessage=True, errorTitle="不在列表中", error=f"请从下拉列表选择{label}")
+        dv = DataValidation(
+            type="list",
+            formula1=f"=列表!${letter}$2:${letter}${len(values) + 1}",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="不在列表中",
+            error=f"请从下拉列表选择{label}",
+        )
         dv.add(f"{target}3:{target}{last}")
         ws.add_data_validation(dv)
     lists.sheet_state = "hidden"
     date_col = openpyxl.utils.get_column_letter(TEMPLATE_HEADER.index("服务日期") + 1)
-    dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)", formula2="DATE(2100,12,31)",
-                        allow_blank=True, showErrorMessage=True, errorTitle="日期", error="请填写日期，如 2021/5/18")
+    dv = DataValidation(
+        type="date",
+        operator="between",
+        formula1="DATE(2000,1,1)",
+        formula2="DATE(2100,12,31)",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="日期",
+        error="请填写日期，如 2021/5/18",
+    )
     dv.add(f"{date_col}3:{date_col}{last}")
     ws.add_data_validation(dv)
     for label in ("服务人次", "志愿者人数"):
         col = openpyxl.utils.get_column_letter(TEMPLATE_HEADER.index(label) + 1)
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                            showErrorMessage=True, errorTitle="整数", error=f"{label}须为不小于 0 的整数")
+        dv = DataValidation(
+            type="whole",
+            operator="greaterThanOrEqual",
+            formula1="0",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="整数",
+            error=f"{label}须为不小于 0 的整数",
+        )
         dv.add(f"{col}3:{col}{last}")
         ws.add_data_validation(dv)
     for row in range(3, last + 1):
