@@ -70,7 +70,7 @@ class ModulePlayer(w.VBox):
         )
         self.header = w.HTML(
             f"<h2>{html.escape(text(module.title, lang))}</h2><p>{html.escape(text(module.summary, lang))}</p>"
-            f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.estimated_hours)}"
+            f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.hours)}"
             f" · {html.escape(who)}</small></p>"
         )
         self.progress = w.IntProgress(

@@ -27,7 +27,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
         )
     exercises = sum(len(m.exercises) for m in modules)
     pages = sum(len(m.pages) for m in modules)
-    print(f"课程有效 curriculum OK: {len(modules)} modules, {pages} pages, {exercises} exercises")
+    hours = sum(m.hours for m in modules)
+    print(
+        f"课程有效 curriculum OK: {len(modules)} modules, {pages} pages, {exercises} exercises, "
+        f"{hours:g} h"
+    )
     return 0
 
 
