@@ -18,9 +18,17 @@ from shegong.errors import CurriculumError
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from shegong.training.curriculum import check_curricula
+    from shegong.trainer.rules import check_rules, load_rules
+    from shegong.training.assessment import load_assessments
+    from shegong.training.curriculum import check_curricula, curricula_root
 
     modules, problems = check_curricula(args.path, keys=True)
+    root = Path(args.path) if args.path else curricula_root()
+    if not problems and (root / "progression.yaml").is_file():  # a whole curricula folder
+        by_id = {m.id: m for m in modules}
+        problems = check_rules(
+            load_rules(root), by_id, load_assessments(by_id, root), root / "progression.yaml"
+        )
     if problems:
         raise CurriculumError(
             f"课程校验失败 curriculum check failed: {len(problems)} problem(s)", problems
