@@ -49,6 +49,8 @@ def _cmd_import_gift(args: argparse.Namespace) -> int:
     report = import_gift(args.file, args.module, root=args.root)
     for issue in report.issues:
         print(f"shegong: {args.file}: 未导入/提示 not imported or note: {issue}", file=sys.stderr)
+    for note in report.notes:
+        print(f"shegong: 学时 hours: {note}", file=sys.stderr)
     print(
         f"已导入 imported {len(report.exercises)} questions → {report.out} "
         f"({len(report.issues)} reported by line)"
