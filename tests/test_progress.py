@@ -38,8 +38,9 @@ def test_schema_is_migrated_to_head_in_wal_mode(store):
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
-        )  # 0002: assessment, marking, mentoring (issue 7)
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == "h14_trainee_profile"
+        )  # h14_trainee_profile: display name, station code, time on pages (issue 14)
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):

@@ -1,7 +1,8 @@
 """The cohort app (trainer): module × trainee heat map, stages and who is stuck where, sessions with
 attendance and L1 reactions, the gradebook export and stage certificates.
 
-Trainees appear by pseudonym; filters by station and trainee role. Needs the trainer or admin role.
+Trainees appear by their display name (the pseudonym only for one registered without a name);
+filters by station and trainee role. Needs the trainer or admin role.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from shegong.trainer.rules import load_rules
 from shegong.training.assessment import load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
-from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.progress import ROLES, ProgressStore
 from shegong.training.roles import require_staff
 
 TEXT = {
@@ -54,7 +55,7 @@ TEXT = {
             "已达阶段",
             "下一阶段",
             "卡在",
-            "学习时长(h)",
+            "学习时长(分钟)",
             "完成模块",
             "出勤场次",
         ],
@@ -65,7 +66,7 @@ TEXT = {
             "stage",
             "next",
             "stuck on",
-            "hours",
+            "time (min)",
             "modules done",
             "sessions",
         ],
@@ -251,7 +252,7 @@ class CohortApp(w.VBox):
         for p in people:
             update_stage(
                 self.store,
-                Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"]),
+                cohort.as_trainee(p),
                 self.assessments,
                 self.rules,
             )
@@ -269,7 +270,9 @@ class CohortApp(w.VBox):
             **self._filters(),
         )
         self.stages.value = (
-            frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
+            frame_html(over.drop(columns="hours"), "shegong-stages", t("columns", self.lang))
+            if len(over)
+            else ""
         )
         self.sessions.value = frame_html(
             cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang)
@@ -282,11 +285,11 @@ class CohortApp(w.VBox):
         ]
         ids = [int(r) for r in table["session"]]
         self.attend_session.value = current if current in ids else (ids[-1] if ids else None)
-        self.attend_people.options = [(p["pseudonym"], p["id"]) for p in people]
+        self.attend_people.options = [(p["label"], p["id"]) for p in people]
         done = {r["trainee"]: r["stage"] for r in over.to_dict("records") if r["stage"] != "—"}
-        reached = [(p, done[p["pseudonym"]]) for p in people if p["pseudonym"] in done]
+        reached = [(p, done[p["label"]]) for p in people if p["label"] in done]
         self.cert_pick.options = [
-            (f"{p['pseudonym']} · {stage}", (p["id"], stage)) for p, stage in reached
+            (f"{p['label']} · {stage}", (p["id"], stage)) for p, stage in reached
         ]
         self.cert_pick.value = (reached[0][0]["id"], reached[0][1]) if reached else None
 
@@ -333,7 +336,7 @@ class CohortApp(w.VBox):
             return None
         trainee_id, stage = self.cert_pick.value
         p = next(r for r in cohort.trainees(self.store) if r["id"] == trainee_id)
-        trainee = Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"])
+        trainee = cohort.as_trainee(p)
         cert = certificates.issue(
             self.store,
             trainee,

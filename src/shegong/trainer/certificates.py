@@ -3,8 +3,10 @@
 A certificate is issued once per trainee and stage, for a stage the trainee has completed by the
 rules of ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`: modules, released
 assessments passed, mentoring entries signed off); it carries a serial number ``SG-<year>-<stage>-<n>``,
-the trainee's pseudonym (the trainer may write the name by hand on the printout: no name is stored),
-the trainee role and station, the modules completed, and the issue date. Files go to
+the trainee's display name given at registration (the pseudonym for a trainee registered without
+one), the trainee role and station, the modules completed, and the issue date. The page is
+autoescaped (a name is outside text) and carries a ``<meta>`` Content Security Policy that runs
+no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
 ``<workspace>/certificates/<serial>.html`` and ``.pdf``; writes are atomic.
 """
 
@@ -17,12 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shegong.atomic import write_with
 from shegong.errors import MarkingError
 from shegong.exports import CHROMIUM_ARGS, chromium_path
+from shegong.safe_html import csp_meta
 from shegong.trainer.progression import status
 from shegong.trainer.rules import load_rules
 from shegong.training.assessment import load_assessments
@@ -38,7 +42,7 @@ STAGE_TITLES = {
 }
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>结业证书 {{ serial }}</title>
+<html lang="zh-CN"><head><meta charset="utf-8">{{ csp }}<title>结业证书 {{ serial }}</title>
 <style>
  @page { size: A4 landscape; margin: 0; }
  body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
@@ -52,7 +56,7 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
  .foot { margin-top: 8mm; font-size: 11pt; display: flex; justify-content: space-between; }
 </style></head><body><div class="cert shegong-certificate">
 <h1>结业证书</h1>
-<p class="lead">学员 <b class="pseudonym">{{ pseudonym }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
+<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
 参加社工站“传、帮、带、教”能力建设培训，经考核，完成以下阶段：</p>
 <p class="stage">{{ stage_title }}</p>
 {% if modules %}<table><tbody>{% for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
@@ -94,7 +98,8 @@ def render_html(
         f"{m.order}. {text(m.title, 'zh')}（{m.stage}）" for m in modules.values() if m.id in done
     ]
     return TEMPLATE.render(
-        pseudonym=trainee.pseudonym,
+        csp=Markup(csp_meta()),
+        name=trainee.label,
         role=ROLES[trainee.role]["zh"],
         station=trainee.station,
         stage_title=STAGE_TITLES[stage],

@@ -1,8 +1,10 @@
 """The trainer's view of a cohort: module × trainee scores, stage reached, time spent, who is stuck where,
 training sessions with attendance and the Kirkpatrick L1 reaction survey, and the gradebook export.
 
-Trainees appear by pseudonym only (DESIGN.md §7). Scores are shares of a module's practice points
-(0…1) from the best attempt per exercise; time spent is the sum of ``seconds_spent`` in hours.
+Trainers see people: trainees appear by their display name (:func:`shegong.training.profile.labels`;
+the pseudonym only for a trainee registered without one). Scores are shares of a module's practice
+points (0…1) from the best attempt per exercise; time on task is pages read, practice attempts and
+summative submissions (:func:`shegong.training.study.seconds_by_trainee`), in hours and minutes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from shegong.trainer.progression import status
 from shegong.training.assessment import Assessment
 from shegong.training.model import Module, text
 from shegong.training.gradebook import export_gradebook
+from shegong.training.profile import labels
 from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.study import seconds_by_trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
 #: Kirkpatrick L1 reaction items, rated 1 (strongly disagree) … 5 (strongly agree) — our proposal.
@@ -41,13 +45,30 @@ FORMATS = ("lecture", "individual_supervision", "group_supervision", "shadowing"
 def trainees(
     store: ProgressStore, *, station: str | None = None, role: str | None = None
 ) -> list[dict[str, Any]]:
-    """Trainee rows (id, pseudonym, role, station, stage_reached), filtered by station and trainee role."""
+    """Trainee rows (id, pseudonym, display_name, ``label`` as shown, role, station — the station's
+    name, else its code —, station_code, stage_reached), filtered by station and trainee role."""
     rows = store.tables()["trainees"]
+    shown = labels(rows)
+    for t in rows:
+        t["label"], t["station"] = shown[t["id"]], t["station"] or t["station_code"]
     return [
         t
         for t in rows
         if (station is None or t["station"] == station) and (role is None or t["role"] == role)
     ]
+
+
+def as_trainee(row: dict[str, Any]) -> Trainee:
+    """A row of :func:`trainees` as a :class:`~shegong.training.progress.Trainee`."""
+    return Trainee(
+        row["id"],
+        row["pseudonym"],
+        row["role"],
+        row["station"],
+        row["stage_reached"],
+        row["display_name"],
+        row["station_code"],
+    )
 
 
 def heatmap(
@@ -57,8 +78,9 @@ def heatmap(
     station: str | None = None,
     role: str | None = None,
 ) -> pd.DataFrame:
-    """Module × trainee score shares: index trainee pseudonym, one column per module id (catalogue
-    order), values in 0…1 (best practice score sum ÷ the module's practice points); NaN = not started."""
+    """Module × trainee score shares: index the trainee's label (display name), one column per
+    module id (catalogue order), values in 0…1 (best practice score sum ÷ the module's practice
+    points); NaN = not started."""
     people = trainees(store, station=station, role=role)
     attempts = pd.DataFrame(
         store.attempts(), columns=["trainee_id", "module_id", "exercise_id", "score", "mode"]
@@ -80,7 +102,7 @@ def heatmap(
                 if (t["id"], m_id) in best.index and top
                 else float("nan")
             )
-        data[t["pseudonym"]] = row
+        data[t["label"]] = row
     frame = pd.DataFrame.from_dict(data, orient="index", columns=list(modules))
     frame.index.name = "trainee"
     return frame
@@ -96,12 +118,12 @@ def overview(
     role: str | None = None,
     lang: str = "zh",
 ) -> pd.DataFrame:
-    """One row per trainee: ``trainee`` (pseudonym), ``role``, ``station``, ``stage`` (reached by the rules),
-    ``next_stage``, ``stuck_on`` (the first missing requirement, in ``lang``), ``hours`` spent (h),
+    """One row per trainee: ``trainee`` (label: the display name), ``role``, ``station``, ``stage``
+    (reached by the rules), ``next_stage``, ``stuck_on`` (the first missing requirement, in
+    ``lang``), time on task in ``hours`` (h, 2 decimals) and ``minutes`` (min, 1 decimal),
     ``modules_done``, ``sessions_attended``."""
 
-    attempts = pd.DataFrame(store.attempts(), columns=["trainee_id", "seconds_spent"])
-    seconds = attempts.groupby("trainee_id")["seconds_spent"].sum()
+    seconds = seconds_by_trainee(store)
     completions = pd.DataFrame(store.tables()["completions"], columns=["trainee_id", "module_id"])
     with Session(store.engine) as s:
         attended = pd.Series(
@@ -110,8 +132,7 @@ def overview(
         ).value_counts()
     rows = []
     for t in trainees(store, station=station, role=role):
-        trainee = Trainee(t["id"], t["pseudonym"], t["role"], t["station"], t["stage_reached"])
-        st = status(store, trainee, assessments, rules)
+        st = status(store, as_trainee(t), assessments, rules)
         stuck = ""
         if st.missing:
             kind, item, have, need = st.missing[0]
@@ -125,13 +146,14 @@ def overview(
             stuck = f"{name} ({have}/{need})"
         rows.append(
             {
-                "trainee": t["pseudonym"],
+                "trainee": t["label"],
                 "role": ROLES[t["role"]][lang],
                 "station": t["station"],
                 "stage": st.reached or "—",
                 "next_stage": st.next_stage or "—",
                 "stuck_on": stuck,
-                "hours": round(float(seconds.get(t["id"], 0.0)) / 3600, 2),
+                "hours": round(seconds.get(t["id"], 0.0) / 3600, 2),
+                "minutes": round(seconds.get(t["id"], 0.0) / 60, 1),
                 "modules_done": int((completions["trainee_id"] == t["id"]).sum()),
                 "sessions_attended": int(attended.get(t["id"], 0)),
             }
@@ -146,6 +168,7 @@ def overview(
             "next_stage",
             "stuck_on",
             "hours",
+            "minutes",
             "modules_done",
             "sessions_attended",
         ],
@@ -313,7 +336,7 @@ def export(
             "submitted_at",
         ],
     )
-    ids = {t["id"]: t["pseudonym"] for t in store.tables()["trainees"]}
+    ids = labels(store.tables()["trainees"])
     scores.insert(0, "trainee", scores.pop("trainee_id").map(ids))
     scores["submitted_at"] = pd.to_datetime(scores["submitted_at"]).dt.tz_localize(None)
     extra = {
