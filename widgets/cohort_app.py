@@ -44,6 +44,10 @@ TEXT = {
     "issued": {"zh": "证书 {s} 已生成：{p}", "en": "Certificate {s} written: {p}"},
     "none": {"zh": "没有符合条件的学员。", "en": "No trainees match."},
     "add_session": {"zh": "新增场次", "en": "Add session"},
+    "module": {"zh": "模块", "en": "Module"},
+    "date": {"zh": "日期", "en": "Date"},
+    "hours": {"zh": "学时(h)", "en": "Hours (h)"},
+    "format": {"zh": "形式", "en": "Format"},
     "session": {"zh": "场次", "en": "Session"},
     "present": {"zh": "出勤", "en": "Present"},
     "record_attendance": {"zh": "记录出勤", "en": "Record attendance"},
@@ -142,11 +146,34 @@ def session_columns(lang: str) -> list[str]:
 
 
 def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) -> str:
-    """A plain escaped HTML table of ``frame`` (class ``css``)."""
+    """An escaped HTML table of ``frame`` (class ``css``, headers ``columns`` when given) whose
+    every header sits over its column: numbers right-aligned in header and cells alike, text
+    left-aligned; missing values as ``—``."""
     shown = frame.copy()
     if columns:
         shown.columns = columns
-    return shown.to_html(index=False, classes=css, na_rep="—", escape=True, border=0)
+    numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns]
+
+    def cell(tag: str, value: object, number: bool) -> str:
+        align = ("right" if number else "left") + (
+            ";vertical-align:bottom;min-width:3.5em;max-width:10em"
+            if tag == "th"
+            else ";white-space:nowrap"
+        )
+        value = "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+        return (
+            f"<{tag} style='text-align:{align};padding:3px 8px'>{html.escape(str(value))}</{tag}>"
+        )
+
+    head = "".join(cell("th", c, n) for c, n in zip(shown.columns, numeric, strict=True))
+    rows = "".join(
+        "<tr>" + "".join(cell("td", v, n) for v, n in zip(r, numeric, strict=True)) + "</tr>"
+        for r in shown.itertuples(index=False)
+    )
+    return (
+        f"<table class='{html.escape(css)}' style='border-collapse:collapse'>"
+        f"<thead><tr style='border-bottom:1px solid #888'>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 class CohortApp(w.VBox):
@@ -188,15 +215,34 @@ class CohortApp(w.VBox):
         self.status = w.HTML()
         self.export_button = w.Button(description=t("export", lang), icon="download")
         self.export_button.on_click(lambda _b: self._run(self.export))
+        named = {
+            "style": {"description_width": "initial"}
+        }  # each input labelled, none under a column
         self.new_module = w.Dropdown(
-            options=[(f"{m.order}. {text(m.title, lang)}", k) for k, m in self.modules.items()]
+            options=[(f"{m.order}. {text(m.title, lang)}", k) for k, m in self.modules.items()],
+            description=t("module", lang),
+            **named,
         )
-        self.new_date = w.Text(placeholder="2021-04-10", layout=w.Layout(width="9em"))
+        self.new_date = w.Text(
+            placeholder="2021-04-10",
+            description=t("date", lang),
+            layout=w.Layout(width="14em"),
+            **named,
+        )
         self.new_hours = w.BoundedFloatText(
-            value=2.0, min=0.5, max=40, step=0.5, layout=w.Layout(width="6em")
+            value=2.0,
+            min=0.5,
+            max=40,
+            step=0.5,
+            description=t("hours", lang),
+            layout=w.Layout(width="11em"),
+            **named,
         )
         self.new_format = w.Dropdown(
-            options=[(v[lang], k) for k, v in FORMAT_NAMES.items()], layout=w.Layout(width="9em")
+            options=[(v[lang], k) for k, v in FORMAT_NAMES.items()],
+            description=t("format", lang),
+            layout=w.Layout(width="15em"),
+            **named,
         )
         self.add_button = w.Button(description=t("add_session", lang), icon="plus")
         self.add_button.on_click(lambda _b: self._run(self.add_session))
@@ -274,9 +320,9 @@ class CohortApp(w.VBox):
             if len(over)
             else ""
         )
-        self.sessions.value = frame_html(
-            cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang)
-        )
+        shown = cohort.sessions(self.store)
+        shown["format"] = [FORMAT_NAMES.get(f, {}).get(self.lang, f) for f in shown["format"]]
+        self.sessions.value = frame_html(shown, "shegong-sessions", session_columns(self.lang))
         table = cohort.sessions(self.store)
         current = self.attend_session.value
         self.attend_session.options = [
