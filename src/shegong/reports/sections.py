@@ -128,6 +128,16 @@ def narrative(ws: Workspace, org_unit: str) -> str | None:
     return path.read_text(encoding="utf-8") if path.exists() else None
 
 
+def narrative_output(text: str) -> dict[str, str]:
+    """The narrative as a display bundle: ``text/html`` sanitised
+    (:func:`shegong.safe_html.markdown_html`, in ``<div class="shegong-narrative">``) and the
+    Markdown source under :data:`shegong.exports.MARKDOWN_SOURCE_MIME` for the .docx."""
+    return {
+        "text/html": f'<div class="shegong-narrative">{markdown_html(text)}</div>',
+        MARKDOWN_SOURCE_MIME: text,
+    }
+
+
 def quality_annex(
     ws: Workspace, org_units: OrgUnits, org_unit: str, lang: str, year: int | None = None
 ) -> pd.DataFrame:
@@ -287,13 +297,7 @@ def show_sections(report, workspace: str | Workspace) -> None:
     text = narrative(ws, report.org_unit)
     if text:  # the evaluator's Markdown is outside text: sanitised HTML, its source for the .docx
         display(Markdown(f"## {t['narrative']}"))
-        display(
-            {
-                "text/html": f'<div class="shegong-narrative">{markdown_html(text)}</div>',
-                MARKDOWN_SOURCE_MIME: text,
-            },
-            raw=True,
-        )
+        display(narrative_output(text), raw=True)
     peers = peer_comparison(
         table, registry, report.org_unit, report.level, report.year, report.lang
     )
