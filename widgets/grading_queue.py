@@ -143,10 +143,11 @@ class GradingQueueApp(w.VBox):
         )
         items.sort(key=lambda i: (i.submission_id, i.exercise_id) in self.skipped)
         self.item = items[0] if items else None
+        scored = marking.scored_by(self.store, self.grader)  # newest first
         self.reveal_pick.options = [
-            (f"{marking.answer_code(sub)} · {ex}", (sub, ex))
-            for sub, ex in marking.scored_by(self.store, self.grader)
+            (f"{marking.answer_code(sub)} · {ex}", (sub, ex)) for sub, ex in scored
         ]
+        self.reveal_pick.value = scored[0] if scored else None
         self.agreement_box.value = self.agreement_html()
         if self.item is None:
             self.body.children = [w.HTML(f"<p class='shegong-empty'>{t('empty', self.lang)}</p>")]
