@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from shegong.errors import AssessmentError
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_curricula
-from shegong.training.progress import ProgressStore
+from shegong.training.progress import ProgressStore, migrate
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_shipped_assessments_list_summative_items_with_a_window(assessments):
     )
 
 
-def test_migration_0002_adds_the_tables_and_0003_is_head(store):
+def test_migration_0002_adds_the_tables(store):
     names = set(inspect(store.engine).get_table_names())
     assert {
         "accounts",
@@ -79,8 +79,10 @@ def test_migration_0002_adds_the_tables_and_0003_is_head(store):
         "reactions",
         "certificates",
     } <= names
+    head = migrate(store.engine)  # the newest revision (later revisions build on 0002)
+    assert head != "0002"
     with store.engine.connect() as c:
-        assert c.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
+        assert c.exec_driver_sql("select version_num from alembic_version").scalar() == head
 
 
 def test_submission_is_stored_ungraded_and_limited(store, modules, assessments, trainee_factory):

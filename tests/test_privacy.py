@@ -66,7 +66,12 @@ def test_no_personal_data_outside_inputs(demo_workspace):
     for path in sorted(demo_workspace.rglob("*")):
         if not path.is_file() or path.relative_to(demo_workspace).parts[0] == "inputs":
             continue
-        found = leaks(readable_text(path), secrets, names)
+        rel = path.relative_to(demo_workspace)
+        # the progress store and certificates name trainees by design (issue 14: trainers see
+        # people); the demo names its staff and the ledgers' clients from one pool of names, so
+        # these files are scanned for the clients' ID, phone and household numbers only
+        trainees_named = rel.name.startswith("progress.sqlite") or rel.parts[0] == "certificates"
+        found = leaks(readable_text(path), secrets, set() if trainees_named else names)
         assert not found, f"{path.relative_to(demo_workspace)} leaks {len(found)} personal values"
         scanned += 1
     assert scanned >= 25 * 2 + 6 * 3  # reports (ipynb+html), accepted/rejects/quality per ledger

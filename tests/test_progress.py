@@ -38,8 +38,24 @@ def test_schema_is_migrated_to_head_in_wal_mode(store):
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
-        )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19)
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            == "h14_trainee_profile"
+        )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
+        # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14)
+
+
+def test_migrations_form_one_chain():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import shegong.training.progress as progress
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(progress.__file__).with_name("migrations")))
+    scripts = ScriptDirectory.from_config(cfg)
+    assert scripts.get_heads() == ["h14_trainee_profile"]  # one head: no branch left unmerged
+    chain = [r.revision for r in scripts.walk_revisions()]  # head first
+    assert chain == ["h14_trainee_profile", "0003", "0002", "0001"]
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):

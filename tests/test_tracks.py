@@ -116,7 +116,7 @@ def test_migration_0003_gives_stored_trainees_the_track_of_their_role(db_url):
                 ),
                 {"p": f"T{login}", "r": role},
             )
-    assert migrate(engine) == "0003"
+    assert migrate(engine) == "h14_trainee_profile"  # 0003, then the profile revision on top
     with engine.connect() as c:
         rows = c.execute(
             text("SELECT pseudonym, track, track_confirmed_by FROM trainees ORDER BY pseudonym")

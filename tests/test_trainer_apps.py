@@ -193,7 +193,7 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
     app.refresh()
     assert "shegong-sessions" in app.sessions.value
     assert (
-        "<th>出勤(人次)</th>" in app.sessions.value
+        ">出勤(人次)</th>" in app.sessions.value
         and "讲解清楚易懂（同意率 %）" in app.sessions.value
     )
     assert "held_on" not in app.sessions.value  # headers in the page's language, not column names

@@ -168,6 +168,15 @@ def test_cohort_app_shows_the_heat_map(served, chromium_path):
             cell = row.locator("td[data-module='m01-ethics']")
             assert cell.get_attribute("data-share") == "0.0667" and cell.inner_text() == "7%"
             assert page.locator("table.shegong-stages").count() == 1
+            for css in ("shegong-stages", "shegong-sessions"):  # headers line up with their cells
+                aligned = page.eval_on_selector(
+                    f"table.{css}",
+                    """t => { const row = t.tBodies[0].rows[0]; if (!row) return null;
+                       return [...t.tHead.rows[0].cells].map((th, i) =>
+                         getComputedStyle(th).textAlign === getComputedStyle(row.cells[i]).textAlign
+                         && th.getBoundingClientRect().left === row.cells[i].getBoundingClientRect().left); }""",
+                )
+                assert aligned is None or all(aligned), css
             if os.environ.get("SHEGONG_SCREENSHOTS"):
                 page.screenshot(
                     path=os.environ["SHEGONG_SCREENSHOTS"].replace(".png", "_cohort.png"),

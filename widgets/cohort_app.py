@@ -1,9 +1,10 @@
 """The cohort app (trainer): module × trainee heat map, stages and who is stuck where, sessions with
 attendance and L1 reactions, the gradebook export and stage certificates.
 
-Trainees appear by pseudonym; filters by station, trainee role and track. Each trainee's stage follows
-the rules of their track; a trainer confirms or changes the track a trainee chose at registration
-(issue 19) before certificates are issued. Needs the trainer or admin role.
+Trainees appear by their display name (the pseudonym only for one registered without a name);
+filters by station, trainee role and track. Each trainee's stage follows the rules of their track; a
+trainer confirms or changes the track a trainee chose at registration (issue 19) before certificates
+are issued. Needs the trainer or admin role.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ TEXT = {
     "issued": {"zh": "证书 {s} 已生成：{p}", "en": "Certificate {s} written: {p}"},
     "none": {"zh": "没有符合条件的学员。", "en": "No trainees match."},
     "add_session": {"zh": "新增场次", "en": "Add session"},
+    "module": {"zh": "模块", "en": "Module"},
+    "date": {"zh": "日期", "en": "Date"},
+    "hours": {"zh": "学时(h)", "en": "Hours (h)"},
+    "format": {"zh": "形式", "en": "Format"},
     "session": {"zh": "场次", "en": "Session"},
     "present": {"zh": "出勤", "en": "Present"},
     "record_attendance": {"zh": "记录出勤", "en": "Record attendance"},
@@ -64,7 +69,7 @@ TEXT = {
             "已达阶段",
             "下一阶段",
             "卡在",
-            "学习时长(h)",
+            "学习时长(分钟)",
             "完成模块",
             "出勤场次",
         ],
@@ -77,7 +82,7 @@ TEXT = {
             "stage",
             "next",
             "stuck on",
-            "hours",
+            "time (min)",
             "modules done",
             "sessions",
         ],
@@ -153,15 +158,39 @@ def session_columns(lang: str) -> list[str]:
 
 
 def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) -> str:
-    """A plain escaped HTML table of ``frame`` (class ``css``)."""
+    """An escaped HTML table of ``frame`` (class ``css``, headers ``columns`` when given) whose
+    every header sits over its column: numbers right-aligned in header and cells alike, text
+    left-aligned; missing values as ``—``."""
     shown = frame.copy()
     if columns:
         shown.columns = columns
-    return shown.to_html(index=False, classes=css, na_rep="—", escape=True, border=0)
+    numeric = [pd.api.types.is_numeric_dtype(shown[c]) for c in shown.columns]
+
+    def cell(tag: str, value: object, number: bool) -> str:
+        align = ("right" if number else "left") + (
+            ";vertical-align:bottom;min-width:3.5em;max-width:10em"
+            if tag == "th"
+            else ";white-space:nowrap"
+        )
+        value = "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+        return (
+            f"<{tag} style='text-align:{align};padding:3px 8px'>{html.escape(str(value))}</{tag}>"
+        )
+
+    head = "".join(cell("th", c, n) for c, n in zip(shown.columns, numeric, strict=True))
+    rows = "".join(
+        "<tr>" + "".join(cell("td", v, n) for v, n in zip(r, numeric, strict=True)) + "</tr>"
+        for r in shown.itertuples(index=False)
+    )
+    return (
+        f"<table class='{html.escape(css)}' style='border-collapse:collapse'>"
+        f"<thead><tr style='border-bottom:1px solid #888'>{head}</tr></thead><tbody>{rows}</tbody></table>"
+    )
 
 
 class CohortApp(w.VBox):
-    """Filters (``station``, ``role``), the heat map, the stage table, sessions, export and certificates.
+    """Filters (``station``, ``role``, ``track``), the heat map, the stage table, track confirmation,
+    sessions, export and certificates.
 
     Raises :class:`~shegong.errors.AccessError` when the user is not a trainer.
     """
@@ -211,16 +240,35 @@ class CohortApp(w.VBox):
         self.status = w.HTML()
         self.export_button = w.Button(description=t("export", lang), icon="download")
         self.export_button.on_click(lambda _b: self._run(self.export))
+        named = {
+            "style": {"description_width": "initial"}
+        }  # each input labelled, none under a column
         self.new_module = w.Dropdown(
             options=[(module_label(m, lang), k) for k, m in self.modules.items()],
+            description=t("module", lang),
             layout=w.Layout(width="auto", max_width="100%"),  # whole module names
+            **named,
         )
-        self.new_date = w.Text(placeholder="2021-04-10", layout=w.Layout(width="9em"))
+        self.new_date = w.Text(
+            placeholder="2021-04-10",
+            description=t("date", lang),
+            layout=w.Layout(width="14em"),
+            **named,
+        )
         self.new_hours = w.BoundedFloatText(
-            value=2.0, min=0.5, max=40, step=0.5, layout=w.Layout(width="6em")
+            value=2.0,
+            min=0.5,
+            max=40,
+            step=0.5,
+            description=t("hours", lang),
+            layout=w.Layout(width="11em"),
+            **named,
         )
         self.new_format = w.Dropdown(
-            options=[(v[lang], k) for k, v in FORMAT_NAMES.items()], layout=w.Layout(width="9em")
+            options=[(v[lang], k) for k, v in FORMAT_NAMES.items()],
+            description=t("format", lang),
+            layout=w.Layout(width="15em"),
+            **named,
         )
         self.add_button = w.Button(description=t("add_session", lang), icon="plus")
         self.add_button.on_click(lambda _b: self._run(self.add_session))
@@ -280,12 +328,12 @@ class CohortApp(w.VBox):
         people = cohort.trainees(self.store, **self._filters())
         for p in people:
             update_stage(self.store, cohort.as_trainee(p), self.assessments, self.rules)
-        shown = (  # a track's own modules when one track is chosen
+        listed = (  # a track's own modules when one track is chosen
             {m: self.modules[m] for m in self.rules.track(self.track.value).modules()}
             if self.track.value
             else self.modules
         )
-        frame = cohort.heatmap(self.store, shown, **self._filters())
+        frame = cohort.heatmap(self.store, listed, **self._filters())
         titles = {k: text(m.title, self.lang) for k, m in self.modules.items()}
         self.heat.value = (
             heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
@@ -302,12 +350,14 @@ class CohortApp(w.VBox):
             t("confirmed" if ok else "unconfirmed", self.lang) for ok in over["track_confirmed"]
         ]
         self.stages.value = (
-            frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
+            frame_html(over.drop(columns="hours"), "shegong-stages", t("columns", self.lang))
+            if len(over)
+            else ""
         )
         chosen = self.track_trainee.value
         self.track_trainee.options = [
             (
-                f"{p['pseudonym']} · {self.rules.track(p['track']).name(self.lang)}"
+                f"{p['label']} · {self.rules.track(p['track']).name(self.lang)}"
                 f"（{t('confirmed' if p['track_confirmed_by'] else 'unconfirmed', self.lang)}）",
                 p["id"],
             )
@@ -315,9 +365,9 @@ class CohortApp(w.VBox):
         ]
         ids = [p["id"] for p in people]
         self.track_trainee.value = chosen if chosen in ids else (ids[0] if ids else None)
-        self.sessions.value = frame_html(
-            cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang)
-        )
+        shown = cohort.sessions(self.store)
+        shown["format"] = [FORMAT_NAMES.get(f, {}).get(self.lang, f) for f in shown["format"]]
+        self.sessions.value = frame_html(shown, "shegong-sessions", session_columns(self.lang))
         table = cohort.sessions(self.store)
         current = self.attend_session.value
         self.attend_session.options = [
@@ -326,11 +376,11 @@ class CohortApp(w.VBox):
         ]
         ids = [int(r) for r in table["session"]]
         self.attend_session.value = current if current in ids else (ids[-1] if ids else None)
-        self.attend_people.options = [(p["pseudonym"], p["id"]) for p in people]
+        self.attend_people.options = [(p["label"], p["id"]) for p in people]
         done = {r["trainee"]: r["stage"] for r in over.to_dict("records") if r["stage"] != "—"}
-        reached = [(p, done[p["pseudonym"]]) for p in people if p["pseudonym"] in done]
+        reached = [(p, done[p["label"]]) for p in people if p["label"] in done]
         self.cert_pick.options = [
-            (f"{p['pseudonym']} · {stage}", (p["id"], stage)) for p, stage in reached
+            (f"{p['label']} · {stage}", (p["id"], stage)) for p, stage in reached
         ]
         self.cert_pick.value = (reached[0][0]["id"], reached[0][1]) if reached else None
 
@@ -349,7 +399,7 @@ class CohortApp(w.VBox):
         self.status.value = t(
             "track_set",
             self.lang,
-            p=html.escape(trainee.pseudonym),
+            p=html.escape(trainee.label),
             t=html.escape(self.rules.track(trainee.track).name(self.lang)),
         )
 

@@ -1,7 +1,9 @@
 """The grading-queue app (trainer): score open answers against their rubric, comment, save; see agreement.
 
 Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer_code`), never with the
-trainee's pseudonym, role or station. Runs in the trainer's process only: it reads the answer keys
+trainee's name, pseudonym, role or station: marking is blind. After scoring an answer the trainer may
+reveal who wrote it (``reveal_pick`` lists the answers this trainer scored;
+:func:`shegong.trainer.marking.author`). Runs in the trainer's process only: it reads the answer keys
 (rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold the trainer or
 admin role (:func:`shegong.training.roles.require_staff`).
 """
@@ -47,6 +49,9 @@ TEXT = {
         "en": "No answer has been scored by two trainers yet.",
     },
     "release": {"zh": "发布成绩", "en": "Release scores"},
+    "reveal": {"zh": "显示作答学员", "en": "Reveal the trainee"},
+    "revealed": {"zh": "{code} 的作答学员：{who}", "en": "{code} was written by {who}"},
+    "scored_list": {"zh": "我已评的答卷", "en": "Answers I scored"},
     "released": {"zh": "已发布 {a}", "en": "Released {a}"},
 }
 
@@ -97,11 +102,19 @@ class GradingQueueApp(w.VBox):
         self.release_pick = w.Dropdown(options=release_opts)
         self.release_button = w.Button(description=t("release", lang), button_style="warning")
         self.release_button.on_click(lambda _b: self._run(self.release))
+        self.reveal_pick = w.Dropdown(description=t("scored_list", lang))
+        self.reveal_button = w.Button(description=t("reveal", lang), icon="eye")
+        self.reveal_button.add_class("shegong-reveal")
+        self.reveal_button.on_click(lambda _b: self._run(self.reveal))
+        self.revealed = w.HTML()
+        self.revealed.add_class("shegong-revealed")
         super().__init__(
             [
                 w.HTML(f"<h2>{t('title', lang)}</h2>"),
                 self.body,
                 self.status,
+                w.HBox([self.reveal_pick, self.reveal_button]),
+                self.revealed,
                 w.HTML(f"<h3>{t('agreement', lang)}</h3>"),
                 self.agreement_box,
                 w.HBox([self.release_pick, self.release_button]),
@@ -130,6 +143,11 @@ class GradingQueueApp(w.VBox):
         )
         items.sort(key=lambda i: (i.submission_id, i.exercise_id) in self.skipped)
         self.item = items[0] if items else None
+        scored = marking.scored_by(self.store, self.grader)  # newest first
+        self.reveal_pick.options = [
+            (f"{marking.answer_code(sub)} · {ex}", (sub, ex)) for sub, ex in scored
+        ]
+        self.reveal_pick.value = scored[0] if scored else None
         self.agreement_box.value = self.agreement_html()
         if self.item is None:
             self.body.children = [w.HTML(f"<p class='shegong-empty'>{t('empty', self.lang)}</p>")]
@@ -197,6 +215,17 @@ class GradingQueueApp(w.VBox):
         self.next()
         self.status.value = f"<span class='shegong-saved'>{t('saved', self.lang, code=it.code, s=total, m=top)}</span>"
         return total
+
+    def reveal(self) -> str | None:
+        """Show who wrote the answer chosen in ``reveal_pick`` (one this trainer has scored)."""
+        if self.reveal_pick.value is None:
+            return None
+        sub, ex = self.reveal_pick.value
+        who = marking.author(self.store, self.grader, sub, ex)
+        self.revealed.value = html.escape(
+            t("revealed", self.lang, code=marking.answer_code(sub), who=who)
+        )
+        return who
 
     def skip(self) -> None:
         """Put the shown answer at the end of the queue for this session."""

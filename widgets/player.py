@@ -7,18 +7,20 @@ exercise widgets are created once and kept, so answers survive navigation. Answe
 
 from __future__ import annotations
 
-import html
+import time
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-import mistune
 from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
+from shegong.errors import ProgressError
+from shegong.safe_html import escape, markdown_html
 from shegong.training.grading import grade
 from shegong.training.model import Exercise, Module, Page, text
 from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.study import record_page_time
 
-_MARKDOWN = mistune.create_markdown(plugins=["table"])
 UI = {
     "prev": {"zh": "上一页", "en": "Previous"},
     "next": {"zh": "下一页", "en": "Next"},
@@ -46,15 +48,19 @@ def module_label(module: Module, lang: str) -> str:
 
 
 def render_page(page: Page) -> str:
-    """A Markdown page as HTML (tables supported)."""
-    return f'<div class="shegong-page">{_MARKDOWN(page.markdown)}</div>'
+    """A Markdown page as sanitised HTML (tables supported; a page imported from outside, e.g.
+    a GIFT bank, cannot carry a script: :func:`shegong.safe_html.markdown_html`)."""
+    return f'<div class="shegong-page">{markdown_html(page.markdown)}</div>'
 
 
 class ModulePlayer(w.VBox):
     """Pages and exercises of ``module`` for ``trainee``; ``position`` is the index in the sequence.
 
     ``exercise_widgets`` maps sequence index → :class:`ExerciseWidget` (created on first visit).
-    ``next_button``/``prev_button``/``finish_button`` drive it headless.
+    ``next_button``/``prev_button``/``finish_button`` drive it headless. Time on task: each page
+    view is recorded in the store when the trainee moves on or finishes
+    (:func:`shegong.training.study.record_page_time`, seconds from ``clock``); time on exercises
+    is recorded with each answer.
     """
 
     def __init__(
@@ -64,20 +70,23 @@ class ModulePlayer(w.VBox):
         trainee: Trainee | None = None,
         store: ProgressStore | None = None,
         lang: str = "zh",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.module, self.trainee, self.store, self.lang = module, trainee, store, lang
         self.items = module.sequence()
         self.position = 0
         self.exercise_widgets: dict[int, ExerciseWidget] = {}
+        self._clock = clock
+        self._shown_since: float | None = None
         who = (
-            ui("who", lang, p=trainee.pseudonym, role=ROLES[trainee.role].get(lang, trainee.role))
+            ui("who", lang, p=trainee.label, role=ROLES[trainee.role].get(lang, trainee.role))
             if trainee
             else ""
         )
         self.header = w.HTML(
-            f"<h2>{html.escape(text(module.title, lang))}</h2><p>{html.escape(text(module.summary, lang))}</p>"
+            f"<h2>{escape(text(module.title, lang))}</h2><p>{escape(text(module.summary, lang))}</p>"
             f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.hours)}"
-            f" · {html.escape(who)}</small></p>"
+            f" · <span class='shegong-who'>{escape(who)}</span></small></p>"
         )
         self.progress = w.IntProgress(
             min=0, max=len(self.items), value=1, bar_style="info", layout=w.Layout(width="60%")
@@ -116,9 +125,23 @@ class ModulePlayer(w.VBox):
             )
         return grade(exercise, answer, self.lang)
 
+    def _record_page(self) -> None:
+        """Store the time the page shown now has been on screen (pages only; nothing in preview)."""
+        since, self._shown_since = self._shown_since, self._clock()
+        item = self.items[self.position]
+        if since is None or not isinstance(item, Page) or self.store is None or not self.trainee:
+            return
+        try:
+            record_page_time(
+                self.store, self.trainee, self.module.id, item.id, self._shown_since - since
+            )
+        except ProgressError as e:  # a lost page view must not stop the trainee: said, not raised
+            self.status.value = f"<small class='shegong-error'>{escape(e.message())}</small>"
+
     def go(self, index: int) -> None:
         """Show item ``index`` (clamped to the sequence)."""
         index = max(0, min(index, len(self.items) - 1))
+        self._record_page()  # the first call (from __init__) only starts the clock
         self.position = index
         item = self.items[index]
         if isinstance(item, Page):
@@ -152,6 +175,7 @@ class ModulePlayer(w.VBox):
         """Record module completion and the stage reached; show the score."""
         if self.store is None or self.trainee is None:
             return
+        self._record_page()
         self.trainee = self.store.complete_module(self.trainee, self.module)
         best = self.store.best_scores(self.trainee, self.module.id)
         total = sum(e.points for e in self.module.exercises if e.mode == "practice")

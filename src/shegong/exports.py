@@ -2,7 +2,8 @@
 
 - :func:`notebook_html` — static HTML without code cells and without any script loaded from a
   CDN (MathJax, require.js, mermaid): it renders offline because the reports hold no widgets,
-  only Markdown, HTML tables and embedded PNGs (DESIGN.md §5 note on nbconvert).
+  only Markdown, HTML tables and embedded PNGs (DESIGN.md §5 note on nbconvert); a ``<meta>``
+  Content Security Policy lets it run no script (DESIGN.md §7).
 - :func:`notebook_docx` — a Word document built with python-docx from the notebook's outputs:
   Markdown headings and paragraphs, HTML tables as Word tables, PNG charts as pictures. East Asian
   text is set in 宋体 (SimSun) as official submissions expect; Latin text in the default font.
@@ -22,12 +23,16 @@ import nbformat
 import pandas as pd
 
 from shegong import atomic
+from shegong.safe_html import with_csp_meta
 
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.S)
 _CDN_MODULE = re.compile(
     r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S
 )
 EAST_ASIAN_FONT = "宋体"
+#: an output's Markdown source kept beside its sanitised HTML (an evaluator's narrative): no front
+#: end renders this type, the .docx writes it as text (shegong.reports.sections.show_sections)
+MARKDOWN_SOURCE_MIME = "text/x-shegong-markdown-source"
 #: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background calls
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -58,9 +63,10 @@ def _html_exporter():
 
 
 def notebook_html(nb: nbformat.NotebookNode) -> str:
-    """Static HTML of an executed notebook: outputs only, nothing fetched from the network."""
+    """Static HTML of an executed notebook: outputs only, nothing fetched from the network, and a
+    ``<meta>`` Content Security Policy that runs no script at all (:data:`shegong.safe_html.OFFLINE_CSP`)."""
     html, _ = _html_exporter().from_notebook_node(nb)
-    return _CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html))
+    return with_csp_meta(_CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html)))
 
 
 def _outputs(nb: nbformat.NotebookNode):
@@ -69,7 +75,9 @@ def _outputs(nb: nbformat.NotebookNode):
             continue
         for out in cell.get("outputs", []):
             data = out.get("data", {})
-            if "image/png" in data:
+            if MARKDOWN_SOURCE_MIME in data:  # sanitised HTML beside its Markdown source
+                yield "markdown", data[MARKDOWN_SOURCE_MIME]
+            elif "image/png" in data:
                 yield "png", base64.b64decode(data["image/png"])
             elif "text/html" in data:
                 yield "html", data["text/html"]

@@ -60,7 +60,8 @@ def _cmd_import_gift(args: argparse.Namespace) -> int:
 
 def _cmd_progress_export(args: argparse.Namespace) -> int:
     from shegong.config import Workspace
-    from shegong.training.progress import ProgressStore, export_gradebook
+    from shegong.training.gradebook import export_gradebook
+    from shegong.training.progress import ProgressStore
 
     out = Path(args.out) if args.out else Workspace.at(args.workspace).root / "gradebook.xlsx"
     path = export_gradebook(ProgressStore.open(workspace=args.workspace), out)

@@ -7,6 +7,8 @@ shows the A–G scores, total, grade and change on 2021), 2021 for the league an
 only — enough to compare, and it keeps the batch to ~32 reports. Projects (issue 8): the Bee
 Plan programmes, the 2022 venture-philanthropy round and a charity project
 (:mod:`shegong.demo.projects`), each with its report, and a portfolio report per funder and round.
+The trainer apps get trainees, answers to grade, mentoring entries and sessions
+(:mod:`shegong.demo.trainers`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from shegong.config import Workspace
 from shegong.demo.generate import generate_demo_inputs
 from shegong.demo.projects import write_demo_projects
+from shegong.demo.trainers import DEFAULT_PASSWORD, PASSWORD_ENV, fill_trainer_apps
 from shegong.indicators.evaluation import GRADE_LABELS
 from shegong.indicators.inputs import import_inputs
 from shegong.indicators.pilot_year import compute_pilot_year
@@ -69,6 +72,20 @@ def run_demo(
     )
     for kind, s in import_inputs(ws).items():
         say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
+    trainers = fill_trainer_apps(ws)
+    say(
+        f"   培训师应用 trainer apps: {len(trainers.logins)} 名学员 trainees at "
+        f"{'、'.join(trainers.stations)}; {trainers.submissions} 份测评 submissions, "
+        f"{trainers.waiting} 份开放题待评 open answers waiting, {trainers.entries_waiting} 条督导记录待签认 "
+        f"entries to sign off, {trainers.unconfirmed} 条培训路径待确认 tracks to confirm"
+        if trainers.created
+        else "   培训师应用数据已存在 trainer apps already filled"
+    )
+    say(
+        f"   演示账号 demo accounts (密码 password: ${PASSWORD_ENV}, 默认 default {DEFAULT_PASSWORD}): "
+        + ", ".join(f"{login} ({role})" for login, role in trainers.staff.items())
+        + f"; 学员 trainees {min(trainers.logins)} … {max(trainers.logins)}"
+    )
     for year in DEMO_YEARS:
         say(f"③ 计算 {year} 年指标与评估 computing indicators and the evaluation of {year}")
         result = compute_pilot_year(ws, year=year)

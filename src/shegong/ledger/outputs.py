@@ -5,7 +5,8 @@
   message, value — personal values only as ``[已隐去]``);
 - ``ledger/rejects/<file>.xlsx`` — the rejected rows as the station wrote them, with source row
   and reason in front and the faulty cell marked, to send back; personal columns and notes are
-  masked, so nothing personal is added to what the station already holds;
+  masked, so nothing personal is added to what the station already holds; a cell that reads
+  like a formula (``=HYPERLINK(…)``) is written as text (quote prefix), never as a formula;
 - ``ledger/quality/<file>.json`` and ``.html`` — the summary and the data-quality report;
 - one line per import in ``ledger/import_log.jsonl`` (time, file hash, profile, counts,
   what was replaced).
@@ -161,6 +162,9 @@ def _annotated_rejects(path: Path, rejects: list[dict]) -> None:
                 v = str(v)
             shown.append(v)
         ws.append([r["sheet"], r["row"], r["reason"], r["message"], r["column"], *shown])
+        for cell in ws[ws.max_row]:  # a cell written "=…" stays text, never a formula
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type, cell.quotePrefix = "s", True
         bad = r.get("_bad")
         if bad is not None and bad < width:
             ws.cell(row=ws.max_row, column=6 + bad).fill = mark

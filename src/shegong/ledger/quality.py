@@ -2,8 +2,10 @@
 
 It lists the row accounting, each fix applied (counts and examples), each rejection reason with
 its rows, the rejected rows themselves and every reconciliation difference of the 合计 rows.
-Tables are rendered with pandas' Styler; values shown are those of the rejects file, so
-personal data appears only as ``[已隐去]``.
+Tables are rendered with pandas' Styler, every cell escaped (a cell holding ``<script>`` shows
+as text); the page carries a ``<meta>`` Content Security Policy that runs no script
+(:data:`shegong.safe_html.OFFLINE_CSP`). Values shown are those of the rejects file, so personal
+data appears only as ``[已隐去]``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from shegong.ledger.rows import REASONS
+from shegong.safe_html import csp_meta
 
 if TYPE_CHECKING:
     from shegong.ledger.summary import FileSummary
@@ -57,7 +60,8 @@ th,td{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;vertical-align:to
 def _table(df: pd.DataFrame, highlight: str | None = None) -> str:
     if df.empty:
         return '<p class="muted">无 none</p>'
-    style = df.style.hide(axis="index").format(precision=2, na_rep="")
+    # cells are outside text (a ledger cell may hold tags): escaped, never markup (DESIGN.md §7)
+    style = df.style.hide(axis="index").format(precision=2, na_rep="", escape="html")
     if highlight and highlight in df.columns:
         style = style.map(
             lambda v: "background-color:#fed7d7" if v == "stale_total" else "", subset=[highlight]
@@ -150,7 +154,7 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
         ]
     moved = pd.DataFrame(s.replaced or s.overlaps)
     parts = [
-        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>{csp_meta()}",
         f"<title>数据质量报告 {html.escape(s.file)}</title><style>{_CSS}</style></head><body>",
         "<h1>数据质量报告 <span class='en'>data-quality report</span></h1>",
         f"<p>文件 file: <b>{html.escape(s.file)}</b> · 配置 profile: <b>{html.escape(s.profile)}</b> · "

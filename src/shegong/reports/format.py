@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from shegong.errors import ShegongError
+from shegong.safe_html import escape_markdown
 
 
 def in_background(report, sections: tuple) -> None:
@@ -34,7 +35,7 @@ def in_background(report, sections: tuple) -> None:
             for section in sections:
                 section(report, emit)
         except ShegongError as e:
-            emit(Markdown(f"**出错了 Error:** {e.message()}"))
+            emit(Markdown(f"**出错了 Error:** {escape_markdown(e.message())}"))
         except Exception as e:  # noqa: BLE001 — a thread's error would otherwise vanish
             emit(Markdown(f"**出错了 Error:** {type(e).__name__}"))
 

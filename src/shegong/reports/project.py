@@ -33,6 +33,7 @@ from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
 from shegong.reports.format import format_value, styled_html
+from shegong.safe_html import escape_markdown
 
 PORTFOLIO_SCOPES = ("funder", "round")
 #: Measures of the portfolio table, in order.
@@ -409,8 +410,8 @@ class ProjectReport:
         t = self.text
         display(
             Markdown(
-                f"# {t['title'][self.scope].format(name=self.name, year=self.year)}\n\n"
-                f"{t['scope'][self.scope]} `{self.scope_id}`"
+                f"# {t['title'][self.scope].format(name=escape_markdown(self.name), year=self.year)}"
+                f"\n\n{t['scope'][self.scope]} {escape_markdown(self.scope_id)}"
             )
         )
         display(Markdown(f"## {t['facts']}"))

@@ -5,7 +5,8 @@
 - :func:`recommendations` — 整改建议 generated from measures that missed their target, one line
   each, with the gap, in the report language;
 - :func:`narrative` — the evaluator's own text for the unit, read from
-  ``WORKSPACE/narratives/<code>.md`` when present;
+  ``WORKSPACE/narratives/<code>.md`` when present (shown as sanitised HTML,
+  :func:`shegong.safe_html.markdown_html`: it is outside text);
 - :func:`quality_annex` — the data-quality annex: rows read, accepted, rejected (by reason),
   blank and total rows of every ledger file whose accepted rows roll up to the unit;
 - :func:`methodology` — indicator definitions, units and sources from the registry.
@@ -18,11 +19,13 @@ import json
 import pandas as pd
 
 from shegong.config import Workspace
+from shegong.exports import MARKDOWN_SOURCE_MIME
 from shegong.indicators.registry import Registry, load_registry
 from shegong.indicators.results import read_indicators
 from shegong.ledger.rows import REASONS
 from shegong.orgunits import OrgUnits
 from shegong.reports.format import format_value, styled_html, unit_label
+from shegong.safe_html import markdown_html
 
 PEER_MEASURES = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2b", "F2c", "F3")
 
@@ -123,6 +126,16 @@ def narrative(ws: Workspace, org_unit: str) -> str | None:
     """The evaluator's Markdown for the unit (``narratives/<code>.md``), or None."""
     path = ws.root / "narratives" / f"{org_unit}.md"
     return path.read_text(encoding="utf-8") if path.exists() else None
+
+
+def narrative_output(text: str) -> dict[str, str]:
+    """The narrative as a display bundle: ``text/html`` sanitised
+    (:func:`shegong.safe_html.markdown_html`, in ``<div class="shegong-narrative">``) and the
+    Markdown source under :data:`shegong.exports.MARKDOWN_SOURCE_MIME` for the .docx."""
+    return {
+        "text/html": f'<div class="shegong-narrative">{markdown_html(text)}</div>',
+        MARKDOWN_SOURCE_MIME: text,
+    }
 
 
 def quality_annex(
@@ -282,8 +295,9 @@ def show_sections(report, workspace: str | Workspace) -> None:
         )
     )
     text = narrative(ws, report.org_unit)
-    if text:
-        display(Markdown(f"## {t['narrative']}\n\n{text}"))
+    if text:  # the evaluator's Markdown is outside text: sanitised HTML, its source for the .docx
+        display(Markdown(f"## {t['narrative']}"))
+        display(narrative_output(text), raw=True)
     peers = peer_comparison(
         table, registry, report.org_unit, report.level, report.year, report.lang
     )

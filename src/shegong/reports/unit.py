@@ -39,6 +39,7 @@ from shegong.reports.format import (
 )
 from shegong.reports.services import show_services
 from shegong.reports.team import show_training
+from shegong.safe_html import escape_markdown
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
 AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
@@ -304,7 +305,7 @@ class UnitReport:
     def header_markdown(self) -> str:
         t = self.text
         return (
-            f"# {t['title'].format(name=self.name, year=self.year)}\n\n"
+            f"# {t['title'].format(name=escape_markdown(self.name), year=self.year)}\n\n"
             f"{t['meta'].format(code=self.org_unit, level=self.level_label)}"
         )
 

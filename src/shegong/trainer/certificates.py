@@ -3,9 +3,11 @@
 A certificate is issued once per trainee and stage, for a stage the trainee has completed by the
 rules of their track in ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`:
 modules, released assessments passed, the track's mentoring entries signed off); it carries a serial
-number ``SG-<year>-<stage>-<n>``, the trainee's pseudonym (the trainer may write the name by hand on the
-printout: no name is stored), the trainee role, station and track (培训路径), the modules the track
-requires up to that stage, and the issue date. A certificate for an unconfirmed track is refused. Files go to
+number ``SG-<year>-<stage>-<n>``, the trainee's display name given at registration (the pseudonym for a
+trainee registered without one), the trainee role, station and track (培训路径), the modules the track
+requires up to that stage, and the issue date. A certificate for an unconfirmed track is refused. The
+page is autoescaped (a name is outside text) and carries a ``<meta>`` Content Security Policy that
+runs no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
 ``<workspace>/certificates/<serial>.html`` and ``.pdf``; writes are atomic.
 """
 
@@ -18,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shegong.atomic import write_with
 from shegong.errors import MarkingError
 from shegong.exports import CHROMIUM_ARGS, chromium_path
+from shegong.safe_html import csp_meta
 from shegong.trainer.progression import status
 from shegong.trainer.rules import Rules, load_rules
 from shegong.training.assessment import load_assessments
@@ -39,7 +43,7 @@ STAGE_TITLES = {
 }
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>结业证书 {{ serial }}</title>
+<html lang="zh-CN"><head><meta charset="utf-8">{{ csp }}<title>结业证书 {{ serial }}</title>
 <style>
  @page { size: A4 landscape; margin: 0; }
  body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
@@ -53,7 +57,7 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
  .foot { margin-top: 8mm; font-size: 11pt; display: flex; justify-content: space-between; }
 </style></head><body><div class="cert shegong-certificate">
 <h1>结业证书</h1>
-<p class="lead">学员 <b class="pseudonym">{{ pseudonym }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
+<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
 参加社工站“传、帮、带、教”能力建设培训（<span class="track">{{ track }}</span>培训路径），经考核，完成以下阶段：</p>
 <p class="stage">{{ stage_title }}</p>
 {% if modules %}<table><tbody>{% for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
@@ -102,7 +106,8 @@ def render_html(
         if m.id in done and m.id in wanted
     ]
     return TEMPLATE.render(
-        pseudonym=trainee.pseudonym,
+        csp=Markup(csp_meta()),
+        name=trainee.label,
         role=ROLES[trainee.role]["zh"],
         station=trainee.station,
         track=track.name("zh"),

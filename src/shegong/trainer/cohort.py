@@ -4,8 +4,10 @@ training sessions with attendance and the Kirkpatrick L1 reaction survey, and th
 Every trainee is judged by the rules of their own track (:mod:`shegong.trainer.rules`); the views filter
 by station, role and track, and show whether a trainer has confirmed the track.
 
-Trainees appear by pseudonym only (DESIGN.md §7). Scores are shares of a module's practice points
-(0…1) from the best attempt per exercise; time spent is the sum of ``seconds_spent`` in hours.
+Trainers see people: trainees appear by their display name (:func:`shegong.training.profile.labels`;
+the pseudonym only for a trainee registered without one). Scores are shares of a module's practice
+points (0…1) from the best attempt per exercise; time on task is pages read, practice attempts and
+summative submissions (:func:`shegong.training.study.seconds_by_trainee`), in hours and minutes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from shegong.trainer.marking import submission_scores
 from shegong.trainer.progression import status
 from shegong.training.assessment import Assessment
 from shegong.training.model import Module, text
-from shegong.training.progress import ROLES, ProgressStore, Trainee, export_gradebook
+from shegong.training.gradebook import export_gradebook
+from shegong.training.profile import labels
+from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.study import seconds_by_trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
 #: Kirkpatrick L1 reaction items, rated 1 (strongly disagree) … 5 (strongly agree) — our proposal.
@@ -47,9 +52,13 @@ def trainees(
     role: str | None = None,
     track: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Trainee rows (id, pseudonym, role, station, stage_reached, track, track_confirmed_by), filtered by
+    """Trainee rows (id, pseudonym, display_name, ``label`` as shown, role, station — the station's
+    name, else its code —, station_code, stage_reached, track, track_confirmed_by), filtered by
     station, trainee role and track."""
     rows = store.tables()["trainees"]
+    shown = labels(rows)
+    for t in rows:
+        t["label"], t["station"] = shown[t["id"]], t["station"] or t["station_code"]
     return [
         t
         for t in rows
@@ -60,7 +69,7 @@ def trainees(
 
 
 def as_trainee(row: dict[str, Any]) -> Trainee:
-    """A :class:`Trainee` from a row of :func:`trainees`."""
+    """A row of :func:`trainees` as a :class:`~shegong.training.progress.Trainee`."""
     return Trainee(
         row["id"],
         row["pseudonym"],
@@ -69,6 +78,8 @@ def as_trainee(row: dict[str, Any]) -> Trainee:
         row["stage_reached"],
         row["track"],
         row["track_confirmed_by"] is not None,
+        row["display_name"],
+        row["station_code"],
     )
 
 
@@ -80,8 +91,9 @@ def heatmap(
     role: str | None = None,
     track: str | None = None,
 ) -> pd.DataFrame:
-    """Module × trainee score shares: index trainee pseudonym, one column per module id (catalogue
-    order), values in 0…1 (best practice score sum ÷ the module's practice points); NaN = not started."""
+    """Module × trainee score shares: index the trainee's label (display name), one column per
+    module id (catalogue order), values in 0…1 (best practice score sum ÷ the module's practice
+    points); NaN = not started."""
     people = trainees(store, station=station, role=role, track=track)
     attempts = pd.DataFrame(
         store.attempts(), columns=["trainee_id", "module_id", "exercise_id", "score", "mode"]
@@ -103,7 +115,7 @@ def heatmap(
                 if (t["id"], m_id) in best.index and top
                 else float("nan")
             )
-        data[t["pseudonym"]] = row
+        data[t["label"]] = row
     frame = pd.DataFrame.from_dict(data, orient="index", columns=list(modules))
     frame.index.name = "trainee"
     return frame
@@ -120,13 +132,13 @@ def overview(
     track: str | None = None,
     lang: str = "zh",
 ) -> pd.DataFrame:
-    """One row per trainee: ``trainee`` (pseudonym), ``role``, ``station``, ``track`` (the track's name in
-    ``lang``), ``track_confirmed`` (bool), ``stage`` (reached by the rules of the trainee's track),
-    ``next_stage``, ``stuck_on`` (the first missing requirement, in ``lang``), ``hours`` spent (h),
+    """One row per trainee: ``trainee`` (label: the display name), ``role``, ``station``, ``track``
+    (the track's name in ``lang``), ``track_confirmed`` (bool), ``stage`` (reached by the rules of
+    the trainee's track), ``next_stage``, ``stuck_on`` (the first missing requirement, in ``lang``),
+    time on task in ``hours`` (h, 2 decimals) and ``minutes`` (min, 1 decimal),
     ``modules_done``, ``sessions_attended``."""
 
-    attempts = pd.DataFrame(store.attempts(), columns=["trainee_id", "seconds_spent"])
-    seconds = attempts.groupby("trainee_id")["seconds_spent"].sum()
+    seconds = seconds_by_trainee(store)
     completions = pd.DataFrame(store.tables()["completions"], columns=["trainee_id", "module_id"])
     with Session(store.engine) as s:
         attended = pd.Series(
@@ -135,8 +147,7 @@ def overview(
         ).value_counts()
     rows = []
     for t in trainees(store, station=station, role=role, track=track):
-        trainee = as_trainee(t)
-        st = status(store, trainee, assessments, rules)
+        st = status(store, as_trainee(t), assessments, rules)
         stuck = ""
         if st.missing:
             kind, item, have, need = st.missing[0]
@@ -150,7 +161,7 @@ def overview(
             stuck = f"{name} ({have}/{need})"
         rows.append(
             {
-                "trainee": t["pseudonym"],
+                "trainee": t["label"],
                 "role": ROLES[t["role"]][lang],
                 "station": t["station"],
                 "track": rules.track(t["track"]).name(lang),
@@ -158,7 +169,8 @@ def overview(
                 "stage": st.reached or "—",
                 "next_stage": st.next_stage or "—",
                 "stuck_on": stuck,
-                "hours": round(float(seconds.get(t["id"], 0.0)) / 3600, 2),
+                "hours": round(seconds.get(t["id"], 0.0) / 3600, 2),
+                "minutes": round(seconds.get(t["id"], 0.0) / 60, 1),
                 "modules_done": int((completions["trainee_id"] == t["id"]).sum()),
                 "sessions_attended": int(attended.get(t["id"], 0)),
             }
@@ -175,6 +187,7 @@ def overview(
             "next_stage",
             "stuck_on",
             "hours",
+            "minutes",
             "modules_done",
             "sessions_attended",
         ],
@@ -327,7 +340,7 @@ def export(
     assessments: dict[str, Assessment],
     rules,
 ) -> Path:
-    """The gradebook workbook (:func:`shegong.training.progress.export_gradebook`) plus the sheets ``测评 Assessments``
+    """The gradebook workbook (:func:`shegong.training.gradebook.export_gradebook`) plus the sheets ``测评 Assessments``
     (score per submission, points), ``阶段 Stages`` (:func:`overview`) and ``培训 Sessions`` (:func:`sessions`)."""
 
     scores = pd.DataFrame(
@@ -342,7 +355,7 @@ def export(
             "submitted_at",
         ],
     )
-    ids = {t["id"]: t["pseudonym"] for t in store.tables()["trainees"]}
+    ids = labels(store.tables()["trainees"])
     scores.insert(0, "trainee", scores.pop("trainee_id").map(ids))
     scores["submitted_at"] = pd.to_datetime(scores["submitted_at"]).dt.tz_localize(None)
     extra = {

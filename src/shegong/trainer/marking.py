@@ -10,6 +10,7 @@ key files (:mod:`shegong.training.answer_keys`). Scores go to ``item_scores``; t
   an answer is shown by a code derived from the submission id only.
 * :func:`score_open` stores one grader's points per rubric criterion (0…criterion points, in
   steps of 0.5) and a comment; two graders may score the same answer.
+* :func:`author` reveals who wrote an answer, to a grader who has scored it (blind until then).
 * :func:`agreement` computes Cohen's kappa per rubric (per open exercise) over the criteria ratings of
   answers two graders both scored (:mod:`shegong.trainer.kappa`).
 * :func:`release` makes an assessment's scores visible; it refuses while answers are unscored.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shegong.errors import AssessmentError, GradingError, MarkingError
@@ -34,7 +35,7 @@ from shegong.training.assessment import Assessment, load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
 from shegong.training.model import Module, text
-from shegong.training.progress import ProgressStore
+from shegong.training.progress import ProgressStore, TraineeRow
 from shegong.training.roles import require_staff
 from shegong.training.tables import CommentRow, ItemScoreRow, ReleaseRow, SubmissionRow
 
@@ -229,6 +230,38 @@ def score_open(
                 )
             )
     return float(sum(float(p) for p in ratings.values()))
+
+
+def scored_by(store: ProgressStore, grader: str) -> list[tuple[int, str]]:
+    """(submission id, exercise id) of the open answers ``grader`` has scored, newest first."""
+    with Session(store.engine) as s:
+        rows = s.execute(
+            select(ItemScoreRow.submission_id, ItemScoreRow.exercise_id)
+            .where(ItemScoreRow.grader == grader)
+            .group_by(ItemScoreRow.submission_id, ItemScoreRow.exercise_id)
+            .order_by(func.max(ItemScoreRow.id).desc())
+        )
+        return [(int(sub), str(ex)) for sub, ex in rows]
+
+
+def author(store: ProgressStore, grader: str, submission_id: int, exercise_id: str) -> str:
+    """Who wrote an answer ``grader`` has scored: the trainee's display name (else pseudonym) and
+    station. The queue is blind; this reveal comes only after scoring.
+
+    Raises:
+        MarkingError: ``grader`` has not scored this answer (score it first).
+    """
+    if (submission_id, exercise_id) not in scored_by(store, grader):
+        raise MarkingError(
+            f"answer {answer_code(submission_id)} is shown blind until you have scored it: "
+            "score it first, then reveal who wrote it"
+        )
+    with Session(store.engine) as s:
+        t = s.scalar(
+            select(TraineeRow).join(SubmissionRow).where(SubmissionRow.id == submission_id)
+        )
+    station = t.station or t.station_code
+    return (t.display_name or t.pseudonym) + (f"（{station}）" if station else "")
 
 
 def add_comment(store: ProgressStore, exercise_key: str, comment: str, by: str) -> None:

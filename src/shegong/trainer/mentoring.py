@@ -33,7 +33,8 @@ STATUSES = {
 class Entry:
     """One mentoring-log entry; ``happened_on`` is ``YYYY-MM-DD``; ``status`` one of :data:`STATUSES`.
 
-    ``station`` is the trainee's station (for the mentor's filter); no trainee login is carried.
+    ``trainee`` is the trainee's display name (the pseudonym for one registered without a name),
+    ``station`` the trainee's station (for the mentor's filter); no trainee login is carried.
     """
 
     id: int
@@ -110,8 +111,8 @@ def entries(
             Entry(
                 e.id,
                 e.trainee_id,
-                t.pseudonym,
-                t.station,
+                t.display_name or t.pseudonym,
+                t.station or t.station_code,
                 e.stage,
                 e.kind,
                 e.happened_on,

@@ -9,7 +9,8 @@ Trainees are pseudonymous: the login (JupyterHub user or local login name) is st
 keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
 PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached,
 ``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or changes
-it — revision 0003, issue 19),
+it — revision 0003, issue 19 — and the ``display_name`` and ``station_code`` trainers see, revision
+h14_trainee_profile, issue 14),
 ``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
 graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
 """
@@ -44,12 +45,11 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from shegong.atomic import write_with
 from shegong.config import database_url
-from shegong.errors import ConfigError, ProgressError
+from shegong.errors import ProgressError
 from shegong.ledger.privacy import load_key
-from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
+from shegong.training.profile import check_profile
 
 ROLES = {
     "part_time_staff": {"zh": "社工站兼职工作人员", "en": "part-time station staff"},
@@ -90,6 +90,8 @@ class TraineeRow(Base):
     track_confirmed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    display_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    station_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
 
 class AttemptRow(Base):
@@ -123,8 +125,9 @@ class CompletionRow(Base):
 @dataclass(frozen=True)
 class Trainee:
     """A signed-in trainee as the player sees it: store id, pseudonym, role code, station, stage
-    reached, ``track`` (id in ``progression.yaml``; ``None`` = the default track) and whether a trainer
-    has confirmed it (``track_confirmed``)."""
+    reached, ``track`` (id in ``progression.yaml``; ``None`` = the default track), whether a trainer
+    has confirmed it (``track_confirmed``), the display name trainers see and the station's 12-digit
+    org-unit code."""
 
     id: int
     pseudonym: str
@@ -133,6 +136,13 @@ class Trainee:
     stage_reached: str | None
     track: str | None = None
     track_confirmed: bool = False
+    display_name: str | None = None
+    station_code: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The display name, or the pseudonym for a trainee registered without one."""
+        return self.display_name or self.pseudonym
 
     @classmethod
     def _of(cls, row: TraineeRow) -> "Trainee":
@@ -144,6 +154,8 @@ class Trainee:
             row.stage_reached,
             row.track,
             row.track_confirmed_by is not None,
+            row.display_name,
+            row.station_code,
         )
 
 
@@ -268,7 +280,10 @@ class ProgressStore:
         station: str | None,
         password: str | None,
         track: str | None,
+        display_name: str | None = None,
+        station_code: str | None = None,
     ) -> Trainee:
+        display_name, station_code = check_profile(display_name, station_code)
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not login.strip():
@@ -284,6 +299,8 @@ class ProgressStore:
             password_hash=_hash_password(password) if password else None,
             created_at=datetime.now(UTC),
             track=track,
+            display_name=display_name,
+            station_code=station_code,
         )
         try:
             with Session(self.engine) as s, s.begin():
@@ -303,16 +320,26 @@ class ProgressStore:
         role: str,
         station: str | None = None,
         track: str | None = None,
+        display_name: str | None = None,
+        station_code: str | None = None,
     ) -> Trainee:
         """Create a local trainee (no JupyterHub); the password must have at least 4 characters.
 
         ``track`` is the track the trainee chooses (default: :data:`TRACK_OF_ROLE` of ``role``); it
         stays unconfirmed until a trainer confirms or changes it (:mod:`shegong.trainer.tracks`).
+        ``display_name`` and ``station_code`` as :func:`shegong.training.profile.check_profile`.
         """
         if len(password) < 4:
             raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
         return self._add_trainee(
-            login, source="local", role=role, station=station, password=password, track=track
+            login,
+            source="local",
+            role=role,
+            station=station,
+            password=password,
+            track=track,
+            display_name=display_name,
+            station_code=station_code,
         )
 
     def sign_in(self, login: str, password: str) -> Trainee:
@@ -336,12 +363,38 @@ class ProgressStore:
             return Trainee._of(row) if row else None
 
     def register_hub(
-        self, user: str, *, role: str, station: str | None = None, track: str | None = None
+        self,
+        user: str,
+        *,
+        role: str,
+        station: str | None = None,
+        track: str | None = None,
+        display_name: str | None = None,
+        station_code: str | None = None,
     ) -> Trainee:
         """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated them)."""
         return self._add_trainee(
-            user, source="hub", role=role, station=station, password=None, track=track
+            user,
+            source="hub",
+            role=role,
+            station=station,
+            password=None,
+            track=track,
+            display_name=display_name,
+            station_code=station_code,
         )
+
+    def set_profile(
+        self, trainee: Trainee | int, *, display_name: str | None, station_code: str | None
+    ) -> Trainee:
+        """Set the display name and station code (checked as :func:`check_profile`)."""
+        display_name, station_code = check_profile(display_name, station_code)
+        with Session(self.engine) as s, s.begin():
+            row = s.get(TraineeRow, trainee if isinstance(trainee, int) else trainee.id)
+            if row is None:
+                raise ProgressError(f"no trainee {trainee!r} in the progress store")
+            row.display_name, row.station_code = display_name, station_code
+            return Trainee._of(row)
 
     # -- attempts
     def record_attempt(
@@ -480,6 +533,8 @@ class ProgressStore:
                     "created_at": t.created_at,
                     "track": t.track,
                     "track_confirmed_by": t.track_confirmed_by,
+                    "display_name": t.display_name,
+                    "station_code": t.station_code,
                 }
                 for t in s.scalars(select(TraineeRow).order_by(TraineeRow.id))
             ]
@@ -488,93 +543,3 @@ class ProgressStore:
                 for r in s.scalars(select(CompletionRow).order_by(CompletionRow.id))
             ]
         return {"trainees": trainees, "attempts": self.attempts(), "completions": completions}
-
-
-def export_gradebook(
-    store: ProgressStore,
-    out: Path,
-    *,
-    curricula: dict | None = None,
-    extra_sheets: dict[str, Any] | None = None,
-) -> Path:
-    """Write the gradebook workbook to ``out`` (atomically) and return it.
-
-    Sheets: ``成绩册 Gradebook`` (one row per trainee: pseudonym, role, station, stage reached, and per
-    module the sum of best scores / the module's practice points, from ``curricula`` or the shipped
-    curricula), ``作答 Attempts`` (open answers' text left out), ``学员 Trainees``, ``完成 Completions``.
-    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by :func:`shegong.trainer.cohort.export`.
-    Times are UTC without zone. Raises :class:`~shegong.errors.CurriculumError` for invalid curricula.
-    """
-    import pandas as pd
-
-    if curricula is None:
-        try:
-            curricula = load_curricula()
-        except (
-            ConfigError
-        ):  # no curricula folder (installed without the checkout): totals from attempts
-            curricula = {}
-    data = store.tables()
-    attempts = pd.DataFrame(
-        data["attempts"], columns=[c.name for c in AttemptRow.__table__.columns]
-    )
-    trainees = pd.DataFrame(
-        data["trainees"],
-        columns=[
-            "id",
-            "pseudonym",
-            "source",
-            "role",
-            "station",
-            "stage_reached",
-            "created_at",
-            "track",
-            "track_confirmed_by",
-        ],
-    )
-    completions = pd.DataFrame(
-        data["completions"], columns=[c.name for c in CompletionRow.__table__.columns]
-    )
-    attempts["answer"] = [
-        None if t == "open" else (str(a) if a is not None else None)
-        for t, a in zip(attempts["exercise_type"], attempts["answer"])
-    ]
-    rows = []
-    for t in trainees.to_dict("records"):
-        row = {
-            "学员 pseudonym": t["pseudonym"],
-            "角色 role": ROLES[t["role"]]["zh"],
-            "社工站 station": t["station"],
-            "培训路径 track": t["track"],
-            "阶段 stage": t["stage_reached"],
-        }
-        mine = attempts[(attempts["trainee_id"] == t["id"]) & attempts["score"].notna()]
-        best = mine.groupby(["module_id", "exercise_id"])["score"].max().groupby("module_id").sum()
-        for module_id in sorted(set(best.index) | set(curricula)):
-            total = (
-                sum(e.points for e in curricula[module_id].exercises if e.mode == "practice")
-                if module_id in curricula
-                else mine[mine.module_id == module_id]
-                .groupby("exercise_id")["max_score"]
-                .max()
-                .sum()
-            )
-            row[f"{module_id} 得分"] = float(best.get(module_id, 0.0))
-            row[f"{module_id} 满分"] = float(total)
-        rows.append(row)
-    for frame in (attempts, trainees, completions):
-        for col in frame.columns:
-            if col.endswith("_at"):
-                frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_localize(None)
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(rows).to_excel(xw, sheet_name="成绩册 Gradebook", index=False)
-            attempts.to_excel(xw, sheet_name="作答 Attempts", index=False)
-            trainees.to_excel(xw, sheet_name="学员 Trainees", index=False)
-            completions.to_excel(xw, sheet_name="完成 Completions", index=False)
-            for name, frame in (extra_sheets or {}).items():
-                frame.to_excel(xw, sheet_name=name, index=False)
-
-    write_with(Path(out), write)
-    return Path(out)
