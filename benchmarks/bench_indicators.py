@@ -1,6 +1,6 @@
 """Indicators at scale (DESIGN.md §8, issue 5): every measure for 10 M ledger rows over a 5-level
 hierarchy (province → 10 prefectures → 100 counties → 2,000 stations → 20,000 village rooms),
-``shegong.indicators.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
+``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
 the same ledger measures (year, quarters, months, service areas, client categories, at each of
 the five levels; distinct counts recounted per level), on the same Parquet file.
 
@@ -190,7 +190,7 @@ def _cpu_seconds() -> float:
 
 def run_ours(root: str) -> dict:
     from shegong.config import Workspace
-    from shegong.indicators import write_indicators
+    from shegong.indicators.compute import write_indicators
 
     start, cpu = time.perf_counter(), _cpu_seconds()
     rows = write_indicators(Workspace.at(root, create=False), year=2021)

@@ -24,13 +24,13 @@ import time
 from pathlib import Path
 
 from shegong.config import Workspace
-from shegong.demo import generate_demo_inputs
+from shegong.demo.generate import generate_demo_inputs
 from shegong.exports import CHROMIUM_ARGS
-from shegong.indicators import compute_indicators
+from shegong.indicators.compute import compute_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
-from shegong.reports import ZYGOTE_ENV, run_reports, select_units, template_path
-from shegong.serve import DEFAULT_POOL_SIZE, voila_command, voila_env
+from shegong.reports.batch import ZYGOTE_ENV, run_reports, select_units, template_path
+from shegong.serving.serve import DEFAULT_POOL_SIZE, voila_command, voila_env
 
 LEAGUE = "152200000000"
 #: ``SHEGONG_BENCH_PIPELINE=reports`` runs the report batch bench only (not the serving ones)

@@ -3,7 +3,7 @@
 The measured path is what a trainee's click runs in the kernel: the widget collects the answer,
 :meth:`ProgressStore.submit` grades it and writes the attempt row to SQLite (WAL), and the widget
 renders the feedback. The baseline, run in the same process on the same exercise, is
-:func:`shegong.grading.grade` alone (scoring without storage or widgets).
+:func:`shegong.training.grading.grade` alone (scoring without storage or widgets).
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ def _median_seconds(action, repeat: int) -> float:
 
 def run(repeat: int = 200) -> list[dict]:
     """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of ``repeat`` runs)."""
-    from shegong.curriculum import load_module
-    from shegong.grading import grade
-    from shegong.progress import ProgressStore
     from shegong.widgets import exercise_widget
+
+    from shegong.training.curriculum import load_module
+    from shegong.training.grading import grade
+    from shegong.training.progress import ProgressStore
 
     old_key = os.environ.get("SHEGONG_KEY_FILE")
     with tempfile.TemporaryDirectory() as tmp:

@@ -3,7 +3,7 @@
     .venv/bin/shegong demo --workspace /tmp/demo --no-serve
     .venv/bin/python docs/take_screenshots.py /tmp/demo
 
-Starts Voila as ``shegong serve`` does (shegong.serve.voila_command), opens the 2022 reports of
+Starts Voila as ``shegong serve`` does (shegong.serving.serve.voila_command), opens the 2022 reports of
 the league, a county and a station in zh-CN and en in Debian's chromium, and writes
 ``docs/screenshots/report_<level>_<lang>.png`` (the top of each report: summary card,
 dimensions, KPI table) and two views of the sections further down. Voila pages scroll inside
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from shegong.config import Workspace
 from shegong.exports import CHROMIUM_ARGS, chromium_path
-from shegong.serve import voila_command, voila_env
+from shegong.serving.serve import voila_command, voila_env
 
 OUT = Path(__file__).parent / "screenshots"
 UNITS = {"league": "152200000000", "county": "152201000000", "station": "152201100000"}

@@ -19,7 +19,7 @@ from . import postgres_server as pg
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real"
-SHEGONG = [sys.executable, "-m", "shegong.cli"]
+SHEGONG = [sys.executable, "-m", "shegong.cli.main"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect
 
-from shegong import assessment as A
-from shegong.curriculum import load_curricula
 from shegong.errors import AssessmentError
-from shegong.progress import ProgressStore
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_curricula
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import pytest
 
 from shegong.config import Workspace
-from shegong.serve import voila_command, voila_env
+from shegong.serving.serve import voila_command, voila_env
 
 from .conftest import CHROMIUM_ARGS, free_port
 

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from shegong.config import Workspace
-from shegong.serve import voila_command, voila_env
+from shegong.serving.serve import voila_command, voila_env
 
 from .conftest import CHROMIUM_ARGS, SHEGONG, free_port
 
@@ -103,7 +103,7 @@ def test_fresh_batch_report_is_replayed_and_other_language_computed_live(server,
     assert 'href="?lang=en"' in live
     for html in (replayed, live):
         assert (
-            "Traceback" not in html and "from shegong.portal import show" not in html
+            "Traceback" not in html and "from shegong.serving.portal import show" not in html
         )  # no code, no tracebacks
 
 

@@ -4,12 +4,12 @@ import shutil
 
 import pytest
 
-from shegong import assessment as A
-from shegong import certificates
-from shegong import marking as M
-from shegong.curriculum import load_module
 from shegong.errors import MarkingError
-from shegong.roles import grant
+from shegong.trainer import certificates
+from shegong.trainer import marking as M
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_module
+from shegong.training.roles import grant
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shegong.cli import main
+from shegong.cli.main import main
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import math
 import openpyxl
 import pytest
 
-from shegong import cohort
-from shegong.curriculum import load_module
 from shegong.errors import ProgressError
-from shegong.progression import load_rules
-from shegong.roles import grant
+from shegong.trainer import cohort
+from shegong.trainer.rules import load_rules
+from shegong.training.curriculum import load_module
+from shegong.training.roles import grant
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shegong.cli import main
-from shegong.curriculum import check_curricula, load_curricula, load_module
+from shegong.cli.main import main
 from shegong.errors import CurriculumError
+from shegong.training.curriculum import check_curricula, load_curricula, load_module
 
 CURRICULA = Path(__file__).resolve().parents[1] / "curricula"
 

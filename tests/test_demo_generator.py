@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from shegong.demo import DemoInputs, generate_demo_inputs
+from shegong.demo.generate import DemoInputs, generate_demo_inputs
 from shegong.errors import ConfigError
 
 PUBLISHED = {"D1": 1493, "D3a": 231, "D4a": 20, "D5b": 43, "D6": 57, "F3": 17000, "D7a": 13600}
@@ -370,7 +370,7 @@ def test_destination_must_be_a_folder(tmp_path: Path) -> None:
 
 
 def test_2022_ledgers_are_calibrated_too(demo) -> None:
-    from shegong.demo_inputs import FIGURES_2022
+    from shegong.demo.inputs import FIGURES_2022
 
     inputs, org, _df = demo
     year = DemoInputs(inputs.org_units, inputs.roster, inputs.ledgers_by_year[2022])

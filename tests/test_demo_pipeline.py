@@ -11,7 +11,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from shegong.demo import PUBLISHED_FIGURES
+from shegong.demo.ledgers import PUBLISHED_FIGURES
 
 LEAGUE = "152200000000"
 COUNTIES = [
@@ -146,7 +146,9 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
         "narrative",
     }
     assert league["input_hashes"]["narrative"] == ""  # the demo writes no evaluator's narrative
-    assert league["attempts"] >= 1  # 2 when its first kernel failed (shegong.reports.ATTEMPTS)
+    assert (
+        league["attempts"] >= 1
+    )  # 2 when its first kernel failed (shegong.reports.batch.ATTEMPTS)
     assert league["parameters"]["org_unit"] == LEAGUE
     texts = [
         (report_dir / "batch.log").read_text(encoding="utf-8"),
@@ -200,7 +202,7 @@ def test_second_run_updates_in_place(demo_workspace, tmp_path):
 
 
 def test_2022_is_its_own_pilot_year(demo_workspace):
-    from shegong.demo_inputs import FIGURES_2022
+    from shegong.demo.inputs import FIGURES_2022
 
     t = pd.read_parquet(demo_workspace / "indicators" / "indicators.parquet")
     league = t[

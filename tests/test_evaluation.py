@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shegong.evaluation import _rank_and_change, grade, score_units
-from shegong.registry import load_registry
+from shegong.indicators.evaluation import _rank_and_change, grade, score_units
+from shegong.indicators.registry import load_registry
 
 REG = load_registry()
 
@@ -108,7 +108,7 @@ def test_re_evaluating_a_year_refreshes_the_next_years_change(demo_workspace, tm
     import shutil
 
     from shegong.config import Workspace
-    from shegong.evaluation import evaluate, evaluation_file
+    from shegong.indicators.evaluation import evaluate, evaluation_file
 
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace / "inputs", root / "inputs")

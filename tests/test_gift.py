@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shegong.cli import main
-from shegong.curriculum import check_curricula
+from shegong.cli.main import main
 from shegong.errors import GiftError
-from shegong.gift import import_gift, parse_gift
-from shegong.grading import grade
+from shegong.training.curriculum import check_curricula
+from shegong.training.gift import import_gift, parse_gift
+from shegong.training.grading import grade
 
 BANK = Path(__file__).parent / "data" / "gift" / "station_bank.gift"
 CURRICULA = Path(__file__).resolve().parents[1] / "curricula"

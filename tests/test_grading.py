@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from shegong.errors import GradingError, Problem
-from shegong.grading import build_exercise, grade, parse_quantity, shuffled
+from shegong.training.grading import build_exercise, grade, parse_quantity, shuffled
 
 FILE = Path("inline.yaml")
 

@@ -1,13 +1,12 @@
 import datetime as dt
 
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from shegong.config import Workspace
 from shegong.errors import IndicatorError, RegistryError
-from shegong.indicators import OUTPUT_COLUMNS, compute_indicators, load_registry
-from shegong.inputs import import_inputs
+from shegong.indicators.compute import OUTPUT_COLUMNS, compute_indicators, load_registry
+from shegong.indicators.inputs import import_inputs
 from shegong.ledger.importer import import_ledgers
 
 from .builders import row, standard_rows, write_org_units, write_standard_xlsx
@@ -190,7 +189,7 @@ def test_compute_without_ledger_says_what_to_do(tmp_path):
 def _registry_with(tmp_path, change) -> "Path":
     import yaml
 
-    from shegong.registry import default_registry_path
+    from shegong.indicators.registry import default_registry_path
 
     data = yaml.safe_load(default_registry_path().read_text(encoding="utf-8"))
     change({m["id"]: m for m in data["measures"]})
@@ -200,7 +199,7 @@ def _registry_with(tmp_path, change) -> "Path":
 
 
 def test_check_rejects_an_unknown_column(tmp_path, capsys):
-    from shegong.cli import main
+    from shegong.cli.main import main
 
     path = _registry_with(tmp_path, lambda m: m["D1"]["numerator"].update(field="household_no"))
     assert main(["indicators", "check", str(path)]) == 2
@@ -225,7 +224,7 @@ def test_check_rejects_weights_not_totalling_100(tmp_path):
 
 
 def test_check_accepts_the_shipped_registry(capsys):
-    from shegong.cli import main
+    from shegong.cli.main import main
 
     assert main(["indicators", "check"]) == 0
     assert "33 measures" in capsys.readouterr().out

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from shegong.config import Workspace
-from shegong.indicators import compute_indicators
+from shegong.indicators.compute import compute_indicators
 from shegong.orgunits import OrgUnits
 
 from .builders import write_org_units

@@ -3,7 +3,7 @@
 The world (org units of tests/builders.py): 兴安盟 L → 乌兰浩特市 CITY (和平 H with rooms 前进村 Q and
 胜利社区 S; 都林 D) and 科右前旗 QQ (科尔沁 K). 16 ledger events of 2021 are written straight to
 Parquet in the canonical columns (the contract between import and indicators); every other
-input goes through :func:`shegong.inputs.import_input` from CSV.
+input goes through :func:`shegong.indicators.inputs.import_input` from CSV.
 
 Traps: C2 is 75 % for the league (12 of 16 rows complete) while the mean of its counties'
 rates is (60 % + 100 %) ÷ 2 = 80 %; households are counted again at every level (rooms 1 + 2 =
@@ -13,18 +13,16 @@ D3b, D4b, A1 at the city and others have denominators below 5 and are suppressed
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from shegong.config import Workspace
-from shegong.evaluation import evaluate
-from shegong.indicators import compute_indicators
-from shegong.inputs import import_inputs
+from shegong.indicators.compute import compute_indicators
+from shegong.indicators.evaluation import evaluate
+from shegong.indicators.inputs import import_inputs
+from shegong.indicators.registry import load_registry
 from shegong.ledger.privacy import Pseudonymiser, load_key
-from shegong.registry import load_registry
 
 from .builders import write_org_units
 

@@ -5,7 +5,7 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import IndicatorError
-from shegong.indicators import compute_indicators
+from shegong.indicators.compute import compute_indicators
 from shegong.ledger.importer import import_ledgers
 
 from .builders import write_org_units, write_standard_xlsx

@@ -10,7 +10,7 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import DatasetError
-from shegong.inputs import accepted_file, import_input
+from shegong.indicators.inputs import accepted_file, import_input
 from shegong.ledger.privacy import Pseudonymiser, load_key
 
 from .builders import write_org_units

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from shegong.kappa import band, cohen_kappa
+from shegong.trainer.kappa import band, cohen_kappa
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -34,9 +34,9 @@ def test_edge_cases():
 
 
 def test_agreement_per_rubric_from_two_graders(store, modules, assessments, trainee_factory):
-    from shegong import assessment as A
-    from shegong import marking as M
-    from shegong.roles import grant
+    from shegong.trainer import marking as M
+    from shegong.training import assessment as A
+    from shegong.training.roles import grant
 
     a = assessments["m01-final"]
     subs = []

@@ -1,4 +1,4 @@
-"""Report kernels forked from a pre-imported zygote (shegong.kernel_zygote): still one fresh
+"""Report kernels forked from a pre-imported zygote (shegong.reports.kernel_zygote): still one fresh
 kernel per unit, dead kernels retried, and no process left behind."""
 
 import asyncio
@@ -12,9 +12,9 @@ import nbformat
 import psutil
 import pytest
 
-from shegong import kernel_zygote
 from shegong.config import Workspace
-from shegong.reports import run_reports
+from shegong.reports import kernel_zygote
+from shegong.reports.batch import run_reports
 
 pytestmark = pytest.mark.slow
 LEAGUE, ULANHOT, STATION = "152200000000", "152201000000", "152201100000"
@@ -26,7 +26,7 @@ STDLIB_ZIP = os.path.join(
 #: prints what a unit's kernel saw: a module-level variable left by an earlier unit, its pid, its parent
 PROBE = (
     "import json, os, sys, psutil\n"
-    "import shegong.charts as charts\n"
+    "import shegong.reports.charts as charts\n"
     "seen = getattr(charts, 'unit_marker', None)\n"
     "charts.unit_marker = org_unit\n"
     "parent = psutil.Process(os.getppid())\n"
@@ -99,7 +99,9 @@ def test_each_unit_gets_a_fresh_forked_kernel_and_nothing_is_left_behind(ws, tmp
     # one worker, one zygote: every kernel is its child, yet none sees the marker the unit before it set
     assert [s["seen"] for s in seen] == [None, None, None]
     assert len({s["pid"] for s in seen}) == 3
-    assert len({s["ppid"] for s in seen}) == 1 and "shegong.kernel_zygote" in seen[0]["parent"]
+    assert (
+        len({s["ppid"] for s in seen}) == 1 and "shegong.reports.kernel_zygote" in seen[0]["parent"]
+    )
     assert all(
         s["leader"] for s in seen
     )  # its own process group, as jupyter_client's launcher does
@@ -118,7 +120,7 @@ def test_without_the_zygote_kernels_start_the_ordinary_way(ws, tmp_path, monkeyp
         ws, year=2021, units=[STATION], workers=1, progress=False, template=template, pdf=False
     )
     seen = _probe(ws, manifest["units"][0])
-    assert seen["seen"] is None and "shegong.kernel_zygote" not in seen["parent"]
+    assert seen["seen"] is None and "shegong.reports.kernel_zygote" not in seen["parent"]
     assert (
         "multiprocessing" in seen["parent"]
     )  # the pool worker started it (jupyter_client's Popen)
@@ -149,7 +151,7 @@ def test_a_dead_forked_kernel_is_retried_in_a_new_forked_kernel(ws, tmp_path):
     assert (entry["status"], entry["attempts"], entry["error"]) == ("ok", 2, None)
     seen = _probe(ws, entry)
     first = int((marker / ULANHOT).read_text())
-    assert seen["pid"] != first and "shegong.kernel_zygote" in seen["parent"]
+    assert seen["pid"] != first and "shegong.reports.kernel_zygote" in seen["parent"]
     assert _gone(first) and _gone(seen["pid"]) and _gone(seen["ppid"])
 
 

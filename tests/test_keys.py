@@ -5,11 +5,11 @@ import shutil
 import pytest
 import yaml
 
-from shegong.answer_keys import keyed_exercise, keys_path, load_keys
-from shegong.cli import main
-from shegong.curriculum import check_curricula, load_curricula
+from shegong.cli.main import main
 from shegong.errors import KeyAccessError
-from shegong.grading import grade
+from shegong.training.answer_keys import keyed_exercise, keys_path, load_keys
+from shegong.training.curriculum import check_curricula, load_curricula
+from shegong.training.grading import grade
 
 
 @pytest.fixture

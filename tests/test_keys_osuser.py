@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from shegong import assessment as A
-from shegong import marking as M
-from shegong.curriculum import load_curricula
-from shegong.progress import ProgressStore
-from shegong.roles import grant
+from shegong.trainer import marking as M
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_curricula
+from shegong.training.progress import ProgressStore
+from shegong.training.roles import grant
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_PYTHON = Path("/usr/bin/python3.11")
@@ -29,10 +29,10 @@ SYSTEM_PYTHON = Path("/usr/bin/python3.11")
 TRAINEE = r"""
 import json, os, site, sys
 site.addsitedir(os.environ["VENV_SITE"])
-from shegong.assessment import load_assessments, results, submit
-from shegong.curriculum import load_curricula
+from shegong.training.assessment import load_assessments, results, submit
+from shegong.training.curriculum import load_curricula
 from shegong.errors import KeyAccessError
-from shegong.progress import ProgressStore
+from shegong.training.progress import ProgressStore
 
 store = ProgressStore.open()
 mods = load_curricula()
@@ -49,14 +49,14 @@ if sys.argv[1] == "submit":
     except PermissionError as e:
         out["open"] = "PermissionError"
     try:
-        from shegong.answer_keys import load_keys
+        from shegong.training.answer_keys import load_keys
         load_keys(mods["m01-ethics"])
         out["load_keys"] = "read"
     except KeyAccessError as e:
         out["load_keys"] = type(e).__name__ + ": " + str(e)
         out["is_permission_error"] = isinstance(e, PermissionError) and isinstance(e.__cause__, PermissionError)
     try:
-        from shegong.marking import auto_score
+        from shegong.trainer.marking import auto_score
         auto_score(store, {"m01-final": a}, mods)
         out["grade"] = "graded"
     except KeyAccessError:

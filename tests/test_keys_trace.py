@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from shegong.progress import ProgressStore
+from shegong.training.progress import ProgressStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "evaluation" / "assessment.ipynb"

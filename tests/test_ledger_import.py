@@ -5,13 +5,13 @@ import subprocess
 import pandas as pd
 import pytest
 
-from shegong.cli import main
+from shegong.cli.main import main
 from shegong.config import Workspace
 from shegong.errors import DatasetError
 from shegong.ledger.importer import import_ledgers
 
+from .builders import HEADER, PEOPLE, row, write_org_units, write_standard_xlsx
 from .conftest import SHEGONG
-from .builders import HEADER, PEOPLE, row, standard_rows, write_org_units, write_standard_xlsx
 
 TOTAL = [
     "合计",

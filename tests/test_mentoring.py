@@ -4,13 +4,14 @@ from datetime import date
 
 import pytest
 
-from shegong import assessment as A
-from shegong import marking as M
-from shegong import mentoring
-from shegong.curriculum import load_module
 from shegong.errors import CurriculumError, MarkingError, ProgressError
-from shegong.progression import load_rules, status, update_stage
-from shegong.roles import grant
+from shegong.trainer import marking as M
+from shegong.trainer import mentoring
+from shegong.trainer.progression import status, update_stage
+from shegong.trainer.rules import load_rules
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_module
+from shegong.training.roles import grant
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from shegong.exports import CHROMIUM_ARGS
-
-from shegong.progress import ProgressStore
+from shegong.training.progress import ProgressStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "training" / "module_player.ipynb"

@@ -1,11 +1,11 @@
-"""The served portal's index and routing (shegong.portal)."""
+"""The served portal's index and routing (shegong.serving.portal)."""
 
 import json
 
 import pytest
 
 from shegong.config import Workspace
-from shegong.portal import link, query_parameters, training_index, unit_index
+from shegong.serving.portal import link, query_parameters, training_index, unit_index
 
 from .builders import write_org_units
 
@@ -69,7 +69,7 @@ def test_query_parameters_outside_voila(monkeypatch):
 
 
 def test_available_years_come_from_yearly_periods(ws):
-    from shegong.portal import available_years
+    from shegong.serving.portal import available_years
 
     assert available_years(ws) == []
     import pandas as pd
@@ -128,7 +128,7 @@ def test_index_filters_by_county_and_combines_filters(ws):
 
 
 def test_index_filter_choices(ws):
-    from shegong.portal import index_filters
+    from shegong.serving.portal import index_filters
 
     assert index_filters(ws, 2021, "zh") == (
         [("全部", "")],
@@ -174,12 +174,12 @@ def test_preheated_kernel_gets_its_request_from_voila_query_socket(monkeypatch):
 
 
 def test_viewer_modules_import_no_heavy_library_before_the_request():
-    """What a preheated pool kernel holds while it waits (see shegong.portal)."""
+    """What a preheated pool kernel holds while it waits (see shegong.serving.portal)."""
     import subprocess
     import sys
 
     code = (
-        "import sys, shegong.portal, shegong.report_archive; "
+        "import sys, shegong.serving.portal, shegong.reports.archive; "
         "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', 'ipywidgets', 'voila', 'nbconvert',"
         " 'jupyter_server') if m in sys.modules))"
     )

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 import yaml
 
-from shegong.cli import main
+from shegong.cli.main import main
 from shegong.config import Workspace
 from shegong.errors import ProfileError
 from shegong.ledger.importer import import_ledgers

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from sqlalchemy import inspect, text
 
-from shegong.cli import main
-from shegong.curriculum import load_module
+from shegong.cli.main import main
 from shegong.errors import GradingError, ProgressError
-from shegong.progress import ProgressStore, export_gradebook
+from shegong.training.curriculum import load_module
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture(autouse=True)

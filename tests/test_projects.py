@@ -43,9 +43,9 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import DatasetError, RegistryError
-from shegong.inputs import import_input
+from shegong.indicators.inputs import import_input
+from shegong.indicators.projects import compute_projects, load_project_registry, project_events_file
 from shegong.ledger.importer import import_ledgers
-from shegong.projects import compute_projects, load_project_registry, project_events_file
 
 from .builders import HEADER, row, write_org_units
 
@@ -366,7 +366,7 @@ measures:
 
 
 def test_cli_report_projects_needs_computed_projects(tmp_path, capsys):
-    from shegong.cli import main
+    from shegong.cli.main import main
 
     w = Workspace.at(tmp_path / "ws")
     write_org_units(w.org_units_file)
@@ -380,7 +380,7 @@ def test_cli_report_projects_needs_computed_projects(tmp_path, capsys):
 
 
 def test_project_report_pieces(ws):
-    from shegong.project_report import ProjectReport
+    from shegong.reports.project import ProjectReport
 
     compute_projects(ws)
     report = ProjectReport.load(ws, "round", "2021公益创投", 2021)
@@ -420,7 +420,7 @@ def test_project_report_pieces(ws):
 def test_project_report_batch_writes_a_manifest_and_resumes(ws):
     import json
 
-    from shegong.reports import project_reports_dir, run_project_reports
+    from shegong.reports.batch import project_reports_dir, run_project_reports
 
     compute_projects(ws)
     first = run_project_reports(ws, year=2021, workers=2, progress=False, pdf=False)
@@ -452,7 +452,7 @@ def test_project_report_batch_writes_a_manifest_and_resumes(ws):
 
 
 def test_index_links_rounds_funders_programmes_and_projects(ws):
-    from shegong.portal import project_index
+    from shegong.serving.portal import project_index
 
     assert project_index(ws, 2021, "zh") == ""  # nothing computed yet
     compute_projects(ws)
@@ -469,7 +469,7 @@ def test_index_links_rounds_funders_programmes_and_projects(ws):
 
 
 def test_timeline_of_a_project_crossing_the_new_year():
-    from shegong.project_report import _monthly
+    from shegong.reports.project import _monthly
 
     projects = pd.DataFrame(
         {"start_date": [pd.Timestamp(2021, 11, 15)], "end_date": [pd.Timestamp(2022, 2, 10)]}

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import event
 
-from shegong import assessment as A
-from shegong import marking as M
 from shegong.errors import AccessError, MarkingError
-from shegong.roles import grant, require_staff
+from shegong.trainer import marking as M
+from shegong.training import assessment as A
+from shegong.training.roles import grant, require_staff
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -124,8 +124,8 @@ def test_two_graders_are_averaged_and_ratings_are_checked(
 def test_release_through_the_cli_needs_a_trainer(
     store, modules, assessments, trainee_factory, monkeypatch, capsys
 ):
-    from shegong.cli import main
-    from shegong.roles import current_login
+    from shegong.cli.main import main
+    from shegong.training.roles import current_login
 
     a, m = assessments["m01-final"], modules["m01-ethics"]
     t = trainee_factory("zheng")

@@ -1,4 +1,4 @@
-"""The served viewer replays the batch's executed report when it is fresh (shegong.report_archive)."""
+"""The served viewer replays the batch's executed report when it is fresh (shegong.reports.archive)."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import ShegongError
-from shegong.report_archive import archived_report, replay
+from shegong.reports.archive import archived_report, replay
 
 from .builders import write_org_units
 
@@ -197,7 +197,7 @@ def _capture(monkeypatch) -> list:
 
 
 def test_viewer_replays_fresh_report_under_the_back_link(ws, monkeypatch):
-    from shegong.portal import show_unit_report
+    from shegong.serving.portal import show_unit_report
 
     shown = _capture(monkeypatch)
     _batch(ws)
@@ -208,7 +208,7 @@ def test_viewer_replays_fresh_report_under_the_back_link(ws, monkeypatch):
 
 
 def test_viewer_computes_live_and_says_so_when_the_batch_failed(ws, monkeypatch):
-    from shegong.portal import show_unit_report
+    from shegong.serving.portal import show_unit_report
 
     shown = _capture(monkeypatch)
     _batch(ws, status="failed", error={"cell_index": 1, "ename": "ReportError", "evalue": "x"})

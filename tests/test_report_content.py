@@ -11,8 +11,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from shegong import report_services, report_training
-from shegong.reporting import UNIT_EN, UnitReport
+from shegong.reports import services as report_services
+from shegong.reports import team as report_training
+from shegong.reports.format import UNIT_EN
+from shegong.reports.unit import UnitReport
 
 LEAGUE = "152200000000"
 COUNTIES = [

@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
-from shegong import report_sections as rs
 from shegong.config import Workspace
-from shegong.indicators import compute_indicators, load_registry
+from shegong.indicators.compute import compute_indicators, load_registry
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
+from shegong.reports import sections as rs
 
 from .builders import write_org_units, write_standard_xlsx
 
@@ -157,7 +157,7 @@ def test_a_gap_between_rates_is_in_percentage_points():
 
 
 def test_results_readers_agree_with_their_writers(ws):
-    from shegong import inputs, results
+    from shegong.indicators import inputs, results
 
     # evaluation.py takes its file paths and grade labels from results.py itself
     assert results.input_path(ws, "roster") == inputs.accepted_file(ws, "roster")
@@ -170,9 +170,9 @@ def test_report_kernels_import_neither_duckdb_nor_pandera():
     import sys
 
     code = (
-        "import sys, shegong.reporting, shegong.report_sections, shegong.report_services, shegong.report_training, "
-        "shegong.portal; print(sorted(m for m in ('duckdb', 'pandera', 'shegong.inputs', 'shegong.indicators', "
-        "'shegong.evaluation') if m in sys.modules))"
+        "import sys, shegong.reports.unit, shegong.reports.sections, shegong.reports.services, shegong.reports.team, "
+        "shegong.serving.portal; print(sorted(m for m in ('duckdb', 'pandera', 'shegong.indicators.inputs', 'shegong.indicators.compute', "
+        "'shegong.indicators.evaluation') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
@@ -181,7 +181,7 @@ def test_report_kernels_import_neither_duckdb_nor_pandera():
 
 
 def test_own_level_row_holds_what_no_child_recorded():
-    from shegong.reporting import _with_own_level
+    from shegong.reports.unit import _with_own_level
 
     kpis = pd.DataFrame(
         {"indicator": ["D7a", "D1"], "value": [100.0, 30.0], "additive": [True, False]}
@@ -204,7 +204,7 @@ def test_own_level_row_holds_what_no_child_recorded():
 
 
 def test_units_and_small_targets_as_shown():
-    from shegong.reporting import format_value, unit_label
+    from shegong.reports.format import format_value, unit_label
 
     assert (unit_label("人次", "en"), unit_label("户", "en"), unit_label("元", "en")) == (
         "person-times",

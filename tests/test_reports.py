@@ -10,7 +10,7 @@ from docx import Document
 
 from shegong.config import Workspace
 from shegong.errors import ReportError
-from shegong.reports import run_reports
+from shegong.reports.batch import run_reports
 
 pytestmark = pytest.mark.slow
 LEAGUE, ULANHOT, STATION = "152200000000", "152201000000", "152201100000"
@@ -153,7 +153,7 @@ def test_a_dead_kernel_is_retried_in_a_new_kernel(ws, tmp_path):
 
 
 def test_a_year_without_indicators_is_refused_and_nothing_is_written(ws):
-    from shegong.reporting import UnitReport
+    from shegong.reports.unit import UnitReport
 
     with pytest.raises(
         ReportError,

@@ -5,7 +5,7 @@ import os
 import jinja2
 import pytest
 
-from shegong.serve import TEMPLATE, TEMPLATE_ROOT
+from shegong.serving.serve import TEMPLATE, TEMPLATE_ROOT
 
 from .test_browser import LOADS
 

@@ -1,13 +1,13 @@
 """The trainer apps driven headless: grading queue, mentoring log, cohort; the app router of index.ipynb."""
 
 import pytest
-
-from shegong import assessment as A
-from shegong import mentoring
-from shegong.curriculum import load_module
-from shegong.errors import AccessError, UnknownAppError
-from shegong.roles import grant
 from shegong.widgets.apps import APPS, build_app
+
+from shegong.errors import AccessError, UnknownAppError
+from shegong.trainer import mentoring
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_module
+from shegong.training.roles import grant
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -87,7 +87,7 @@ def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
 
 
 def test_mentoring_app_switches_on_role(store, submitted, monkeypatch):
-    from shegong.widgets.mentoring_log import MentorReview, MentoringApp, TraineeLog
+    from shegong.widgets.mentoring_log import MentoringApp, MentorReview, TraineeLog
 
     trainee_view = MentoringApp(store=store, login="someone")  # not staff: sign-in first
     trainee_view.start(store, submitted)
@@ -126,7 +126,7 @@ def test_cohort_app_heatmap_export_and_certificate(store, submitted, tmp_path, m
     assert app.export().name == "gradebook.xlsx" and (tmp_path / "gradebook.xlsx").exists()
     assert app.cert_pick.options == ()
     store.complete_module(submitted, load_module("m01-ethics"))
-    from shegong import marking as M
+    from shegong.trainer import marking as M
 
     modules_, assessments_ = app.modules, app.assessments
     M.auto_score(store, assessments_, modules_)
@@ -143,7 +143,7 @@ def test_cohort_app_heatmap_export_and_certificate(store, submitted, tmp_path, m
     app.refresh()
     assert app.cert_pick.value == (submitted.id, "传")
     monkeypatch.setattr(
-        "shegong.certificates.print_pdf", lambda html, pdf: None
+        "shegong.trainer.certificates.print_pdf", lambda html, pdf: None
     )  # PDF: test_certificate.py
     cert = app.issue_certificate()
     assert cert.html.parent == tmp_path / "certificates" and cert.serial in app.status.value
@@ -181,7 +181,11 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
         and "讲解清楚易懂（同意率 %）" in app.sessions.value
     )
     assert "held_on" not in app.sessions.value  # headers in the page's language, not column names
-    [row] = __import__("shegong.cohort", fromlist=["sessions"]).sessions(store).to_dict("records")
+    [row] = (
+        __import__("shegong.trainer.cohort", fromlist=["sessions"])
+        .sessions(store)
+        .to_dict("records")
+    )
     assert (row["present"], row["responses"], row["agree_clear"], row["agree_overall"]) == (
         1,
         1,

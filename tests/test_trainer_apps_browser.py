@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from shegong import assessment as A
-from shegong.curriculum import load_curricula, load_module
-from shegong.progress import ProgressStore
-from shegong.roles import current_login, grant
+from shegong.training import assessment as A
+from shegong.training.curriculum import load_curricula, load_module
+from shegong.training.progress import ProgressStore
+from shegong.training.roles import current_login, grant
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -3,11 +3,11 @@
 import itertools
 
 import pytest
-
-from shegong.curriculum import load_module
-from shegong.progress import ProgressStore
 from shegong.widgets import ModulePlayer, exercise_widget
 from shegong.widgets.exercises import LedgerCleaningWidget
+
+from shegong.training.curriculum import load_module
+from shegong.training.progress import ProgressStore
 
 
 @pytest.fixture

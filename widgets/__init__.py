@@ -3,10 +3,10 @@
 Widgets display and collect; scoring, storage and content loading live in :mod:`shegong`.
 """
 
-from .app import ModulePlayerApp, module_player_app
-from .exercises import WIDGETS, ExerciseWidget, exercise_widget
-from .player import ModulePlayer
-from .signin import SignInWidget
+from shegong.widgets.app import ModulePlayerApp, module_player_app
+from shegong.widgets.exercises import WIDGETS, ExerciseWidget, exercise_widget
+from shegong.widgets.player import ModulePlayer
+from shegong.widgets.signin import SignInWidget
 
 __all__ = [
     "ModulePlayerApp",

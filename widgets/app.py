@@ -6,14 +6,15 @@ in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
 
 from __future__ import annotations
 
-
 import ipywidgets as w
+from shegong.widgets.player import ModulePlayer, ui
+from shegong.widgets.signin import resume_or_sign_in
 
-from shegong.curriculum import load_curricula, text
-from shegong.progress import ProgressStore, Trainee
-
-from .player import ModulePlayer, ui
-from .signin import resume_or_sign_in
+from shegong.config import language
+from shegong.errors import CurriculumError
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ProgressStore, Trainee
 
 
 class ModulePlayerApp(w.VBox):
@@ -32,8 +33,6 @@ class ModulePlayerApp(w.VBox):
     ) -> None:
         self.modules = load_curricula(curricula_path)
         if module_id not in self.modules:
-            from shegong.errors import CurriculumError
-
             raise CurriculumError(f"no module '{module_id}': use one of {', '.join(self.modules)}")
         self.module_id, self.lang, self._url = module_id, lang, store_url
         self.store: ProgressStore | None = None
@@ -74,6 +73,5 @@ class ModulePlayerApp(w.VBox):
 
 def module_player_app(module_id: str, lang: str = "zh", **kw) -> ModulePlayerApp:
     """The app for the notebook: ``display(module_player_app("m01-ethics", "zh"))``."""
-    from shegong.config import language
 
     return ModulePlayerApp(module_id, lang=language(lang), **kw)

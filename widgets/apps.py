@@ -3,7 +3,7 @@
 :data:`APPS` maps an app name to its (Chinese, English) title; :func:`show_app` displays it. The
 apps read ``SHEGONG_WORKSPACE`` (set by ``shegong serve``) for the workspace and its progress store,
 or ``SHEGONG_DATABASE_URL`` when set. Who may use a trainer app follows the login's role
-(:mod:`shegong.roles`), never the URL.
+(:mod:`shegong.training.roles`), never the URL.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 
 from IPython.display import display
 
+from shegong.config import language
 from shegong.errors import UnknownAppError
 
 APPS: dict[str, tuple[str, str]] = {
@@ -30,29 +31,28 @@ def build_app(name: str, lang: str = "zh", **kw):  # noqa: ANN201 - an ipywidget
         UnknownAppError: ``name`` is not in :data:`APPS`.
         AccessError: a trainer app opened by someone without the trainer role.
     """
-    from shegong.config import language
 
     lang = language(lang)
     if name not in APPS:
         raise UnknownAppError(f"no app {name!r} (?app=…): use one of {', '.join(APPS)}")
     workspace = os.environ.get("SHEGONG_WORKSPACE")
     if name == "cohort":
-        from .cohort_app import CohortApp
+        from shegong.widgets.cohort_app import CohortApp
 
         return CohortApp(lang=lang, workspace=workspace)
     if name == "grading":
-        from .grading_queue import GradingQueueApp
+        from shegong.widgets.grading_queue import GradingQueueApp
 
         return GradingQueueApp(lang=lang)
     if name == "mentoring":
-        from .mentoring_log import MentoringApp
+        from shegong.widgets.mentoring_log import MentoringApp
 
         return MentoringApp(lang=lang)
     if name == "survey":
-        from .survey import ReactionSurvey
+        from shegong.widgets.survey import ReactionSurvey
 
         return ReactionSurvey(lang=lang)
-    from .assessment import assessment_app
+    from shegong.widgets.assessment import assessment_app
 
     return assessment_app(kw.get("assessment_id", "m01-final"), lang)
 

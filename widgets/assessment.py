@@ -1,8 +1,8 @@
 """The trainee's assessment app: answer a summative assessment, submit once, see scores after release.
 
-Trainee side only: it loads exercises without keys (:func:`shegong.curriculum.load_curricula`),
-stores answers ungraded (:func:`shegong.assessment.submit`) and shows :func:`shegong.assessment.results`
-— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.answer_keys`.
+Trainee side only: it loads exercises without keys (:func:`shegong.training.curriculum.load_curricula`),
+stores answers ungraded (:func:`shegong.training.assessment.submit`) and shows :func:`shegong.training.assessment.results`
+— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.training.answer_keys`.
 The trainee is the JupyterHub user or whoever signs in (never a notebook parameter, DESIGN.md §7).
 """
 
@@ -14,14 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
+from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
+from shegong.widgets.signin import resume_or_sign_in
 
-from shegong.assessment import Assessment, attempts_used, load_assessments, results, submit
-from shegong.curriculum import Exercise, load_curricula, text
+from shegong.config import language
 from shegong.errors import AssessmentError, ShegongError
-from shegong.progress import ProgressStore, Trainee
-
-from .exercises import WIDGETS, ExerciseWidget, as_html
-from .signin import resume_or_sign_in
+from shegong.training.assessment import Assessment, attempts_used, load_assessments, results, submit
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import Exercise, text
+from shegong.training.progress import ProgressStore, Trainee
 
 TEXT = {
     "window": {
@@ -195,6 +196,5 @@ class AssessmentApp(w.VBox):
 
 def assessment_app(assessment_id: str, lang: str = "zh", **kw: Any) -> AssessmentApp:
     """The app for ``notebooks/evaluation/assessment.ipynb``: ``display(assessment_app("m01-final"))``."""
-    from shegong.config import language
 
     return AssessmentApp(assessment_id, lang=language(lang), **kw)

@@ -15,14 +15,16 @@ from typing import Any
 import ipywidgets as w
 import pandas as pd
 
-from shegong import certificates, cohort
-from shegong.assessment import load_assessments
 from shegong.config import Workspace
-from shegong.curriculum import load_curricula, text
 from shegong.errors import ShegongError
-from shegong.progress import ROLES, ProgressStore, Trainee
-from shegong.progression import load_rules, update_stage
-from shegong.roles import require_staff
+from shegong.trainer import certificates, cohort
+from shegong.trainer.progression import update_stage
+from shegong.trainer.rules import load_rules
+from shegong.training.assessment import load_assessments
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},
@@ -116,7 +118,7 @@ def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
 
 
 def session_columns(lang: str) -> list[str]:
-    """Headers of :func:`shegong.cohort.sessions` in ``lang``: the L1 items by their question
+    """Headers of :func:`shegong.trainer.cohort.sessions` in ``lang``: the L1 items by their question
     (同意率 = share of ratings 4–5, %)."""
     base = (
         ["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"]

@@ -1,7 +1,7 @@
-"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.grading`.
+"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.training.grading`.
 
 Every widget takes ``submit(exercise, answer, seconds) -> Result | None`` (the player passes
-:meth:`shegong.progress.ProgressStore.submit` bound to the trainee) and shows the returned
+:meth:`shegong.training.progress.ProgressStore.submit` bound to the trainee) and shows the returned
 feedback in ``feedback``. ``seconds`` is the time since the widget was created (or reset), from
 ``clock`` (default :func:`time.monotonic`). Drive them headless by setting the input widgets'
 ``value`` and calling ``submit_button.click()``.
@@ -16,9 +16,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong.curriculum import Exercise, text
 from shegong.errors import GradingError
-from shegong.grading import UNITS, Result, scenario_step, shuffled
+from shegong.training.feedback import Result
+from shegong.training.grading import UNITS, scenario_step, shuffled
+from shegong.training.ledger_exercise import load_ledger_data
+from shegong.training.model import Exercise, text
 
 Submit = Callable[[Exercise, Any, float], "Result | None"]
 
@@ -81,7 +83,7 @@ class ExerciseWidget(w.VBox):
         raise NotImplementedError
 
     def answer(self) -> Any:
-        """The answer as :func:`shegong.grading.grade` expects it for this type."""
+        """The answer as :func:`shegong.training.grading.grade` expects it for this type."""
         raise NotImplementedError
 
     def send(self, answer: Any) -> Result | None:
@@ -290,7 +292,6 @@ class LedgerCleaningWidget(ExerciseWidget):
     corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:
-        from shegong.grading_ledger import load_ledger_data
 
         frame = load_ledger_data(self.exercise)
         columns = [c for c in frame.columns if c != "row"]

@@ -1,9 +1,9 @@
 """The grading-queue app (trainer): score open answers against their rubric, comment, save; see agreement.
 
-Answers are shown under an anonymous code (:func:`shegong.marking.answer_code`), never with the
+Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer_code`), never with the
 trainee's pseudonym, role or station. Runs in the trainer's process only: it reads the answer keys
-(rubrics, model answers) through :mod:`shegong.marking`. The signed-in user must hold the trainer or
-admin role (:func:`shegong.roles.require_staff`).
+(rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold the trainer or
+admin role (:func:`shegong.training.roles.require_staff`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong import marking
-from shegong.assessment import load_assessments
-from shegong.curriculum import load_curricula, text
 from shegong.errors import ShegongError
-from shegong.kappa import band
-from shegong.progress import ProgressStore
-from shegong.roles import require_staff
+from shegong.trainer import marking
+from shegong.trainer.kappa import band
+from shegong.training.assessment import load_assessments
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.training.progress import ProgressStore
+from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "开放题评分队列", "en": "Grading queue"},

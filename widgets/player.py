@@ -1,6 +1,6 @@
 """The module player: a module's pages and exercises with navigation and a progress bar.
 
-:class:`ModulePlayer` shows one item of :meth:`shegong.curriculum.Module.sequence` at a time;
+:class:`ModulePlayer` shows one item of :meth:`shegong.training.curriculum.Module.sequence` at a time;
 exercise widgets are created once and kept, so answers survive navigation. Answers go through
 ``store.submit`` (graded and recorded); without a store (preview) they are graded only.
 """
@@ -12,12 +12,11 @@ from typing import Any
 
 import ipywidgets as w
 import mistune
+from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
-from shegong.curriculum import Exercise, Module, Page, text
-from shegong.grading import grade
-from shegong.progress import ROLES, ProgressStore, Trainee
-
-from .exercises import ExerciseWidget, exercise_widget
+from shegong.training.grading import grade
+from shegong.training.model import Exercise, Module, Page, text
+from shegong.training.progress import ROLES, ProgressStore, Trainee
 
 _MARKDOWN = mistune.create_markdown(plugins=["table"])
 UI = {

@@ -1,6 +1,6 @@
 """Sign-in for trainees without JupyterHub, and the first-visit profile for JupyterHub users.
 
-Backed by :class:`shegong.progress.ProgressStore` (opened lazily through ``store_factory`` on the
+Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory`` on the
 first click, so merely displaying the widget creates no database). Calls ``on_signed_in(store,
 trainee)`` once the trainee is known.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from shegong.errors import ShegongError
-from shegong.progress import ROLES, ProgressError, ProgressStore, Trainee
+from shegong.training.progress import ROLES, ProgressError, ProgressStore, Trainee
 
 TEXT = {
     "title": {"zh": "学员登录", "en": "Trainee sign-in"},

@@ -1,7 +1,7 @@
 """The trainee's Kirkpatrick L1 reaction survey after a training session (``?app=survey``).
 
 After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not yet
-rated, and rates each item of :data:`shegong.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
+rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ import html
 import os
 
 import ipywidgets as w
+from shegong.widgets.signin import SignInWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shegong import cohort
 from shegong.errors import ShegongError
-from shegong.progress import ProgressStore, Trainee
-from shegong.tables import AttendanceRow, ReactionRow, TrainingSessionRow
-
-from .signin import SignInWidget
+from shegong.trainer import cohort
+from shegong.training.progress import ProgressStore, Trainee
+from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
 TEXT = {
     "title": {"zh": "培训反馈（反应层评估）", "en": "Session feedback (Kirkpatrick level 1)"},

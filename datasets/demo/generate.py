@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from shegong.demo import generate_demo_inputs
+from shegong.demo.generate import generate_demo_inputs
 
 if __name__ == "__main__":
     if len(sys.argv) not in (2, 3):

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from shegong.errors import ConfigError
 
 LANGUAGES = ("zh", "en")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import Location, OrgUnitError
+from shegong.errors import Location, OrgUnitError
 
 COLUMNS = ("code", "name", "parent_code", "level", "unit_type", "aliases")
 UNIT_TYPES = ("admin", "hub", "station", "room")

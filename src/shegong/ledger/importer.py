@@ -19,24 +19,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 
-from ..config import Workspace
-from ..errors import DatasetError, Location
-from ..orgunits import OrgUnits
-from .normalise import is_blank
-from .privacy import Pseudonymiser, load_key
-from .profiles import PERSONAL, Profile, load_profile
-from .read import RawSheet, read_sheets
-from .reconcile import reconcile
-from .rows import REASONS, RowReader, reject_record
-from .schema import COLUMNS, LEDGER_SCHEMA
-from .structure import (
+from shegong.config import Workspace
+from shegong.errors import DatasetError, Location
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.outputs import write_outputs
+from shegong.ledger.privacy import Pseudonymiser, load_key
+from shegong.ledger.profiles import PERSONAL, Profile, load_profile
+from shegong.ledger.read import RawSheet, read_sheets
+from shegong.ledger.reconcile import reconcile
+from shegong.ledger.rows import REASONS, RowReader, reject_record
+from shegong.ledger.schema import COLUMNS, LEDGER_SCHEMA
+from shegong.ledger.structure import (
     BLANK,
     TOTAL,
     HeaderMap,
@@ -46,6 +46,8 @@ from .structure import (
     structural_reason,
     table_cells,
 )
+from shegong.ledger.summary import FileSummary, ImportSummary
+from shegong.orgunits import OrgUnits
 
 __all__ = [
     "REASONS",
@@ -59,44 +61,6 @@ __all__ = [
 
 #: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255 bytes)
 MAX_NAME_BYTES = 200
-
-
-@dataclass
-class FileSummary:
-    """Row accounting and totals for one imported file (the ``files`` entries of ``--json``).
-
-    ``rows_read = accepted + rejected + skipped_blank + total_rows`` always holds.
-    ``totals`` are over accepted rows: ``person_times`` (人次), ``volunteer_hours`` (h),
-    ``resources_yuan`` (元).
-    """
-
-    file: str
-    sha256: str
-    rows_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    skipped_blank: int = 0
-    total_rows: int = 0
-    totals: dict[str, float] = field(
-        default_factory=lambda: {"person_times": 0, "volunteer_hours": 0.0, "resources_yuan": 0.0}
-    )
-    reconciliation: list[dict] = field(default_factory=list)
-    rejected_by_reason: dict[str, int] = field(default_factory=dict)
-    sheets: list[str] = field(default_factory=list)
-    skipped_sheets: list[dict] = field(default_factory=list)
-    encoding: str | None = None
-    outputs: dict[str, str] = field(default_factory=dict)
-    profile: str = "standard"
-    fixes: dict[str, int] = field(default_factory=dict)
-    fix_examples: dict[str, list[str]] = field(default_factory=dict)
-    skipped_by_profile: int = 0
-    replaced: list[dict] = field(default_factory=list)
-    overlaps: list[dict] = field(default_factory=list)
-    duplicate_of: str | None = None
-    #: accepted rows that repeat an earlier accepted row of the file in every field (a second
-    #: copy of a month in a summary sheet, a pasted row): ``sheet``, ``row``, ``same_as``
-    #: ("sheet!row"). They are kept — two identical events can happen — and shown as a warning.
-    repeated_rows: list[dict] = field(default_factory=list)
 
 
 #: the fields that make two accepted rows the same event
@@ -134,39 +98,6 @@ def repeated_rows(frame: pd.DataFrame) -> list[dict]:
         else:
             seen[group] = f"{sheet}!{row}"
     return out
-
-
-@dataclass
-class ImportSummary:
-    """The result of :func:`import_ledgers`: per-file summaries and their sums."""
-
-    files: list[FileSummary]
-
-    def _sum(self, name: str) -> int:
-        return sum(getattr(f, name) for f in self.files)
-
-    def to_dict(self) -> dict:
-        """The JSON object of ``ledger import --json`` (DESIGN.md §3)."""
-        reasons: dict[str, int] = {}
-        for f in self.files:
-            for k, v in f.rejected_by_reason.items():
-                reasons[k] = reasons.get(k, 0) + v
-        totals = {
-            "person_times": sum(f.totals["person_times"] for f in self.files),
-            "volunteer_hours": round(sum(f.totals["volunteer_hours"] for f in self.files), 2),
-            "resources_yuan": round(sum(f.totals["resources_yuan"] for f in self.files), 2),
-        }
-        return {
-            "rows_read": self._sum("rows_read"),
-            "accepted": self._sum("accepted"),
-            "rejected": self._sum("rejected"),
-            "skipped_blank": self._sum("skipped_blank"),
-            "total_rows": self._sum("total_rows"),
-            "totals": totals,
-            "reconciliation": [r for f in self.files for r in f.reconciliation],
-            "rejected_by_reason": dict(sorted(reasons.items())),
-            "files": [asdict(f) for f in self.files],
-        }
 
 
 @dataclass
@@ -410,7 +341,6 @@ def import_file(
     Raises:
         DatasetError: unreadable file, or a sheet whose header lacks a required column.
     """
-    from .outputs import write_outputs
 
     path = Path(path)
     profile = profile or load_profile()

@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow.parquet as pq
 
-from .. import atomic
-from ..config import Workspace
-from ..errors import DatasetError, Location
-from .privacy import scrub
-from .quality import render_quality_html
+from shegong import atomic
+from shegong.config import Workspace
+from shegong.errors import DatasetError, Location
+from shegong.ledger.privacy import scrub
+from shegong.ledger.quality import render_quality_html
 
 if TYPE_CHECKING:
-    from .importer import FileSummary
-    from .read import RawSheet
+    from shegong.ledger.read import RawSheet
+    from shegong.ledger.summary import FileSummary
 
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "reason", "message", "value", "all_reasons"]
 MASK = "[已隐去]"

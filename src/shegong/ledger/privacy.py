@@ -17,8 +17,8 @@ import secrets
 import unicodedata
 from pathlib import Path
 
-from .. import config
-from ..errors import ConfigError
+from shegong import config
+from shegong.errors import ConfigError
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"

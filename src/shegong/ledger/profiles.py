@@ -31,8 +31,8 @@ from pathlib import Path
 
 import yaml
 
-from .. import config
-from ..errors import ProfileError
+from shegong import config
+from shegong.errors import ProfileError
 
 SCHEMA_VERSION = 1
 

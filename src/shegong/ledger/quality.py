@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from shegong.ledger.rows import REASONS
+
 if TYPE_CHECKING:
-    from .importer import FileSummary
+    from shegong.ledger.summary import FileSummary
 
 #: fix kind → (zh, en)
 FIX_LABELS: dict[str, tuple[str, str]] = {
@@ -69,8 +71,6 @@ def _h2(zh: str, en: str) -> str:
 
 def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
     """The HTML page (a complete document, UTF-8)."""
-    from .rows import REASONS
-
     s = summary
     counts = pd.DataFrame(
         [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from ..errors import DatasetError, Location
+from shegong.errors import DatasetError, Location
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .normalise import CellProblem, parse_quantity
-from .privacy import scrub
-from .profiles import PERSONAL
-from .structure import HeaderMap, column_letter, table_cells
+from shegong.ledger.normalise import CellProblem, parse_quantity
+from shegong.ledger.privacy import scrub
+from shegong.ledger.profiles import PERSONAL
+from shegong.ledger.structure import HeaderMap, column_letter, table_cells
 
 _TOTAL_PARTS = ("合计", "总合计", "小计", "总计")
 _SKIP = ("seq", "year", "month", "date", "station", "village", "staff", "note", *PERSONAL)

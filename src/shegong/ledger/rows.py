@@ -7,12 +7,12 @@ import datetime as dt
 import re
 from decimal import Decimal
 
-from ..orgunits import OrgUnits
-from .normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
-from .privacy import Pseudonymiser, id_checksum_ok, scrub
-from .profiles import PERSONAL, Profile
-from .structure import HeaderMap, column_letter
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
+from shegong.ledger.privacy import Pseudonymiser, id_checksum_ok, scrub
+from shegong.ledger.profiles import PERSONAL, Profile
+from shegong.ledger.structure import HeaderMap, column_letter
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.orgunits import OrgUnits
 
 EARLIEST = dt.date(2000, 1, 1)
 

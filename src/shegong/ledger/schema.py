@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
 
 COLUMNS = (
     "event_id",

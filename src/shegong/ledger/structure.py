@@ -14,8 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .normalise import is_blank
-from .profiles import Profile
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.profiles import Profile
 
 MAX_HEADER_ROWS = 3
 

@@ -14,13 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import DatasetError, Location
-from .normalise import is_blank
-from .profiles import CANONICAL, SCHEMA_VERSION, load_profile
-from .read import read_sheets
-from .structure import HeaderMap, find_header, fold
-from .vocabulary import EVENT_TYPES, SERVICE_AREAS
-
+from shegong.errors import DatasetError, Location
+from shegong.ledger.normalise import is_blank
+from shegong.ledger.profiles import CANONICAL, SCHEMA_VERSION, load_profile
+from shegong.ledger.read import read_sheets
+from shegong.ledger.structure import HeaderMap, find_header, fold
+from shegong.ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
 
 _TOTALS = ("总合计", "合计", "总计")
 _SEXES = ("男性", "女性", "男童", "女童", "男", "女")

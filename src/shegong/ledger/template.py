@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .. import atomic
-from ..errors import ConfigError
-from ..orgunits import OrgUnits
-from .vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong import atomic
+from shegong.errors import ConfigError
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.orgunits import OrgUnits
 
 #: the template's header row (the standard profile's own labels), in order.
 TEMPLATE_HEADER = (

@@ -1,0 +1,554 @@
+"""Indicator values per org unit × period, computed in DuckDB over the workspace's Parquet inputs.
+
+:func:`compute_indicators` evaluates every measure of the registry (:mod:`shegong.indicators.registry`)
+for every org unit and period of a pilot year — the year (``2021``), its quarters (``2021Q1``)
+and months (``2021-01``) for ledger measures — rolled up the hierarchy through a closure table:
+
+- additive ledger terms (counts, sums) are pre-aggregated at the rows' own unit by month, and
+  by service area and client category only for the terms of measures disaggregated that way,
+  then summed up the ancestry (quarters and the year from the months);
+- distinct counts (households, persons, organisations) are counted again at every level — never
+  summed from children; values seen at one unit only (most of them) are counted there from one
+  grouping pass by value, without the per-ancestor de-duplication (:func:`_distinct_ledger`);
+- rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
+  and are suppressed (value null, status ``suppressed``) when the denominator is below the
+  measure's ``min_denominator``;
+- each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
+
+Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
+until the output rows are written. The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
+kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
+:func:`shegong.indicators.sources.build_sources`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from shegong import atomic
+from shegong.config import Workspace
+from shegong.errors import IndicatorError
+from shegong.indicators.registry import (
+    SOURCE_COLUMNS,
+    Measure,
+    Registry,
+    Term,
+    load_registry,
+)
+from shegong.indicators.sources import build_sources, org_frame, term_key, where
+from shegong.orgunits import OrgUnits
+
+#: Disaggregation value for events that left the column blank (null means "all").
+UNSPECIFIED = "unspecified"
+
+#: ``indicators.parquet`` columns and Arrow types (DESIGN.md §3).
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("org_unit", pa.string()),
+        ("level", pa.int32()),
+        ("period", pa.string()),
+        ("indicator", pa.string()),
+        ("value", pa.float64()),
+        ("numerator", pa.float64()),
+        ("denominator", pa.float64()),
+        ("unit", pa.string()),
+        ("target", pa.float64()),
+        ("status", pa.string()),
+        ("service_area", pa.string()),
+        ("client_category", pa.string()),
+    ]
+)
+OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA.names)
+KEYS = ["org_unit", "period", "service_area", "client_category"]
+
+
+def _agg(term: Term, col: str = "v") -> str:
+    if term.aggregation == "count":
+        return "COUNT(*)"
+    if term.aggregation == "sum":
+        return f"SUM({term.field})"
+    return f"COUNT(DISTINCT {col})"
+
+
+def _period_text(col: str, year: int) -> str:
+    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or ``2021Q1``."""
+    y = int(year)
+    return f"""CASE WHEN {col} = 0 THEN '{y}' WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
+                    ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
+
+
+def _keys(period: str, service_area: str, client_category: str) -> str:
+    """The integer keys of the term tables and ``wide``, each UTINYINT and 0 for the year / all:
+    ``p`` a period code (:func:`_period_text`), ``sa`` and ``cc`` ids of ``sa_map`` and ``cc_map``.
+    Their order is the order of the text they stand for."""
+    return (
+        f"CAST({period} AS UTINYINT) AS p, CAST({service_area} AS UTINYINT) AS sa, "
+        f"CAST({client_category} AS UTINYINT) AS cc"
+    )
+
+
+def _ledger_year(con, year: int, terms: dict[str, Term]) -> dict[str, str]:
+    """The year's ledger rows as table ``ledger_y``, read once and scanned by every ledger term:
+    the row's integer unit id ``uid`` and ``level``, ``month``, ``quarter``, small integer codes
+    ``sa_c`` and ``cc_c`` of the disaggregations (tables ``sa_map``, ``cc_map``: ids from 1 in
+    the order of the text, a blank coded as ``unspecified``), the
+    fields the ``terms`` aggregate (``person_times`` …, the pids of the distinct counts) and one
+    boolean column per distinct term filter, evaluated here once rather than in every grouping.
+    No other text column is kept. Returns filter SQL (:func:`where`) → its column (``f0`` …)."""
+    present = {r[0] for r in con.execute("DESCRIBE ledger").fetchall()}
+    missing = "".join(f", NULL AS {c}" for c in SOURCE_COLUMNS["ledger"] if c not in present)
+    flags = {
+        w: f"f{i}"
+        for i, w in enumerate(
+            w for w in dict.fromkeys(where(t) for t in terms.values()) if w != "TRUE"
+        )
+    }
+    kept = [
+        *sorted({t.field for t in terms.values() if t.field}),
+        *(f"{w} AS {f}" for w, f in flags.items()),
+    ]
+    for d, short in (("service_area", "sa"), ("client_category", "cc")):
+        con.execute(f"""CREATE TABLE {short}_map AS SELECT value, CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
+                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger WHERE year = {int(year)})""")
+    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
+                           sa.id AS sa_c, cc.id AS cc_c, l.* EXCLUDE (org_unit, month, sa, cc)
+                    FROM (SELECT org_unit, month, service_area AS sa, client_category AS cc{"".join(", " + k for k in kept)}
+                          FROM (SELECT *{missing} FROM ledger) WHERE year = {int(year)}) l
+                    JOIN units u ON u.code = l.org_unit
+                    JOIN sa_map sa ON sa.value = COALESCE(l.sa, '{UNSPECIFIED}')
+                    JOIN cc_map cc ON cc.value = COALESCE(l.cc, '{UNSPECIFIED}')""")
+    return {**flags, "TRUE": "TRUE"}
+
+
+def _additive_ledger(
+    con, terms: dict[str, Term], sets: dict[str, set[str]], flags: dict[str, str], year: int
+) -> dict[str, str]:
+    """Every count/sum ledger term grouped at the rows' own unit by month and — only for the
+    terms of measures disaggregated that way (``sets``: term key → disaggregations) — by service
+    area and by client category, one scan each; quarters and the year are sums of the months;
+    then everything is summed up the closure table into ``additive``. Returns term key → column."""
+    if not terms:
+        return {}
+    names = {k: f"a{i}" for i, k in enumerate(terms)}
+
+    def scan(key: str, keys: list[str]) -> str:  # one grouping of the rows; s, k as in ``additive``
+        cols = ", ".join(
+            f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), 0) AS DOUBLE) AS {names[k]}"
+            for k in keys
+        )
+        return f"SELECT uid, {key}, {cols} FROM ledger_y GROUP BY ALL"
+
+    scans = [scan("CAST(0 AS UTINYINT) AS s, CAST(month AS UTINYINT) AS k", list(terms))]
+    for set_id, d, code in ((1, "service_area", "sa_c"), (2, "client_category", "cc_c")):
+        if keys := [k for k in terms if d in sets[k]]:
+            scans.append(scan(f"CAST({set_id} AS UTINYINT) AS s, {code} AS k", keys))
+    summed = ", ".join(f"SUM({n}) AS {n}" for n in names.values())
+    sums = ", ".join(
+        f"SUM(s.{n}) / {t.scale!r} AS {n}"
+        for (k, t), n in zip(terms.items(), names.values(), strict=True)
+    )
+    # s = 0 a period (code of _period_text), 1 a service area, 2 a client category (k = map id)
+    con.execute(f"""CREATE TABLE additive AS
+        WITH m AS ({" UNION ALL BY NAME ".join(f"({q})" for q in scans)}),
+             s AS (SELECT * FROM m
+                   UNION ALL BY NAME SELECT uid, 0 AS s, 0 AS k, {
+        summed
+    } FROM m WHERE s = 0 GROUP BY uid
+                   UNION ALL BY NAME SELECT uid, 0 AS s, CAST(20 + (k + 2) // 3 AS UTINYINT) AS k, {
+        summed
+    } FROM m
+                                     WHERE s = 0 GROUP BY ALL),
+             r AS (SELECT a.anc, s.s, s.k, {
+        sums
+    } FROM s JOIN ancestry_i a ON a.uid = s.uid GROUP BY ALL)
+        SELECT anc AS uid, {
+        _keys(
+            "CASE WHEN r.s = 0 THEN r.k ELSE 0 END",
+            "CASE WHEN r.s = 1 THEN r.k ELSE 0 END",
+            "CASE WHEN r.s = 2 THEN r.k ELSE 0 END",
+        )
+    }, r.* EXCLUDE (anc, s, k) FROM r""")
+    return names
+
+
+#: The distinct counts' grouping sets as (set id, key expression over ``{name}_r``): the year,
+#: quarters (period code 21–24), months (1–12), service areas and client categories (map ids).
+_DISTINCT_SETS = (
+    (0, "CAST(0 AS UTINYINT)"),
+    (1, "CAST(20 + quarter AS UTINYINT)"),
+    (2, "CAST(month AS UTINYINT)"),
+    (3, "sa_c"),
+    (4, "cc_c"),
+)
+
+
+def _set_keys(con) -> list[tuple[int, int, str]]:
+    """Every (set id, key) of :data:`_DISTINCT_SETS` with the test a value's bit masks (months
+    ``mo``, service areas ``sam``, client categories ``ccm``) pass when the value occurs under
+    that key.
+
+    Raises:
+        IndicatorError: a disaggregation column with more than 63 values (the ledger's
+            vocabularies have a handful).
+    """
+    ids = {}
+    for d, m in (("service_area", "sa_map"), ("client_category", "cc_map")):
+        ids[m] = [r[0] for r in con.execute(f"SELECT id FROM {m} ORDER BY id").fetchall()]
+        if len(ids[m]) > 63:
+            raise IndicatorError(
+                f"台账 {d} 列有 {len(ids[m])} 个不同取值，最多可计 63 个 / the ledger's {d} column "
+                f"has {len(ids[m])} distinct values; at most 63 can be counted"
+            )
+    return [
+        (0, 0, "TRUE"),
+        *((1, 20 + q, f"(mo & {7 << (3 * q - 2)}) <> 0") for q in range(1, 5)),
+        *((2, m, f"(mo & {1 << m}) <> 0") for m in range(1, 13)),
+        *((3, i, f"(sam & {1 << i}) <> 0") for i in ids["sa_map"]),
+        *((4, i, f"(ccm & {1 << i}) <> 0") for i in ids["cc_map"]),
+    ]
+
+
+def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
+    """A distinct count (households, persons) at every level, counted from the rows — never
+    summed from children.
+
+    One grouping pass by value codes each value as a small integer and keeps the unit where it
+    was seen (when only one) and bit masks of its months, service areas and client categories.
+    A value seen at one unit only (most of them) counts at that unit once under each key whose
+    bit its masks hold (:func:`_set_keys`) — no further pass over its rows. The rows of the
+    values seen at several units are taken again; every (period or disaggregation, value) finds
+    its units in one grouping pass per set: if they all lie on one line of descent (a village
+    room and its own station) the value counts once at the deepest of them and at each of its
+    ancestors; only values seen at units on different branches are de-duplicated per ancestor
+    through the closure table. All parts add up to exactly ``COUNT(DISTINCT value)`` per
+    ancestor.
+    """
+    f = term.field
+    bit = "bit_or(CAST(1 AS UBIGINT) << {})"
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+                           min(uid) AS uid, min(uid) = max(uid) AS one_unit,
+                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam, {bit.format("cc_c")} AS ccm
+                    FROM ledger_y WHERE {f} IS NOT NULL AND {flag} GROUP BY {f}""")
+    counts = ", ".join(f"count_if({test}) AS c{1000 * s + k}" for s, k, test in _set_keys(con))
+    key = "CAST(key[2:] AS INTEGER)"  # c1021 → set 1, key 21
+    con.execute(f"""CREATE TABLE {name}_one AS SELECT CAST({key} // 1000 AS UTINYINT) AS s,
+                           CAST({key} % 1000 AS UTINYINT) AS k, uid AS d, c
+                    FROM (UNPIVOT (SELECT uid, {counts} FROM {name}_v WHERE one_unit GROUP BY uid)
+                          ON COLUMNS(* EXCLUDE (uid)) INTO NAME key VALUE c) WHERE c > 0""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
+                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v ON v.v = l.{f} WHERE {flag}""")
+    con.execute(f"DROP TABLE {name}_v")
+    con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
+    for (
+        set_id,
+        key,
+    ) in _DISTINCT_SETS:  # values on one line of descent are counted at once; the others kept in _g
+        con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
+                               min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
+        con.execute(
+            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d"
+        )
+        con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
+        con.execute("DROP TABLE pairs")
+    con.execute(
+        f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({
+            " UNION ALL ".join(
+                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+                for set_id, key in _DISTINCT_SETS
+            )
+        }) p SEMI JOIN {name}_g m USING (s, k, v)"""
+    )
+    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
+        JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
+        GROUP BY ALL HAVING bool_or(a.uid IS NULL)""")
+    con.execute(f"""CREATE TABLE {name} AS
+        WITH one AS (SELECT d, s, k, c FROM {name}_one
+                     UNION ALL SELECT d, s, k, COUNT(*) FROM {name}_g ANTI JOIN {
+        name
+    }_n USING (s, k, v) GROUP BY ALL),
+             many AS (SELECT DISTINCT a.anc, p.s, p.k, p.v FROM {name}_p p SEMI JOIN {
+        name
+    }_n USING (s, k, v)
+                      JOIN ancestry_i a ON a.uid = p.uid),
+             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
+                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many GROUP BY ALL) GROUP BY ALL)
+        SELECT anc AS uid, {
+        _keys(
+            "CASE WHEN s < 3 THEN k ELSE 0 END",
+            "CASE WHEN s = 3 THEN k ELSE 0 END",
+            "CASE WHEN s = 4 THEN k ELSE 0 END",
+        )
+    }, CAST(c AS DOUBLE) / {term.scale!r} AS {name} FROM r""")
+    for part in ("r", "one", "g", "p", "n"):
+        con.execute(f"DROP TABLE {name}_{part}")
+
+
+def _other(con, term: Term, year: int, name: str) -> None:
+    """A term over a yearly input table (roster, survey …): yearly rows only."""
+    con.execute(f"""CREATE TABLE {name} AS
+        SELECT u.uid, {_keys("0", "0", "0")}, CAST({_agg(term, term.field or "")} AS DOUBLE) / {term.scale} AS {name}
+        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u ON u.code = a.ancestor
+        WHERE s.year = {int(year)} AND {where(term)} GROUP BY u.uid""")
+
+
+def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
+    """Every distinct term computed once and joined into the table ``wide``: one row per
+    (org_unit, period, service_area, client_category) where any term has data, plus a yearly
+    row for every unit, with one column per term (null where that term has no row), the
+    unit's ``level``, pilot-year ``stage`` and operating stations ``n_under``; grouped and
+    ordered on the integer keys ``uid``, ``p``, ``sa``, ``cc`` (:func:`_keys`), which it keeps
+    beside their text.
+    Returns term key → column of ``wide``."""
+    wanted: dict[str, Term] = {}
+    sets: dict[str, set[str]] = {}  # term key → the disaggregations of the measures that use it
+    for m in registry.measures:
+        for t in (m.numerator, m.denominator):
+            if t is not None:
+                t = registry.resolve(t)
+                wanted[term_key(t)] = t
+                sets.setdefault(term_key(t), set()).update(m.disaggregate)
+    flags = _ledger_year(con, year, {k: t for k, t in wanted.items() if t.source == "ledger"})
+    additive = {
+        k: t
+        for k, t in wanted.items()
+        if t.source == "ledger" and t.aggregation != "distinct_count"
+    }
+    columns = _additive_ledger(con, additive, sets, flags, year)
+    parts = (
+        [f"SELECT uid, p, sa, cc, {', '.join(columns.values())} FROM additive"] if columns else []
+    )
+    for i, (k, t) in enumerate(wanted.items()):
+        if t.source not in have or k in columns:
+            continue
+        name = f"x{i}"
+        if t.source == "ledger":
+            _distinct_ledger(con, t, flags[where(t)], year, name)
+        else:
+            _other(con, t, year, name)
+        columns[k] = name
+        parts.append(f"SELECT * FROM {name}")
+    parts.append(f"SELECT uid, {_keys('0', '0', '0')} FROM units")
+    sums = "".join(f", SUM({c}) AS {c}" for c in columns.values())
+    con.execute(
+        "SET preserve_insertion_order = true"
+    )  # from here on: the same input, the same file
+    con.execute(f"""CREATE TABLE wide AS
+        WITH k AS ({" UNION ALL BY NAME ".join(f"({p})" for p in parts)}),
+             w AS (SELECT uid, p, sa, cc{sums} FROM k GROUP BY ALL)
+        SELECT u.code AS org_unit, {_period_text("w.p", year)} AS period, sm.value AS service_area,
+               cm.value AS client_category, w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
+        FROM w JOIN units u ON u.uid = w.uid LEFT JOIN under su ON su.code = u.code
+        LEFT JOIN sa_map sm ON sm.id = w.sa LEFT JOIN cc_map cm ON cm.id = w.cc
+        ORDER BY w.uid, w.p, w.sa, w.cc""")
+    return columns
+
+
+def _stage(org: pd.DataFrame, registry: Registry, year: int) -> dict[str, int]:
+    """Pilot year 1–3 of every unit in ``year`` (0 before its pilot began), from ``pilot_batch``."""
+    start = pd.to_numeric(org["pilot_batch"].str[:4], errors="coerce").fillna(
+        registry.first_pilot_year
+    )
+    return {c: int(min(3, max(0, year - s + 1))) for c, s in zip(org["code"], start, strict=True)}
+
+
+def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: int) -> str | None:
+    """One measure's output rows, projected from ``wide``: a yearly row for every unit at its
+    levels, plus every period and disaggregation where its terms have data; ratios of sums,
+    suppressed below ``min_denominator``; the target of the unit's pilot year (× operating
+    stations under the unit for ``per_station`` targets, on yearly totals of levels ≤ 4 only)
+    and the status."""
+    num_t = registry.resolve(m.numerator)
+    den_t = registry.resolve(m.denominator) if m.denominator is not None else None
+    if term_key(num_t) not in columns or (den_t is not None and term_key(den_t) not in columns):
+        return None  # an input that was never imported: no rows rather than false zeros
+    n = columns[term_key(num_t)]
+    total = "(p = 0 AND sa = 0 AND cc = 0)"
+    present = [f"{n} IS NOT NULL", total]
+    if den_t is not None:
+        d = columns[term_key(den_t)]
+        present.append(f"{d} IS NOT NULL")
+        small = f"(COALESCE({d}, 0) <= 0 OR COALESCE({d}, 0) < {m.min_denominator!r})"
+        value = f"CASE WHEN {small} THEN NULL ELSE COALESCE({n}, 0) / {d} * {m.factor!r} END"
+        num_col, den_col = f"COALESCE({n}, 0)", f"COALESCE({d}, 0)"
+    else:
+        small, value, num_col, den_col = (
+            "FALSE",
+            f"COALESCE({n}, 0) * {m.factor!r}",
+            "NULL::DOUBLE",
+            "NULL::DOUBLE",
+        )
+    yearly_only = num_t.source != "ledger" or (den_t is not None and den_t.source != "ledger")
+    dis = set(m.disaggregate)
+    by_stage = " ".join(f"WHEN {int(st)} THEN {float(t)!r}" for st, t in m.targets.items())
+    target = f"CASE stage {by_stage} END" if m.targets else "NULL::DOUBLE"
+    if m.target_scope == "per_station":
+        target = f"CASE WHEN {total} AND n_under > 0 AND level <= 4 THEN ({target}) * n_under END"
+    status = f"""CASE WHEN suppressed THEN 'suppressed' WHEN target IS NULL THEN 'no_target'
+                      WHEN value >= target - 1e-9 THEN 'met' WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
+                      ELSE 'missed' END"""
+    rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator, {den_col} AS denominator,
+                      {small} AS suppressed, {target} AS target, service_area, client_category
+               FROM wide WHERE level IN ({", ".join(str(int(lv)) for lv in m.levels)}) AND ({" OR ".join(present)})
+                 AND (sa = 0 OR {"service_area" in dis}) AND (cc = 0 OR {"client_category" in dis})
+                 AND ({not yearly_only} OR p = 0)"""
+    return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator, value,
+                      numerator, denominator, '{m.unit}' AS unit, target, {status} AS status, service_area, client_category
+               FROM ({rows})"""
+
+
+def write_indicators(workspace: Workspace, *, year: int, registry: Registry | None = None) -> int:
+    """Compute every registered measure for every org unit for the pilot ``year`` and write them
+    to ``indicators/indicators.parquet``, replacing that year's rows and keeping other years'.
+
+    Yearly rows exist for every unit at the measure's valid levels (0 where the source had no
+    rows; none at all when the source was never imported); quarters, months and
+    disaggregations (``service_area``, ``client_category``) exist for ledger measures where
+    there is data. DuckDB writes the rows straight to Parquet (atomically: a temporary file
+    renamed over the old one), measure by measure in registry order, each by org unit, period
+    and disaggregation, the years in ascending order: the same inputs give the same rows in the
+    same order whatever order the years were computed in (and, run again the same way, the same
+    bytes, which ``shegong report --resume`` compares by hash).
+
+    Returns:
+        The number of rows written for ``year``.
+
+    Raises:
+        IndicatorError: no accepted ledger rows in the workspace or none dated ``year``; OrgUnitError for a bad
+            org-unit file; RegistryError for a bad registry.
+    """
+    registry = registry or load_registry()
+    org_units = OrgUnits.read_csv(workspace.org_units_file)
+    ledgers = sorted(workspace.accepted_dir.glob("*.parquet"))
+    if not ledgers:
+        raise IndicatorError(
+            "no ledger has been imported into this workspace: run `shegong ledger import` first"
+        )
+    in_year = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet({[str(f) for f in ledgers]!r}, union_by_name=true) "
+        f"WHERE year = {int(year)}"
+    ).fetchall()[0][0]
+    if not in_year:  # never overwrite good results with an empty year
+        raise IndicatorError(
+            f"no accepted ledger rows dated {int(year)}: import that year's ledgers first "
+            "(other years' indicators are left as they are)"
+        )
+    org = org_frame(workspace)
+    stage = _stage(org, registry, year)
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET preserve_insertion_order = false")
+        con.register("ancestry_df", org_units.ancestry())
+        con.execute("CREATE TABLE ancestry AS SELECT * FROM ancestry_df")
+        units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
+        con.register("units_df", units)
+        con.execute("""CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage,
+                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid FROM units_df""")
+        con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
+                       JOIN units u ON u.code = a.code JOIN units x ON x.code = a.ancestor""")
+        have = build_sources(con, workspace, org, [year])
+        con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
+                        JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
+        columns = _wide(con, registry, year, have)
+        parts = [
+            sql
+            for m in registry.measures
+            if (sql := _measure_sql(m, registry, columns, year)) is not None
+        ]
+        sources = [" UNION ALL ".join(f"({p})" for p in parts)]
+        kept = 0
+        if workspace.indicators_file.exists():  # other years are kept, the years in ascending order
+            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet('{workspace.indicators_file}')"
+            year_of = "TRY_CAST(left(period, 4) AS INTEGER)"
+            kept = con.execute(
+                f"SELECT count(*) FROM ({old}) WHERE NOT starts_with(period, '{int(year)}')"
+            ).fetchall()[0][0]
+            sources = [
+                f"{old} WHERE {year_of} < {int(year)}",
+                sources[0],
+                f"{old} WHERE {year_of} > {int(year)}",
+            ]
+        cast = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in _SQL_TYPES.items())
+        written: list[int] = []
+        atomic.write_with(
+            workspace.indicators_file,
+            lambda p: written.append(
+                con.execute(
+                    f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO '{p}' "
+                    "(FORMAT parquet, COMPRESSION zstd)"
+                ).fetchall()[0][0]
+            ),
+        )
+    finally:
+        con.close()
+    return int(written[0]) - int(kept)
+
+
+#: DuckDB types of :data:`OUTPUT_SCHEMA`.
+_SQL_TYPES = {
+    "org_unit": "VARCHAR",
+    "level": "INTEGER",
+    "period": "VARCHAR",
+    "indicator": "VARCHAR",
+    "value": "DOUBLE",
+    "numerator": "DOUBLE",
+    "denominator": "DOUBLE",
+    "unit": "VARCHAR",
+    "target": "DOUBLE",
+    "status": "VARCHAR",
+    "service_area": "VARCHAR",
+    "client_category": "VARCHAR",
+}
+
+
+def compute_indicators(
+    workspace: Workspace, *, year: int, registry: Registry | None = None
+) -> pd.DataFrame:
+    """:func:`write_indicators`, then the year's rows as a frame, ordered by indicator, org unit,
+    period, service area and client category.
+
+    Returns:
+        Columns of DESIGN.md §3: ``org_unit`` (str), ``level`` (int32), ``period`` (``2021``,
+        ``2021Q2`` or ``2021-05``), ``indicator`` (measure id), ``value`` (float64; null when
+        suppressed), ``numerator`` and ``denominator`` (float64; null for plain figures),
+        ``unit``, ``target`` (float64 or null), ``status`` (met / near / missed / suppressed /
+        no_target), ``service_area``, ``client_category`` (null = all).
+
+    Raises:
+        As :func:`write_indicators`.
+    """
+    write_indicators(workspace, year=year, registry=registry)
+    table = pq.read_table(workspace.indicators_file, schema=OUTPUT_SCHEMA).filter(
+        pc.starts_with(pc.field("period"), str(int(year)))
+    )
+    order = [
+        (c, "ascending", "at_start")
+        for c in ("indicator", "org_unit", "period", "service_area", "client_category")
+    ]
+    return table.sort_by(order).to_pandas()
+
+
+def load_indicators(workspace: Workspace, *, totals_only: bool = False) -> pd.DataFrame:
+    """Read ``indicators/indicators.parquet`` (columns of :data:`OUTPUT_SCHEMA`).
+
+    ``totals_only`` keeps the yearly rows without disaggregation (period ``2021``,
+    ``service_area`` and ``client_category`` null) — all that scoring needs, a small share of the
+    file at scale.
+
+    Raises:
+        IndicatorError: when indicators have not been computed yet.
+    """
+    if not workspace.indicators_file.exists():
+        raise IndicatorError("indicators have not been computed: run `shegong indicators compute`")
+    if not totals_only:
+        return pd.read_parquet(workspace.indicators_file)
+    keep = (
+        (pc.utf8_length(pc.field("period")) == 4)
+        & pc.field("service_area").is_null()
+        & pc.field("client_category").is_null()
+    )
+    return pq.read_table(workspace.indicators_file, filters=keep).to_pandas()

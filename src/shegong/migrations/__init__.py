@@ -1,1 +1,0 @@
-"""Alembic migrations of the progress store, run programmatically by :func:`shegong.progress.migrate`."""

@@ -1,0 +1,513 @@
+"""The progress store: trainees, attempts, module completion and stage reached (SQLAlchemy 2 + Alembic).
+
+The default store is the SQLite file ``<workspace>/progress.sqlite`` in WAL mode
+(:func:`shegong.config.database_url`); any SQLAlchemy URL works (``SHEGONG_DATABASE_URL``,
+e.g. PostgreSQL for a JupyterHub cohort). The schema is migrated on open with the Alembic
+scripts in :mod:`shegong.training.migrations`; concurrent openers of one SQLite file take a file lock.
+
+Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
+keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
+PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached),
+``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
+graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import os
+import secrets
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from shegong.atomic import write_with
+from shegong.config import database_url
+from shegong.errors import ConfigError, ProgressError
+from shegong.ledger.privacy import load_key
+from shegong.training.curriculum import load_curricula
+from shegong.training.grading import grade
+
+ROLES = {
+    "part_time_staff": {"zh": "社工站兼职工作人员", "en": "part-time station staff"},
+    "community_worker": {"zh": "社区（村）工作者", "en": "community worker"},
+    "volunteer": {"zh": "志愿者", "en": "volunteer"},
+    "resident_backbone": {"zh": "居民骨干", "en": "resident backbone"},
+    "social_org_staff": {"zh": "社会组织工作人员", "en": "social-organisation staff"},
+}
+STAGE_ORDER = ("传", "帮", "带", "教")
+_PBKDF2_ROUNDS = 120_000
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class TraineeRow(Base):
+    __tablename__ = "trainees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[str] = mapped_column(String(8))
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    role: Mapped[str] = mapped_column(String(32))
+    station: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stage_reached: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
+    module_id: Mapped[str] = mapped_column(String(64), index=True)
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    exercise_type: Mapped[str] = mapped_column(String(32))
+    mode: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[Any] = mapped_column(JSON, nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_score: Mapped[float] = mapped_column(Float)
+    graded_by: Mapped[str] = mapped_column(String(16))
+    seconds_spent: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CompletionRow(Base):
+    __tablename__ = "completions"
+    __table_args__ = (UniqueConstraint("trainee_id", "module_id", name="uq_completion"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str] = mapped_column(String(4))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    completed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Trainee:
+    """A signed-in trainee as the player sees it: store id, pseudonym, role code, station, stage reached."""
+
+    id: int
+    pseudonym: str
+    role: str
+    station: str | None
+    stage_reached: str | None
+
+    @classmethod
+    def _of(cls, row: TraineeRow) -> "Trainee":
+        return cls(row.id, row.pseudonym, row.role, row.station, row.stage_reached)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql(
+            "BEGIN IMMEDIATE"
+        )  # take the write lock up front: no upgrade deadlocks
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    db = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if not db or db == ":memory:":
+        yield
+        return
+    with open(f"{db}.migrate.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def migrate(engine: Engine) -> str:
+    """Upgrade the store to the newest Alembic revision; returns the revision id. Raises :class:`ProgressError`."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).with_name("migrations")))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    try:
+        with engine.connect() as conn:
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return str(head)
+        with _migration_lock(engine), engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except OperationalError as e:
+        raise ProgressError(f"cannot migrate the progress store {engine.url!r}: {e.orig}") from e
+    return str(head)
+
+
+def _hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
+    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt.hex()}${digest.hex()}"
+
+
+def _check_password(password: str, stored: str | None) -> bool:
+    try:
+        _, rounds, salt, digest = (stored or "").split("$")
+    except ValueError:
+        return False
+    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(rounds))
+    return hmac.compare_digest(got.hex(), digest)
+
+
+class ProgressStore:
+    """One progress database. Open with :meth:`open`; every method is one short transaction.
+
+    Raises :class:`ProgressError` for an unreachable or unmigratable database, a failed sign-in,
+    or an unknown role.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (
+            None,
+            "",
+            ":memory:",
+        ):
+            Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = create_engine(url)
+        if self.engine.url.get_backend_name() == "sqlite":
+            _sqlite_pragmas(self.engine)
+        migrate(self.engine)
+        self._key: bytes | None = None
+
+    @classmethod
+    def open(
+        cls, url: str | None = None, *, workspace: str | os.PathLike[str] | None = None
+    ) -> "ProgressStore":
+        """The store at ``url``, else ``SHEGONG_DATABASE_URL``, else ``<workspace>/progress.sqlite``."""
+
+        return cls(url or database_url(workspace))
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    # -- trainees
+    def pseudonym(self, login: str) -> str:
+        """``T`` + 16 hex digits of HMAC-SHA-256(key, login): stable, not reversible without the key."""
+        if self._key is None:
+            self._key = load_key()
+        return (
+            "T"
+            + hmac.new(self._key, b"trainee:" + login.strip().encode(), "sha256").hexdigest()[:16]
+        )
+
+    def _add_trainee(
+        self, login: str, *, source: str, role: str, station: str | None, password: str | None
+    ) -> Trainee:
+        if role not in ROLES:
+            raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+        if not login.strip():
+            raise ProgressError("请填写账号 / a login name is required")
+        row = TraineeRow(
+            pseudonym=self.pseudonym(login),
+            source=source,
+            role=role,
+            station=station or None,
+            password_hash=_hash_password(password) if password else None,
+            created_at=datetime.now(UTC),
+        )
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(row)
+                s.flush()
+                return Trainee._of(row)
+        except IntegrityError as e:
+            raise ProgressError(
+                "该账号已注册，请直接登录 / this login is already registered: sign in instead"
+            ) from e
+
+    def register(
+        self, login: str, password: str, *, role: str, station: str | None = None
+    ) -> Trainee:
+        """Create a local trainee (no JupyterHub); the password must have at least 4 characters."""
+        if len(password) < 4:
+            raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
+        return self._add_trainee(
+            login, source="local", role=role, station=station, password=password
+        )
+
+    def sign_in(self, login: str, password: str) -> Trainee:
+        """The local trainee with this login and password; :class:`ProgressError` otherwise (same message either way)."""
+        with Session(self.engine) as s:
+            row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
+            if (
+                row is None
+                or row.source != "local"
+                or not _check_password(password, row.password_hash)
+            ):
+                raise ProgressError(
+                    "账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first"
+                )
+            return Trainee._of(row)
+
+    def hub_trainee(self, user: str) -> Trainee | None:
+        """The trainee of JupyterHub user ``user``, or ``None`` before their profile is filled in."""
+        with Session(self.engine) as s:
+            row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(user)))
+            return Trainee._of(row) if row else None
+
+    def register_hub(self, user: str, *, role: str, station: str | None = None) -> Trainee:
+        """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated them)."""
+        return self._add_trainee(user, source="hub", role=role, station=station, password=None)
+
+    # -- attempts
+    def record_attempt(
+        self,
+        trainee: Trainee | int,
+        exercise,
+        *,
+        answer: Any,
+        score: float | None,
+        graded_by: str,
+        seconds: float,
+    ) -> int:
+        """Insert one attempt row (``seconds`` spent on the exercise) and return its id."""
+        row = AttemptRow(
+            trainee_id=trainee if isinstance(trainee, int) else trainee.id,
+            module_id=exercise.module_id,
+            exercise_id=exercise.id,
+            exercise_type=exercise.type,
+            mode=exercise.mode,
+            answer=answer,
+            score=score,
+            max_score=exercise.points,
+            graded_by=graded_by,
+            seconds_spent=float(seconds),
+            created_at=datetime.now(UTC),
+        )
+        try:
+            with Session(self.engine) as s, s.begin():
+                s.add(row)
+                s.flush()
+                return row.id
+        except OperationalError as e:
+            raise ProgressError(f"cannot record the attempt: {e.orig}") from e
+
+    def submit(self, trainee: Trainee, exercise, answer: Any, *, seconds: float, lang: str = "zh"):
+        """Grade a practice answer and record it; record a summative answer ungraded.
+
+        Returns the :class:`shegong.training.grading.Result`, or ``None`` for a summative submission.
+        Raises :class:`~shegong.errors.GradingError` (answer of the wrong shape; nothing is recorded).
+        """
+
+        stored = answer.to_dict("records") if hasattr(answer, "to_dict") else answer
+        if exercise.mode == "summative":
+            self.record_attempt(
+                trainee, exercise, answer=stored, score=None, graded_by="pending", seconds=seconds
+            )
+            return None
+        result = grade(exercise, answer, lang)
+        if exercise.type == "scenario":
+            stored = {
+                "choices": list(answer),
+                "path": result.details["path"],
+                "end": result.details["end"],
+            }
+        self.record_attempt(
+            trainee,
+            exercise,
+            answer=stored,
+            score=result.score,
+            graded_by=result.graded_by,
+            seconds=seconds,
+        )
+        return result
+
+    def attempts(self, trainee: Trainee | int | None = None) -> list[dict[str, Any]]:
+        """Attempt rows as dicts (columns of ``attempts``), oldest first, optionally for one trainee."""
+        q = select(AttemptRow).order_by(AttemptRow.id)
+        if trainee is not None:
+            q = q.where(
+                AttemptRow.trainee_id == (trainee if isinstance(trainee, int) else trainee.id)
+            )
+        with Session(self.engine) as s:
+            return [
+                {c.name: getattr(r, c.name) for c in AttemptRow.__table__.columns}
+                for r in s.scalars(q)
+            ]
+
+    def best_scores(self, trainee: Trainee, module_id: str) -> dict[str, float]:
+        """Best score per exercise id of ``module_id`` (graded attempts only)."""
+        best: dict[str, float] = {}
+        for a in self.attempts(trainee):
+            if a["module_id"] == module_id and a["score"] is not None:
+                best[a["exercise_id"]] = max(best.get(a["exercise_id"], 0.0), a["score"])
+        return best
+
+    # -- completion
+    def complete_module(self, trainee: Trainee, module) -> Trainee:
+        """Mark ``module`` completed (score = Σ best practice scores) and raise ``stage_reached``.
+
+        The stage recorded is the module's first stage (``传→帮`` → 传): the next stage needs the
+        mentor's sign-off in the mentoring log. Returns the updated trainee.
+        """
+        best = self.best_scores(trainee, module.id)
+        practice = [e for e in module.exercises if e.mode == "practice"]
+        score, max_score = (
+            sum(best.get(e.id, 0.0) for e in practice),
+            sum(e.points for e in practice),
+        )
+        with Session(self.engine) as s, s.begin():
+            row = s.scalar(
+                select(CompletionRow).where(
+                    CompletionRow.trainee_id == trainee.id, CompletionRow.module_id == module.id
+                )
+            )
+            if row is None:
+                row = CompletionRow(
+                    trainee_id=trainee.id,
+                    module_id=module.id,
+                    stage=module.first_stage,
+                    score=score,
+                    max_score=max_score,
+                    completed_at=datetime.now(UTC),
+                )
+                s.add(row)
+            else:
+                row.score, row.max_score = max(row.score, score), max_score
+            t = s.get(TraineeRow, trainee.id)
+            if t.stage_reached is None or STAGE_ORDER.index(module.first_stage) > STAGE_ORDER.index(
+                t.stage_reached
+            ):
+                t.stage_reached = module.first_stage
+            s.flush()
+            return Trainee._of(t)
+
+    def tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Every trainee, attempt and completion row (password hashes left out), for export."""
+        with Session(self.engine) as s:
+            trainees = [
+                {
+                    "id": t.id,
+                    "pseudonym": t.pseudonym,
+                    "source": t.source,
+                    "role": t.role,
+                    "station": t.station,
+                    "stage_reached": t.stage_reached,
+                    "created_at": t.created_at,
+                }
+                for t in s.scalars(select(TraineeRow).order_by(TraineeRow.id))
+            ]
+            completions = [
+                {c.name: getattr(r, c.name) for c in CompletionRow.__table__.columns}
+                for r in s.scalars(select(CompletionRow).order_by(CompletionRow.id))
+            ]
+        return {"trainees": trainees, "attempts": self.attempts(), "completions": completions}
+
+
+def export_gradebook(
+    store: ProgressStore,
+    out: Path,
+    *,
+    curricula: dict | None = None,
+    extra_sheets: dict[str, Any] | None = None,
+) -> Path:
+    """Write the gradebook workbook to ``out`` (atomically) and return it.
+
+    Sheets: ``成绩册 Gradebook`` (one row per trainee: pseudonym, role, station, stage reached, and per
+    module the sum of best scores / the module's practice points, from ``curricula`` or the shipped
+    curricula), ``作答 Attempts`` (open answers' text left out), ``学员 Trainees``, ``完成 Completions``.
+    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by :func:`shegong.trainer.cohort.export`.
+    Times are UTC without zone. Raises :class:`~shegong.errors.CurriculumError` for invalid curricula.
+    """
+    import pandas as pd
+
+    if curricula is None:
+        try:
+            curricula = load_curricula()
+        except (
+            ConfigError
+        ):  # no curricula folder (installed without the checkout): totals from attempts
+            curricula = {}
+    data = store.tables()
+    attempts = pd.DataFrame(
+        data["attempts"], columns=[c.name for c in AttemptRow.__table__.columns]
+    )
+    trainees = pd.DataFrame(
+        data["trainees"],
+        columns=["id", "pseudonym", "source", "role", "station", "stage_reached", "created_at"],
+    )
+    completions = pd.DataFrame(
+        data["completions"], columns=[c.name for c in CompletionRow.__table__.columns]
+    )
+    attempts["answer"] = [
+        None if t == "open" else (str(a) if a is not None else None)
+        for t, a in zip(attempts["exercise_type"], attempts["answer"])
+    ]
+    rows = []
+    for t in trainees.to_dict("records"):
+        row = {
+            "学员 pseudonym": t["pseudonym"],
+            "角色 role": ROLES[t["role"]]["zh"],
+            "社工站 station": t["station"],
+            "阶段 stage": t["stage_reached"],
+        }
+        mine = attempts[(attempts["trainee_id"] == t["id"]) & attempts["score"].notna()]
+        best = mine.groupby(["module_id", "exercise_id"])["score"].max().groupby("module_id").sum()
+        for module_id in sorted(set(best.index) | set(curricula)):
+            total = (
+                sum(e.points for e in curricula[module_id].exercises if e.mode == "practice")
+                if module_id in curricula
+                else mine[mine.module_id == module_id]
+                .groupby("exercise_id")["max_score"]
+                .max()
+                .sum()
+            )
+            row[f"{module_id} 得分"] = float(best.get(module_id, 0.0))
+            row[f"{module_id} 满分"] = float(total)
+        rows.append(row)
+    for frame in (attempts, trainees, completions):
+        for col in frame.columns:
+            if col.endswith("_at"):
+                frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_localize(None)
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+            pd.DataFrame(rows).to_excel(xw, sheet_name="成绩册 Gradebook", index=False)
+            attempts.to_excel(xw, sheet_name="作答 Attempts", index=False)
+            trainees.to_excel(xw, sheet_name="学员 Trainees", index=False)
+            completions.to_excel(xw, sheet_name="完成 Completions", index=False)
+            for name, frame in (extra_sheets or {}).items():
+                frame.to_excel(xw, sheet_name=name, index=False)
+
+    write_with(Path(out), write)
+    return Path(out)
