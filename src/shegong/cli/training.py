@@ -49,7 +49,8 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
     from shegong.training.progress import ProgressStore, export_gradebook
 
     out = Path(args.out) if args.out else Workspace.at(args.workspace).root / "gradebook.xlsx"
-    path = export_gradebook(ProgressStore.open(workspace=args.workspace), out)
+    with ProgressStore.open(workspace=args.workspace) as store:
+        path = export_gradebook(store, out)
     print(f"成绩册已导出 gradebook written: {path}")
     return 0
 

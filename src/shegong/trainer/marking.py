@@ -428,7 +428,9 @@ def grade_workspace(
     answers at release), :class:`~shegong.errors.AssessmentError` (unknown assessment).
     """
 
-    store = store or ProgressStore.open(workspace=workspace)
+    if store is None:
+        with ProgressStore.open(workspace=workspace) as opened:
+            return grade_workspace(release_ids=release_ids, store=opened)
     modules = load_curricula()
     assessments = load_assessments(modules)
     scored = auto_score(store, assessments, modules)

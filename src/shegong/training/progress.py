@@ -1,9 +1,15 @@
 """The progress store: trainees, attempts, module completion and stage reached (SQLAlchemy 2 + Alembic).
 
 The default store is the SQLite file ``<workspace>/progress.sqlite`` in WAL mode
-(:func:`shegong.config.database_url`); any SQLAlchemy URL works (``SHEGONG_DATABASE_URL``,
-e.g. PostgreSQL for a JupyterHub cohort). The schema is migrated on open with the Alembic
-scripts in :mod:`shegong.training.migrations`; concurrent openers of one SQLite file take a file lock.
+(:func:`shegong.config.database_url`); ``SHEGONG_DATABASE_URL`` names another, in practice
+PostgreSQL for a cohort or a province (``postgresql+psycopg://ROLE:PASSWORD@HOST/DATABASE``, or
+``…@/DATABASE?host=/SOCKET/DIR`` over a Unix socket; the driver is the ``postgres`` extra). The
+schema is migrated on open with the Alembic scripts in :mod:`shegong.training.migrations`;
+concurrent openers take a lock first (a file lock beside a SQLite file, an advisory lock on
+PostgreSQL), so one migrates and the others find the head revision in place. On SQLite each
+write transaction starts with ``BEGIN IMMEDIATE`` (writers queue); on PostgreSQL transactions
+run at READ COMMITTED and rows read to be changed are locked (``SELECT … FOR UPDATE``), or
+written with ``INSERT … ON CONFLICT`` (docs/contracts.md, "The progress store on PostgreSQL").
 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
 keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
@@ -36,6 +42,7 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -57,6 +64,7 @@ ROLES = {
 }
 STAGE_ORDER = ("传", "帮", "带", "教")
 _PBKDF2_ROUNDS = 120_000
+_MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations take on PostgreSQL
 
 
 class Base(DeclarativeBase):
@@ -165,6 +173,9 @@ def migrate(engine: Engine) -> str:
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return str(head)
         with _migration_lock(engine), engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # one migrator at a time; the others then find the head already there
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as e:
@@ -202,10 +213,22 @@ class ProgressStore:
             ":memory:",
         ):
             Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
-        if self.engine.url.get_backend_name() == "sqlite":
-            _sqlite_pragmas(self.engine)
-        migrate(self.engine)
+        try:
+            if make_url(url).get_backend_name() == "sqlite":
+                self.engine = create_engine(url)
+                _sqlite_pragmas(self.engine)
+            else:  # a database server: drop connections it has closed (restart, idle timeout)
+                self.engine = create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as e:
+            raise ProgressError(
+                f"the progress store URL needs the database driver {e.name!r}, which is not "
+                "installed: for postgresql+psycopg://… run pip install 'shegong[postgres]'"
+            ) from e
+        try:
+            migrate(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._key: bytes | None = None
 
     @classmethod
@@ -219,6 +242,12 @@ class ProgressStore:
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
+
+    def __enter__(self) -> "ProgressStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- trainees
     def pseudonym(self, login: str) -> str:
