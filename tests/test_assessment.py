@@ -58,10 +58,10 @@ def test_shipped_assessments_list_summative_items_with_a_window(assessments):
     )
 
 
-def test_migration_0002_adds_the_tables(store):
+def test_migrations_add_the_tables(store):
     names = set(inspect(store.engine).get_table_names())
     assert {
-        "accounts",
+        "role_grants",
         "submissions",
         "item_scores",
         "releases",
@@ -73,7 +73,7 @@ def test_migration_0002_adds_the_tables(store):
         "certificates",
     } <= names
     with store.engine.connect() as c:
-        assert c.exec_driver_sql("select version_num from alembic_version").scalar() == "0002"
+        assert c.exec_driver_sql("select version_num from alembic_version").scalar() == "0003"
 
 
 def test_submission_is_stored_ungraded_and_limited(store, modules, assessments, trainee_factory):

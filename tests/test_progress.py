@@ -43,8 +43,8 @@ def test_schema_is_migrated_to_head(store):
         if store.engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
-        )  # 0002: assessment, marking, mentoring (issue 7)
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        )  # 0002: assessment, marking, mentoring (issue 7); 0003: role grants (issue 15)
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):

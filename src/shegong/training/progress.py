@@ -25,11 +25,12 @@ import hashlib
 import hmac
 import os
 import secrets
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Self
 
 from sqlalchemy import (
     JSON,
@@ -183,6 +184,38 @@ def migrate(engine: Engine) -> str:
     return str(head)
 
 
+def upsert(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+) -> None:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` — or ``DO UPDATE`` of the ``update`` columns.
+
+    One statement on SQLite and on PostgreSQL, so two writers inserting the same key at once
+    neither fail with a unique violation nor lose an update (a read-then-insert would, at
+    PostgreSQL's READ COMMITTED). ``table``: a mapped class or a Table; ``keys``: the columns of
+    one of its unique constraints. Raises :class:`ProgressError` for any other database.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise ProgressError(f"the progress store runs on SQLite or PostgreSQL, not {dialect}")
+    stmt = insert(table).values(**values)
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt)
+
+
 def _hash_password(password: str, salt: bytes | None = None) -> str:
     salt = salt or secrets.token_bytes(16)
     digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
@@ -243,7 +276,7 @@ class ProgressStore:
         """Release the connection pool."""
         self.engine.dispose()
 
-    def __enter__(self) -> "ProgressStore":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
