@@ -42,6 +42,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    literal_column,
     select,
     text,
 )
@@ -191,8 +192,10 @@ def upsert(
     *,
     keys: Sequence[str],
     update: Sequence[str] = (),
-) -> None:
+) -> int:
     """``INSERT … ON CONFLICT (keys) DO NOTHING`` — or ``DO UPDATE`` of the ``update`` columns.
+
+    Returns the number of rows inserted or updated (0: the key was there and nothing changed).
 
     One statement on SQLite and on PostgreSQL, so two writers inserting the same key at once
     neither fail with a unique violation nor lose an update (a read-then-insert would, at
@@ -206,14 +209,27 @@ def upsert(
         from sqlalchemy.dialects.sqlite import insert
     else:
         raise ProgressError(f"the progress store runs on SQLite or PostgreSQL, not {dialect}")
-    stmt = insert(table).values(**values)
+    stmt = insert(getattr(table, "__table__", table)).values(**values)
     if update:
         stmt = stmt.on_conflict_do_update(
             index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
         )
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    session.execute(stmt)
+    # one row back per row written (rowcount is -1 once SQLAlchemy adds its own RETURNING)
+    return len(session.execute(stmt.returning(literal_column("1"))).all())
+
+
+def hold(session: Session, name: str) -> None:
+    """Hold the lock ``name`` until the session's transaction ends (one holder at a time).
+
+    For a read-then-write that no row lock covers, e.g. numbering certificates. PostgreSQL:
+    ``pg_advisory_xact_lock`` on a 64-bit key derived from ``name``; SQLite: nothing to do, its
+    write transactions (``BEGIN IMMEDIATE``) already run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _hash_password(password: str, salt: bytes | None = None) -> str:
@@ -449,6 +465,7 @@ class ProgressStore:
             sum(e.points for e in practice),
         )
         with Session(self.engine) as s, s.begin():
+            t = s.get(TraineeRow, trainee.id, with_for_update=True)  # one completion at a time
             row = s.scalar(
                 select(CompletionRow).where(
                     CompletionRow.trainee_id == trainee.id, CompletionRow.module_id == module.id
@@ -466,7 +483,6 @@ class ProgressStore:
                 s.add(row)
             else:
                 row.score, row.max_score = max(row.score, score), max_score
-            t = s.get(TraineeRow, trainee.id)
             if t.stage_reached is None or STAGE_ORDER.index(module.first_stage) > STAGE_ORDER.index(
                 t.stage_reached
             ):
