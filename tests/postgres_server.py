@@ -49,6 +49,7 @@ SETTINGS = {
     "max_connections": "60",
     "log_min_messages": "warning",
     "log_min_error_statement": "error",
+    "timezone": "'Asia/Shanghai'",  # as a server in China is often set: the store must not care
 }
 
 

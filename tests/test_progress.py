@@ -5,6 +5,7 @@ Every store test runs twice, on a SQLite file and on the session's throwaway Pos
 """
 
 import multiprocessing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -90,6 +91,17 @@ def test_submit_grades_and_records_an_attempt(store):
         row["graded_by"],
         row["seconds_spent"],
     ) == ("m01-ethics", "e02", "multiple", ["a", "b", "d"], 2.0, 2.0, "auto", 12.5)
+
+
+def test_times_are_utc_on_either_database(store):
+    """The test server's own timezone is Asia/Shanghai; SQLite stores naive UTC."""
+    t = store.register("a", "1234", role="volunteer")
+    store.record_attempt(t, EXERCISE, answer="b", score=1.0, graded_by="auto", seconds=2)
+    created = store.attempts(t)[0]["created_at"]
+    assert created.utcoffset() in (None, timedelta(0))
+    assert abs(created.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
+    [row] = store.tables()["trainees"]
+    assert row["created_at"].utcoffset() in (None, timedelta(0))
 
 
 def test_completion_records_score_and_stage(store):

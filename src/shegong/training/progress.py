@@ -146,6 +146,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
         )  # take the write lock up front: no upgrade deadlocks
 
 
+def _server_options(url: str) -> dict[str, Any]:
+    """PostgreSQL sessions in UTC, whatever the server's ``timezone`` (often Asia/Shanghai):
+    times come back as UTC, as they do from SQLite (where they are stored naive, in UTC)."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"connect_args": {"options": "-c timezone=UTC"}}
+    return {}
+
+
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     db = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
@@ -267,7 +275,7 @@ class ProgressStore:
                 self.engine = create_engine(url)
                 _sqlite_pragmas(self.engine)
             else:  # a database server: drop connections it has closed (restart, idle timeout)
-                self.engine = create_engine(url, pool_pre_ping=True)
+                self.engine = create_engine(url, pool_pre_ping=True, **_server_options(url))
         except ModuleNotFoundError as e:
             raise ProgressError(
                 f"the progress store URL needs the database driver {e.name!r}, which is not "
