@@ -211,3 +211,12 @@ def test_database_url_from_env_and_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("SHEGONG_DATABASE_URL", "sqlite:///:memory:")
     assert database_url(tmp_path / "w") == "sqlite:///:memory:"
     assert Path(tmp_path / "w").is_dir()
+
+
+@pytest.mark.postgres
+def test_a_refused_or_driverless_url_is_one_progress_error(postgres_server):
+    with pytest.raises(ProgressError, match="password authentication failed") as refused:
+        ProgressStore(postgres_server.url(password="not-the-password"))
+    assert "not-the-password" not in str(refused.value) and "***" in str(refused.value)
+    with pytest.raises(ProgressError, match=r"driver 'pg8000'.*shegong\[postgres\]"):
+        ProgressStore("postgresql+pg8000://someone:secret@/nowhere")
