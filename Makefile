@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8866
 WORKSPACE ?= workspace
 
-.PHONY: demo test bench lab clean
+.PHONY: demo test test-fast lint bench lab clean
 
 $(VENV)/.base: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,18 @@ $(VENV)/.dev: pyproject.toml
 demo: $(VENV)/.base
 	$(VENV)/bin/shegong demo --workspace $(WORKSPACE) --port $(PORT)
 
-## test: the whole test suite (browser tests need Debian's chromium; see .ci/run)
+## test: the style checks and the whole test suite (browser tests need Debian's chromium; see .ci/run)
 test: $(VENV)/.dev
 	$(PY) -m pytest
+
+## test-fast: the inner loop — no browser, no full demo, no wheel build
+test-fast: $(VENV)/.dev
+	$(PY) -m pytest -m "not browser and not slow and not postgres" -x -q
+
+## lint: ruff (rules in pyproject.toml) and ruff format, as CI runs them
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## bench: benchmarks with ratios against their baselines
 bench: $(VENV)/.dev

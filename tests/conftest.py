@@ -116,7 +116,7 @@ def postgres_url(postgres_server: pg.PostgresServer) -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty progress store's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database."""
+    """An empty store's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'progress.sqlite'}"
     return request.getfixturevalue("postgres_url")

@@ -58,7 +58,10 @@ class PostgresUnavailable(RuntimeError):
 
 
 def bindir() -> Path:
-    """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``. Raises :class:`PostgresUnavailable`."""
+    """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``.
+
+    Raises :class:`PostgresUnavailable` when there is none.
+    """
     candidates: list[Path] = []
     pg_config = shutil.which("pg_config")
     if pg_config:
@@ -84,7 +87,7 @@ def bindir() -> Path:
 
 @dataclass
 class PostgresServer:
-    """A running throwaway cluster: its folder, socket folder, binaries and the test role's password."""
+    """A running throwaway cluster: its folder, binaries, superuser and the test role's password."""
 
     folder: Path
     bindir: Path
@@ -262,7 +265,7 @@ def start(*, parent: str | os.PathLike[str] = "/var/tmp") -> PostgresServer:
                 "start",
             ],
         )
-        # psql variables quote the role's password (:'pw') and name (:"role"): no value pasted into SQL
+        # psql variables quote the password (:'pw') and the names (:"role"): no value pasted in SQL
         _run(
             server,
             [

@@ -30,14 +30,16 @@ def cohort_store(store, trainee_factory):
 def test_heatmap_holds_score_shares_and_filters(cohort_store, modules):
     store, a, b = cohort_store
     frame = cohort.heatmap(store, modules)
-    assert list(frame.columns)[:2] == ["m01-ethics", "m02-home-visits"] and len(frame.columns) == 8
+    assert list(frame.columns)[:3] == ["m01-ethics", "m09-local-ethics", "m06-assistance"]
+    assert len(frame.columns) == 12
     assert frame.loc[a.pseudonym, "m01-ethics"] == pytest.approx(
-        2 / 16
-    )  # (1 + 1) of 16 practice points
+        2 / 15
+    )  # (1 + 1) of 15 practice points
     assert frame.loc[b.pseudonym, "m01-ethics"] == 0.0
     assert math.isnan(frame.loc[a.pseudonym, "m03-casework"])
     assert list(cohort.heatmap(store, modules, station="152201102").index) == [b.pseudonym]
     assert list(cohort.heatmap(store, modules, role="volunteer").index) == [a.pseudonym]
+    assert list(cohort.heatmap(store, modules, track="staff").index) == [b.pseudonym]
 
 
 def test_overview_says_who_is_stuck_where(cohort_store, modules, assessments):
@@ -46,8 +48,14 @@ def test_overview_says_who_is_stuck_where(cohort_store, modules, assessments):
     assert frame.loc[a.pseudonym, "hours"] == 1.0 and frame.loc[
         b.pseudonym, "hours"
     ] == pytest.approx(0.17)
-    assert frame.loc[a.pseudonym, "stuck_on"] == "模块一结业测评：价值观、伦理与保密 (0/1)"
+    # a volunteer's 传 asks for m01, m09 and m06 and two assessments: m01 is done, m09 comes next
+    assert frame.loc[a.pseudonym, "stuck_on"] == "本土社工伦理与双重关系 (0/1)"
     assert frame.loc[b.pseudonym, "stuck_on"].startswith("社会工作价值观、伦理与保密 (0/1)")
+    assert (frame.loc[a.pseudonym, "track"], frame.loc[b.pseudonym, "track"]) == (
+        "志愿者",
+        "社工站兼职工作人员 / 社区工作者",
+    )
+    assert not frame["track_confirmed"].any()  # chosen at registration, not yet confirmed
     assert (frame.loc[a.pseudonym, "modules_done"], frame.loc[a.pseudonym, "next_stage"]) == (
         1,
         "传",
@@ -111,5 +119,6 @@ def test_export_adds_assessment_stage_and_session_sheets(
         "培训 Sessions",
     ]
     stages = list(wb["阶段 Stages"].values)
-    assert stages[0][:4] == ("trainee", "role", "station", "stage") and len(stages) == 3
+    assert stages[0][:6] == ("trainee", "role", "station", "track", "track_confirmed", "stage")
+    assert len(stages) == 3
     wb.close()

@@ -38,7 +38,7 @@ def test_module_one_loads_with_pages_in_order_and_exercises_after_them():
 
 def test_check_cli_passes_on_a_valid_folder(root, capsys):
     assert main(["curriculum", "check", str(root)]) == 0
-    assert "1 modules, 3 pages, 11 exercises" in capsys.readouterr().out  # 7 practice + 4 summative
+    assert "1 modules, 3 pages, 11 exercises, 3 h" in capsys.readouterr().out  # 7 + 4 summative
 
 
 def test_broken_module_yaml_names_file_key_and_fix_and_lists_every_problem(root, capsys):
@@ -46,7 +46,7 @@ def test_broken_module_yaml_names_file_key_and_fix_and_lists_every_problem(root,
 
     def breakit(d):
         d["stage"] = "学"
-        d["estimated_hours"] = "两小时"
+        d["hours"] = "两小时"
         d["titel"] = d.pop("title")
         d["competencies"].append("exam.valus")
 
@@ -55,7 +55,7 @@ def test_broken_module_yaml_names_file_key_and_fix_and_lists_every_problem(root,
     assert modules == []
     found = {(Path(p.file).name, p.key): p for p in problems}
     assert found[("module.yaml", "stage")].fix == "use 传, 帮, 带, 教 or a step such as 传→帮"
-    assert "estimated_hours" in found[("module.yaml", "estimated_hours")].fix
+    assert found[("module.yaml", "hours")].fix == "write e.g. `hours: 2.5`"
     assert found[("module.yaml", "titel")].fix == "rename it to 'title'"
     assert ("module.yaml", "title") in found  # the missing title is reported too
     assert "exam.values" in found[("module.yaml", "competencies[5]")].fix
@@ -101,30 +101,39 @@ def test_unknown_module_and_missing_path():
     assert problems[0].message == "does not exist"
 
 
-def test_the_eight_shipped_modules_pass_check_and_meet_the_content_standard(capsys):
+def test_the_twelve_shipped_modules_pass_check_and_meet_the_content_standard(capsys):
     assert main(["curriculum", "check"]) == 0
-    assert "8 modules, 24 pages" in capsys.readouterr().out
+    assert "12 modules, 40 pages" in capsys.readouterr().out
     modules = load_curricula()
-    assert list(modules) == [
+    assert list(modules) == [  # catalogue order (issue 19): policy basics before the first visit
         "m01-ethics",
+        "m09-local-ethics",
+        "m06-assistance",
         "m02-home-visits",
+        "m07-ledger",
+        "m11-records",
+        "m10-assistance-procedure",
+        "m12-needs-survey",
         "m03-casework",
         "m04-groupwork",
         "m05-community",
-        "m06-assistance",
-        "m07-ledger",
         "m08-supervision",
     ]
     assert [m.stage for m in modules.values()] == [
         "传",
+        "传",
+        "传",
         "传→帮",
+        "传→帮",
+        "帮",
+        "帮",
+        "帮→带",
         "帮→带",
         "帮→带",
         "带",
-        "带",
-        "传→帮",
         "教",
     ]
+    assert sum(m.hours for m in modules.values()) == 40.5  # 40 learning hours or more
     for m in modules.values():
         assert (
             len(m.pages) >= 3 and len(m.exercises) >= 6 and len({e.type for e in m.exercises}) >= 3
@@ -134,9 +143,14 @@ def test_the_eight_shipped_modules_pass_check_and_meet_the_content_standard(caps
         assert len(practice) >= 6 and all(
             ex.mode == "practice" for ex in m.sequence() if hasattr(ex, "mode")
         )
+        assert all("## 来源" in page.markdown for page in m.pages), m.id  # sources on every page
     assert {m.id for m in modules.values() if any(e.mode == "summative" for e in m.exercises)} == {
         "m01-ethics",
         "m03-casework",
+        "m09-local-ethics",
+        "m10-assistance-procedure",
+        "m11-records",
+        "m12-needs-survey",
     }
     casework = modules["m03-casework"].exercise("e01")
     assert [i["text"] for i in casework.data["items"]] == [
@@ -147,15 +161,70 @@ def test_the_eight_shipped_modules_pass_check_and_meet_the_content_standard(caps
         "评估",
         "结案",
     ]
-    groups = modules["m04-groupwork"].exercise("e01")
-    assert [i["id"] for i in groups.data["items"]] == [
-        "preparation",
-        "formation",
-        "transition",
-        "maturity",
-        "ending",
+    groups = modules["m04-groupwork"].exercise("e01")  # the exam textbook's names (issue 19, #3)
+    assert [i["text"] for i in groups.data["items"]] == [
+        "准备阶段",
+        "开始阶段",
+        "中期转折阶段",
+        "后期成熟阶段",
+        "结束阶段",
     ]
     assert "ledger_cleaning" in {e.type for e in modules["m07-ledger"].exercises}
+    single = [e for m in modules.values() for e in m.exercises if e.type == "single"]
+    assert all(len(e.data["options"]) == 4 for e in single), [
+        (e.module_id, e.id) for e in single if len(e.data["options"]) != 4
+    ]  # single-answer items have four options, as in the exam
+
+
+def test_hours_are_checked_against_the_content(root):
+    from shegong.training.hours import content_hours
+
+    module = load_module("m01-ethics", root)
+    got = content_hours(module.pages, module.exercises)
+    # 3 pages of reading, 3 classroom activities (40 + 45 + 40 min), 11 exercises by type
+    assert (got.activities, got.exercises) == (125, 48.0) and got.reading == 17
+    assert module.hours == 3.0 and abs(got.minutes - 180) <= 15
+    module_file = root / "m01-ethics" / "module.yaml"
+    edit_yaml(module_file, lambda d: d.update(hours=6))
+    _, problems = check_curricula(root)
+    [p] = problems
+    assert (p.key, p.message) == (
+        "hours",
+        "declares 6 h but its content takes 3.17 h (reading 17 min + classroom activities "
+        "125 min + exercises 48 min)",
+    )
+    assert p.fix.startswith("set `hours: 3`")
+    edit_yaml(module_file, lambda d: d.update(estimated_hours=d.pop("hours") / 2))
+    assert check_curricula(root)[1] == []  # the earlier key name is still read
+    edit_yaml(module_file, lambda d: d.update(hours=3))
+    assert [p.key for p in check_curricula(root)[1]] == ["estimated_hours"]  # not both
+    edit_yaml(module_file, lambda d: d.pop("estimated_hours"))
+    page = root / "m01-ethics" / "pages" / "01-values.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("（40 分钟）", "(40 min)"), encoding="utf-8"
+    )
+    [p, hours] = check_curricula(root)[1]
+    assert p.key == "## 课堂活动：我的“为他好”时刻(40 min)" and "（40 分钟）" in p.fix
+    assert hours.key == "hours"  # … and the 40 minutes no longer count
+
+
+def test_sources_name_a_page_and_its_passage_or_say_general_knowledge(root):
+    ex_file = root / "m01-ethics" / "exercises" / "exercises.yaml"
+
+    def breakit(d):
+        d["exercises"][0]["source"] = [{"ref": "某文件", "url": "https://example.org/a"}]
+        d["exercises"][1]["source"] = [{"ref": "某书"}, {"url": "ftp://x", "passage": "…"}]
+        d["exercises"][2]["source"] = [{"ref": "某法", "general": "一般知识", "page": 3}]
+
+    edit_yaml(ex_file, breakit)
+    _, problems = check_curricula(root)
+    got = {(p.key, p.message) for p in problems}
+    assert got == {
+        ("exercises[0] (e01).source[0]", "a URL without the passage relied on"),
+        ("exercises[1] (e02).source[0]", "neither a page (url + passage) nor general knowledge"),
+        ("exercises[1] (e02).source[1]", "needs `ref` (what is relied on)"),
+        ("exercises[2] (e03).source[0].page", "unknown key"),
+    }
 
 
 def test_summative_keys_live_in_keys_yaml_and_stay_out_of_the_trainee_path(root, capsys):

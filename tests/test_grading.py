@@ -279,3 +279,186 @@ def test_wrong_answer_shapes_raise_grading_errors():
         grade(make(SINGLE), "z")
     with pytest.raises(GradingError):
         grade(make(MULTI), ["a", "zz"])
+
+
+def test_feedback_names_each_option_by_the_letter_the_player_shows():
+    ex = make(
+        MULTI
+        | {
+            "options": [
+                *MULTI["options"][:4],
+                {"id": "e", "text": "房产中介", "why": "不是服务领域"},
+            ]
+        }
+    )
+    got = grade(ex, ["a", "e"])
+    assert got.feedback.splitlines()[:2] == [
+        "选了错误选项 e：多选题有错选即得 0 分。",
+        "e. 不是服务领域",
+    ]
+    assert grade(ex, ["a", "e"], "en").feedback.startswith("Wrong option(s) e chosen")
+    assert grade(make(SINGLE), "a").feedback.splitlines()[1] == "b. 乙是对的"
+
+
+CREDIT = {
+    "type": "single",
+    "options": [
+        {"id": "a", "text": "耶路撒冷", "why": "重要，但不是这里"},
+        {"id": "b", "text": "伯利恒", "credit": 25, "why": "出生在这里"},
+        {"id": "c", "text": "加利利", "credit": 50},
+        {"id": "d", "text": "拿撒勒", "correct": True},
+    ],
+}
+
+
+def test_single_choice_keeps_credit_per_option():
+    ex = make(CREDIT)
+    assert ex.points == 1.0
+    assert [(o, grade(ex, o).score) for o in "abcd"] == [
+        ("a", 0.0),
+        ("b", 0.25),
+        ("c", 0.5),
+        ("d", 1.0),
+    ]
+    partial = grade(ex, "b")
+    assert partial.feedback.splitlines()[0] == "部分正确。" and not partial.correct
+    assert "b. 出生在这里" in partial.feedback
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        (
+            lambda o: o[3].update(credit=50),
+            "options[3].credit",
+            "the correct option has full credit",
+        ),
+        (lambda o: o[1].update(credit=100), "options[1].credit", "100 is not a share in (0, 100)"),
+        (lambda o: o[1].update(credit=-25), "options[1].credit", "-25 is not a share in (0, 100)"),
+        (lambda o: o[1].update(weight=25), "options[1].weight", "unknown key"),
+    ],
+)
+def test_option_credit_is_checked(change, key, message):
+    raw = {"id": "x1", "prompt": "p", **CREDIT, "options": [dict(o) for o in CREDIT["options"]]}
+    change(raw["options"])
+    problems: list[Problem] = []
+    assert build_exercise(raw, file=FILE, module_id="m", where="x.", problems=problems) is None
+    assert [(p.key, p.message) for p in problems] == [("x." + key, message)]
+
+
+def test_multiple_choice_keeps_the_exam_rule_and_refuses_credit():
+    raw = {"id": "x1", "prompt": "p", **MULTI, "options": [dict(o) for o in MULTI["options"]]}
+    raw["options"][4]["credit"] = 10
+    problems: list[Problem] = []
+    build_exercise(raw, file=FILE, module_id="m", where="x.", problems=problems)
+    assert [p.key for p in problems] == ["x.options[4].credit"] and "exam rule" in problems[0].fix
+
+
+def test_numeric_with_several_answers_credit_ranges_and_feedback():
+    ex = make(
+        {
+            "type": "numeric",
+            "answers": [
+                {"answer": 1822, "tolerance": 0, "feedback": "完全正确"},
+                {"answer": 1822, "tolerance": 2, "credit": 50, "feedback": "接近了"},
+                {"min": 1800, "max": 1810, "credit": 10},
+            ],
+            "other_feedback": "差得远",
+        }
+    )
+    cases = {
+        "1822": (1.0, "完全正确"),
+        "1823.5": (0.5, "接近了"),
+        "1805": (0.1, None),
+        "1700": (0.0, "差得远"),
+    }
+    for value, (score, note) in cases.items():
+        got = grade(ex, value)
+        assert got.score == pytest.approx(score), value
+        assert (note in got.feedback) if note else got.feedback.count("\n") == 2
+    assert grade(ex, "1700").feedback.splitlines()[:3] == [
+        "回答不正确。",
+        "差得远",
+        "正确答案为 1822（允许误差 ±0）。",
+    ]
+    pi = make({"type": "numeric", "answers": [{"min": 3.141, "max": 3.142}]})
+    assert grade(pi, "3.1415").score == 1.0 and grade(pi, "3.1405").score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "key", "message"),
+    [
+        ({"answers": [{"answer": 3, "credit": 50}]}, "answers", "no answer gives full credit"),
+        ({"answers": [{"min": 5, "max": 1}]}, "answers[0]", "a range needs numbers `min` ≤ `max`"),
+        ({"answers": [{"answer": 3}], "answer": 3}, "answer", "given beside `answers`"),
+        ({"answers": [{"answer": "三"}]}, "answers[0].answer", "missing or not a number"),
+        (
+            {"answers": [{"answer": 3, "credit": 120}]},
+            "answers[0].credit",
+            "120 is not a share in (0, 100]",
+        ),
+    ],
+)
+def test_numeric_answers_are_checked(raw, key, message):
+    problems: list[Problem] = []
+    build_exercise(
+        {"id": "x1", "prompt": "p", "type": "numeric", **raw},
+        file=FILE,
+        module_id="m",
+        where="x.",
+        problems=problems,
+    )
+    assert (f"x.{key}", message) in [(p.key, p.message) for p in problems]
+
+
+def test_short_answer_shows_the_feedback_of_the_matched_answer():
+    ex = make(
+        {
+            "type": "short",
+            "answers": [
+                {"text": "拿撒勒", "feedback": "对！"},
+                {"text": "拿撒烈", "weight": 75, "feedback": "对，但写错了字"},
+            ],
+        }
+    )
+    assert grade(ex, "拿撒勒").feedback.splitlines()[:2] == ["回答正确。", "对！"]
+    misspelt = grade(ex, "拿撒烈")
+    assert misspelt.score == 0.75 and "对，但写错了字" in misspelt.feedback
+
+
+def test_ledger_duplicates_accept_either_copy(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "l.csv").write_text(
+        "row,日期,人次\nr1,5月20日,十二\nr2,2021/5/20,12\nr3,合计,12\n", encoding="utf-8"
+    )
+    clean = {"日期": "2021-05-20", "人次": 12}
+    raw = {
+        "id": "l1",
+        "prompt": "清洗",
+        "type": "ledger_cleaning",
+        "data": "l.csv",
+        "fields": ["日期", "人次"],
+        "expect": {"r1": clean, "r2": clean, "r3": {"drop": "合计行"}},
+        "duplicates": [["r1", "r2"]],
+    }
+    problems: list[Problem] = []
+    ex = build_exercise(
+        raw, file=tmp_path / "exercises" / "e.yaml", module_id="m", where="l.", problems=problems
+    )
+    assert problems == [] and ex.points == 3.0
+    keep = {"action": "keep", "日期": "2021-05-20", "人次": "12"}
+    drop = {"action": "drop"}
+    assert grade(ex, {"r1": keep, "r2": drop, "r3": drop}).score == 3.0
+    assert grade(ex, {"r1": drop, "r2": keep, "r3": drop}).score == 3.0  # the other copy: as right
+    both = grade(ex, {"r1": keep, "r2": keep, "r3": drop})
+    assert both.score == 1.0 and both.details["wrong_rows"] == ["r1", "r2"]
+    assert "r1、r2 是同一件事的重复录入" in both.feedback
+    assert (
+        grade(ex, pd.DataFrame({"row": ["r2"], "日期": ["2021-05-20"], "人次": [12]})).score == 3.0
+    )
+    raw["duplicates"] = [["r1", "r3"]]  # a dropped row cannot be a kept copy
+    build_exercise(
+        raw, file=tmp_path / "exercises" / "e.yaml", module_id="m", where="l.", problems=problems
+    )
+    assert [p.key for p in problems] == ["l.duplicates[0]"]

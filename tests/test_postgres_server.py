@@ -1,4 +1,4 @@
-"""The throwaway PostgreSQL server the store's tests run against: private, socket-only, removed after."""
+"""The throwaway PostgreSQL server the store's tests use: private, socket-only, removed after."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_a_wrong_password_is_refused(postgres_server):
 
 
 def _running(pid: int) -> bool:
-    """``pid`` exists and is not a zombie (the postmaster is re-parented to PID 1, which may reap late)."""
+    """``pid`` runs and is no zombie (the postmaster is re-parented to PID 1, which reaps late)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except FileNotFoundError:

@@ -44,8 +44,9 @@ def test_schema_is_migrated_to_head(store):
         if store.engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
-        )  # 0002: assessment, marking, mentoring (issue 7); 0003: role grants (issue 15)
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+        )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
+        # 0004: role grants (issue 15)
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
@@ -118,7 +119,7 @@ def test_completion_records_score_and_stage(store):
     assert (
         done[0]["max_score"]
         == sum(e.points for e in module.exercises if e.mode == "practice")
-        == 16.0
+        == 15.0  # e01 1 + e02 2 + e03 1 + e04 4 + e05 1 + e06 1 + e07 5
     )
 
 
@@ -151,9 +152,9 @@ def test_gradebook_export_via_cli(store_url, tmp_path, monkeypatch, capsys):
     assert (
         "m01-ethics 得分" in header
         and first["m01-ethics 得分"] == 2.0
-        and first["m01-ethics 满分"] == 16.0
+        and first["m01-ethics 满分"] == 15.0
     )
-    assert first["角色 role"] == "志愿者"
+    assert first["角色 role"] == "志愿者" and first["培训路径 track"] == "volunteer"
     assert (
         first["m08-supervision 得分"] == 0.0 and "m08-supervision 满分" in header
     )  # every module has a column

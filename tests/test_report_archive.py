@@ -7,7 +7,8 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import ShegongError
-from shegong.reports.archive import archived_report, replay
+from shegong.indicators.registry import default_registry_path
+from shegong.reports.archive import archived_report, replay, report_inputs
 
 from .builders import write_org_units
 
@@ -221,3 +222,35 @@ def test_viewer_computes_live_and_says_so_when_the_batch_failed(ws, monkeypatch)
         "[← 返回首页](?lang=zh)",
         "*最近一次批量生成该报告失败（ReportError），以下为实时计算结果。*",
     ]
+
+
+def test_a_registry_edit_or_a_new_package_version_makes_the_report_stale(ws, monkeypatch, tmp_path):
+    _batch(ws)
+    assert archived_report(ws, LEAGUE, 2021, "zh").status == "fresh"
+    registry = tmp_path / "indicators.yaml"
+    registry.write_bytes(default_registry_path().read_bytes())
+    monkeypatch.setattr("shegong.reports.archive.default_registry_path", lambda: registry)
+    _touch_after_notebook(ws, registry)
+    assert archived_report(ws, LEAGUE, 2021, "zh").status == "stale"
+    monkeypatch.undo()
+    assert archived_report(ws, LEAGUE, 2021, "zh").status == "fresh"
+    manifest = ws.reports_dir(2021) / "manifest.json"
+    made = (ws.reports_dir(2021) / f"{LEAGUE}.ipynb").stat()
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["units"][0]["versions"] = {"shegong": "0.0.1"}  # made by an earlier release
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    os.utime(manifest, (made.st_mtime, made.st_mtime))
+    assert archived_report(ws, LEAGUE, 2021, "zh").status == "stale"
+
+
+def test_resume_and_the_viewer_read_one_list_of_inputs(ws):
+    inputs = report_inputs(ws, LEAGUE)
+    assert set(inputs) == {
+        "template", "registry", "org_units.csv", "indicators", "inputs", "ledger",
+        "ledger/quality", "narrative",
+    }  # fmt: skip
+    assert inputs["registry"] == [default_registry_path()]
+    assert inputs["narrative"] == []  # no narrative written: nothing to read
+    (ws.root / "narratives").mkdir(exist_ok=True)
+    (ws.root / "narratives" / f"{LEAGUE}.md").write_text("好", encoding="utf-8")
+    assert report_inputs(ws, LEAGUE)["narrative"] == [ws.root / "narratives" / f"{LEAGUE}.md"]

@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 from docx import Document
 
+from shegong import __version__
 from shegong.config import Workspace
 from shegong.errors import ReportError
+from shegong.reports.archive import report_inputs
 from shegong.reports.batch import run_reports
 
 pytestmark = pytest.mark.slow
@@ -31,6 +33,10 @@ def test_resume_skips_unchanged_units_and_reruns_changed_ones(ws):
         ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, progress=False, pdf=False
     )
     assert [u["status"] for u in first["units"]] == ["ok", "ok"]
+    # --resume hashes the viewer's list of inputs (shegong.reports.archive.report_inputs)
+    hashed = first["units"][0]["input_hashes"]
+    assert set(hashed) == set(report_inputs(ws, LEAGUE)) | {"shegong"}
+    assert hashed["registry"] and hashed["ledger"] and hashed["shegong"] == __version__
     again = run_reports(
         ws, year=2021, units=[LEAGUE, ULANHOT], workers=2, resume=True, progress=False, pdf=False
     )

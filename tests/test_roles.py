@@ -1,4 +1,4 @@
-"""Granted roles: grant, revoke, list, the 0003 migration, and `shegong roles` on SQLite and PostgreSQL.
+"""Granted roles: grant, revoke, list, migration 0004, `shegong roles` on SQLite and PostgreSQL.
 
 Every test runs on a SQLite file and on the session's throwaway PostgreSQL server (``store_url``).
 """
@@ -58,14 +58,14 @@ def test_roles_add_up_are_revoked_and_listed_by_login(store):
     assert tuple(row) == ("li", "trainer", getpass.getuser())  # the OS user granted it
 
 
-def test_migration_0003_keeps_the_roles_of_0002(store_url):
+def test_migration_0004_keeps_the_roles_of_0003(store_url):
     engine = create_engine(store_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(progress.__file__).with_name("migrations")))
     try:
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0002")
+            command.upgrade(cfg, "0003")
             conn.execute(
                 text(
                     "INSERT INTO accounts (pseudonym, role, created_at) "
@@ -73,7 +73,7 @@ def test_migration_0003_keeps_the_roles_of_0002(store_url):
                 ),
                 [{"p": "Tzhou", "r": "admin"}, {"p": "Tli", "r": "trainer"}],
             )
-        assert migrate(engine) == "0003"
+        assert migrate(engine) == "0004"
         assert "accounts" not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             rows = conn.execute(
@@ -89,7 +89,7 @@ def test_migration_0003_keeps_the_roles_of_0002(store_url):
                 ),
                 {"p": "Tli", "l": "li", "r": "admin"},
             )
-            command.downgrade(cfg, "0002")
+            command.downgrade(cfg, "0003")
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT pseudonym, role FROM accounts ORDER BY pseudonym"))
             assert [tuple(r) for r in rows] == [("Tli", "admin"), ("Tzhou", "admin")]
@@ -97,7 +97,7 @@ def test_migration_0003_keeps_the_roles_of_0002(store_url):
         engine.dispose()
 
 
-def test_grants_made_before_0003_list_their_pseudonym(store):
+def test_grants_made_before_0004_list_their_pseudonym(store):
     with store.engine.begin() as conn:
         conn.execute(
             text(
@@ -141,7 +141,7 @@ def test_shegong_roles_creates_the_store_and_lists_what_it_granted(
     engine = create_engine(store_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
             rows = conn.execute(
                 text("SELECT login, role, granted_by FROM role_grants ORDER BY login, role")
             ).all()

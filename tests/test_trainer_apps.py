@@ -112,23 +112,31 @@ def test_mentoring_app_switches_on_role(store, submitted, monkeypatch):
     assert "已签认" in log.table.value and "很好" in log.table.value
 
 
-def test_cohort_app_heatmap_export_and_certificate(store, submitted, tmp_path, monkeypatch):
+def test_cohort_app_heatmap_tracks_export_and_certificate(store, submitted, tmp_path, monkeypatch):
     from shegong.widgets.cohort_app import CohortApp
+
+    from .test_mentoring import M09, M09_FULL, _pass
 
     store.submit(submitted, load_module("m01-ethics").exercise("e01"), "b", seconds=60)
     grant(store, "li", "admin")
     app = CohortApp(store=store, login="li", workspace=tmp_path)
     assert "shegong-heatmap" in app.heat.value and f">{submitted.pseudonym}<" in app.heat.value
-    assert "data-share='0.0625'" in app.heat.value  # 1 of 16 practice points in m01
+    assert "data-share='0.0667'" in app.heat.value  # 1 of 15 practice points in m01
     app.role.value = "volunteer"
     assert "没有符合条件的学员" in app.heat.value
     app.role.value = ""
+    app.track.value = "volunteer"  # the volunteer track: no one on it, and only its own modules
+    assert "没有符合条件的学员" in app.heat.value
+    app.track.value = "staff"
+    assert app.heat.value.count("<th title=") == 12  # the staff track takes every module
+    assert "待确认" in app.stages.value and "社工站兼职工作人员 / 社区工作者" in app.stages.value
     assert app.export().name == "gradebook.xlsx" and (tmp_path / "gradebook.xlsx").exists()
     assert app.cert_pick.options == ()
-    store.complete_module(submitted, load_module("m01-ethics"))
     from shegong.trainer import marking as M
 
     modules_, assessments_ = app.modules, app.assessments
+    for m in ("m01-ethics", "m09-local-ethics", "m06-assistance"):
+        store.complete_module(submitted, load_module(m))
     M.auto_score(store, assessments_, modules_)
     [item] = M.queue(store, app.trainer, assessments_, modules_)
     M.score_open(
@@ -140,11 +148,19 @@ def test_cohort_app_heatmap_export_and_certificate(store, submitted, tmp_path, m
         item.criteria,
     )
     M.release(store, assessments_["m01-final"], modules_["m01-ethics"], app.trainer)
+    _pass(store, submitted, app.trainer, assessments_, modules_, "m09-final", M09, M09_FULL)
     app.refresh()
     assert app.cert_pick.value == (submitted.id, "传")
     monkeypatch.setattr(
         "shegong.trainer.certificates.print_pdf", lambda html, pdf: None
     )  # PDF: test_certificate.py
+    app.cert_button.click()  # the track is not confirmed yet: refused, said
+    assert "track is not confirmed" in app.status.value
+    assert app.track_trainee.value == submitted.id
+    app.track_choice.value = "staff"
+    app.track_button.click()
+    assert "已确认为：社工站兼职工作人员 / 社区工作者" in app.status.value
+    assert "已确认" in app.stages.value and "待确认" not in app.stages.value
     cert = app.issue_certificate()
     assert cert.html.parent == tmp_path / "certificates" and cert.serial in app.status.value
 

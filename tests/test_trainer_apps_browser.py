@@ -162,11 +162,11 @@ def test_cohort_app_shows_the_heat_map(served, chromium_path):
             page.goto(url, timeout=60_000)
             table = page.locator("table.shegong-heatmap")
             table.wait_for(timeout=60_000)
-            assert table.locator("thead th").count() == 9  # corner + 8 modules
+            assert table.locator("thead th").count() == 13  # corner + 12 modules
             row = table.locator("tbody tr")
             assert row.count() == 1 and row.locator("th").inner_text() == trainee.pseudonym
             cell = row.locator("td[data-module='m01-ethics']")
-            assert cell.get_attribute("data-share") == "0.0625" and cell.inner_text() == "6%"
+            assert cell.get_attribute("data-share") == "0.0667" and cell.inner_text() == "7%"
             assert page.locator("table.shegong-stages").count() == 1
             if os.environ.get("SHEGONG_SCREENSHOTS"):
                 page.screenshot(

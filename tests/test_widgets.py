@@ -67,12 +67,16 @@ def test_multiple_choice_widget_partial_credit(store, trainee):
 
 
 def test_ordering_short_open_and_scenario_widgets_in_the_player(store, trainee):
-    player = ModulePlayer(load_module("m01-ethics"), trainee=trainee, store=store, lang="en")
-    order = player.goto_exercise("e05")
-    key = ["identify", "people", "code", "options", "consult", "act"]
+    casework = ModulePlayer(load_module("m03-casework"), trainee=trainee, store=store, lang="en")
+    order = casework.goto_exercise("e01")
+    key = ["intake", "assessment", "planning", "intervention", "evaluation", "termination"]
     for dd, item in zip(order.positions, key):
         dd.value = item
     order.submit_button.click()
+    player = ModulePlayer(load_module("m01-ethics"), trainee=trainee, store=store, lang="en")
+    screen = player.goto_exercise("e05")  # Dolgoff's principles screen: protection of life first
+    screen.choice.value = "b"
+    screen.submit_button.click()
     short = player.goto_exercise("e03")
     short.text.value = "十四"
     short.submit_button.click()
@@ -85,8 +89,10 @@ def test_ordering_short_open_and_scenario_widgets_in_the_player(store, trainee):
     case.choice_buttons["promise"].click()
     case.choice_buttons["report"].click()
     assert "Score 3 of 4." in case.feedback.value
-    rows = {r["exercise_id"]: r for r in store.attempts()}
-    assert rows["e05"]["score"] == 2.0 and rows["e03"]["score"] == 1.0
+    rows = {(r["module_id"], r["exercise_id"]): r for r in store.attempts()}
+    assert rows[("m03-casework", "e01")]["score"] == 2.0
+    rows = {r["exercise_id"]: r for r in store.attempts() if r["module_id"] == "m01-ethics"}
+    assert rows["e05"]["score"] == 1.0 and rows["e03"]["score"] == 1.0
     assert (rows["e07"]["score"], rows["e07"]["graded_by"]) == (2.5, "self")
     assert rows["e04"]["answer"]["choices"] == ["ask", "promise", "report"]
     assert [s["node"] for s in rows["e04"]["answer"]["path"]] == ["s1", "s2", "s3"]
@@ -125,8 +131,9 @@ def test_numeric_and_ledger_cleaning_widgets(store, trainee):
     cleaning = next(e for e in module.exercises if e.type == "ledger_cleaning")
     grid = exercise_widget(cleaning, submit=bound(store, trainee))
     assert isinstance(grid, LedgerCleaningWidget)
+    second_copies = {r for group in cleaning.data["duplicates"] for r in group[1:]}
     for row, want in cleaning.data["expect"].items():
-        if want == "drop" or "drop" in want:
+        if want == "drop" or "drop" in want or row in second_copies:
             grid.actions[row].value = "drop"
         else:
             for field, value in want.items():
@@ -216,3 +223,40 @@ def test_sign_in_tells_first_timers_to_register_and_needs_a_station(tmp_path, mo
     s.register_button.click()
     assert app.player is not None and app.trainee.station == "巴彦镇社工站"
     app.store.close()
+
+
+def test_options_show_the_letters_feedback_names_and_labels_keep_one_language(store, trainee):
+    ex = load_module("m01-ethics").exercise("e02")  # multiple answers, feedback names letters
+    zh = exercise_widget(ex, submit=bound(store, trainee))
+    assert [b.description for b in zh.boxes.values()][:2] == [
+        "a. 服务对象在面谈中说出了具体的自杀计划",
+        "b. 发现一名留守儿童身上有反复出现的伤痕，疑似被监护人殴打",
+    ]
+    zh.boxes["a"].value = zh.boxes["c"].value = True
+    zh.submit_button.click()
+    assert "选了错误选项 c" in zh.feedback.value  # … and option c is shown as “c. …”
+    assert any(b.description.startswith("c. ") for b in zh.boxes.values())
+    assert "（2 分）" in zh.prompt.value and "points" not in zh.prompt.value
+    one = exercise_widget(
+        load_module("m01-ethics").exercise("e01"), submit=bound(store, trainee), lang="en"
+    )
+    assert "(1 point)" in one.prompt.value and "分" not in one.prompt.value
+    assert [label for label, _ in one.choice.options][0].startswith("a. ")
+
+
+def test_module_picker_shows_whole_module_names(tmp_path, monkeypatch):
+    from shegong.widgets import ModulePlayerApp
+
+    from shegong.training.curriculum import load_curricula
+
+    monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    app = ModulePlayerApp("m01-ethics", store_url=f"sqlite:///{tmp_path / 'a.sqlite'}", lang="en")
+    labels = [label for label, _ in app.picker.options]
+    titles = [m.title["en"] for m in load_curricula().values()]
+    assert len(labels) == 12 and all(t in label for t, label in zip(titles, labels))
+    assert labels[6] == (
+        "7. Running social assistance: dibao review, monitoring of low-income people, temporary "
+        "assistance and service-based assistance (帮)"
+    )
+    assert app.picker.layout.width == "auto" and app.picker.style.description_width == "initial"

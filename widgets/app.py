@@ -7,13 +7,12 @@ in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
 from __future__ import annotations
 
 import ipywidgets as w
-from shegong.widgets.player import ModulePlayer, ui
+from shegong.widgets.player import ModulePlayer, module_label, ui
 from shegong.widgets.signin import resume_or_sign_in
 
 from shegong.config import language
 from shegong.errors import CurriculumError
 from shegong.training.curriculum import load_curricula
-from shegong.training.model import text
 from shegong.training.progress import ProgressStore, Trainee
 
 
@@ -39,12 +38,11 @@ class ModulePlayerApp(w.VBox):
         self.trainee: Trainee | None = None
         self.player: ModulePlayer | None = None
         self.picker = w.Dropdown(
-            options=[
-                (f"{m.order}. {text(m.title, lang)}（{m.stage}）", k)
-                for k, m in self.modules.items()
-            ],
+            options=[(module_label(m, lang), k) for k, m in self.modules.items()],
             value=module_id,
             description=ui("module", lang),
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto", max_width="100%"),  # the full title, never cut short
         )
         self.picker.observe(self._pick, names="value")
         super().__init__([])

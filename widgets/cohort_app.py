@@ -1,7 +1,9 @@
 """The cohort app (trainer): module × trainee heat map, stages and who is stuck where, sessions with
 attendance and L1 reactions, the gradebook export and stage certificates.
 
-Trainees appear by pseudonym; filters by station and trainee role. Needs the trainer or admin role.
+Trainees appear by pseudonym; filters by station, trainee role and track. Each trainee's stage follows
+the rules of their track; a trainer confirms or changes the track a trainee chose at registration
+(issue 19) before certificates are issued. Needs the trainer or admin role.
 """
 
 from __future__ import annotations
@@ -14,22 +16,28 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
+from shegong.widgets.player import module_label
 
 from shegong.config import Workspace
 from shegong.errors import AccessError, ShegongError
-from shegong.trainer import certificates, cohort
+from shegong.trainer import certificates, cohort, tracks
 from shegong.trainer.progression import update_stage
 from shegong.trainer.rules import load_rules
 from shegong.training.assessment import load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
-from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.progress import ROLES, ProgressStore
 from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},
     "station": {"zh": "社工站", "en": "Station"},
     "role": {"zh": "学员角色", "en": "Trainee role"},
+    "track": {"zh": "培训路径", "en": "Track"},
+    "confirm_track": {"zh": "确认或更改培训路径", "en": "Confirm or change track"},
+    "track_set": {"zh": "{p} 的培训路径已确认为：{t}", "en": "{p}'s track is now confirmed: {t}"},
+    "confirmed": {"zh": "已确认", "en": "confirmed"},
+    "unconfirmed": {"zh": "待确认", "en": "to confirm"},
     "all": {"zh": "全部", "en": "all"},
     "heatmap": {"zh": "模块得分热力图（得分率）", "en": "Module scores (share of points)"},
     "stages": {"zh": "阶段与卡点", "en": "Stages and where trainees are stuck"},
@@ -51,6 +59,8 @@ TEXT = {
             "学员",
             "角色",
             "社工站",
+            "培训路径",
+            "路径确认",
             "已达阶段",
             "下一阶段",
             "卡在",
@@ -62,6 +72,8 @@ TEXT = {
             "trainee",
             "role",
             "station",
+            "track",
+            "track check",
             "stage",
             "next",
             "stuck on",
@@ -184,8 +196,20 @@ class CohortApp(w.VBox):
             options=[(t("all", lang), "")] + [(v[lang], k) for k, v in ROLES.items()],
             description=t("role", lang),
         )
-        for control in (self.station, self.role):
+        self.track = w.Dropdown(
+            options=[(t("all", lang), "")]
+            + [(tr.name(lang), k) for k, tr in self.rules.tracks.items()],
+            description=t("track", lang),
+        )
+        for control in (self.station, self.role, self.track):
             control.observe(lambda _c: self.refresh(), names="value")
+        self.track_trainee = w.Dropdown(layout=w.Layout(width="auto"))
+        self.track_choice = w.Dropdown(
+            options=[(tr.name(lang), k) for k, tr in self.rules.tracks.items()],
+            layout=w.Layout(width="auto"),
+        )
+        self.track_button = w.Button(description=t("confirm_track", lang), icon="check-circle")
+        self.track_button.on_click(lambda _b: self._run(self.confirm_track))
         self.heat = w.HTML()
         self.stages = w.HTML()
         self.sessions = w.HTML()
@@ -193,7 +217,8 @@ class CohortApp(w.VBox):
         self.export_button = w.Button(description=t("export", lang), icon="download")
         self.export_button.on_click(lambda _b: self._run(self.export))
         self.new_module = w.Dropdown(
-            options=[(f"{m.order}. {text(m.title, lang)}", k) for k, m in self.modules.items()]
+            options=[(module_label(m, lang), k) for k, m in self.modules.items()],
+            layout=w.Layout(width="auto", max_width="100%"),  # whole module names
         )
         self.new_date = w.Text(placeholder="2021-04-10", layout=w.Layout(width="9em"))
         self.new_hours = w.BoundedFloatText(
@@ -214,11 +239,12 @@ class CohortApp(w.VBox):
         super().__init__(
             [
                 w.HTML(f"<h2>{t('title', lang)}</h2>"),
-                w.HBox([self.station, self.role]),
+                w.HBox([self.station, self.role, self.track]),
                 w.HTML(f"<h3>{t('heatmap', lang)}</h3>"),
                 self.heat,
                 w.HTML(f"<h3>{t('stages', lang)}</h3>"),
                 self.stages,
+                w.HBox([self.track_trainee, self.track_choice, self.track_button]),
                 w.HBox([self.cert_pick, self.cert_button]),
                 w.HTML(f"<h3>{t('sessions', lang)}</h3>"),
                 self.sessions,
@@ -240,7 +266,11 @@ class CohortApp(w.VBox):
         self.refresh()
 
     def _filters(self) -> dict[str, str | None]:
-        return {"station": self.station.value or None, "role": self.role.value or None}
+        return {
+            "station": self.station.value or None,
+            "role": self.role.value or None,
+            "track": self.track.value or None,
+        }
 
     def _run(self, action) -> None:  # noqa: ANN001
         try:
@@ -254,13 +284,13 @@ class CohortApp(w.VBox):
         """Recompute the tables for the current filters (stages are updated by the rules first)."""
         people = cohort.trainees(self.store, **self._filters())
         for p in people:
-            update_stage(
-                self.store,
-                Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"]),
-                self.assessments,
-                self.rules,
-            )
-        frame = cohort.heatmap(self.store, self.modules, **self._filters())
+            update_stage(self.store, cohort.as_trainee(p), self.assessments, self.rules)
+        shown = (  # a track's own modules when one track is chosen
+            {m: self.modules[m] for m in self.rules.track(self.track.value).modules()}
+            if self.track.value
+            else self.modules
+        )
+        frame = cohort.heatmap(self.store, shown, **self._filters())
         titles = {k: text(m.title, self.lang) for k, m in self.modules.items()}
         self.heat.value = (
             heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
@@ -273,9 +303,23 @@ class CohortApp(w.VBox):
             lang=self.lang,
             **self._filters(),
         )
+        over["track_confirmed"] = [
+            t("confirmed" if ok else "unconfirmed", self.lang) for ok in over["track_confirmed"]
+        ]
         self.stages.value = (
             frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
         )
+        chosen = self.track_trainee.value
+        self.track_trainee.options = [
+            (
+                f"{p['pseudonym']} · {self.rules.track(p['track']).name(self.lang)}"
+                f"（{t('confirmed' if p['track_confirmed_by'] else 'unconfirmed', self.lang)}）",
+                p["id"],
+            )
+            for p in people
+        ]
+        ids = [p["id"] for p in people]
+        self.track_trainee.value = chosen if chosen in ids else (ids[0] if ids else None)
         self.sessions.value = frame_html(
             cohort.sessions(self.store), "shegong-sessions", session_columns(self.lang)
         )
@@ -294,6 +338,25 @@ class CohortApp(w.VBox):
             (f"{p['pseudonym']} · {stage}", (p["id"], stage)) for p, stage in reached
         ]
         self.cert_pick.value = (reached[0][0]["id"], reached[0][1]) if reached else None
+
+    def confirm_track(self) -> None:
+        """Confirm (or change to) the chosen track for the chosen trainee, as this trainer."""
+        if self.track_trainee.value is None:
+            return
+        trainee = tracks.confirm_track(
+            self.store,
+            self.track_trainee.value,
+            self.track_choice.value,
+            by=self.trainer,
+            rules=self.rules,
+        )
+        self.refresh()
+        self.status.value = t(
+            "track_set",
+            self.lang,
+            p=html.escape(trainee.pseudonym),
+            t=html.escape(self.rules.track(trainee.track).name(self.lang)),
+        )
 
     def add_session(self) -> int:
         """Record a training session from the form (module, date, hours, format); returns its id."""
@@ -338,7 +401,7 @@ class CohortApp(w.VBox):
             return None
         trainee_id, stage = self.cert_pick.value
         p = next(r for r in cohort.trainees(self.store) if r["id"] == trainee_id)
-        trainee = Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"])
+        trainee = cohort.as_trainee(p)
         cert = certificates.issue(
             self.store,
             trainee,

@@ -37,12 +37,24 @@ LABELS = {
     "drop": {"zh": "删除", "en": "drop"},
     "row": {"zh": "行", "en": "row"},
     "action": {"zh": "处理", "en": "action"},
+    "points": {"zh": "（{n:g} 分）", "en": "({n:g} point{s})"},
+    "option": {"zh": "{id}. {text}", "en": "{id}. {text}"},
 }
 
 
 def label(key: str, lang: str, **kw: Any) -> str:
     """An interface label in ``lang``."""
     return LABELS[key].get(lang, LABELS[key]["zh"]).format(**kw)
+
+
+def option_label(option: dict, lang: str) -> str:
+    """An option as shown: its letter (the id feedback names, e.g. “选了错误选项 c”) and its text."""
+    return label("option", lang, id=option["id"], text=text(option["text"], lang))
+
+
+def points_label(points: float, lang: str) -> str:
+    """The item's points in one language: “（2 分）” or “(2 points)”."""
+    return label("points", lang, n=points, s="" if points == 1 else "s")
 
 
 def as_html(message: str) -> str:
@@ -68,7 +80,7 @@ class ExerciseWidget(w.VBox):
         self.result: Result | None = None
         self.prompt = w.HTML(
             f"<p><b>{html.escape(text(exercise.prompt, lang))}</b> "
-            f"<small>({exercise.points:g} 分 points)</small></p>"
+            f"<small>{html.escape(points_label(exercise.points, lang))}</small></p>"
         )
         self.submit_button = w.Button(
             description=label(self.button_label, lang), button_style="primary"
@@ -113,7 +125,7 @@ class SingleChoiceWidget(ExerciseWidget):
     """Radio buttons; answer is the chosen option id (``None`` until one is chosen)."""
 
     def build(self) -> list[w.Widget]:
-        opts = [(text(o["text"], self.lang), str(o["id"])) for o in self.exercise.data["options"]]
+        opts = [(option_label(o, self.lang), str(o["id"])) for o in self.exercise.data["options"]]
         self.choice = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
         return [self.choice]
 
@@ -128,7 +140,7 @@ class MultipleChoiceWidget(ExerciseWidget):
         self.boxes = {
             str(o["id"]): w.Checkbox(
                 value=False,
-                description=text(o["text"], self.lang),
+                description=option_label(o, self.lang),
                 indent=False,
                 layout=w.Layout(width="auto"),
             )

@@ -116,14 +116,22 @@ class MentorReview(w.VBox):
 
 
 class TraineeLog(w.VBox):
-    """The trainee's form (kind, date, description) and their entries with status and mentor comments."""
+    """The trainee's form (kind, date, description) and their entries with status and mentor comments.
+
+    The kinds offered are those the trainee's track asks for (``progression.yaml``)."""
 
     def __init__(self, store: ProgressStore, trainee: Trainee, *, lang: str = "zh") -> None:
         self.store, self.trainee, self.lang = store, trainee, lang
-        kinds = load_rules().kinds
+        rules = load_rules()
+        mine = rules.track(
+            trainee.track
+        ).kinds()  # the practice evidence of the trainee's own track
         self.kind = w.Dropdown(
-            options=[(f"{v['stage']} · {v.get(lang, k)}", k) for k, v in kinds.items()],
+            options=[
+                (f"{rules.kinds[k]['stage']} · {rules.kinds[k].get(lang, k)}", k) for k in mine
+            ],
             description=t("kind", lang),
+            layout=w.Layout(width="auto"),
         )
         self.date = w.Text(value=datetime.now(UTC).date().isoformat(), description=t("date", lang))
         self.description = w.Textarea(

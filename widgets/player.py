@@ -39,6 +39,12 @@ def ui(key: str, lang: str, **kw: Any) -> str:
     return UI[key].get(lang, UI[key]["zh"]).format(**kw)
 
 
+def module_label(module: Module, lang: str) -> str:
+    """A module's full name for pickers: catalogue number, whole title and stage, in ``lang``."""
+    stage = f"（{module.stage}）" if lang == "zh" else f" ({module.stage})"
+    return f"{module.order}. {text(module.title, lang)}{stage}"
+
+
 def render_page(page: Page) -> str:
     """A Markdown page as HTML (tables supported)."""
     return f'<div class="shegong-page">{_MARKDOWN(page.markdown)}</div>'
@@ -70,7 +76,7 @@ class ModulePlayer(w.VBox):
         )
         self.header = w.HTML(
             f"<h2>{html.escape(text(module.title, lang))}</h2><p>{html.escape(text(module.summary, lang))}</p>"
-            f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.estimated_hours)}"
+            f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.hours)}"
             f" · {html.escape(who)}</small></p>"
         )
         self.progress = w.IntProgress(

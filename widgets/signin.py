@@ -2,7 +2,8 @@
 
 Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory`` on the
 first click, so merely displaying the widget creates no database). Calls ``on_signed_in(store,
-trainee)`` once the trainee is known.
+trainee)`` once the trainee is known. At registration the trainee chooses a track (培训路径) from
+``curricula/progression.yaml`` — preset from the role — which a trainer later confirms or changes.
 """
 
 from __future__ import annotations
@@ -13,13 +14,19 @@ from collections.abc import Callable
 import ipywidgets as w
 
 from shegong.errors import ShegongError
-from shegong.training.progress import ROLES, ProgressError, ProgressStore, Trainee
+from shegong.trainer.rules import Rules, load_rules
+from shegong.training.progress import ROLES, TRACK_OF_ROLE, ProgressError, ProgressStore, Trainee
 
 TEXT = {
     "title": {"zh": "学员登录", "en": "Trainee sign-in"},
     "profile": {
-        "zh": "第一次使用：请选择你的角色和所在社工站",
-        "en": "First visit: choose your role and station",
+        "zh": "第一次使用：请选择你的角色、培训路径和所在社工站",
+        "en": "First visit: choose your role, track and station",
+    },
+    "track": {"zh": "培训路径", "en": "Track"},
+    "track_note": {
+        "zh": "培训路径决定你在各阶段要学的模块和要完成的实践；培训师会确认或调整。",
+        "en": "Your track sets the modules and practice of each stage; your trainer confirms or changes it.",
     },
     "login": {"zh": "账号", "en": "Login"},
     "password": {"zh": "密码", "en": "Password"},
@@ -29,9 +36,9 @@ TEXT = {
     "register": {"zh": "注册新学员", "en": "Register"},
     "start": {"zh": "开始学习", "en": "Start"},
     "first_time": {
-        "zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色和所在社工站，再点「注册新学员」。",
-        "en": "First time here? Enter a login and a password (4 characters or more), choose your role "
-        "and station, then click Register.",
+        "zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色、培训路径和所在社工站，再点「注册新学员」。",
+        "en": "First time here? Enter a login and a password (4 characters or more), choose your role, "
+        "track and station, then click Register.",
     },
     "station_required": {"zh": "请填写所在社工站", "en": "Please enter your station"},
 }
@@ -86,6 +93,14 @@ class SignInWidget(w.VBox):
             options=[(v.get(lang, v["zh"]), k) for k, v in ROLES.items()],
             description=t("role", lang),
         )
+        self.rules: Rules = load_rules()
+        self.track = w.Dropdown(
+            options=[(tr.name(lang), k) for k, tr in self.rules.tracks.items()],
+            description=t("track", lang),
+            layout=w.Layout(width="auto"),
+        )
+        self._preset_track()
+        self.role.observe(lambda _c: self._preset_track(), names="value")
         self.station = w.Text(
             description=t("station", lang), placeholder="乌兰浩特市义勒力特镇社工站"
         )
@@ -104,6 +119,8 @@ class SignInWidget(w.VBox):
                 w.HBox([self.sign_in_button]),
                 w.HTML(f"<p><small>{html.escape(t('first_time', lang))}</small></p>"),
                 self.role,
+                self.track,
+                w.HTML(f"<p><small>{html.escape(t('track_note', lang))}</small></p>"),
                 self.station,
                 self.register_button,
                 self.message,
@@ -112,11 +129,19 @@ class SignInWidget(w.VBox):
             children = [
                 w.HTML(f"<h3>{t('profile', lang)}</h3>"),
                 self.role,
+                self.track,
+                w.HTML(f"<p><small>{html.escape(t('track_note', lang))}</small></p>"),
                 self.station,
                 self.register_button,
                 self.message,
             ]
         super().__init__(children)
+
+    def _preset_track(self) -> None:
+        """Preset the track the chosen role starts on (the trainee may pick another)."""
+        preset = TRACK_OF_ROLE.get(self.role.value)
+        if preset in self.rules.tracks:
+            self.track.value = preset
 
     def store(self) -> ProgressStore:
         """The progress store, opened on first use."""
@@ -141,11 +166,15 @@ class SignInWidget(w.VBox):
             raise ProgressError(t("station_required", self.lang))
         if self.hub_user is not None:
             return self.store().register_hub(
-                self.hub_user, role=self.role.value, station=self.station.value.strip()
+                self.hub_user,
+                role=self.role.value,
+                station=self.station.value.strip(),
+                track=self.track.value,
             )
         return self.store().register(
             self.login.value,
             self.password.value,
             role=self.role.value,
             station=self.station.value.strip(),
+            track=self.track.value,
         )

@@ -9,6 +9,7 @@ statistical system get codes of their own.
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import pandas as pd
 from shegong.errors import Location, OrgUnitError
 
 COLUMNS = ("code", "name", "parent_code", "level", "unit_type", "aliases")
+#: optional columns kept as read: a station's opening date and its pilot batch (DOMAIN.md §4)
+OPTIONAL_COLUMNS = ("opening_date", "pilot_batch")
 UNIT_TYPES = ("admin", "hub", "station", "room")
 LEVEL_NAMES_ZH = {
     1: "省级",
@@ -54,6 +57,9 @@ class OrgUnits:
 
     frame: pd.DataFrame
     source: str = "<memory>"
+    #: the file's columns as read (strings, ``""`` for blanks), the optional ``opening_date`` and
+    #: ``pilot_batch`` included (``""`` when the file has none); what the indicator SQL joins
+    raw: pd.DataFrame | None = field(default=None, repr=False)
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -85,7 +91,8 @@ class OrgUnits:
                 "inputs/org_units.csv: copy your org-unit CSV there)",
                 Location(path.name),
             )
-        if path.read_bytes()[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        data = path.read_bytes()  # one read: the magic bytes and the text
+        if data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
             raise OrgUnitError(
                 "单元文件应为 CSV the org-unit file is an Excel workbook: save it as CSV (UTF-8) "
                 f"with the header {','.join(COLUMNS)}",
@@ -93,7 +100,9 @@ class OrgUnits:
             )
         for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
             try:
-                raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+                raw = pd.read_csv(
+                    io.BytesIO(data), dtype=str, keep_default_na=False, encoding=encoding
+                )
                 break
             except UnicodeDecodeError:
                 continue
@@ -177,7 +186,11 @@ class OrgUnits:
         df["aliases"] = [
             [a.strip() for a in str(v).split("|") if a.strip()] for v in df["aliases"].fillna("")
         ]
-        return cls(df[list(COLUMNS)].reset_index(drop=True), source=source)
+        as_read = raw.reset_index(drop=True).copy()
+        for col in ("aliases", *OPTIONAL_COLUMNS):
+            if col not in as_read.columns:
+                as_read[col] = ""
+        return cls(df[list(COLUMNS)].reset_index(drop=True), source=source, raw=as_read)
 
     # -- look-ups ----------------------------------------------------------------------
     def __contains__(self, code: object) -> bool:

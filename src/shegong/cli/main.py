@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shegong import __version__
-from shegong.errors import DatasetError, ShegongError
+from shegong.errors import ShegongError
 
 #: Modules that add verbs of their own: each has ``register(subparsers)``.
 VERB_MODULES = ("shegong.cli.training",)
@@ -146,42 +146,27 @@ def _cmd_ledger_profile_suggest(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators_compute(args: argparse.Namespace) -> int:
-    from shegong.indicators.compute import write_indicators
-    from shegong.indicators.evaluation import evaluate
-    from shegong.indicators.inputs import load_input
-    from shegong.indicators.projects import compute_projects
-    from shegong.ledger.importer import damaged_parquet, rows_outside
-    from shegong.orgunits import OrgUnits
+    from shegong.indicators.pilot_year import compute_pilot_year
 
-    ws = _workspace(args, create=False)
-    if lost := rows_outside(ws, OrgUnits.read_csv(ws.org_units_file)):
+    result = compute_pilot_year(_workspace(args, create=False), year=args.year)
+    if lost := result.rows_outside:
         codes = "、".join(f"{code}（{n} 行）" for code, n in list(lost.items())[:5])
         print(
-            f"警告 warning: {sum(lost.values())} 行已接收的台账不在单元文件中，不计入指标 accepted ledger rows of units "
-            f"no longer in the org-unit file are not counted: {codes} — restore the units or re-import",
+            f"警告 warning: {sum(lost.values())} 行已接收的台账不在单元文件中，不计入指标 "
+            f"accepted ledger rows of units no longer in the org-unit file are not counted: "
+            f"{codes} — restore the units or re-import",
             file=sys.stderr,
         )
-    import duckdb
-
-    try:
-        rows = write_indicators(ws, year=args.year)
-    except duckdb.IOException as e:
-        raise DatasetError(
-            f"无法读取工作区的 Parquet 文件 a Parquet file of the workspace cannot be read "
-            f"({str(e).splitlines()[0][:200]}): import that ledger again (ledger import --replace)"
-        ) from e
-    except duckdb.InvalidInputException as e:
-        raise damaged_parquet(str(e).splitlines()[0][:200]) from e
-    scores = evaluate(ws, year=args.year)
     print(
-        f"指标已计算 computed: {rows} rows → indicators/indicators.parquet; "
-        f"评估 evaluated: {scores['org_unit'].nunique()} units → indicators/evaluation.parquet, findings.parquet"
+        f"指标已计算 computed: {result.indicator_rows} rows → indicators/indicators.parquet; "
+        f"评估 evaluated: {result.units_evaluated} units → indicators/evaluation.parquet, "
+        "findings.parquet"
     )
-    if load_input(ws, "projects") is not None:
-        projects = compute_projects(ws)
+    if result.projects is not None:
+        scopes = result.projects[["scope", "scope_id"]].drop_duplicates().shape[0]
         print(
-            f"项目指标 project indicators: {projects[['scope', 'scope_id']].drop_duplicates().shape[0]} projects, "
-            f"programmes, funders and rounds → indicators/projects.parquet"
+            f"项目指标 project indicators: {scopes} projects, programmes, funders and rounds "
+            "→ indicators/projects.parquet"
         )
     return 0
 

@@ -20,16 +20,28 @@ from shegong.errors import CurriculumError
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from shegong.training.curriculum import check_curricula
+    from shegong.trainer.rules import check_rules, load_rules
+    from shegong.training.assessment import load_assessments
+    from shegong.training.curriculum import check_curricula, curricula_root
 
     modules, problems = check_curricula(args.path, keys=True)
+    root = Path(args.path) if args.path else curricula_root()
+    if not problems and (root / "progression.yaml").is_file():  # a whole curricula folder
+        by_id = {m.id: m for m in modules}
+        problems = check_rules(
+            load_rules(root), by_id, load_assessments(by_id, root), root / "progression.yaml"
+        )
     if problems:
         raise CurriculumError(
             f"课程校验失败 curriculum check failed: {len(problems)} problem(s)", problems
         )
     exercises = sum(len(m.exercises) for m in modules)
     pages = sum(len(m.pages) for m in modules)
-    print(f"课程有效 curriculum OK: {len(modules)} modules, {pages} pages, {exercises} exercises")
+    hours = sum(m.hours for m in modules)
+    print(
+        f"课程有效 curriculum OK: {len(modules)} modules, {pages} pages, {exercises} exercises, "
+        f"{hours:g} h"
+    )
     return 0
 
 
@@ -39,6 +51,8 @@ def _cmd_import_gift(args: argparse.Namespace) -> int:
     report = import_gift(args.file, args.module, root=args.root)
     for issue in report.issues:
         print(f"shegong: {args.file}: 未导入/提示 not imported or note: {issue}", file=sys.stderr)
+    for note in report.notes:
+        print(f"shegong: 学时 hours: {note}", file=sys.stderr)
     print(
         f"已导入 imported {len(report.exercises)} questions → {report.out} "
         f"({len(report.issues)} reported by line)"

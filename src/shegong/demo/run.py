@@ -18,10 +18,10 @@ from pathlib import Path
 from shegong.config import Workspace
 from shegong.demo.generate import generate_demo_inputs
 from shegong.demo.projects import write_demo_projects
-from shegong.indicators.compute import compute_indicators
-from shegong.indicators.evaluation import GRADE_LABELS, evaluate
+from shegong.indicators.evaluation import GRADE_LABELS
 from shegong.indicators.inputs import import_inputs
-from shegong.indicators.projects import compute_projects
+from shegong.indicators.pilot_year import compute_pilot_year
+from shegong.indicators.results import read_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.reports.batch import failure_line, run_project_reports, run_reports
 from shegong.serving.serve import serve as serve_workspace
@@ -71,7 +71,10 @@ def run_demo(
         say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
     for year in DEMO_YEARS:
         say(f"③ 计算 {year} 年指标与评估 computing indicators and the evaluation of {year}")
-        table = compute_indicators(ws, year=year)
+        result = compute_pilot_year(ws, year=year)
+        for code, n in result.rows_outside.items():
+            say(f"   警告 warning: {n} accepted ledger rows of {code} are outside the org units")
+        table = read_indicators(ws)
         league = table[
             (table["org_unit"] == LEAGUE)
             & (table["period"] == str(year))
@@ -83,20 +86,21 @@ def run_demo(
             "   兴安盟 "
             + ", ".join(f"{r.indicator}={r.value:,.0f}{r.unit}" for r in shown.itertuples())
         )
-        result = evaluate(ws, year=year)
-        total = result[(result["org_unit"] == LEAGUE) & (result["dimension"] == "total")]
+        scores = result.evaluation
+        total = scores[(scores["org_unit"] == LEAGUE) & (scores["dimension"] == "total")]
         if not total.empty:
             r = total.iloc[0]
             change = "" if r["change"] != r["change"] else f"，较上年 {r['change']:+.1f}"
             say(
                 f"   兴安盟总分 {r['score']:.1f}（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}"
             )
-    projects = compute_projects(ws)
-    scopes = projects[["scope", "scope_id"]].drop_duplicates()
-    say(
-        f"   项目指标 project indicators: {(scopes['scope'] == 'project').sum()} projects, "
-        f"{(scopes['scope'] == 'programme').sum()} programmes, {(scopes['scope'] == 'round').sum()} round(s)"
-    )
+        if result.projects is not None:
+            scopes = result.projects[["scope", "scope_id"]].drop_duplicates()
+            say(
+                f"   项目指标 project indicators: {(scopes['scope'] == 'project').sum()} projects, "
+                f"{(scopes['scope'] == 'programme').sum()} programmes, "
+                f"{(scopes['scope'] == 'round').sum()} round(s)"
+            )
     for year in DEMO_YEARS:
         say(f"④ 生成 {year} 年报告 running the {year} reports")
         manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from shegong import atomic
 from shegong.config import Workspace
 from shegong.errors import IndicatorError
+from shegong.indicators.duck import quote
 from shegong.indicators.registry import (
     SOURCE_COLUMNS,
     Measure,
@@ -400,7 +401,13 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
                FROM ({rows})"""
 
 
-def write_indicators(workspace: Workspace, *, year: int, registry: Registry | None = None) -> int:
+def write_indicators(
+    workspace: Workspace,
+    *,
+    year: int,
+    registry: Registry | None = None,
+    org_units: OrgUnits | None = None,
+) -> int:
     """Compute every registered measure for every org unit for the pilot ``year`` and write them
     to ``indicators/indicators.parquet``, replacing that year's rows and keeping other years'.
 
@@ -421,22 +428,22 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
             org-unit file; RegistryError for a bad registry.
     """
     registry = registry or load_registry()
-    org_units = OrgUnits.read_csv(workspace.org_units_file)
+    org_units = org_units or OrgUnits.read_csv(workspace.org_units_file)
     ledgers = sorted(workspace.accepted_dir.glob("*.parquet"))
     if not ledgers:
         raise IndicatorError(
             "no ledger has been imported into this workspace: run `shegong ledger import` first"
         )
-    in_year = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet({[str(f) for f in ledgers]!r}, union_by_name=true) "
-        f"WHERE year = {int(year)}"
+    in_year = duckdb.execute(
+        "SELECT count(*) FROM read_parquet(?, union_by_name=true) WHERE year = ?",
+        [[str(f) for f in ledgers], int(year)],
     ).fetchall()[0][0]
     if not in_year:  # never overwrite good results with an empty year
         raise IndicatorError(
             f"no accepted ledger rows dated {int(year)}: import that year's ledgers first "
             "(other years' indicators are left as they are)"
         )
-    org = org_frame(workspace)
+    org = org_frame(org_units)
     stage = _stage(org, registry, year)
     con = duckdb.connect()
     try:
@@ -462,7 +469,7 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
         kept = 0
         if workspace.indicators_file.exists():  # other years are kept, the years in ascending order
-            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet('{workspace.indicators_file}')"
+            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet({quote(workspace.indicators_file)})"
             year_of = "TRY_CAST(left(period, 4) AS INTEGER)"
             kept = con.execute(
                 f"SELECT count(*) FROM ({old}) WHERE NOT starts_with(period, '{int(year)}')"
@@ -478,7 +485,7 @@ def write_indicators(workspace: Workspace, *, year: int, registry: Registry | No
             workspace.indicators_file,
             lambda p: written.append(
                 con.execute(
-                    f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO '{p}' "
+                    f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO {quote(p)} "
                     "(FORMAT parquet, COMPRESSION zstd)"
                 ).fetchall()[0][0]
             ),
@@ -506,7 +513,11 @@ _SQL_TYPES = {
 
 
 def compute_indicators(
-    workspace: Workspace, *, year: int, registry: Registry | None = None
+    workspace: Workspace,
+    *,
+    year: int,
+    registry: Registry | None = None,
+    org_units: OrgUnits | None = None,
 ) -> pd.DataFrame:
     """:func:`write_indicators`, then the year's rows as a frame, ordered by indicator, org unit,
     period, service area and client category.
@@ -521,7 +532,7 @@ def compute_indicators(
     Raises:
         As :func:`write_indicators`.
     """
-    write_indicators(workspace, year=year, registry=registry)
+    write_indicators(workspace, year=year, registry=registry, org_units=org_units)
     table = pq.read_table(workspace.indicators_file, schema=OUTPUT_SCHEMA).filter(
         pc.starts_with(pc.field("period"), str(int(year)))
     )

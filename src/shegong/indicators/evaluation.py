@@ -43,7 +43,7 @@ from shegong.indicators.results import GRADE_LABELS  # noqa: F401 — re-exporte
 from shegong.indicators.results import evaluation_path as evaluation_file
 from shegong.indicators.results import findings_path as findings_file
 from shegong.indicators.results import outcomes_path as outcomes_file
-from shegong.indicators.sources import org_frame as _org_frame
+from shegong.indicators.sources import org_frame
 from shegong.orgunits import OrgUnits
 
 GRADES = ((90.0, "excellent"), (80.0, "good"), (60.0, "pass"), (0.0, "fail"))
@@ -402,7 +402,13 @@ def _merge_write(
     return frame
 
 
-def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = None) -> pd.DataFrame:
+def evaluate(
+    workspace: Workspace,
+    *,
+    year: int,
+    registry: Registry | None = None,
+    org_units: OrgUnits | None = None,
+) -> pd.DataFrame:
     """Score every unit for ``year`` and write the three files of the module docstring.
 
     When the next year is already evaluated, its ``previous_score`` and ``change`` are
@@ -416,8 +422,8 @@ def evaluate(workspace: Workspace, *, year: int, registry: Registry | None = Non
 
     registry = registry or load_registry()
     table = load_indicators(workspace, totals_only=True)
-    units = OrgUnits.read_csv(workspace.org_units_file)
-    stages = _stage(_org_frame(workspace), registry, year)
+    units = org_units or OrgUnits.read_csv(workspace.org_units_file)
+    stages = _stage(org_frame(units), registry, year)
     frame = score_units(table, registry, year, stages)
     path = evaluation_file(workspace)
     previous = None

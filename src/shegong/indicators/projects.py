@@ -50,8 +50,11 @@ import pyarrow.parquet as pq
 from shegong import atomic
 from shegong.config import Workspace, project_root
 from shegong.errors import IndicatorError
+from shegong.indicators.duck import quote_list
 from shegong.indicators.inputs import load_input
 from shegong.indicators.registry import PROJECT, Registry, Term, load_registry
+from shegong.indicators.sources import org_frame
+from shegong.orgunits import OrgUnits
 
 SCOPES = ("project", "programme", "funder", "round")
 OUTPUT_SCHEMA = pa.schema(
@@ -130,7 +133,7 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     if not files:
         raise ProjectError("no ledger has been imported: run `shegong ledger import` first")
     con.execute(
-        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true)"
+        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({quote_list(files)}, union_by_name=true)"
     )
     have = {r[0] for r in con.execute("DESCRIBE raw_ledger").fetchall()}
     extra = ", ".join(
@@ -267,7 +270,9 @@ def _status(value: float, target: float, near: float) -> str:
     return "near" if value >= near * target else "missed"
 
 
-def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.DataFrame:
+def compute_projects(
+    ws: Workspace, *, registry: Registry | None = None, org_units: OrgUnits | None = None
+) -> pd.DataFrame:
     """Attribute ledger events to projects and programmes and compute every project measure for
     every scope (see the module docstring for the rules and the two files written).
 
@@ -287,7 +292,7 @@ def compute_projects(ws: Workspace, *, registry: Registry | None = None) -> pd.D
     registry = registry or load_project_registry()
     con = duckdb.connect()
     try:
-        org = pd.read_csv(ws.org_units_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        org = org_frame(org_units or OrgUnits.read_csv(ws.org_units_file))
         con.register("org_df", org)
         _ledger_view(con, ws)
         attribute(con, projects, org)

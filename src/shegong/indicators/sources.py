@@ -12,8 +12,10 @@ import duckdb
 import pandas as pd
 
 from shegong.config import Workspace
+from shegong.indicators.duck import quote, quote_list
 from shegong.indicators.inputs import load_input
 from shegong.indicators.registry import Term
+from shegong.orgunits import OrgUnits
 
 #: Event types that concern one client and household (DOMAIN.md §2): their ledger rows must name both.
 INDIVIDUAL = (
@@ -24,10 +26,6 @@ INDIVIDUAL = (
     "case_closed",
     "referral",
 )
-
-
-def quote(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def where(term: Term) -> str:
@@ -44,13 +42,12 @@ def term_key(term: Term) -> str:
     )
 
 
-def org_frame(ws: Workspace) -> pd.DataFrame:
-    """The raw org-unit CSV with the optional columns ``opening_date`` and ``pilot_batch``."""
-    raw = pd.read_csv(ws.org_units_file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    for col in ("opening_date", "pilot_batch"):
-        if col not in raw.columns:
-            raw[col] = ""
-    return raw
+def org_frame(org_units: OrgUnits) -> pd.DataFrame:
+    """The org-unit file as read (all strings, ``""`` for blanks), with the optional columns
+    ``opening_date`` and ``pilot_batch``: the table ``org_df`` of the indicator SQL."""
+    if org_units.raw is None:
+        raise ValueError("org_frame needs OrgUnits read from a file or frame (from_frame)")
+    return org_units.raw
 
 
 def _register(
@@ -109,7 +106,7 @@ def build_sources(
            l.household_pid IS NOT NULL AND l.client_category IS NOT NULL AND (l.room_code IS NOT NULL
            OR l.station_code NOT IN (SELECT parent_code FROM org_df WHERE unit_type = 'room'))))) AS complete,
           (sl.station_code IS NOT NULL) AS in_service_list
-        FROM read_parquet({[str(f) for f in files]!r}, union_by_name=true) l
+        FROM read_parquet({quote_list(files)}, union_by_name=true) l
         LEFT JOIN (SELECT DISTINCT station_code, CAST(year AS INTEGER) AS year, service_area FROM service_lists_t) sl
           ON sl.station_code = l.station_code AND sl.year = l.year AND sl.service_area = l.service_area""")
     have.add("ledger")

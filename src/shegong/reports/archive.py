@@ -21,7 +21,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from shegong import __version__
 from shegong.config import Workspace, project_root
+from shegong.indicators.registry import default_registry_path
 
 #: the report template, relative to the project root (as in shegong.reports.batch.TEMPLATE)
 TEMPLATE = Path("notebooks") / "reports" / "pilot_year_report.ipynb"
@@ -43,22 +45,46 @@ class Archived:
     reason: str = ""
 
 
-def report_inputs(ws: Workspace, org_unit: str) -> list[Path]:
-    """Files whose change makes an executed report of ``org_unit`` stale (existing ones only)."""
-    paths = [
-        project_root() / TEMPLATE,
-        ws.org_units_file,
-        ws.root / "narratives" / f"{org_unit}.md",
-    ]
-    for folder, pattern in (
-        (ws.indicators_dir, "*.parquet"),
-        (ws.inputs / "accepted", "*.parquet"),
-        (ws.accepted_dir, "*.parquet"),
-        (ws.quality_dir, "*.json"),
-    ):
-        if folder.is_dir():
-            paths += folder.glob(pattern)
-    return [p for p in paths if p.exists()]
+def report_inputs(
+    ws: Workspace, org_unit: str, *, template: Path | None = None
+) -> dict[str, list[Path]]:
+    """What a unit's pilot-year report reads, by name: the one list behind ``shegong report
+    --resume`` (hashes in the manifest's ``input_hashes``) and the served viewer's freshness check
+    (modification times). The package version is the other input; see :func:`report_version`.
+
+    Names: ``template``, ``registry`` (``datasets/indicators.yaml``), ``org_units.csv``,
+    ``indicators`` (the Parquet files of ``indicators/``), ``inputs`` (accepted inputs beyond the
+    ledger), ``ledger`` (accepted ledger files), ``ledger/quality`` (the import reports of the
+    data-quality annex) and ``narrative`` (``narratives/<org_unit>.md``). Each maps to the files
+    that exist now, in name order (an empty list where none does).
+    """
+
+    def existing(*paths: Path) -> list[Path]:
+        return [p for p in paths if p.is_file()]
+
+    def globbed(folder: Path, pattern: str) -> list[Path]:
+        return sorted(folder.glob(pattern)) if folder.is_dir() else []
+
+    return {
+        "template": existing(template or project_root() / TEMPLATE),
+        "registry": existing(default_registry_path()),
+        "org_units.csv": existing(ws.org_units_file),
+        "indicators": globbed(ws.indicators_dir, "*.parquet"),
+        "inputs": globbed(ws.inputs / "accepted", "*.parquet"),
+        "ledger": globbed(ws.accepted_dir, "*.parquet"),
+        "ledger/quality": globbed(ws.quality_dir, "*.json"),
+        "narrative": existing(narrative_path(ws, org_unit)),
+    }
+
+
+def narrative_path(ws: Workspace, org_unit: str) -> Path:
+    """The evaluator's narrative of ``org_unit``: ``narratives/<org_unit>.md`` (may not exist)."""
+    return ws.root / "narratives" / f"{org_unit}.md"
+
+
+def report_version() -> str:
+    """The package version a report was made with (an upgrade makes every report stale)."""
+    return __version__
 
 
 def _manifest_entry(ws: Workspace, org_unit: str, year: int) -> dict | None:
@@ -87,7 +113,10 @@ def archived_report(ws: Workspace, org_unit: str, year: int, lang: str) -> Archi
     if (entry.get("parameters") or {}).get("lang", "zh") != lang:
         return Archived("other_lang")
     made = notebook.stat().st_mtime
-    if any(p.stat().st_mtime > made for p in report_inputs(ws, org_unit)):
+    if (entry.get("versions") or {}).get("shegong", report_version()) != report_version():
+        return Archived("stale")
+    inputs = report_inputs(ws, org_unit)
+    if any(p.stat().st_mtime > made for paths in inputs.values() for p in paths):
         return Archived("stale")
     return Archived("fresh", notebook)
 

@@ -30,7 +30,7 @@ from shegong.indicators.projects import SCOPES, projects_file
 from shegong.indicators.results import has_indicators, no_indicators_message
 from shegong.orgunits import OrgUnits
 from shegong.reports import kernel_zygote
-from shegong.reports.archive import TEMPLATE
+from shegong.reports.archive import TEMPLATE, narrative_path, report_inputs, report_version
 
 MANIFEST_SCHEMA_VERSION = 1
 DEFAULT_LEVELS = (2, 3, 4)
@@ -385,26 +385,13 @@ def run_reports(
     template = Path(template) if template else template_path()
     out_dir = workspace.reports_dir(year)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # one list of what a report reads (shegong.reports.archive.report_inputs), hashed for --resume
     hashes = {
-        "template": _sha256(template),
-        "indicators.parquet": _sha256(workspace.indicators_file),
-        "org_units.csv": _sha256(workspace.org_units_file),
+        name: _sha256_files(paths)
+        for name, paths in report_inputs(workspace, "", template=template).items()
+        if name != "narrative"
     }
-    for extra in (
-        "evaluation.parquet",
-        "findings.parquet",
-        "training_outcomes.parquet",
-    ):  # shown in the report
-        if (workspace.indicators_dir / extra).exists():
-            hashes[extra] = _sha256(workspace.indicators_dir / extra)
-    for kind in (
-        "roster",
-        "training",
-    ):  # the staff and 传帮带教 section reads them (shegong.reports.team)
-        if (workspace.inputs / "accepted" / f"{kind}.parquet").exists():
-            hashes[f"{kind}.parquet"] = _sha256(workspace.inputs / "accepted" / f"{kind}.parquet")
-    # the data-quality annex reads the import reports (shegong.reports.sections.quality_annex)
-    hashes["ledger/quality"] = _sha256_files(list(workspace.quality_dir.glob("*.json")))
+    hashes["shegong"] = report_version()
     previous = _previous(out_dir) if resume else {}
     items = []
     unit_hashes = {}
@@ -428,7 +415,7 @@ def run_reports(
             )
         )
         # the evaluator's narrative for the unit (shegong.reports.sections.narrative); "" when none
-        unit_hashes[code] = {"narrative": _sha256(workspace.root / "narratives" / f"{code}.md")}
+        unit_hashes[code] = {"narrative": _sha256(narrative_path(workspace, code))}
     entries = _run_batch(
         items,
         template=template,

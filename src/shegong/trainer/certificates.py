@@ -1,10 +1,11 @@
 """Stage certificates (结业证书) in Chinese: HTML always, PDF printed by headless Chromium where available.
 
 A certificate is issued once per trainee and stage, for a stage the trainee has completed by the
-rules of ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`: modules, released
-assessments passed, mentoring entries signed off); it carries a serial number ``SG-<year>-<stage>-<n>``,
-the trainee's pseudonym (the trainer may write the name by hand on the printout: no name is stored),
-the trainee role and station, the modules completed, and the issue date. Files go to
+rules of their track in ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`:
+modules, released assessments passed, the track's mentoring entries signed off); it carries a serial
+number ``SG-<year>-<stage>-<n>``, the trainee's pseudonym (the trainer may write the name by hand on the
+printout: no name is stored), the trainee role, station and track (培训路径), the modules the track
+requires up to that stage, and the issue date. A certificate for an unconfirmed track is refused. Files go to
 ``<workspace>/certificates/<serial>.html`` and ``.pdf``; writes are atomic.
 """
 
@@ -24,7 +25,7 @@ from shegong.atomic import write_with
 from shegong.errors import MarkingError
 from shegong.exports import CHROMIUM_ARGS, chromium_path
 from shegong.trainer.progression import status
-from shegong.trainer.rules import load_rules
+from shegong.trainer.rules import Rules, load_rules
 from shegong.training.assessment import load_assessments
 from shegong.training.model import STAGES, Module, text
 from shegong.training.progress import ROLES, CompletionRow, ProgressStore, Trainee, hold
@@ -53,7 +54,7 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 </style></head><body><div class="cert shegong-certificate">
 <h1>结业证书</h1>
 <p class="lead">学员 <b class="pseudonym">{{ pseudonym }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
-参加社工站“传、帮、带、教”能力建设培训，经考核，完成以下阶段：</p>
+参加社工站“传、帮、带、教”能力建设培训（<span class="track">{{ track }}</span>培训路径），经考核，完成以下阶段：</p>
 <p class="stage">{{ stage_title }}</p>
 {% if modules %}<table><tbody>{% for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
 <div class="foot"><span>证书编号：<span class="serial">{{ serial }}</span></span>
@@ -84,19 +85,27 @@ def render_html(
     serial: str,
     issued: datetime,
     modules: dict[str, Module],
+    rules: Rules | None = None,
 ) -> str:
-    """The certificate page (zh-CN, A4 landscape); modules listed are those completed, in catalogue order."""
+    """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires up to
+    ``stage`` that the trainee completed, in catalogue order."""
+    rules = rules or load_rules()
+    track = rules.track(trainee.track)
+    wanted = set(track.modules(up_to=stage))
     with Session(store.engine) as s:
         done = set(
             s.scalars(select(CompletionRow.module_id).where(CompletionRow.trainee_id == trainee.id))
         )
     names = [
-        f"{m.order}. {text(m.title, 'zh')}（{m.stage}）" for m in modules.values() if m.id in done
+        f"{m.order}. {text(m.title, 'zh')}（{m.stage}）"
+        for m in modules.values()
+        if m.id in done and m.id in wanted
     ]
     return TEMPLATE.render(
         pseudonym=trainee.pseudonym,
         role=ROLES[trainee.role]["zh"],
         station=trainee.station,
+        track=track.name("zh"),
         stage_title=STAGE_TITLES[stage],
         modules=names,
         serial=serial,
@@ -146,16 +155,22 @@ def issue(
     """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``.
 
     Raises:
-        MarkingError: the trainee has not reached ``stage``.
+        MarkingError: the trainee has not reached ``stage`` on their track, or no trainer has
+            confirmed the track yet.
     """
     if stage not in STAGES:
         raise MarkingError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
-
-    reached = status(store, trainee, load_assessments(modules), load_rules()).reached
+    if not trainee.track_confirmed:
+        raise MarkingError(
+            f"trainee {trainee.pseudonym}'s track is not confirmed: confirm or change it in the "
+            "cohort app before issuing a certificate"
+        )
+    rules = load_rules()
+    reached = status(store, trainee, load_assessments(modules), rules).reached
     if reached is None or STAGES.index(reached) < STAGES.index(stage):
         raise MarkingError(
             f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not {stage}, by the "
-            "rules in curricula/progression.yaml: a certificate follows the completed stage"
+            "rules of their track in curricula/progression.yaml: a certificate follows the completed stage"
         )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
@@ -179,7 +194,7 @@ def issue(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     html_file = out / f"{serial}.html"
-    page = render_html(store, trainee, stage, serial, issued, modules)
+    page = render_html(store, trainee, stage, serial, issued, modules, rules)
     write_with(html_file, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     pdf_file = print_pdf(html_file, out / f"{serial}.pdf") if pdf else None
     return Certificate(serial, stage, html_file, pdf_file)

@@ -1,6 +1,9 @@
 """The trainer's view of a cohort: module × trainee scores, stage reached, time spent, who is stuck where,
 training sessions with attendance and the Kirkpatrick L1 reaction survey, and the gradebook export.
 
+Every trainee is judged by the rules of their own track (:mod:`shegong.trainer.rules`); the views filter
+by station, role and track, and show whether a trainer has confirmed the track.
+
 Trainees appear by pseudonym only (DESIGN.md §7). Scores are shares of a module's practice points
 (0…1) from the best attempt per exercise; time spent is the sum of ``seconds_spent`` in hours.
 """
@@ -38,15 +41,35 @@ FORMATS = ("lecture", "individual_supervision", "group_supervision", "shadowing"
 
 
 def trainees(
-    store: ProgressStore, *, station: str | None = None, role: str | None = None
+    store: ProgressStore,
+    *,
+    station: str | None = None,
+    role: str | None = None,
+    track: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Trainee rows (id, pseudonym, role, station, stage_reached), filtered by station and trainee role."""
+    """Trainee rows (id, pseudonym, role, station, stage_reached, track, track_confirmed_by), filtered by
+    station, trainee role and track."""
     rows = store.tables()["trainees"]
     return [
         t
         for t in rows
-        if (station is None or t["station"] == station) and (role is None or t["role"] == role)
+        if (station is None or t["station"] == station)
+        and (role is None or t["role"] == role)
+        and (track is None or t["track"] == track)
     ]
+
+
+def as_trainee(row: dict[str, Any]) -> Trainee:
+    """A :class:`Trainee` from a row of :func:`trainees`."""
+    return Trainee(
+        row["id"],
+        row["pseudonym"],
+        row["role"],
+        row["station"],
+        row["stage_reached"],
+        row["track"],
+        row["track_confirmed_by"] is not None,
+    )
 
 
 def heatmap(
@@ -55,10 +78,11 @@ def heatmap(
     *,
     station: str | None = None,
     role: str | None = None,
+    track: str | None = None,
 ) -> pd.DataFrame:
     """Module × trainee score shares: index trainee pseudonym, one column per module id (catalogue
     order), values in 0…1 (best practice score sum ÷ the module's practice points); NaN = not started."""
-    people = trainees(store, station=station, role=role)
+    people = trainees(store, station=station, role=role, track=track)
     attempts = pd.DataFrame(
         store.attempts(), columns=["trainee_id", "module_id", "exercise_id", "score", "mode"]
     )
@@ -93,9 +117,11 @@ def overview(
     *,
     station: str | None = None,
     role: str | None = None,
+    track: str | None = None,
     lang: str = "zh",
 ) -> pd.DataFrame:
-    """One row per trainee: ``trainee`` (pseudonym), ``role``, ``station``, ``stage`` (reached by the rules),
+    """One row per trainee: ``trainee`` (pseudonym), ``role``, ``station``, ``track`` (the track's name in
+    ``lang``), ``track_confirmed`` (bool), ``stage`` (reached by the rules of the trainee's track),
     ``next_stage``, ``stuck_on`` (the first missing requirement, in ``lang``), ``hours`` spent (h),
     ``modules_done``, ``sessions_attended``."""
 
@@ -108,8 +134,8 @@ def overview(
             dtype="int64",
         ).value_counts()
     rows = []
-    for t in trainees(store, station=station, role=role):
-        trainee = Trainee(t["id"], t["pseudonym"], t["role"], t["station"], t["stage_reached"])
+    for t in trainees(store, station=station, role=role, track=track):
+        trainee = as_trainee(t)
         st = status(store, trainee, assessments, rules)
         stuck = ""
         if st.missing:
@@ -127,6 +153,8 @@ def overview(
                 "trainee": t["pseudonym"],
                 "role": ROLES[t["role"]][lang],
                 "station": t["station"],
+                "track": rules.track(t["track"]).name(lang),
+                "track_confirmed": t["track_confirmed_by"] is not None,
                 "stage": st.reached or "—",
                 "next_stage": st.next_stage or "—",
                 "stuck_on": stuck,
@@ -141,6 +169,8 @@ def overview(
             "trainee",
             "role",
             "station",
+            "track",
+            "track_confirmed",
             "stage",
             "next_stage",
             "stuck_on",

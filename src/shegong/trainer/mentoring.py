@@ -54,11 +54,19 @@ def record(
     """Record an entry of ``kind`` (see ``progression.yaml``) and return its id.
 
     Raises:
-        ProgressError: unknown kind, a date that is not ``YYYY-MM-DD`` or lies in the future, an empty description.
+        ProgressError: unknown kind, a kind the trainee's track does not ask for, a date that is not
+            ``YYYY-MM-DD`` or lies in the future, an empty description.
     """
-    kinds = load_rules().kinds
+    rules = load_rules()
+    kinds = rules.kinds
     if kind not in kinds:
         raise ProgressError(f"unknown entry kind {kind!r}: use one of {', '.join(kinds)}")
+    track = rules.track(trainee.track)
+    if kind not in track.kinds():
+        raise ProgressError(
+            f"{kinds[kind]['zh']} ({kind}) is not practice of the track {track.name('zh')} "
+            f"({track.id}): use one of {', '.join(track.kinds())}"
+        )
     try:
         day = date.fromisoformat(happened_on)
     except ValueError as e:

@@ -1,8 +1,10 @@
-"""Stage progression in 传帮带教, by the rules in ``curricula/progression.yaml`` (``schema_version: 1``).
+"""Stage progression in 传帮带教, by the rules in ``curricula/progression.yaml`` (:mod:`shegong.trainer.rules`).
 
-A trainee has reached a stage when that stage's requirements and those of every earlier stage are
-met: ``modules`` completed (module player), ``assessments`` passed (a *released* attempt scoring at
-least the assessment's ``pass_share`` of its points) and mentoring ``entries`` signed off, by kind.
+A trainee follows the rules of their track (社工站兼职工作人员/社区工作者, 志愿者, 居民骨干 …; the
+default track when none is stored). They have reached a stage when that stage's requirements and
+those of every earlier stage are met: ``modules`` completed (module player), ``assessments`` passed
+(a *released* attempt scoring at least the assessment's ``pass_share`` of its points) and the track's
+mentoring ``entries`` signed off, by kind.
 :func:`status` says which stage is reached and what is missing for the next — "who is stuck where".
 """
 
@@ -43,7 +45,12 @@ def passed(store: ProgressStore, trainee: Trainee, assessment: Assessment) -> bo
 def status(
     store: ProgressStore, trainee: Trainee, assessments: dict[str, Assessment], rules: Rules
 ) -> StageStatus:
-    """Where ``trainee`` stands: the stage reached and what blocks the next one."""
+    """Where ``trainee`` stands on their track: the stage reached and what blocks the next one.
+
+    Raises:
+        CurriculumError: the trainee's stored track is not in the rules.
+    """
+    stages = rules.track(trainee.track).stages
     with Session(store.engine) as s:
         done = set(
             s.scalars(select(CompletionRow.module_id).where(CompletionRow.trainee_id == trainee.id))
@@ -51,7 +58,7 @@ def status(
     counts = signed_off_counts(store, trainee)
     reached = None
     for stage in STAGES:
-        req = rules.stages.get(stage, {})
+        req = stages.get(stage, {})
         missing = [
             ("module", m, int(m in done), 1) for m in req.get("modules") or [] if m not in done
         ]

@@ -5,8 +5,10 @@ Layout of one module (format ``schema_version: 1``)::
     curricula/
       competencies.yaml          the vocabulary for ``competencies`` (exam areas, CSWE competencies)
       <module-id>/
-        module.yaml              id, order, title/summary {zh, en}, stage, objectives, estimated_hours,
-                                 competencies, prerequisites, pages (ordered Markdown file names)
+        module.yaml              id, order, title/summary {zh, en}, stage, objectives, hours (learning
+                                 hours, checked against the content by :mod:`shegong.training.hours`;
+                                 ``estimated_hours`` is read as its earlier name), competencies,
+                                 prerequisites, pages (ordered Markdown file names)
         pages/*.md               one page each; the first ``# `` heading is its title
         exercises/*.yaml         ``schema_version`` + ``exercises:`` list (types in :mod:`shegong.training.grading`)
         keys.yaml                answer keys of *summative* exercises only (trainer side, never loaded here)
@@ -29,6 +31,7 @@ from typing import Any
 from shegong.config import project_root
 from shegong.errors import ConfigError, CurriculumError, Problem
 from shegong.training import answer_keys, grading
+from shegong.training.hours import check_hours
 from shegong.training.model import (
     SCHEMA_VERSION,
     STAGES,
@@ -48,6 +51,7 @@ MODULE_KEYS = {
     "summary",
     "stage",
     "objectives",
+    "hours",
     "estimated_hours",
     "competencies",
     "prerequisites",
@@ -288,14 +292,25 @@ def _collect_module(
                 "list what the trainee can do afterwards",
             )
         )
-    hours = raw.get("estimated_hours")
-    if not isinstance(hours, (int, float)) or isinstance(hours, bool) or hours <= 0:
+    hours_key = "hours" if "hours" in raw or "estimated_hours" not in raw else "estimated_hours"
+    hours = raw.get(hours_key)
+    if "hours" in raw and "estimated_hours" in raw:
         problems.append(
             Problem(
                 str(file),
                 "estimated_hours",
+                "given beside `hours` (its earlier name)",
+                "keep `hours:` only",
+            )
+        )
+    hours_ok = isinstance(hours, (int, float)) and not isinstance(hours, bool) and hours > 0
+    if not hours_ok:
+        problems.append(
+            Problem(
+                str(file),
+                hours_key,
                 f"{hours!r} is not a positive number of hours",
-                "write e.g. `estimated_hours: 2.5`",
+                "write e.g. `hours: 2.5`",
             )
         )
     competencies = raw.get("competencies") or []
@@ -342,6 +357,8 @@ def _collect_module(
                 "write more pages",
             )
         )
+    if hours_ok and len(problems) == before:
+        check_hours(float(hours), pages, exercises, file, problems)
     types = {ex.type for ex in exercises}
     if len(exercises) < MIN_EXERCISES or len(types) < MIN_TYPES:
         problems.append(
@@ -362,7 +379,7 @@ def _collect_module(
         summary=raw["summary"],
         stage=raw["stage"],
         objectives=objectives,
-        estimated_hours=float(hours),
+        hours=float(hours),
         competencies=list(competencies),
         prerequisites=[str(p) for p in prerequisites],
         pages=pages,

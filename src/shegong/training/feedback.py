@@ -40,6 +40,12 @@ MESSAGES = {
     },
     "model": {"zh": "参考答案：", "en": "Model answer:"},
     "row": {"zh": "第 {row} 行：{why}", "en": "Row {row}: {why}"},
+    "why": {"zh": "{opt}. {why}", "en": "{opt}. {why}"},
+    "choose_first": {"zh": "请先选择一个选项。", "en": "Choose an option first."},
+    "duplicates": {
+        "zh": "{rows} 是同一件事的重复录入：只留一行（留哪一行都可以），其余删除。",
+        "en": "{rows} record the same event: keep one of them (any one) and drop the rest.",
+    },
 }
 
 

@@ -5,16 +5,19 @@ Scoring follows the national social-work qualification exam (DOMAIN.md §6):
 =================  ===============================================  ===========================================
 type               answer passed to :func:`grade`                   points
 =================  ===============================================  ===========================================
-``single``         option id, e.g. ``"b"``                          1 (``points``) for the one correct option
+``single``         option id, e.g. ``"b"``                          1 (``points``) for the one correct option;
+                                                                    × ``credit`` % for an option that has one
 ``multiple``       list of option ids                               2; 0.5 per correct option chosen when no wrong
                                                                     option is chosen, 0 with any wrong option, 2 for all
 ``numeric``        ``{"value": 23, "unit": "户"}`` or ``"23户"``      ``points`` (1) when the unit matches and
-                                                                    ``|value − answer| ≤ tolerance`` (or ``tolerance_pct`` %)
+                                                                    ``|value − answer| ≤ tolerance`` (or ``tolerance_pct`` %);
+                                                                    several ``answers`` with credit: :mod:`.numeric`
 ``ordering``       list of item ids in the chosen order             ``points`` (2) for the exact order; with
                                                                     ``partial: positions`` a share per item in place
 ``scenario``       list of choice ids from ``start`` to an end      sum of the chosen choices' ``points``; max = best path
 ``open``           ``{"text": str, "ratings": {criterion: pts}}``   self-check: sum of the ratings (0…criterion points)
 ``short``          text                                             ``points`` × weight of the matching accepted answer
+                                                                    (its ``feedback`` shown)
 ``ledger_cleaning``  ``{row: {"action": "keep"|"drop", field: v}}``  1 per row handled like the key (module 7)
                    or a cleaned :class:`pandas.DataFrame`
 =================  ===============================================  ===========================================
@@ -26,23 +29,16 @@ Summative exercises carry no key here and are never scored in the trainee's kern
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 from shegong.errors import GradingError, Problem
 from shegong.training.feedback import Result, msg, normalise_text
 from shegong.training.ledger_exercise import grade_ledger_cleaning
-from shegong.training.model import Exercise, check_text, text, unknown_keys
+from shegong.training.model import Exercise, check_source, check_text, text, unknown_keys
+from shegong.training.numeric import UNITS, check_numeric, grade_numeric, parse_quantity
 
-UNITS = ("户", "人", "人次", "个", "次", "场", "元", "h", "%", "")
-UNIT_ALIASES = {
-    "小时": ("h", 1.0),
-    "万元": ("元", 10000.0),
-    "千元": ("元", 1000.0),
-    "名": ("人", 1.0),
-}
+__all__ = ["UNITS", "build_exercise", "grade", "parse_quantity", "scenario_step", "shuffled"]
 DEFAULT_POINTS = {"single": 1.0, "multiple": 2.0, "numeric": 1.0, "ordering": 2.0, "short": 1.0}
 MULTIPLE_PARTIAL = 0.5
 COMMON_KEYS = {
@@ -60,13 +56,14 @@ COMMON_KEYS = {
 TYPE_KEYS = {
     "single": {"options"},
     "multiple": {"options", "partial_per_option"},
-    "numeric": {"answer", "unit", "tolerance", "tolerance_pct"},
+    "numeric": {"answer", "answers", "other_feedback", "unit", "tolerance", "tolerance_pct"},
     "ordering": {"items", "partial"},
     "scenario": {"start", "nodes"},
     "open": {"rubric", "model_answer"},
     "short": {"answers"},
-    "ledger_cleaning": {"data", "fields", "expect"},
+    "ledger_cleaning": {"data", "fields", "expect", "duplicates"},
 }
+OPTION_KEYS = {"id", "text", "correct", "why", "credit"}
 KEY_FIELDS = {"answer", "answers", "expect"}
 
 
@@ -98,6 +95,8 @@ def _check_options(
     for i, o in enumerate(options):
         if isinstance(o, dict):
             check_text(o.get("text"), file, f"{w}options[{i}].text", problems, need_en=False)
+            unknown_keys(o, OPTION_KEYS, file, f"{w}options[{i}].", problems)
+            _check_credit(o, kind, file, f"{w}options[{i}].credit", problems, summative)
     n_correct = sum(1 for o in options if isinstance(o, dict) and o.get("correct") is True)
     if summative:
         if n_correct:
@@ -123,6 +122,29 @@ def _check_options(
             w + "options",
             f"{n_correct} of {len(options)} options correct",
             "a multiple-answer item has at least 2 correct and at least 1 wrong option (exam rule)",
+        )
+
+
+def _check_credit(
+    option: dict, kind: str, file: Path, key: str, problems: list[Problem], summative: bool
+) -> None:
+    """``credit`` (% of the points) is for a wrong option of a practice single-answer item only."""
+    if "credit" not in option:
+        return
+    credit = option["credit"]
+    if kind != "single" or summative:
+        _problem(
+            problems,
+            file,
+            key,
+            "credit per option is for practice single-answer items",
+            "multiple-answer items follow the exam rule (0.5 per correct option): remove `credit`",
+        )
+    elif option.get("correct") is True:
+        _problem(problems, file, key, "the correct option has full credit", "remove `credit`")
+    elif not isinstance(credit, (int, float)) or isinstance(credit, bool) or not 0 < credit < 100:
+        _problem(
+            problems, file, key, f"{credit!r} is not a share in (0, 100)", "write `credit: 50`"
         )
 
 
@@ -193,6 +215,22 @@ def _scenario_max(nodes: dict, start: str, file: Path, w: str, problems: list[Pr
     return total
 
 
+def _check_short_answer(answer: Any, file: Path, key: str, problems: list[Problem]) -> None:
+    """An accepted answer: text, or ``{text, weight (% of the points, 0–100], feedback}``."""
+    if not isinstance(answer, dict):
+        if not str(answer).strip():
+            _problem(problems, file, key, "an empty accepted answer", "remove it")
+        return
+    unknown_keys(answer, {"text", "weight", "feedback"}, file, key + ".", problems)
+    weight = answer.get("weight", 100)
+    if not str(answer.get("text", "")).strip():
+        _problem(problems, file, key + ".text", "missing", "write `{text: 答案, weight: 50}`")
+    if not isinstance(weight, (int, float)) or isinstance(weight, bool) or not 0 < weight <= 100:
+        _problem(
+            problems, file, key + ".weight", f"{weight!r} is not in (0, 100]", "write `weight: 50`"
+        )
+
+
 def build_exercise(
     raw: dict, *, file: Path, module_id: str, where: str, problems: list[Problem]
 ) -> Exercise | None:
@@ -214,6 +252,7 @@ def build_exercise(
         )
     unknown_keys(raw, COMMON_KEYS | TYPE_KEYS[kind], file, where, problems)
     check_text(raw.get("prompt"), file, where + "prompt", problems, need_en=False)
+    check_source(raw.get("source"), file, where + "source", problems)
     summative = mode == "summative"
     if summative and (KEY_FIELDS & raw.keys()):
         _problem(
@@ -238,27 +277,7 @@ def build_exercise(
     if kind in ("single", "multiple"):
         _check_options(raw, kind, file, where, problems, summative)
     elif kind == "numeric":
-        if not summative and not isinstance(raw.get("answer"), (int, float)):
-            _problem(
-                problems, file, where + "answer", "missing or not a number", "write `answer: 23`"
-            )
-        if raw.get("unit", "") not in UNITS:
-            _problem(
-                problems,
-                file,
-                where + "unit",
-                f"unknown unit {raw.get('unit')!r}",
-                f"use one of {', '.join(UNITS[:-1])}",
-            )
-        tol = raw.get("tolerance", 0)
-        if not isinstance(tol, (int, float)) or tol < 0:
-            _problem(
-                problems,
-                file,
-                where + "tolerance",
-                "must be a number ≥ 0",
-                "write `tolerance: 0.5`",
-            )
+        check_numeric(raw, file, where, problems, summative=summative)
     elif kind == "ordering":
         items = raw.get("items")
         if (
@@ -339,6 +358,8 @@ def build_exercise(
                 "needs accepted answers",
                 "write `answers: [答案一, 答案二]`",
             )
+        for i, a in enumerate(raw.get("answers") or [] if not summative else []):
+            _check_short_answer(a, file, f"{where}answers[{i}]", problems)
     elif kind == "ledger_cleaning":
         expect, path = raw.get("expect"), file.parent.parent / "data" / str(raw.get("data", ""))
         if not raw.get("data") or not path.is_file():
@@ -359,6 +380,18 @@ def build_exercise(
             )
         else:
             points = float(len(expect))
+            for i, group in enumerate(raw.get("duplicates") or []):
+                rows = [str(r) for r in group] if isinstance(group, list) else []
+                if len(rows) < 2 or not all(
+                    isinstance(expect.get(r), dict) and "drop" not in expect[r] for r in rows
+                ):
+                    _problem(
+                        problems,
+                        file,
+                        f"{where}duplicates[{i}]",
+                        "a group of duplicated rows names two or more rows whose clean values are in `expect`",
+                        "write `duplicates: [[r3, r4]]` and give both rows their clean values",
+                    )
     if not isinstance(points, (int, float)) or points <= 0:
         _problem(
             problems,
@@ -385,35 +418,6 @@ def build_exercise(
 # ---------------------------------------------------------------- scoring
 
 
-def parse_quantity(answer: Any) -> tuple[float, str]:
-    """``(value, unit)`` from ``{"value", "unit"}``, a number, or text like ``"２３ 户"``/``"1.7万元"``.
-
-    Unit aliases are converted (万元 → 元 × 10000, 小时 → h). Raises :class:`GradingError`.
-    """
-    if isinstance(answer, dict):
-        value, unit = answer.get("value"), str(answer.get("unit") or "")
-    elif isinstance(answer, (int, float)) and not isinstance(answer, bool):
-        value, unit = answer, ""
-    else:
-        m = re.fullmatch(
-            r"([-+]?\d+(?:\.\d+)?)\s*(万元|千元|万|小时|[^\d\s]*)",
-            unicodedata.normalize("NFKC", str(answer)).strip(),
-        )
-        if not m:
-            raise GradingError(f"cannot read {answer!r} as a number with a unit: write e.g. 23户")
-        value, unit = float(m.group(1)), m.group(2)
-        if unit == "万":
-            value, unit = value * 10000, ""
-    try:
-        value = float(value)
-    except (TypeError, ValueError) as e:
-        raise GradingError(f"{value!r} is not a number: enter digits, e.g. 23") from e
-    if unit in UNIT_ALIASES:
-        unit, factor = UNIT_ALIASES[unit]
-        value *= factor
-    return value, unit
-
-
 def shuffled(ex: Exercise) -> list[dict]:
     """The ordering items in a fixed shuffled order for display (seeded by the exercise id, not ``hash``)."""
     items = list(ex.data["items"])
@@ -434,7 +438,7 @@ def scenario_step(
 def _grade_choice(ex: Exercise, answer: Any, lang: str) -> Result:
     options = {str(o["id"]): o for o in ex.data["options"]}
     if answer is None and ex.type == "single":
-        raise GradingError("请先选择一个选项 / choose an option first")
+        raise GradingError(msg("choose_first", lang))
     chosen = [answer] if ex.type == "single" else list(answer or [])
     if (
         ex.type == "single"
@@ -447,52 +451,29 @@ def _grade_choice(ex: Exercise, answer: Any, lang: str) -> Result:
     chosen_set = set(map(str, chosen))
     correct = {k for k, o in options.items() if o.get("correct")}
     wrong = sorted(chosen_set - correct)
+    sep = "、" if lang == "zh" else ", "
     whys = [
-        text(options[k].get("why", ""), lang)
+        msg("why", lang, opt=k, why=text(options[k].get("why", ""), lang))
         for k in sorted(chosen_set | correct)
         if options[k].get("why")
     ]
     if ex.type == "single":
-        score = ex.points if chosen_set == correct else 0.0
-        lines = [msg("correct" if score else "wrong", lang)]
+        credit = 100.0 if chosen_set == correct else float(options[str(answer)].get("credit", 0))
+        score = ex.points * credit / 100
+        lines = [msg("correct" if credit == 100 else ("partial" if credit else "wrong"), lang)]
     elif wrong:
-        score, lines = 0.0, [msg("multi_wrong", lang, opts="、".join(wrong))]
+        score, lines = 0.0, [msg("multi_wrong", lang, opts=sep.join(wrong))]
     elif chosen_set == correct:
         score, lines = ex.points, [msg("correct", lang)]
     else:
         per = float(ex.data.get("partial_per_option", MULTIPLE_PARTIAL))
         score = min(ex.points, per * len(chosen_set))
-        lines = [msg("multi_missing", lang, opts="、".join(sorted(correct - chosen_set)))]
+        lines = [msg("multi_missing", lang, opts=sep.join(sorted(correct - chosen_set)))]
     return Result(
         score,
         ex.points,
         score == ex.points,
         "\n".join(lines + whys + [msg("score", lang, score=score, max=ex.points)]),
-    )
-
-
-def _grade_numeric(ex: Exercise, answer: Any, lang: str) -> Result:
-    value, unit = parse_quantity(answer)
-    d = ex.data
-    want_unit, target = str(d.get("unit", "")), float(d["answer"])
-    tol = float(d.get("tolerance", 0))
-    if d.get("tolerance_pct") is not None:
-        tol = max(tol, abs(target) * float(d["tolerance_pct"]) / 100)
-    lines = []
-    unit_ok = not want_unit or unit == want_unit
-    if not unit_ok:
-        lines.append(msg("unit", lang, unit=want_unit, got=unit or "—"))
-    ok = unit_ok and abs(value - target) <= tol + 1e-9
-    lines.insert(0, msg("correct" if ok else "wrong", lang))
-    if not ok:
-        lines.append(msg("numeric", lang, answer=target, unit=want_unit, tol=tol))
-    score = ex.points if ok else 0.0
-    return Result(
-        score,
-        ex.points,
-        ok,
-        "\n".join(lines + [msg("score", lang, score=score, max=ex.points)]),
-        details={"value": value, "unit": unit},
     )
 
 
@@ -580,15 +561,18 @@ def _grade_open(ex: Exercise, answer: Any, lang: str) -> Result:
 
 
 def _grade_short(ex: Exercise, answer: Any, lang: str) -> Result:
-    given, best = normalise_text(answer or ""), 0.0
+    given, best, feedback = normalise_text(answer or ""), 0.0, ""
     for a in ex.data["answers"]:
         accepted, weight = (
             (a.get("text"), float(a.get("weight", 100))) if isinstance(a, dict) else (a, 100.0)
         )
-        if normalise_text(accepted) == given:
-            best = max(best, weight)
+        if normalise_text(accepted) == given and weight > best:
+            best = weight
+            feedback = text(a.get("feedback", ""), lang) if isinstance(a, dict) else ""
     score = ex.points * best / 100
     lines = [msg("correct" if score == ex.points else ("partial" if score else "wrong"), lang)]
+    if feedback:
+        lines.append(feedback)
     return Result(
         score,
         ex.points,
@@ -610,7 +594,7 @@ def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
     if ex.type in ("single", "multiple"):
         result = _grade_choice(ex, answer, lang)
     elif ex.type == "numeric":
-        result = _grade_numeric(ex, answer, lang)
+        result = grade_numeric(ex, answer, lang)
     elif ex.type == "ordering":
         result = _grade_ordering(ex, answer, lang)
     elif ex.type == "scenario":

@@ -2,7 +2,9 @@
 
 Exercise fields: ``data`` (a CSV in the module's ``data/`` folder with a ``row`` column of row ids),
 ``fields`` (the columns the trainee corrects) and ``expect``, per row id either ``drop`` /
-``{drop: reason}`` (a total row, a blank row, a duplicate) or ``{field: clean value, …, why: …}``.
+``{drop: reason}`` (a total row, a blank row) or ``{field: clean value, …, why: …}``; and
+``duplicates``, groups of rows that record the same event (``[[r3, r4]]``): any one row of a group may
+be kept, with its clean values, and the others dropped (issue 19: keeping r4 instead of r3 is as right).
 
 The answer is ``{row_id: {"action": "keep" | "drop", field: value, …}}`` from the widget, or a
 :class:`pandas.DataFrame` the trainee cleaned in the notebook (rows present = kept; columns ``row``
@@ -58,7 +60,26 @@ def grade_ledger_cleaning(ex: Exercise, answer: Any, lang: str = "zh"):
             "the answer must map row ids to {action, values} or be a cleaned DataFrame"
         )
     score, lines, wrong = 0.0, [], []
+    groups = [[str(r) for r in g] for g in ex.data.get("duplicates") or []]
+    grouped = {r for g in groups for r in g}
+    for group in groups:
+        got = {r: answer.get(r) or {"action": "keep"} for r in group}
+        kept = [r for r in group if got[r].get("action", "keep") == "keep"]
+        ok = len(kept) == 1 and all(
+            _same(got[kept[0]].get(f, ""), v)
+            for f, v in ex.data["expect"][kept[0]].items()
+            if f != "why"
+        )
+        if ok:
+            score += len(group)
+        else:
+            wrong.extend(group)
+            lines.append(
+                msg("duplicates", lang, rows="、".join(group) if lang == "zh" else ", ".join(group))
+            )
     for row, want in ex.data["expect"].items():
+        if str(row) in grouped:
+            continue
         got = answer.get(str(row)) or {"action": "keep"}
         if want == "drop" or (isinstance(want, dict) and "drop" in want):
             ok = got.get("action") == "drop"

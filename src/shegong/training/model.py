@@ -64,7 +64,8 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Module:
-    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``, ``estimated_hours`` in hours."""
+    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning hours
+    it declares, checked against its content by :mod:`shegong.training.hours`."""
 
     id: str
     order: int
@@ -72,7 +73,7 @@ class Module:
     summary: dict[str, str]
     stage: str
     objectives: list[Any]
-    estimated_hours: float
+    hours: float
     competencies: list[str]
     prerequisites: list[str]
     pages: list[Page]
@@ -157,3 +158,52 @@ def check_text(value: Any, file: Path, key: str, problems: list[Problem], *, nee
         problems.append(
             Problem(str(file), f"{key}.en", "missing English text", "add an `en:` translation")
         )
+
+
+SOURCE_KEYS = {"ref", "url", "passage", "general", "note"}
+
+
+def check_source(value: Any, file: Path, key: str, problems: list[Problem]) -> None:
+    """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of entries
+    ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref, general}`` (said
+    honestly to rest on general knowledge), each with an optional ``note`` (why an item changed)."""
+    if value is None or (isinstance(value, str) and value.strip()):
+        return
+    if not isinstance(value, list) or not value:
+        problems.append(
+            Problem(
+                str(file),
+                key,
+                "must be a string or a list of sources",
+                "write `source: [{ref: …, url: …, passage: …}]` or `[{ref: …, general: …}]`",
+            )
+        )
+        return
+    for i, entry in enumerate(value):
+        where = f"{key}[{i}]"
+        if not isinstance(entry, dict) or not str(entry.get("ref", "")).strip():
+            problems.append(
+                Problem(
+                    str(file), where, "needs `ref` (what is relied on)", "add `ref: 文件名、条款`"
+                )
+            )
+            continue
+        unknown_keys(entry, SOURCE_KEYS, file, where + ".", problems)
+        has_page = bool(str(entry.get("url", "")).strip())
+        if has_page and not str(entry.get("passage", "")).strip():
+            problems.append(
+                Problem(str(file), where, "a URL without the passage relied on", "add `passage: …`")
+            )
+        if has_page and not str(entry["url"]).startswith(("http://", "https://")):
+            problems.append(
+                Problem(str(file), where + ".url", "not an http(s) address", "give the page's URL")
+            )
+        if not has_page and not str(entry.get("general", "")).strip():
+            problems.append(
+                Problem(
+                    str(file),
+                    where,
+                    "neither a page (url + passage) nor general knowledge",
+                    "add `url:` and `passage:`, or say `general: 一般知识：…` honestly",
+                )
+            )

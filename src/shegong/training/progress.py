@@ -13,7 +13,9 @@ written with ``INSERT … ON CONFLICT`` (docs/contracts.md, "The progress store 
 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
 keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
-PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached),
+PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached,
+``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or changes
+it — revision 0003, issue 19),
 ``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
 graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
 """
@@ -24,6 +26,7 @@ import fcntl
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -64,6 +67,15 @@ ROLES = {
     "resident_backbone": {"zh": "居民骨干", "en": "resident backbone"},
     "social_org_staff": {"zh": "社会组织工作人员", "en": "social-organisation staff"},
 }
+#: The track a trainee role starts on (the trainee may choose another at registration; a trainer
+#: confirms or changes it). Track ids are those of ``curricula/progression.yaml``.
+TRACK_OF_ROLE = {
+    "part_time_staff": "staff",
+    "community_worker": "staff",
+    "social_org_staff": "staff",
+    "volunteer": "volunteer",
+    "resident_backbone": "backbone",
+}
 STAGE_ORDER = ("传", "帮", "带", "教")
 _PBKDF2_ROUNDS = 120_000
 _MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations take on PostgreSQL
@@ -83,6 +95,11 @@ class TraineeRow(Base):
     station: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stage_reached: Mapped[str | None] = mapped_column(String(4), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    track: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    track_confirmed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    track_confirmed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
 
 
 class AttemptRow(Base):
@@ -115,17 +132,29 @@ class CompletionRow(Base):
 
 @dataclass(frozen=True)
 class Trainee:
-    """A signed-in trainee as the player sees it: store id, pseudonym, role code, station, stage reached."""
+    """A signed-in trainee as the player sees it: store id, pseudonym, role code, station, stage
+    reached, ``track`` (id in ``progression.yaml``; ``None`` = the default track) and whether a trainer
+    has confirmed it (``track_confirmed``)."""
 
     id: int
     pseudonym: str
     role: str
     station: str | None
     stage_reached: str | None
+    track: str | None = None
+    track_confirmed: bool = False
 
     @classmethod
     def _of(cls, row: TraineeRow) -> "Trainee":
-        return cls(row.id, row.pseudonym, row.role, row.station, row.stage_reached)
+        return cls(
+            row.id,
+            row.pseudonym,
+            row.role,
+            row.station,
+            row.stage_reached,
+            row.track,
+            row.track_confirmed_by is not None,
+        )
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -317,12 +346,22 @@ class ProgressStore:
         )
 
     def _add_trainee(
-        self, login: str, *, source: str, role: str, station: str | None, password: str | None
+        self,
+        login: str,
+        *,
+        source: str,
+        role: str,
+        station: str | None,
+        password: str | None,
+        track: str | None,
     ) -> Trainee:
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not login.strip():
             raise ProgressError("请填写账号 / a login name is required")
+        track = track or TRACK_OF_ROLE[role]
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,15}", track):
+            raise ProgressError(f"track {track!r} is not a track id of curricula/progression.yaml")
         row = TraineeRow(
             pseudonym=self.pseudonym(login),
             source=source,
@@ -330,6 +369,7 @@ class ProgressStore:
             station=station or None,
             password_hash=_hash_password(password) if password else None,
             created_at=datetime.now(UTC),
+            track=track,
         )
         try:
             with Session(self.engine) as s, s.begin():
@@ -342,13 +382,23 @@ class ProgressStore:
             ) from e
 
     def register(
-        self, login: str, password: str, *, role: str, station: str | None = None
+        self,
+        login: str,
+        password: str,
+        *,
+        role: str,
+        station: str | None = None,
+        track: str | None = None,
     ) -> Trainee:
-        """Create a local trainee (no JupyterHub); the password must have at least 4 characters."""
+        """Create a local trainee (no JupyterHub); the password must have at least 4 characters.
+
+        ``track`` is the track the trainee chooses (default: :data:`TRACK_OF_ROLE` of ``role``); it
+        stays unconfirmed until a trainer confirms or changes it (:mod:`shegong.trainer.tracks`).
+        """
         if len(password) < 4:
             raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
         return self._add_trainee(
-            login, source="local", role=role, station=station, password=password
+            login, source="local", role=role, station=station, password=password, track=track
         )
 
     def sign_in(self, login: str, password: str) -> Trainee:
@@ -371,9 +421,13 @@ class ProgressStore:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(user)))
             return Trainee._of(row) if row else None
 
-    def register_hub(self, user: str, *, role: str, station: str | None = None) -> Trainee:
+    def register_hub(
+        self, user: str, *, role: str, station: str | None = None, track: str | None = None
+    ) -> Trainee:
         """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated them)."""
-        return self._add_trainee(user, source="hub", role=role, station=station, password=None)
+        return self._add_trainee(
+            user, source="hub", role=role, station=station, password=None, track=track
+        )
 
     # -- attempts
     def record_attempt(
@@ -510,6 +564,8 @@ class ProgressStore:
                     "station": t.station,
                     "stage_reached": t.stage_reached,
                     "created_at": t.created_at,
+                    "track": t.track,
+                    "track_confirmed_by": t.track_confirmed_by,
                 }
                 for t in s.scalars(select(TraineeRow).order_by(TraineeRow.id))
             ]
@@ -550,7 +606,17 @@ def export_gradebook(
     )
     trainees = pd.DataFrame(
         data["trainees"],
-        columns=["id", "pseudonym", "source", "role", "station", "stage_reached", "created_at"],
+        columns=[
+            "id",
+            "pseudonym",
+            "source",
+            "role",
+            "station",
+            "stage_reached",
+            "created_at",
+            "track",
+            "track_confirmed_by",
+        ],
     )
     completions = pd.DataFrame(
         data["completions"], columns=[c.name for c in CompletionRow.__table__.columns]
@@ -565,6 +631,7 @@ def export_gradebook(
             "学员 pseudonym": t["pseudonym"],
             "角色 role": ROLES[t["role"]]["zh"],
             "社工站 station": t["station"],
+            "培训路径 track": t["track"],
             "阶段 stage": t["stage_reached"],
         }
         mine = attempts[(attempts["trainee_id"] == t["id"]) & attempts["score"].notna()]

@@ -1,7 +1,7 @@
-"""Who is using the workbench: the login, and the trainer / administrator roles in the progress store.
+"""Who is using the workbench: the login, and the trainer / admin roles in the progress store.
 
 The login is the JupyterHub user (``JUPYTERHUB_USER``, set by the hub's spawner) where there is one,
-otherwise the operating-system login of the process (the trainer's own account on a single machine) —
+otherwise the operating-system login of the process (the trainer's own account on one machine) —
 never a notebook parameter (DESIGN.md §7). Trainees sign in through the player or assessment app.
 
 Roles: ``trainee`` (anyone registered in ``trainees``), ``trainer`` (grades, signs off mentoring
@@ -66,7 +66,7 @@ def grant(store: ProgressStore, login: str, role: str, *, by: str | None = None)
 
 
 def revoke(store: ProgressStore, login: str, role: str) -> bool:
-    """Take ``role`` from ``login``; ``True`` if it held the role, ``False`` if there was nothing to take.
+    """Take ``role`` from ``login``: ``True`` if it was held, ``False`` if there was none to take.
 
     Raises:
         AccessError: ``role`` is not trainer or admin, or ``login`` is empty.
@@ -87,7 +87,7 @@ def revoke(store: ProgressStore, login: str, role: str) -> bool:
 class RoleLine:
     """One login's granted roles, as ``shegong roles list`` prints them.
 
-    ``login``: as granted (the pseudonym for grants older than store revision 0003, whose login
+    ``login``: as granted (the pseudonym for grants older than store revision 0004, whose login
     was not kept); ``roles``: sorted role codes; ``scope``: org-unit codes the roles are limited
     to, empty = every unit (scopes are not recorded yet: always empty).
     """
@@ -120,7 +120,7 @@ def roles_of(store: ProgressStore, login: str) -> tuple[str, ...]:
 
 
 def role_of(store: ProgressStore, login: str) -> str | None:
-    """The strongest role: ``admin``, ``trainer``, ``trainee`` (registered, no grant) or ``None``."""
+    """The strongest role: ``admin``, ``trainer``, ``trainee`` (registered, no grant) or None."""
     granted = roles_of(store, login)
     for role in ("admin", "trainer"):
         if role in granted:

@@ -1,7 +1,7 @@
 """Progress-store tables for assessment, marking, mentoring, training sessions, roles and certificates.
 
 They share :class:`shegong.training.progress.Base` and are created by the Alembic revisions ``0002``
-(``migrations/versions/0002_assessment_mentoring.py``) and ``0003`` (``role_grants``). Every table
+(``migrations/versions/0002_assessment_mentoring.py``) and ``0004`` (``role_grants``). Every table
 refers to trainees by the store id (``trainees.id``) and to trainers by a pseudonym (never a name,
 DESIGN.md §7); only ``role_grants`` also keeps the login a role was granted to (an account name,
 printed by ``shegong roles list``; trainees' logins are never stored).
@@ -10,7 +10,7 @@ printed by ``shegong roles list``; trainees' logins are never stored).
 table                      rows
 =========================  =================================================================================
 ``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older than
-                           revision 0003), ``role`` trainer / admin, ``granted_by``, ``granted_at``;
+                           revision 0004), ``role`` trainer / admin, ``granted_by``, ``granted_at``;
                            trainees are implicit
 ``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
 ``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for

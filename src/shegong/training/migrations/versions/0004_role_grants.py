@@ -1,17 +1,17 @@
-"""Role grants: one row per (login, role), with the login kept for ``shegong roles list`` (issue 15).
+"""Role grants: one row per (login, role), the login kept for ``shegong roles list`` (issue 15).
 
 Replaces ``accounts`` (one role per pseudonym, no login). Grants made before this revision keep
 their pseudonym and role; their login is unknown (NULL) until the role is granted again.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
