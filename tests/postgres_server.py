@@ -175,7 +175,12 @@ class PostgresServer:
 
 
 def _run(
-    server: PostgresServer, argv: list[str], *, check: bool = True, input: str | None = None
+    server: PostgresServer,
+    argv: list[str],
+    *,
+    check: bool = True,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     if server.os_user:
         argv = ["runuser", "-u", server.os_user, "--", *argv]
@@ -187,7 +192,7 @@ def _run(
         input=input,
         timeout=120,
         check=False,
-        env={**os.environ, "LC_ALL": "C.UTF-8", "PGTZ": "UTC"},
+        env={**os.environ, "LC_ALL": "C.UTF-8", **(env or {})},
     )
     if check and proc.returncode != 0:
         log = (
@@ -265,31 +270,17 @@ def start(*, parent: str | os.PathLike[str] = "/var/tmp") -> PostgresServer:
                 "start",
             ],
         )
-        # psql variables quote the password (:'pw') and the names (:"role"): no value pasted in SQL
+        # the password reaches psql through its environment (never a command line other users
+        # can read in ps), and psql variables quote it (:'pw') and the names (:"role")
         _run(
             server,
-            [
-                str(binaries / "psql"),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                str(folder),
-                "-U",
-                superuser,
-                "-d",
-                "postgres",
-                "-v",
-                f"role={ROLE}",
-                "-v",
-                f"db={DATABASE}",
-                "-v",
-                f"pw={server.password}",
-            ],
-            input="CREATE ROLE :\"role\" LOGIN CREATEDB PASSWORD :'pw';\n"
+            [str(binaries / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(folder),
+             "-U", superuser, "-d", "postgres", "-v", f"role={ROLE}", "-v", f"db={DATABASE}"],
+            input="\\getenv pw SHEGONG_TEST_PG_PASSWORD\n"
+            'CREATE ROLE :"role" LOGIN CREATEDB PASSWORD :\'pw\';\n'
             'CREATE DATABASE :"db" OWNER :"role";\n',
-        )
+            env={"SHEGONG_TEST_PG_PASSWORD": server.password},
+        )  # fmt: skip
     except BaseException:
         server.stop()
         raise
