@@ -105,6 +105,16 @@ def test_times_are_utc_on_either_database(store):
     assert row["created_at"].utcoffset() in (None, timedelta(0))
 
 
+def test_blank_cells_of_an_answer_are_stored_as_null_on_either_database(store):
+    import numpy as np
+
+    t = store.register("a", "1234", role="volunteer")
+    answer = [{"户数": float("nan"), "金额": float("inf"), "人次": np.int64(3), "备注": "空"}]
+    store.record_attempt(t, EXERCISE, answer=answer, score=0.0, graded_by="auto", seconds=1)
+    [row] = store.attempts(t)
+    assert row["answer"] == [{"户数": None, "金额": None, "人次": 3, "备注": "空"}]
+
+
 def test_completion_records_score_and_stage(store):
     module = load_module("m01-ethics")
     t = store.register("a", "1234", role="volunteer")

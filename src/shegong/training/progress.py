@@ -25,6 +25,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import hmac
+import json
+import math
 import os
 import re
 import secrets
@@ -175,6 +177,33 @@ def _sqlite_pragmas(engine: Engine) -> None:
         )  # take the write lock up front: no upgrade deadlocks
 
 
+def json_text(value: Any) -> str:
+    """The text of a JSON column (answers, ratings), the same on SQLite and PostgreSQL.
+
+    NaN and ±infinity (the blank cells of a DataFrame answer) are written as ``null``:
+    PostgreSQL's ``json`` refuses them, where SQLite would keep a ``NaN`` no JSON reader accepts.
+    NumPy scalars are written as the Python numbers they hold. Raises :class:`TypeError` for
+    other values JSON cannot hold (as :func:`json.dumps` does).
+    """
+    return json.dumps(_finite(value), allow_nan=False, default=_plain)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
+        return _finite(value.item())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
 def _server_options(url: str) -> dict[str, Any]:
     """PostgreSQL sessions in UTC, whatever the server's ``timezone`` (often Asia/Shanghai):
     times come back as UTC, as they do from SQLite (where they are stored naive, in UTC)."""
@@ -301,10 +330,12 @@ class ProgressStore:
             Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
         try:
             if make_url(url).get_backend_name() == "sqlite":
-                self.engine = create_engine(url)
+                self.engine = create_engine(url, json_serializer=json_text)
                 _sqlite_pragmas(self.engine)
             else:  # a database server: drop connections it has closed (restart, idle timeout)
-                self.engine = create_engine(url, pool_pre_ping=True, **_server_options(url))
+                self.engine = create_engine(
+                    url, pool_pre_ping=True, json_serializer=json_text, **_server_options(url)
+                )
         except ModuleNotFoundError as e:
             raise ProgressError(
                 f"the progress store URL needs the database driver {e.name!r}, which is not "
