@@ -55,7 +55,8 @@ def _running(pid: int) -> bool:
     return "\nState:\tZ" not in status
 
 
-def test_stop_removes_the_cluster_and_a_failed_start_cleans_up(monkeypatch):
+def test_stop_removes_the_cluster_and_a_failed_start_cleans_up(postgres_server, monkeypatch):
+    """A second cluster beside the session's (whose fixture skips or fails where there is none)."""
     parent = Path(tempfile.mkdtemp(prefix="shegong-pg-parent-", dir="/var/tmp"))
     try:
         parent.chmod(0o755)  # the postgres user passes through it
