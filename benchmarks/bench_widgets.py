@@ -28,11 +28,10 @@ def _median_seconds(action, repeat: int) -> float:
 
 def run(repeat: int = 200) -> list[dict]:
     """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of ``repeat`` runs)."""
-    from shegong.widgets import exercise_widget
-
     from shegong.training.curriculum import load_module
     from shegong.training.grading import grade
     from shegong.training.progress import ProgressStore
+    from shegong.widgets import exercise_widget
 
     old_key = os.environ.get("SHEGONG_KEY_FILE")
     with tempfile.TemporaryDirectory() as tmp:

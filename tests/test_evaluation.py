@@ -108,17 +108,18 @@ def test_re_evaluating_a_year_refreshes_the_next_years_change(demo_workspace, tm
     import shutil
 
     from shegong.config import Workspace
-    from shegong.indicators.evaluation import evaluate, evaluation_file
+    from shegong.indicators.evaluation import evaluate
+    from shegong.indicators.results import evaluation_path
 
     root = tmp_path / "ws"
     shutil.copytree(demo_workspace / "inputs", root / "inputs")
     shutil.copytree(demo_workspace / "indicators", root / "indicators")
     ws = Workspace.at(root, create=False)
-    evaluation_file(ws).unlink()
+    evaluation_path(ws).unlink()
     first = evaluate(ws, year=2022)
     assert first["change"].isna().all()
     earlier = evaluate(ws, year=2021).set_index(["org_unit", "dimension"])["score"]
-    after = pd.read_parquet(evaluation_file(ws))
+    after = pd.read_parquet(evaluation_path(ws))
     later = after[after["year"] == 2022].set_index(["org_unit", "dimension"])
     league = ("152200000000", "total")
     assert later.at[league, "previous_score"] == earlier[league]

@@ -1,12 +1,14 @@
 import datetime as dt
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from shegong.config import Workspace
 from shegong.errors import IndicatorError, RegistryError
-from shegong.indicators.compute import OUTPUT_COLUMNS, compute_indicators, load_registry
+from shegong.indicators.compute import OUTPUT_COLUMNS, compute_indicators
 from shegong.indicators.inputs import import_inputs
+from shegong.indicators.registry import load_registry
 from shegong.ledger.importer import import_ledgers
 
 from .builders import row, standard_rows, write_org_units, write_standard_xlsx

@@ -10,7 +10,8 @@ import pytest
 
 from shegong.config import Workspace
 from shegong.errors import DatasetError
-from shegong.indicators.inputs import accepted_file, import_input
+from shegong.indicators.inputs import import_input
+from shegong.indicators.results import input_path
 from shegong.ledger.privacy import Pseudonymiser, load_key
 
 from .builders import write_org_units
@@ -47,7 +48,7 @@ def test_workbook_with_title_row_full_width_digits_and_aliases(ws, tmp_path):
         "unknown_village": 1,
         "missing_household": 1,
     }
-    frame = pd.read_parquet(accepted_file(ws, "priority_households"))
+    frame = pd.read_parquet(input_path(ws, "priority_households"))
     assert frame.loc[0, ["station_code", "village", "year"]].tolist() == [H, "152201100001", 2021]
     expected = Pseudonymiser(load_key()).pseudonym("household", "152201100-0001")
     assert frame.loc[0, "household_pid"] == expected  # meets the ledger's household_pid
@@ -81,7 +82,7 @@ def test_gb18030_survey_with_every_bad_cell_reported(ws, tmp_path):
         "consent:not_yes_no",
         "satisfaction:out_of_range",
     }
-    frame = pd.read_parquet(accepted_file(ws, "survey"))
+    frame = pd.read_parquet(input_path(ws, "survey"))
     assert frame["respondent_type"].tolist() == ["client", "resident"]
     assert frame["satisfaction"].tolist() == [5, 4] and frame["year"].tolist() == [2021, 2021]
     assert frame["consent"].tolist() == [True, False]
@@ -108,6 +109,6 @@ def test_roster_names_are_pseudonymised(ws, tmp_path):
     )
     s = import_input("roster", path, workspace=ws)
     assert s.accepted == 1
-    frame = pd.read_parquet(accepted_file(ws, "roster"))
+    frame = pd.read_parquet(input_path(ws, "roster"))
     assert "name" not in frame.columns and frame.loc[0, "name_pid"].startswith("X-")
-    assert "张桂兰".encode() not in accepted_file(ws, "roster").read_bytes()
+    assert "张桂兰".encode() not in input_path(ws, "roster").read_bytes()

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from shegong.config import Workspace
-from shegong.indicators.compute import compute_indicators, load_registry
+from shegong.indicators.compute import compute_indicators
+from shegong.indicators.registry import load_registry
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
 from shegong.reports import sections as rs
@@ -157,10 +158,10 @@ def test_a_gap_between_rates_is_in_percentage_points():
 
 
 def test_results_readers_agree_with_their_writers(ws):
-    from shegong.indicators import inputs, results
+    from shegong.indicators import results
 
     # evaluation.py takes its file paths and grade labels from results.py itself
-    assert results.input_path(ws, "roster") == inputs.accepted_file(ws, "roster")
+    assert results.input_path(ws, "roster") == ws.inputs / "accepted" / "roster.parquet"
     pd.testing.assert_frame_equal(results.read_indicators(ws), pd.read_parquet(ws.indicators_file))
     assert results.read_input(ws, "roster") is None  # never imported here
 

@@ -1,13 +1,13 @@
 """The trainer apps driven headless: grading queue, mentoring log, cohort; the app router of index.ipynb."""
 
 import pytest
-from shegong.widgets.apps import APPS, build_app
 
 from shegong.errors import AccessError, UnknownAppError
 from shegong.trainer import mentoring
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_module
 from shegong.training.roles import grant
+from shegong.widgets.apps import APPS, build_app
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 

@@ -3,11 +3,11 @@
 import itertools
 
 import pytest
-from shegong.widgets import ModulePlayer, exercise_widget
-from shegong.widgets.exercises import LedgerCleaningWidget
 
 from shegong.training.curriculum import load_module
 from shegong.training.progress import ProgressStore
+from shegong.widgets import ModulePlayer, exercise_widget
+from shegong.widgets.exercises import LedgerCleaningWidget
 
 
 @pytest.fixture
@@ -246,9 +246,8 @@ def test_options_show_the_letters_feedback_names_and_labels_keep_one_language(st
 
 
 def test_module_picker_shows_whole_module_names(tmp_path, monkeypatch):
-    from shegong.widgets import ModulePlayerApp
-
     from shegong.training.curriculum import load_curricula
+    from shegong.widgets import ModulePlayerApp
 
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)

@@ -210,7 +210,7 @@ def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
 
 
 def _cmd_indicators_check(args: argparse.Namespace) -> int:
-    from shegong.indicators.compute import load_registry
+    from shegong.indicators.registry import load_registry
 
     registry = load_registry(Path(args.registry) if args.registry else None)
     print(f"指标体系有效 registry OK: {len(registry.measures)} measures ({registry.source})")

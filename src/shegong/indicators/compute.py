@@ -40,7 +40,7 @@ from shegong.indicators.registry import (
     Term,
     load_registry,
 )
-from shegong.indicators.sources import build_sources, org_frame, term_key, where
+from shegong.indicators.sources import build_sources, org_frame, term_key, unit_stages, where
 from shegong.orgunits import OrgUnits
 
 #: Disaggregation value for events that left the column blank (null means "all").
@@ -348,14 +348,6 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
     return columns
 
 
-def _stage(org: pd.DataFrame, registry: Registry, year: int) -> dict[str, int]:
-    """Pilot year 1–3 of every unit in ``year`` (0 before its pilot began), from ``pilot_batch``."""
-    start = pd.to_numeric(org["pilot_batch"].str[:4], errors="coerce").fillna(
-        registry.first_pilot_year
-    )
-    return {c: int(min(3, max(0, year - s + 1))) for c, s in zip(org["code"], start, strict=True)}
-
-
 def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: int) -> str | None:
     """One measure's output rows, projected from ``wide``: a yearly row for every unit at its
     levels, plus every period and disaggregation where its terms have data; ratios of sums,
@@ -444,7 +436,7 @@ def write_indicators(
             "(other years' indicators are left as they are)"
         )
     org = org_frame(org_units)
-    stage = _stage(org, registry, year)
+    stage = unit_stages(org, registry, year)
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
@@ -541,25 +533,3 @@ def compute_indicators(
         for c in ("indicator", "org_unit", "period", "service_area", "client_category")
     ]
     return table.sort_by(order).to_pandas()
-
-
-def load_indicators(workspace: Workspace, *, totals_only: bool = False) -> pd.DataFrame:
-    """Read ``indicators/indicators.parquet`` (columns of :data:`OUTPUT_SCHEMA`).
-
-    ``totals_only`` keeps the yearly rows without disaggregation (period ``2021``,
-    ``service_area`` and ``client_category`` null) — all that scoring needs, a small share of the
-    file at scale.
-
-    Raises:
-        IndicatorError: when indicators have not been computed yet.
-    """
-    if not workspace.indicators_file.exists():
-        raise IndicatorError("indicators have not been computed: run `shegong indicators compute`")
-    if not totals_only:
-        return pd.read_parquet(workspace.indicators_file)
-    keep = (
-        (pc.utf8_length(pc.field("period")) == 4)
-        & pc.field("service_area").is_null()
-        & pc.field("client_category").is_null()
-    )
-    return pq.read_table(workspace.indicators_file, filters=keep).to_pandas()

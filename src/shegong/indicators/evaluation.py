@@ -36,14 +36,16 @@ import pyarrow.parquet as pq
 
 from shegong import atomic
 from shegong.config import Workspace
-from shegong.indicators.compute import _stage, load_indicators
-from shegong.indicators.inputs import load_input
 from shegong.indicators.registry import DIMENSIONS, Registry, load_registry
-from shegong.indicators.results import GRADE_LABELS  # noqa: F401 — re-exported; the labels live with the readers
-from shegong.indicators.results import evaluation_path as evaluation_file
+from shegong.indicators.results import (
+    GRADE_LABELS,  # noqa: F401 — re-exported; the labels live with the readers
+    evaluation_path,
+    read_indicators,
+    read_input,
+)
 from shegong.indicators.results import findings_path as findings_file
 from shegong.indicators.results import outcomes_path as outcomes_file
-from shegong.indicators.sources import org_frame
+from shegong.indicators.sources import org_frame, unit_stages
 from shegong.orgunits import OrgUnits
 
 GRADES = ((90.0, "excellent"), (80.0, "good"), (60.0, "pass"), (0.0, "fail"))
@@ -336,7 +338,7 @@ def training_outcomes(
     outcome measure (its value in ``outcome_year``, null when not computed), ``total_score``.
     None when no training records were imported.
     """
-    training = load_input(ws, "training")
+    training = read_input(ws, "training")
     if training is None or training.empty:
         return None
     t = training.assign(rank=training["stage"].map({s: i for i, s in enumerate(STAGES)}))
@@ -421,11 +423,11 @@ def evaluate(
     """
 
     registry = registry or load_registry()
-    table = load_indicators(workspace, totals_only=True)
+    table = read_indicators(workspace, totals_only=True)
     units = org_units or OrgUnits.read_csv(workspace.org_units_file)
-    stages = _stage(org_frame(units), registry, year)
+    stages = unit_stages(org_frame(units), registry, year)
     frame = score_units(table, registry, year, stages)
-    path = evaluation_file(workspace)
+    path = evaluation_path(workspace)
     previous = None
     if path.exists():
         old = pd.read_parquet(path)
@@ -449,9 +451,3 @@ def evaluate(
     if outcomes is not None:
         atomic.write_with(outcomes_file(workspace), lambda p: outcomes.to_parquet(p, index=False))
     return result[result["year"] == year].reset_index(drop=True)
-
-
-def load_evaluation(workspace: Workspace) -> pd.DataFrame | None:
-    """``indicators/evaluation.parquet``, or None before the first evaluation."""
-    path = evaluation_file(workspace)
-    return pd.read_parquet(path) if path.exists() else None

@@ -32,6 +32,7 @@ import pandera.pandas as pa
 from shegong import atomic
 from shegong.config import Workspace
 from shegong.errors import DatasetError, Location
+from shegong.indicators.results import input_path, read_input
 from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
 from shegong.ledger.privacy import Pseudonymiser, load_key, scrub
 from shegong.ledger.read import read_sheets
@@ -279,16 +280,6 @@ def accepted_dir(ws: Workspace) -> Path:
     return ws.inputs / "accepted"
 
 
-def accepted_file(ws: Workspace, kind: str) -> Path:
-    return accepted_dir(ws) / f"{kind}.parquet"
-
-
-def load_input(ws: Workspace, kind: str) -> pd.DataFrame | None:
-    """The accepted rows of ``kind``, or None when it was never imported."""
-    path = accepted_file(ws, kind)
-    return pd.read_parquet(path) if path.exists() else None
-
-
 def _find_header(
     rows: list[list[object]], spec: tuple[Col, ...]
 ) -> tuple[int, dict[str, int]] | None:
@@ -323,7 +314,7 @@ class _Resolver:
             DatasetError: when projects were never imported (import them first).
         """
         if self._projects is None:
-            frame = load_input(self.workspace, "projects") if self.workspace is not None else None
+            frame = read_input(self.workspace, "projects") if self.workspace is not None else None
             if frame is None:
                 raise DatasetError(
                     "a project code needs the projects imported first: "
@@ -643,7 +634,7 @@ def _write(
     ws: Workspace, kind: str, frame: pd.DataFrame, rejects: list[dict], summary: InputSummary
 ) -> None:
     out, rej, qual = (
-        accepted_file(ws, kind),
+        input_path(ws, kind),
         ws.inputs / "rejects" / f"{kind}.csv",
         ws.inputs / "quality" / f"{kind}.json",
     )

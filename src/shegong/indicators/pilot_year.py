@@ -18,9 +18,9 @@ from shegong.config import Workspace
 from shegong.indicators.compute import write_indicators
 from shegong.indicators.duck import duckdb_errors
 from shegong.indicators.evaluation import evaluate
-from shegong.indicators.inputs import load_input
 from shegong.indicators.projects import compute_projects
 from shegong.indicators.registry import Registry, load_registry
+from shegong.indicators.results import read_input
 from shegong.ledger.importer import rows_outside
 from shegong.orgunits import OrgUnits
 
@@ -70,7 +70,7 @@ def compute_pilot_year(
         rows = write_indicators(workspace, year=year, registry=registry, org_units=org_units)
         scores = evaluate(workspace, year=year, registry=registry, org_units=org_units)
         projects = None
-        if load_input(workspace, "projects") is not None:
+        if read_input(workspace, "projects") is not None:
             projects = compute_projects(workspace, org_units=org_units)
     return PilotYearResult(
         year=year, indicator_rows=rows, evaluation=scores, rows_outside=lost, projects=projects

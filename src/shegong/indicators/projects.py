@@ -51,8 +51,8 @@ from shegong import atomic
 from shegong.config import Workspace, project_root
 from shegong.errors import IndicatorError
 from shegong.indicators.duck import quote_list
-from shegong.indicators.inputs import load_input
 from shegong.indicators.registry import PROJECT, Registry, Term, load_registry
+from shegong.indicators.results import read_input
 from shegong.indicators.sources import org_frame
 from shegong.orgunits import OrgUnits
 
@@ -215,7 +215,7 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
         "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj p JOIN members m USING (project_code)"
     )
     have = {"events", "area_events", "projects", "spending"}
-    spending = load_input(ws, "project_spending")
+    spending = read_input(ws, "project_spending")
     if spending is None:
         spending = pd.DataFrame(
             {
@@ -231,7 +231,7 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
         ("survey", "survey", "respondent_type, satisfaction >= 4 AS satisfied"),
         ("case_outcomes", "case_outcomes", "goals_met"),
     ):
-        frame = load_input(ws, kind)
+        frame = read_input(ws, kind)
         if frame is None or "project_code" not in frame.columns:
             continue
         frame = frame[frame["project_code"].notna()]
@@ -284,7 +284,7 @@ def compute_projects(
         ProjectError: projects or the ledger were never imported.
         RegistryError: the project registry is invalid.
     """
-    projects = load_input(ws, "projects")
+    projects = read_input(ws, "projects")
     if projects is None or projects.empty:
         raise ProjectError(
             "no projects imported: add inputs/projects.csv and run `shegong indicators inputs`"

@@ -20,6 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from shegong.config import Workspace
 from shegong.errors import IndicatorError
@@ -31,15 +33,26 @@ GRADE_LABELS = {
 }
 
 
-def read_indicators(ws: Workspace) -> pd.DataFrame:
+def read_indicators(ws: Workspace, *, totals_only: bool = False) -> pd.DataFrame:
     """``indicators/indicators.parquet`` (columns of DESIGN.md §3).
+
+    ``totals_only`` keeps the yearly rows without disaggregation (period ``2021``,
+    ``service_area`` and ``client_category`` null) — all that scoring needs, a small share of the
+    file at scale (read with a Parquet filter, not filtered after reading).
 
     Raises:
         IndicatorError: indicators have not been computed yet.
     """
     if not ws.indicators_file.exists():
         raise IndicatorError("indicators have not been computed: run `shegong indicators compute`")
-    return pd.read_parquet(ws.indicators_file)
+    if not totals_only:
+        return pd.read_parquet(ws.indicators_file)
+    keep = (
+        (pc.utf8_length(pc.field("period")) == 4)
+        & pc.field("service_area").is_null()
+        & pc.field("client_category").is_null()
+    )
+    return pq.read_table(ws.indicators_file, filters=keep).to_pandas()
 
 
 def no_indicators_message(year: int) -> str:

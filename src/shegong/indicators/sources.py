@@ -13,8 +13,8 @@ import pandas as pd
 
 from shegong.config import Workspace
 from shegong.indicators.duck import quote, quote_list
-from shegong.indicators.inputs import load_input
-from shegong.indicators.registry import Term
+from shegong.indicators.registry import Registry, Term
+from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
 
 #: Event types that concern one client and household (DOMAIN.md §2): their ledger rows must name both.
@@ -78,7 +78,7 @@ def build_sources(
         (o.opening_date = '' OR TRY_CAST(o.opening_date AS DATE) <= make_date(y.year, 12, 31)) AS operating
         FROM org_df o, years y WHERE o.unit_type = 'station'""")
     inp = {
-        k: load_input(ws, k)
+        k: read_input(ws, k)
         for k in (
             "service_lists",
             "divisions",
@@ -173,3 +173,11 @@ def build_sources(
             have.add(name)
             con.execute(f"CREATE TABLE {name} AS {sql}")
     return have
+
+
+def unit_stages(org: pd.DataFrame, registry: Registry, year: int) -> dict[str, int]:
+    """Pilot year 1–3 of every unit in ``year`` (0 before its pilot began), from ``pilot_batch``."""
+    start = pd.to_numeric(org["pilot_batch"].str[:4], errors="coerce").fillna(
+        registry.first_pilot_year
+    )
+    return {c: int(min(3, max(0, year - s + 1))) for c, s in zip(org["code"], start, strict=True)}

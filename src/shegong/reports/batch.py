@@ -25,8 +25,8 @@ import pandas as pd
 from shegong import __version__, atomic, exports
 from shegong.config import Workspace, project_root
 from shegong.errors import ReportError
-from shegong.indicators.compute import load_registry
 from shegong.indicators.projects import SCOPES, projects_file
+from shegong.indicators.registry import load_registry
 from shegong.indicators.results import has_indicators, no_indicators_message
 from shegong.orgunits import OrgUnits
 from shegong.reports import kernel_zygote

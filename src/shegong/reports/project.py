@@ -22,13 +22,14 @@ import pandas as pd
 
 from shegong.config import Workspace, language
 from shegong.errors import ReportError
-from shegong.indicators.inputs import FUNDING_TYPES, load_input
+from shegong.indicators.inputs import FUNDING_TYPES
 from shegong.indicators.projects import (
     SCOPES,
     load_project_indicators,
     load_project_registry,
     project_events_file,
 )
+from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
 from shegong.reports.format import format_value, styled_html
@@ -234,7 +235,7 @@ class ProjectReport:
         measures = mine.assign(
             name=mine["indicator"].map(names), order=mine["indicator"].map(order)
         ).sort_values("order")
-        projects = load_input(ws, "projects")
+        projects = read_input(ws, "projects")
         projects = projects[projects["start_date"].dt.year == int(year)]
         column = {
             "project": "project_code",
