@@ -129,4 +129,4 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
         )
 
 
-from shegong.exports import CHROMIUM_ARGS  # noqa: F401 — one set of flags for every browser test
+from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test
