@@ -1,15 +1,21 @@
-"""Shared fixtures: a private pseudonym key, the demo workspace built once, a browser."""
+"""Shared fixtures: a private pseudonym key, the demo workspace built once, a browser, a
+throwaway PostgreSQL server and progress-store URLs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import atexit
+import itertools
 import os
 import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from . import postgres_server as pg
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "real"
@@ -67,6 +73,60 @@ def chromium() -> str:
             )
         pytest.skip("chromium not installed: apt-get install -y chromium")
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server(request: pytest.FixtureRequest) -> Iterator[pg.PostgresServer]:
+    """One throwaway PostgreSQL cluster for the session (see ``tests/postgres_server.py``).
+
+    Started on first use, stopped and removed at the end of the session, also after failures.
+    Missing server binaries or driver skip, or fail when SHEGONG_REQUIRE_POSTGRES=1 (CI).
+    """
+    try:
+        import psycopg  # noqa: F401 - the driver the store's URLs name
+
+        server = pg.start()
+    except (ImportError, pg.PostgresUnavailable) as e:
+        why = f"PostgreSQL is not available: {e}"
+        if os.environ.get("SHEGONG_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{why} (required: SHEGONG_REQUIRE_POSTGRES=1); .ci/run installs it")
+        pytest.skip(f"{why}; `apt-get install -y postgresql` and the `postgres` extra")
+    atexit.register(server.stop)  # in case the session ends without its teardown
+    request.config.stash[_PG_STARTED] = server.started_seconds
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_PG_STARTED = pytest.StashKey[float]()
+_PG_DATABASES = itertools.count(1)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: pg.PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the session's server for one test, dropped after it."""
+    name = f"t{os.getpid()}_{next(_PG_DATABASES)}"
+    url = postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        postgres_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty store's URL: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'progress.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    if _PG_STARTED in config.stash:
+        terminalreporter.write_line(
+            f"postgres: throwaway server started in {config.stash[_PG_STARTED]:.2f} s"
+        )
 
 
 from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test

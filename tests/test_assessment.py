@@ -1,27 +1,29 @@
 """Summative assessments, trainee side: definitions, window and attempt limit, ungraded submission.
 
 The fixtures here (``store``, ``modules``, ``assessments``, ``trainee_factory``) are imported by the
-other issue-7 test files.
+other issue-7 test files; ``store`` is a SQLite file or a fresh PostgreSQL database (``store_url``).
 """
 
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 
 from shegong.errors import AssessmentError
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_curricula
 from shegong.training.progress import ProgressStore, migrate
+from shegong.training.tables import SubmissionRow as S
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(store_url, tmp_path, monkeypatch):
+    """An empty store on SQLite and on PostgreSQL (each test using it runs on both)."""
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
     monkeypatch.delenv("SHEGONG_DATABASE_URL", raising=False)
     monkeypatch.delenv("SHEGONG_KEYS_DIR", raising=False)
     monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    s = ProgressStore(store_url)
     yield s
     s.close()
 
@@ -65,10 +67,10 @@ def test_shipped_assessments_list_summative_items_with_a_window(assessments):
     )
 
 
-def test_migration_0002_adds_the_tables(store):
+def test_migrations_add_the_tables_up_to_head(store):
     names = set(inspect(store.engine).get_table_names())
     assert {
-        "accounts",
+        "role_grants",
         "submissions",
         "item_scores",
         "releases",
@@ -90,13 +92,17 @@ def test_submission_is_stored_ungraded_and_limited(store, modules, assessments, 
     t = trainee_factory("zhao")
     sub = A.submit(store, t, a, m, {"s01": "b", "s04": {"text": "不能告诉网格员"}}, seconds=61.5)
     with store.engine.connect() as c:
-        row = c.exec_driver_sql(
-            "select attempt_no, answers, seconds_spent from submissions where id = ?", (sub,)
-        ).one()
+        row = c.execute(
+            select(S.attempt_no, S.answers, S.seconds_spent).where(S.id == sub)
+        ).one()  # answers: JSON text in SQLite, json in PostgreSQL; decoded alike
         assert (
             c.exec_driver_sql("select count(*) from item_scores").scalar() == 0
         )  # nothing scored trainee-side
-    assert row[0] == 1 and row[2] == 61.5 and '"s02": null' in row[1]
+    assert tuple(row) == (
+        1,
+        {"s01": "b", "s02": None, "s03": None, "s04": {"text": "不能告诉网格员"}},
+        61.5,
+    )
     A.submit(store, t, a, m, {"s01": "a"}, seconds=10)
     with pytest.raises(AssessmentError, match="all 2 attempt"):
         A.submit(store, t, a, m, {"s01": "c"}, seconds=10)

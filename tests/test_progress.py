@@ -1,6 +1,11 @@
-"""The progress store: trainees, attempts, completion, migrations, gradebook, concurrent writers."""
+"""The progress store: trainees, attempts, completion, migrations, gradebook, concurrent writers.
+
+Every store test runs twice, on a SQLite file and on the session's throwaway PostgreSQL server
+(the ``store_url`` fixture of conftest.py; the PostgreSQL cases carry the ``postgres`` marker).
+"""
 
 import multiprocessing
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -21,8 +26,8 @@ def _key(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+def store(store_url):
+    s = ProgressStore(store_url)
     yield s
     s.close()
 
@@ -32,16 +37,18 @@ EXERCISE = SimpleNamespace(
 )
 
 
-def test_schema_is_migrated_to_head_in_wal_mode(store):
+def test_schema_is_migrated_to_head(store):
     names = set(inspect(store.engine).get_table_names())
     assert {"trainees", "attempts", "completions", "alembic_version"} <= names
     with store.engine.connect() as conn:
-        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        if store.engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
             conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            == "h14_trainee_profile"
+            == "0004"
         )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
-        # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14)
+        # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14);
+        # 0004 (after h14_trainee_profile): role grants (issue 15)
 
 
 def test_migrations_form_one_chain():
@@ -53,9 +60,9 @@ def test_migrations_form_one_chain():
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(progress.__file__).with_name("migrations")))
     scripts = ScriptDirectory.from_config(cfg)
-    assert scripts.get_heads() == ["h14_trainee_profile"]  # one head: no branch left unmerged
+    assert scripts.get_heads() == ["0004"]  # one head: no branch left unmerged
     chain = [r.revision for r in scripts.walk_revisions()]  # head first
-    assert chain == ["h14_trainee_profile", "0003", "0002", "0001"]
+    assert chain == ["0004", "h14_trainee_profile", "0003", "0002", "0001"]
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
@@ -103,6 +110,27 @@ def test_submit_grades_and_records_an_attempt(store):
     ) == ("m01-ethics", "e02", "multiple", ["a", "b", "d"], 2.0, 2.0, "auto", 12.5)
 
 
+def test_times_are_utc_on_either_database(store):
+    """The test server's own timezone is Asia/Shanghai; SQLite stores naive UTC."""
+    t = store.register("a", "1234", role="volunteer")
+    store.record_attempt(t, EXERCISE, answer="b", score=1.0, graded_by="auto", seconds=2)
+    created = store.attempts(t)[0]["created_at"]
+    assert created.utcoffset() in (None, timedelta(0))
+    assert abs(created.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(minutes=5)
+    [row] = store.tables()["trainees"]
+    assert row["created_at"].utcoffset() in (None, timedelta(0))
+
+
+def test_blank_cells_of_an_answer_are_stored_as_null_on_either_database(store):
+    import numpy as np
+
+    t = store.register("a", "1234", role="volunteer")
+    answer = [{"户数": float("nan"), "金额": float("inf"), "人次": np.int64(3), "备注": "空"}]
+    store.record_attempt(t, EXERCISE, answer=answer, score=0.0, graded_by="auto", seconds=1)
+    [row] = store.attempts(t)
+    assert row["answer"] == [{"户数": None, "金额": None, "人次": 3, "备注": "空"}]
+
+
 def test_completion_records_score_and_stage(store):
     module = load_module("m01-ethics")
     t = store.register("a", "1234", role="volunteer")
@@ -121,8 +149,10 @@ def test_completion_records_score_and_stage(store):
     )
 
 
-def test_gradebook_export_via_cli(tmp_path, monkeypatch, capsys):
+def test_gradebook_export_via_cli(store_url, tmp_path, monkeypatch, capsys):
     ws = tmp_path / "ws"
+    if not store_url.startswith("sqlite"):  # SQLite: the workspace's own progress.sqlite
+        monkeypatch.setenv("SHEGONG_DATABASE_URL", store_url)
     s = ProgressStore.open(workspace=ws)
     module = load_module("m01-ethics")
     t = s.register("a", "1234", role="volunteer", station="152201101")
@@ -174,8 +204,8 @@ def _writer(url: str, key_file: str, worker: int, n: int) -> None:
     store.close()
 
 
-def test_eight_processes_record_1600_attempts(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+def test_eight_processes_record_1600_attempts(store_url, tmp_path):
+    url = store_url  # nobody has opened it yet: the eight processes race to migrate it too
     ctx = multiprocessing.get_context("fork")
     procs = [
         ctx.Process(target=_writer, args=(url, str(tmp_path / "pseudonym.key"), w, 200))
@@ -208,3 +238,12 @@ def test_database_url_from_env_and_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("SHEGONG_DATABASE_URL", "sqlite:///:memory:")
     assert database_url(tmp_path / "w") == "sqlite:///:memory:"
     assert Path(tmp_path / "w").is_dir()
+
+
+@pytest.mark.postgres
+def test_a_refused_or_driverless_url_is_one_progress_error(postgres_server):
+    with pytest.raises(ProgressError, match="password authentication failed") as refused:
+        ProgressStore(postgres_server.url(password="not-the-password"))
+    assert "not-the-password" not in str(refused.value) and "***" in str(refused.value)
+    with pytest.raises(ProgressError, match=r"driver 'pg8000'.*shegong\[postgres\]"):
+        ProgressStore("postgresql+pg8000://someone:secret@/nowhere")

@@ -1,10 +1,6 @@
 """Tracks (issue 19): chosen at registration, stored in the progress store (revision 0003, on SQLite and
 PostgreSQL), confirmed or changed by a trainer; the sign-in widget offers them preset from the role."""
 
-import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,69 +22,11 @@ ROLES_BEFORE = {
 }
 
 
-@pytest.fixture(scope="module")
-def postgres_url():
-    """A throwaway PostgreSQL cluster (Unix socket only, trust auth) for this module's tests.
-
-    Without the server binaries, ``runuser`` or psycopg the test is skipped, unless
-    ``SHEGONG_REQUIRE_POSTGRES=1`` (CI), where that is a failure.
-    """
-    missing = [b for b in ("initdb", "pg_ctl", "runuser") if shutil.which(b) is None]
-    try:
-        import psycopg  # noqa: F401 - the driver SQLAlchemy needs
-    except ImportError:
-        missing.append("psycopg")
-    if missing or os.geteuid() != 0:
-        reason = f"PostgreSQL test server unavailable: {', '.join(missing) or 'not root'}"
-        if os.environ.get("SHEGONG_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    base = Path(tempfile.mkdtemp(prefix="shegong-pg-", dir="/var/tmp"))
-    shutil.chown(base, "postgres")
-    data, sock = base / "data", base
-
-    def as_pg(*cmd: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *cmd], check=True, capture_output=True)
-
-    try:
-        as_pg("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
-        as_pg(
-            "pg_ctl", "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-            f"-c listen_addresses='' -c unix_socket_directories='{sock}' -c fsync=off",
-            "start",
-        )  # fmt: skip
-        as_pg("createdb", "-h", str(sock), "-U", "postgres", "tracks")
-        yield f"postgresql+psycopg://postgres@/tracks?host={sock}"
-    finally:
-        subprocess.run(
-            [
-                "runuser",
-                "-u",
-                "postgres",
-                "--",
-                "pg_ctl",
-                "-D",
-                str(data),
-                "-m",
-                "immediate",
-                "stop",
-            ],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'old.sqlite'}"
-    url = request.getfixturevalue("postgres_url")
-    engine = create_engine(url)
-    with engine.begin() as c:  # a clean schema per test
-        c.exec_driver_sql("DROP SCHEMA public CASCADE")
-        c.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
-    return url
+@pytest.fixture
+def db_url(store_url):
+    """An empty store: a SQLite file, or a fresh database on the session's throwaway PostgreSQL
+    server (conftest's ``store_url``; the PostgreSQL case carries the ``postgres`` marker)."""
+    return store_url
 
 
 def _upgrade(engine, revision: str) -> None:
@@ -116,7 +54,7 @@ def test_migration_0003_gives_stored_trainees_the_track_of_their_role(db_url):
                 ),
                 {"p": f"T{login}", "r": role},
             )
-    assert migrate(engine) == "h14_trainee_profile"  # 0003, then the profile revision on top
+    assert migrate(engine) == "0004"  # the head: 0004 (role grants) follows
     with engine.connect() as c:
         rows = c.execute(
             text("SELECT pseudonym, track, track_confirmed_by FROM trainees ORDER BY pseudonym")

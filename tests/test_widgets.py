@@ -11,9 +11,10 @@ from shegong.widgets.exercises import LedgerCleaningWidget
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch):
+def store(store_url, tmp_path, monkeypatch):
+    """A SQLite file or a fresh PostgreSQL database (each test using it runs on both)."""
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
-    s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    s = ProgressStore(store_url)
     yield s
     s.close()
 

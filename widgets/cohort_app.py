@@ -20,7 +20,7 @@ import pandas as pd
 from shegong.widgets.player import module_label
 
 from shegong.config import Workspace
-from shegong.errors import ShegongError
+from shegong.errors import AccessError, ShegongError
 from shegong.trainer import certificates, cohort, tracks
 from shegong.trainer.progression import update_stage
 from shegong.trainer.rules import load_rules
@@ -205,7 +205,12 @@ class CohortApp(w.VBox):
     ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open(workspace=workspace)
-        self.trainer = require_staff(self.store, login)
+        try:
+            self.trainer = require_staff(self.store, login)
+        except AccessError:
+            if store is None:  # refused: release the store this app opened
+                self.store.close()
+            raise
         self.workspace = Path(workspace) if workspace else Workspace.at(None).root
         self.modules = load_curricula()
         self.assessments = load_assessments(self.modules)

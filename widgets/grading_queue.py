@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong.errors import ShegongError
+from shegong.errors import AccessError, ShegongError
 from shegong.trainer import marking
 from shegong.trainer.kappa import band
 from shegong.training.assessment import load_assessments
@@ -74,7 +74,12 @@ class GradingQueueApp(w.VBox):
     ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open()
-        self.grader = require_staff(self.store, login)
+        try:
+            self.grader = require_staff(self.store, login)
+        except AccessError:
+            if store is None:  # refused: release the store this app opened
+                self.store.close()
+            raise
         self.modules = load_curricula()
         self.assessments = load_assessments(self.modules)
         marking.auto_score(self.store, self.assessments, self.modules)

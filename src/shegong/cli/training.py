@@ -3,7 +3,9 @@
 ``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
 ``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
 ``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only) and
-``shegong roles grant LOGIN --role trainer|admin [--workspace DIR]``. Each handler makes one
+``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
+``shegong roles list [--workspace DIR]``; every store verb opens ``SHEGONG_DATABASE_URL`` when
+set, else ``<workspace>/progress.sqlite``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
 by :func:`shegong.cli.main.main` (2 bad input, 1 failure).
 """
@@ -64,7 +66,8 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
     from shegong.training.progress import ProgressStore
 
     out = Path(args.out) if args.out else Workspace.at(args.workspace).root / "gradebook.xlsx"
-    path = export_gradebook(ProgressStore.open(workspace=args.workspace), out)
+    with ProgressStore.open(workspace=args.workspace) as store:
+        path = export_gradebook(store, out)
     print(f"成绩册已导出 gradebook written: {path}")
     return 0
 
@@ -82,8 +85,32 @@ def _cmd_roles_grant(args: argparse.Namespace) -> int:
     from shegong.training.progress import ProgressStore
     from shegong.training.roles import grant
 
-    grant(ProgressStore.open(workspace=args.workspace), args.login, args.role)
-    print(f"已授权 granted: {args.role}")
+    with ProgressStore.open(workspace=args.workspace) as store:
+        grant(store, args.login, args.role, by=args.by)
+    print(f"已授权 granted: {args.login.strip()} {args.role}")
+    return 0
+
+
+def _cmd_roles_revoke(args: argparse.Namespace) -> int:
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import revoke
+
+    with ProgressStore.open(workspace=args.workspace) as store:
+        taken = revoke(store, args.login, args.role)
+    if taken:
+        print(f"已收回 revoked: {args.login.strip()} {args.role}")
+    else:
+        print(f"未持有该角色 not held, nothing changed: {args.login.strip()} {args.role}")
+    return 0
+
+
+def _cmd_roles_list(args: argparse.Namespace) -> int:
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import list_roles
+
+    with ProgressStore.open(workspace=args.workspace) as store:
+        for line in list_roles(store):
+            print(line.line())
     return 0
 
 
@@ -159,16 +186,33 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
     rol = subparsers.add_parser(
         "roles", help="角色 trainer and administrator roles"
     ).add_subparsers(dest="roles_verb", required=True)
+    where = (
+        "workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
+        "SHEGONG_DATABASE_URL, when set, names the store instead"
+    )
+    for verb, func, what in (
+        ("grant", _cmd_roles_grant, "授权 give LOGIN a role (roles add up)"),
+        ("revoke", _cmd_roles_revoke, "收回 take a role from LOGIN"),
+    ):
+        p = rol.add_parser(
+            verb,
+            help=what,
+            description=f"{what}. LOGIN is a JupyterHub user or OS login; the store keeps it with "
+            "its keyed pseudonym. Authority: owning the store (its file or database credentials).",
+        )
+        p.add_argument("login", metavar="LOGIN", help="JupyterHub user name or OS login")
+        p.add_argument("--role", choices=("trainer", "admin"), required=True, help="the role")
+        if verb == "grant":
+            p.add_argument(
+                "--by", metavar="LOGIN", default=None, help="who grants (default: OS user)"
+            )
+        p.add_argument("--workspace", default=None, help=where)
+        p.set_defaults(func=func)
     p = rol.add_parser(
-        "grant",
-        help="授权 give a login the trainer or admin role",
-        description="Record LOGIN (a JupyterHub user or OS login; stored as a keyed pseudonym) as trainer or admin.",
+        "list",
+        help="列出 every login holding a role",
+        description="Print login<TAB>role,role<TAB>scope per login, sorted by login "
+        "(scope: org-unit codes, empty = all units).",
     )
-    p.add_argument("login", metavar="LOGIN", help="JupyterHub user name or OS login")
-    p.add_argument("--role", choices=("trainer", "admin"), required=True, help="role to grant")
-    p.add_argument(
-        "--workspace",
-        default=None,
-        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)",
-    )
-    p.set_defaults(func=_cmd_roles_grant)
+    p.add_argument("--workspace", default=None, help=where)
+    p.set_defaults(func=_cmd_roles_list)

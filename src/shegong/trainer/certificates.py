@@ -32,7 +32,7 @@ from shegong.trainer.progression import status
 from shegong.trainer.rules import Rules, load_rules
 from shegong.training.assessment import load_assessments
 from shegong.training.model import STAGES, Module, text
-from shegong.training.progress import ROLES, CompletionRow, ProgressStore, Trainee
+from shegong.training.progress import ROLES, CompletionRow, ProgressStore, Trainee, hold
 from shegong.training.tables import CertificateRow
 
 STAGE_TITLES = {
@@ -179,6 +179,7 @@ def issue(
         )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
+        hold(s, "certificate serials")  # numbers are counted: one issuer at a time
         row = s.scalar(
             select(CertificateRow).where(
                 CertificateRow.trainee_id == trainee.id, CertificateRow.stage == stage

@@ -27,7 +27,7 @@ from shegong.training.assessment import Assessment
 from shegong.training.model import Module, text
 from shegong.training.gradebook import export_gradebook
 from shegong.training.profile import labels
-from shegong.training.progress import ROLES, ProgressStore, Trainee
+from shegong.training.progress import ROLES, ProgressStore, Trainee, upsert
 from shegong.training.study import seconds_by_trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
@@ -233,16 +233,9 @@ def record_attendance(
 ) -> None:
     """Mark the trainee present (or absent) at the session; a second call replaces the first."""
     tid = trainee if isinstance(trainee, int) else trainee.id
+    values = {"session_id": session_id, "trainee_id": tid, "present": present}
     with Session(store.engine) as s, s.begin():
-        row = s.scalar(
-            select(AttendanceRow).where(
-                AttendanceRow.session_id == session_id, AttendanceRow.trainee_id == tid
-            )
-        )
-        if row is None:
-            s.add(AttendanceRow(session_id=session_id, trainee_id=tid, present=present))
-        else:
-            row.present = present
+        upsert(s, AttendanceRow, values, keys=("session_id", "trainee_id"), update=("present",))
 
 
 def record_reaction(
@@ -262,22 +255,16 @@ def record_reaction(
         isinstance(v, int) and 1 <= v <= 5 for v in ratings.values()
     ):
         raise ProgressError(f"rate each of {', '.join(REACTION_ITEMS)} from 1 to 5")
+    values = {
+        "session_id": session_id,
+        "trainee_id": trainee.id,
+        "ratings": dict(ratings),
+        "comment": comment.strip(),
+        "created_at": datetime.now(UTC),
+    }
     with Session(store.engine) as s, s.begin():
-        if s.scalar(
-            select(ReactionRow.id).where(
-                ReactionRow.session_id == session_id, ReactionRow.trainee_id == trainee.id
-            )
-        ):
+        if not upsert(s, ReactionRow, values, keys=("session_id", "trainee_id")):
             raise ProgressError("you already answered the survey for this session")
-        s.add(
-            ReactionRow(
-                session_id=session_id,
-                trainee_id=trainee.id,
-                ratings=dict(ratings),
-                comment=comment.strip(),
-                created_at=datetime.now(UTC),
-            )
-        )
 
 
 def sessions(store: ProgressStore) -> pd.DataFrame:

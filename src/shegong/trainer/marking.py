@@ -35,7 +35,7 @@ from shegong.training.assessment import Assessment, load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
 from shegong.training.model import Module, text
-from shegong.training.progress import ProgressStore, TraineeRow
+from shegong.training.progress import ProgressStore, TraineeRow, upsert
 from shegong.training.roles import require_staff
 from shegong.training.tables import CommentRow, ItemScoreRow, ReleaseRow, SubmissionRow
 
@@ -85,19 +85,22 @@ def auto_score(
                             "en": "No readable answer: 0 points.",
                         },
                     )
-                s.add(
-                    ItemScoreRow(
-                        submission_id=sub.id,
-                        exercise_id=ex.id,
-                        grader="auto",
-                        criterion="",
-                        points=points,
-                        max_points=ex.points,
-                        comment=json.dumps(feedback, ensure_ascii=False),
-                        created_at=datetime.now(UTC),
-                    )
+                # another trainer's app may be scoring the same items right now: first one wins
+                done += upsert(
+                    s,
+                    ItemScoreRow,
+                    {
+                        "submission_id": sub.id,
+                        "exercise_id": ex.id,
+                        "grader": "auto",
+                        "criterion": "",
+                        "points": points,
+                        "max_points": ex.points,
+                        "comment": json.dumps(feedback, ensure_ascii=False),
+                        "created_at": datetime.now(UTC),
+                    },
+                    keys=("submission_id", "exercise_id", "grader", "criterion"),
                 )
-                done += 1
     return done
 
 
@@ -203,7 +206,8 @@ def score_open(
             )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
-        if s.get(SubmissionRow, submission_id) is None:
+        # locked: a second save of the same answer waits, then replaces this one's scores
+        if s.get(SubmissionRow, submission_id, with_for_update=True) is None:
             raise MarkingError(f"no submission {submission_id}: reload the queue")
         s.execute(
             delete(ItemScoreRow).where(
@@ -269,18 +273,14 @@ def add_comment(store: ProgressStore, exercise_key: str, comment: str, by: str) 
     comment = comment.strip()
     if not comment:
         return
+    values = {
+        "exercise_key": exercise_key,
+        "text": comment,
+        "created_by": by,
+        "created_at": datetime.now(UTC),
+    }
     with Session(store.engine) as s, s.begin():
-        if s.scalar(
-            select(CommentRow.id).where(
-                CommentRow.exercise_key == exercise_key, CommentRow.text == comment
-            )
-        ):
-            return
-        s.add(
-            CommentRow(
-                exercise_key=exercise_key, text=comment, created_by=by, created_at=datetime.now(UTC)
-            )
-        )
+        upsert(s, CommentRow, values, keys=("exercise_key", "text"))
 
 
 def comments(store: ProgressStore, exercise_key: str) -> list[str]:
@@ -386,9 +386,9 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
             "queue (objective items: `shegong grade`) before releasing"
         )
     now = datetime.now(UTC)
+    values = {"assessment_id": assessment.id, "released_by": by, "released_at": now}
     with Session(store.engine) as s, s.begin():
-        if s.scalar(select(ReleaseRow.id).where(ReleaseRow.assessment_id == assessment.id)) is None:
-            s.add(ReleaseRow(assessment_id=assessment.id, released_by=by, released_at=now))
+        upsert(s, ReleaseRow, values, keys=("assessment_id",))  # released once, by the first
     return now
 
 
@@ -461,7 +461,9 @@ def grade_workspace(
     answers at release), :class:`~shegong.errors.AssessmentError` (unknown assessment).
     """
 
-    store = store or ProgressStore.open(workspace=workspace)
+    if store is None:
+        with ProgressStore.open(workspace=workspace) as opened:
+            return grade_workspace(release_ids=release_ids, store=opened)
     modules = load_curricula()
     assessments = load_assessments(modules)
     scored = auto_score(store, assessments, modules)

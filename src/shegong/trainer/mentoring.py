@@ -126,7 +126,8 @@ def entries(
 
 def _review(store: ProgressStore, entry_id: int, mentor: str, status: str, comment: str) -> None:
     with Session(store.engine) as s, s.begin():
-        row = s.get(PracticeEntryRow, entry_id)
+        # locked: of two mentors reviewing at once, the second finds it reviewed
+        row = s.get(PracticeEntryRow, entry_id, with_for_update=True)
         if row is None:
             raise MarkingError(f"no mentoring entry {entry_id}: reload the log")
         if row.status != "submitted":

@@ -84,7 +84,7 @@ def update_stage(
     """Raise the stored ``stage_reached`` to what the rules give (never lowers it); returns the trainee."""
     got = status(store, trainee, assessments, rules).reached
     with Session(store.engine) as s, s.begin():
-        row = s.get(TraineeRow, trainee.id)
+        row = s.get(TraineeRow, trainee.id, with_for_update=True)
         if got is not None and (
             row.stage_reached is None or STAGES.index(got) > STAGES.index(row.stage_reached)
         ):

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from shegong.errors import AssessmentError
 from shegong.training.curriculum import curricula_root, load_curricula
 from shegong.training.model import SCHEMA_VERSION, Exercise, Module, text
-from shegong.training.progress import ProgressStore, Trainee
+from shegong.training.progress import ProgressStore, Trainee, TraineeRow
 from shegong.training.tables import ItemScoreRow, ReleaseRow, SubmissionRow
 
 STATUS = {
@@ -210,6 +210,8 @@ def submit(
     stored = {e: answers.get(e) for e in assessment.exercise_ids}
     json.dumps(stored)  # answers must be plain JSON values (text, option ids, numbers)
     with Session(store.engine) as s, s.begin():
+        # the trainee's row locked: two submissions at once cannot both take the last attempt
+        s.get(TraineeRow, trainee.id, with_for_update=True)
         used = int(
             s.scalar(
                 select(func.count(SubmissionRow.id)).where(

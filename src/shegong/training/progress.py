@@ -1,9 +1,15 @@
 """The progress store: trainees, attempts, module completion and stage reached (SQLAlchemy 2 + Alembic).
 
 The default store is the SQLite file ``<workspace>/progress.sqlite`` in WAL mode
-(:func:`shegong.config.database_url`); any SQLAlchemy URL works (``SHEGONG_DATABASE_URL``,
-e.g. PostgreSQL for a JupyterHub cohort). The schema is migrated on open with the Alembic
-scripts in :mod:`shegong.training.migrations`; concurrent openers of one SQLite file take a file lock.
+(:func:`shegong.config.database_url`); ``SHEGONG_DATABASE_URL`` names another, in practice
+PostgreSQL for a cohort or a province (``postgresql+psycopg://ROLE:PASSWORD@HOST/DATABASE``, or
+``…@/DATABASE?host=/SOCKET/DIR`` over a Unix socket; the driver is the ``postgres`` extra). The
+schema is migrated on open with the Alembic scripts in :mod:`shegong.training.migrations`;
+concurrent openers take a lock first (a file lock beside a SQLite file, an advisory lock on
+PostgreSQL), so one migrates and the others find the head revision in place. On SQLite each
+write transaction starts with ``BEGIN IMMEDIATE`` (writers queue); on PostgreSQL transactions
+run at READ COMMITTED and rows read to be changed are locked (``SELECT … FOR UPDATE``), or
+written with ``INSERT … ON CONFLICT`` (docs/contracts.md, "The progress store on PostgreSQL").
 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
 keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
@@ -20,14 +26,17 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import hmac
+import json
+import math
 import os
 import re
 import secrets
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Self
 
 from sqlalchemy import (
     JSON,
@@ -39,7 +48,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    literal_column,
     select,
+    text,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -69,6 +80,7 @@ TRACK_OF_ROLE = {
 }
 STAGE_ORDER = ("传", "帮", "带", "教")
 _PBKDF2_ROUNDS = 120_000
+_MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations take on PostgreSQL
 
 
 class Base(DeclarativeBase):
@@ -177,6 +189,41 @@ def _sqlite_pragmas(engine: Engine) -> None:
         )  # take the write lock up front: no upgrade deadlocks
 
 
+def json_text(value: Any) -> str:
+    """The text of a JSON column (answers, ratings), the same on SQLite and PostgreSQL.
+
+    NaN and ±infinity (the blank cells of a DataFrame answer) are written as ``null``:
+    PostgreSQL's ``json`` refuses them, where SQLite would keep a ``NaN`` no JSON reader accepts.
+    NumPy scalars are written as the Python numbers they hold. Raises :class:`TypeError` for
+    other values JSON cannot hold (as :func:`json.dumps` does).
+    """
+    return json.dumps(_finite(value), allow_nan=False, default=_plain)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and hasattr(value, "dtype"):  # a NumPy scalar
+        return _finite(value.item())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _server_options(url: str) -> dict[str, Any]:
+    """PostgreSQL sessions in UTC, whatever the server's ``timezone`` (often Asia/Shanghai):
+    times come back as UTC, as they do from SQLite (where they are stored naive, in UTC)."""
+    if make_url(url).get_backend_name() == "postgresql":
+        return {"connect_args": {"options": "-c timezone=UTC"}}
+    return {}
+
+
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     db = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
@@ -206,11 +253,61 @@ def migrate(engine: Engine) -> str:
             if MigrationContext.configure(conn).get_current_revision() == head:
                 return str(head)
         with _migration_lock(engine), engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # one migrator at a time; the others then find the head already there
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
     except OperationalError as e:
         raise ProgressError(f"cannot migrate the progress store {engine.url!r}: {e.orig}") from e
     return str(head)
+
+
+def upsert(
+    session: Session,
+    table: Any,
+    values: dict[str, Any],
+    *,
+    keys: Sequence[str],
+    update: Sequence[str] = (),
+) -> int:
+    """``INSERT … ON CONFLICT (keys) DO NOTHING`` — or ``DO UPDATE`` of the ``update`` columns.
+
+    Returns the number of rows inserted or updated (0: the key was there and nothing changed).
+
+    One statement on SQLite and on PostgreSQL, so two writers inserting the same key at once
+    neither fail with a unique violation nor lose an update (a read-then-insert would, at
+    PostgreSQL's READ COMMITTED). ``table``: a mapped class or a Table; ``keys``: the columns of
+    one of its unique constraints. Raises :class:`ProgressError` for any other database.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        raise ProgressError(f"the progress store runs on SQLite or PostgreSQL, not {dialect}")
+    stmt = insert(getattr(table, "__table__", table)).values(**values)
+    if update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    # one row back per row written (rowcount is -1 once SQLAlchemy adds its own RETURNING)
+    return len(session.execute(stmt.returning(literal_column("1"))).all())
+
+
+def hold(session: Session, name: str) -> None:
+    """Hold the lock ``name`` until the session's transaction ends (one holder at a time).
+
+    For a read-then-write that no row lock covers, e.g. numbering certificates. PostgreSQL:
+    ``pg_advisory_xact_lock`` on a 64-bit key derived from ``name``; SQLite: nothing to do, its
+    write transactions (``BEGIN IMMEDIATE``) already run one at a time.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _hash_password(password: str, salt: bytes | None = None) -> str:
@@ -243,10 +340,24 @@ class ProgressStore:
             ":memory:",
         ):
             Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = create_engine(url)
-        if self.engine.url.get_backend_name() == "sqlite":
-            _sqlite_pragmas(self.engine)
-        migrate(self.engine)
+        try:
+            if make_url(url).get_backend_name() == "sqlite":
+                self.engine = create_engine(url, json_serializer=json_text)
+                _sqlite_pragmas(self.engine)
+            else:  # a database server: drop connections it has closed (restart, idle timeout)
+                self.engine = create_engine(
+                    url, pool_pre_ping=True, json_serializer=json_text, **_server_options(url)
+                )
+        except ModuleNotFoundError as e:
+            raise ProgressError(
+                f"the progress store URL needs the database driver {e.name!r}, which is not "
+                "installed: for postgresql+psycopg://… run pip install 'shegong[postgres]'"
+            ) from e
+        try:
+            migrate(self.engine)
+        except BaseException:
+            self.engine.dispose()
+            raise
         self._key: bytes | None = None
 
     @classmethod
@@ -260,6 +371,12 @@ class ProgressStore:
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- trainees
     def pseudonym(self, login: str) -> str:
@@ -494,6 +611,7 @@ class ProgressStore:
             sum(e.points for e in practice),
         )
         with Session(self.engine) as s, s.begin():
+            t = s.get(TraineeRow, trainee.id, with_for_update=True)  # one completion at a time
             row = s.scalar(
                 select(CompletionRow).where(
                     CompletionRow.trainee_id == trainee.id, CompletionRow.module_id == module.id
@@ -511,7 +629,6 @@ class ProgressStore:
                 s.add(row)
             else:
                 row.score, row.max_score = max(row.score, score), max_score
-            t = s.get(TraineeRow, trainee.id)
             if t.stage_reached is None or STAGE_ORDER.index(module.first_stage) > STAGE_ORDER.index(
                 t.stage_reached
             ):

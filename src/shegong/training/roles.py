@@ -1,26 +1,31 @@
-"""Who is using the workbench: the login, and the trainer / administrator roles in the progress store.
+"""Who is using the workbench: the login, and the trainer / admin roles in the progress store.
 
 The login is the JupyterHub user (``JUPYTERHUB_USER``, set by the hub's spawner) where there is one,
-otherwise the operating-system login of the process (the trainer's own account on a single machine) —
+otherwise the operating-system login of the process (the trainer's own account on one machine) —
 never a notebook parameter (DESIGN.md §7). Trainees sign in through the player or assessment app.
 
 Roles: ``trainee`` (anyone registered in ``trainees``), ``trainer`` (grades, signs off mentoring
 entries, runs the cohort app) and ``admin`` (a trainer who may also grant roles and release scores).
-Accounts store only the keyed pseudonym of the login (:meth:`shegong.training.progress.ProgressStore.pseudonym`).
+A login may hold several. Grants live in the store's ``role_grants`` table under the keyed
+pseudonym of the login (:meth:`shegong.training.progress.ProgressStore.pseudonym`) and, for
+``shegong roles list``, the login itself (a staff account name; trainees' logins are never kept).
+The CLI's authority to grant is owning the store: its file, or the database credentials in
+``SHEGONG_DATABASE_URL``.
 """
 
 from __future__ import annotations
 
 import getpass
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shegong.errors import AccessError
-from shegong.training.progress import ProgressStore, TraineeRow
-from shegong.training.tables import AccountRow
+from shegong.training.progress import ProgressStore, TraineeRow, upsert
+from shegong.training.tables import RoleGrantRow
 
 STAFF_ROLES = ("trainer", "admin")
 ROLE_NAMES = {
@@ -35,33 +40,102 @@ def current_login() -> str:
     return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
 
 
-def grant(store: ProgressStore, login: str, role: str) -> str:
-    """Give ``login`` the ``trainer`` or ``admin`` role (replacing an earlier one); returns its pseudonym.
+def grant(store: ProgressStore, login: str, role: str, *, by: str | None = None) -> str:
+    """Give ``login`` the ``trainer`` or ``admin`` role (roles add up); returns its pseudonym.
+
+    Granting a role the login holds already only refreshes the login kept beside it.
+    ``by``: who grants (default :func:`current_login`, the OS user of the CLI).
 
     Raises:
-        AccessError: ``role`` is not trainer or admin.
+        AccessError: ``role`` is not trainer or admin, or ``login`` is empty.
     """
     if role not in STAFF_ROLES:
         raise AccessError(f"unknown role {role!r}: grant one of {', '.join(STAFF_ROLES)}")
+    login = _login(login)
     pseudonym = store.pseudonym(login)
+    values = {
+        "pseudonym": pseudonym,
+        "login": login,
+        "role": role,
+        "granted_by": by or current_login(),
+        "granted_at": datetime.now(UTC),
+    }
     with Session(store.engine) as s, s.begin():
-        row = s.scalar(select(AccountRow).where(AccountRow.pseudonym == pseudonym))
-        if row is None:
-            s.add(AccountRow(pseudonym=pseudonym, role=role, created_at=datetime.now(UTC)))
-        else:
-            row.role = role
+        upsert(s, RoleGrantRow, values, keys=("pseudonym", "role"), update=("login",))
     return pseudonym
 
 
-def role_of(store: ProgressStore, login: str) -> str | None:
-    """``admin``, ``trainer``, ``trainee`` or ``None`` (unknown login)."""
+def revoke(store: ProgressStore, login: str, role: str) -> bool:
+    """Take ``role`` from ``login``: ``True`` if it was held, ``False`` if there was none to take.
+
+    Raises:
+        AccessError: ``role`` is not trainer or admin, or ``login`` is empty.
+    """
+    if role not in STAFF_ROLES:
+        raise AccessError(f"unknown role {role!r}: revoke one of {', '.join(STAFF_ROLES)}")
+    pseudonym = store.pseudonym(_login(login))
+    with Session(store.engine) as s, s.begin():
+        gone = s.execute(
+            delete(RoleGrantRow).where(
+                RoleGrantRow.pseudonym == pseudonym, RoleGrantRow.role == role
+            )
+        )
+        return bool(gone.rowcount)
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    """One login's granted roles, as ``shegong roles list`` prints them.
+
+    ``login``: as granted (the pseudonym for grants older than store revision 0004, whose login
+    was not kept); ``roles``: sorted role codes; ``scope``: org-unit codes the roles are limited
+    to, empty = every unit (scopes are not recorded yet: always empty).
+    """
+
+    login: str
+    roles: tuple[str, ...]
+    scope: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        """``login<TAB>role,role<TAB>scope`` (scope codes comma-separated, empty for all)."""
+        return f"{self.login}\t{','.join(self.roles)}\t{','.join(self.scope)}"
+
+
+def list_roles(store: ProgressStore) -> list[RoleLine]:
+    """Every login holding a role, sorted by login (Python's code-point order, on any database)."""
+    by_login: dict[str, set[str]] = {}
+    with Session(store.engine) as s:
+        for row in s.scalars(select(RoleGrantRow)):
+            by_login.setdefault(row.login or row.pseudonym, set()).add(row.role)
+    return [RoleLine(login, tuple(sorted(roles))) for login, roles in sorted(by_login.items())]
+
+
+def roles_of(store: ProgressStore, login: str) -> tuple[str, ...]:
+    """The roles granted to ``login``, sorted (empty when none; trainees hold no granted role)."""
     pseudonym = store.pseudonym(login)
     with Session(store.engine) as s:
-        row = s.scalar(select(AccountRow).where(AccountRow.pseudonym == pseudonym))
-        if row is not None:
-            return row.role
+        return tuple(
+            sorted(s.scalars(select(RoleGrantRow.role).where(RoleGrantRow.pseudonym == pseudonym)))
+        )
+
+
+def role_of(store: ProgressStore, login: str) -> str | None:
+    """The strongest role: ``admin``, ``trainer``, ``trainee`` (registered, no grant) or None."""
+    granted = roles_of(store, login)
+    for role in ("admin", "trainer"):
+        if role in granted:
+            return role
+    pseudonym = store.pseudonym(login)
+    with Session(store.engine) as s:
         known = s.scalar(select(TraineeRow.id).where(TraineeRow.pseudonym == pseudonym))
     return "trainee" if known is not None else None
+
+
+def _login(login: str) -> str:
+    login = login.strip()
+    if not login:
+        raise AccessError("请填写账号 / a login name is required")
+    return login
 
 
 def require_staff(store: ProgressStore, login: str | None = None, *, admin: bool = False) -> str:

@@ -1,13 +1,17 @@
 """Progress-store tables for assessment, marking, mentoring, training sessions, roles and certificates.
 
-They share :class:`shegong.training.progress.Base` and are created by the Alembic revision ``0002``
-(``migrations/versions/0002_assessment_mentoring.py``). Every table refers to trainees by the
-store id (``trainees.id``) and to trainers by a pseudonym (never a name, DESIGN.md §7).
+They share :class:`shegong.training.progress.Base` and are created by the Alembic revisions ``0002``
+(``migrations/versions/0002_assessment_mentoring.py``) and ``0004`` (``role_grants``). Every table
+refers to trainees by the store id (``trainees.id``) and to trainers by a pseudonym (never a name,
+DESIGN.md §7); only ``role_grants`` also keeps the login a role was granted to (an account name,
+printed by ``shegong roles list``; trainees' logins are never stored).
 
 =========================  =================================================================================
 table                      rows
 =========================  =================================================================================
-``accounts``               trainer and administrator roles (``pseudonym``, ``role``); trainees are implicit
+``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older than
+                           revision 0004), ``role`` trainer / admin, ``granted_by``, ``granted_at``;
+                           trainees are implicit
 ``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
 ``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for
                            objective items; ``criterion`` is ``""`` for a whole item; ``points``; ``comment``
@@ -43,12 +47,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shegong.training.progress import Base
 
 
-class AccountRow(Base):
-    __tablename__ = "accounts"
+class RoleGrantRow(Base):
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("pseudonym", "role", name="uq_role_grant"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    pseudonym: Mapped[str] = mapped_column(String(32))
+    login: Mapped[str | None] = mapped_column(String(128), nullable=True)
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    granted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SubmissionRow(Base):
