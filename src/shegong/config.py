@@ -1,14 +1,9 @@
-"""Typed configuration in one place: workspace layout, project paths, pseudonym key, language.
+"""Typed configuration in one place: every ``SHEGONG_*`` setting, the workspace layout, paths.
 
-Settings come from keyword arguments first, then environment variables:
-
-==========================  ===========================================================
-``SHEGONG_WORKSPACE``        default workspace directory (default ``./workspace``)
-``SHEGONG_KEY_FILE``         the pseudonymisation key (default ``~/.config/shegong/pseudonym.key``);
-                             kept outside the repository, created on first use (DESIGN.md §7)
-``SHEGONG_ROOT``             the project checkout holding ``notebooks/`` and ``datasets/``
-``SHEGONG_LANG``             ``zh`` (default) or ``en``
-==========================  ===========================================================
+:data:`SETTINGS` declares each setting once — its environment variable, default and help text,
+as Voila declares its options — and :func:`setting` reads it; :func:`settings_table` lists them
+(name, value in force, help). Keyword arguments and command-line options win over the
+environment; the CLI takes its defaults from here (:data:`DEFAULT_PORT`, :func:`setting`).
 """
 
 from __future__ import annotations
@@ -20,6 +15,73 @@ from pathlib import Path
 from shegong.errors import ConfigError
 
 LANGUAGES = ("zh", "en")
+#: the port ``shegong serve`` and ``shegong demo`` listen on unless told otherwise
+DEFAULT_PORT = 8866
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, its default (None = none) and what it does."""
+
+    env: str
+    default: str | None
+    help: str
+
+
+#: every setting of the workbench, by environment variable (the one place they are declared)
+SETTINGS: dict[str, Setting] = {
+    s.env: s
+    for s in (
+        Setting("SHEGONG_WORKSPACE", "workspace", "the default workspace folder"),
+        Setting(
+            "SHEGONG_KEY_FILE",
+            "~/.config/shegong/pseudonym.key",
+            "the pseudonymisation key, kept outside the repository, created on first use; back it "
+            "up — the same key gives the same pseudonyms next year (DESIGN.md §7)",
+        ),
+        Setting("SHEGONG_ROOT", None, "the checkout holding notebooks/ and datasets/"),
+        Setting("SHEGONG_LANG", "zh", "the language of messages and reports: zh or en"),
+        Setting(
+            "SHEGONG_DATABASE_URL",
+            None,
+            "the progress store's SQLAlchemy URL (e.g. postgresql+psycopg://…); default the "
+            "SQLite file <workspace>/progress.sqlite",
+        ),
+        Setting("SHEGONG_CURRICULA", None, "the curricula folder; default <checkout>/curricula"),
+        Setting(
+            "SHEGONG_KEYS_DIR",
+            None,
+            "where answer keys live, trainer side only; default beside each module",
+        ),
+        Setting("SHEGONG_CHROMIUM", None, "the Chromium that prints PDFs; default found on PATH"),
+        Setting(
+            "SHEGONG_KERNEL_ZYGOTE",
+            "1",
+            "0 starts report kernels the ordinary way instead of forking a pre-imported parent",
+        ),
+        Setting(
+            "SHEGONG_DEMO_PASSWORD",
+            "shegong-demo-2022",
+            "the password of the demo accounts `shegong demo` creates",
+        ),
+    )
+}
+
+
+def setting(env: str) -> str | None:
+    """The value in force of setting ``env`` (a key of :data:`SETTINGS`): the environment's
+    non-empty value, else the default (``~`` expanded for paths is left to the caller).
+
+    Raises:
+        KeyError: ``env`` is not a declared setting (declare it in :data:`SETTINGS`).
+    """
+    declared = SETTINGS[env]
+    return os.environ.get(env) or declared.default
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """``(variable, value in force or "—", help)`` for every setting, in declaration order."""
+    return [(s.env, setting(s.env) or "—", s.help) for s in SETTINGS.values()]
 
 
 def project_root() -> Path:
@@ -30,7 +92,7 @@ def project_root() -> Path:
     Raises:
         ConfigError: when no checkout with ``notebooks/`` and ``datasets/`` can be found.
     """
-    env = os.environ.get("SHEGONG_ROOT")
+    env = setting("SHEGONG_ROOT")
     candidates = [Path(env)] if env else []
     candidates.append(Path(__file__).resolve().parents[2])
     for root in candidates:
@@ -44,7 +106,7 @@ def project_root() -> Path:
 
 def language(lang: str | None = None) -> str:
     """``zh`` or ``en``; raises :class:`ConfigError` for anything else."""
-    value = lang or os.environ.get("SHEGONG_LANG", "zh")
+    value = lang or setting("SHEGONG_LANG") or "zh"
     if value not in LANGUAGES:
         raise ConfigError(f"unknown language {value!r}: use one of {', '.join(LANGUAGES)}")
     return value
@@ -52,8 +114,7 @@ def language(lang: str | None = None) -> str:
 
 def key_file() -> Path:
     """Where the pseudonymisation key lives (outside the repository)."""
-    env = os.environ.get("SHEGONG_KEY_FILE")
-    return Path(env) if env else Path.home() / ".config" / "shegong" / "pseudonym.key"
+    return Path(setting("SHEGONG_KEY_FILE") or "").expanduser()
 
 
 @dataclass(frozen=True)
@@ -70,7 +131,7 @@ class Workspace:
     @classmethod
     def at(cls, path: str | os.PathLike[str] | None = None, *, create: bool = True) -> "Workspace":
         """The workspace at ``path`` (or ``SHEGONG_WORKSPACE``, or ``./workspace``)."""
-        raw = path or os.environ.get("SHEGONG_WORKSPACE") or "workspace"
+        raw = path or setting("SHEGONG_WORKSPACE") or "workspace"
         ws = cls(Path(raw).expanduser().resolve())
         if ws.root.exists() and not ws.root.is_dir():
             raise ConfigError(
@@ -146,7 +207,7 @@ def database_url(workspace: str | os.PathLike[str] | None = None) -> str:
     ``SHEGONG_DATABASE_URL`` wins (any SQLAlchemy URL, e.g. ``postgresql+psycopg://…``);
     otherwise the SQLite file ``<workspace>/progress.sqlite`` (the workspace is created on demand).
     """
-    env = os.environ.get("SHEGONG_DATABASE_URL")
+    env = setting("SHEGONG_DATABASE_URL")
     if env:
         return env
     return f"sqlite:///{Workspace.at(workspace).root / 'progress.sqlite'}"

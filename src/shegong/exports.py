@@ -23,6 +23,7 @@ import nbformat
 import pandas as pd
 
 from shegong import atomic
+from shegong.config import setting
 from shegong.safe_html import with_csp_meta
 
 _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.S)
@@ -202,13 +203,10 @@ def summary_workbook(
 
 def chromium_path() -> str | None:
     """Debian's chromium (``SHEGONG_CHROMIUM`` overrides), or None when it is not installed."""
-    import os
     import shutil
 
     return (
-        os.environ.get("SHEGONG_CHROMIUM")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
+        setting("SHEGONG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shegong import __version__
+from shegong.config import DEFAULT_PORT
 from shegong.errors import ShegongError
 
 #: Modules that add verbs of their own: each has ``register(subparsers)``.
@@ -317,12 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
         "生成演示数据、导入、计算、出报告并启动服务 build the demo workspace and serve it",
     )
     p.add_argument(
-        "--workspace", default="workspace", help="workspace directory (default ./workspace)"
+        "--workspace",
+        default=None,
+        help="workspace directory (default $SHEGONG_WORKSPACE, else ./workspace)",
     )
     p.add_argument(
         "--no-serve", action="store_true", help="build everything but do not start Voila"
     )
-    p.add_argument("--port", type=int, default=8866, help="port for Voila (default 8866)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument(
         "--workers", type=_positive_int, default=None, help="report processes (default: CPU count)"
     )
@@ -488,7 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)",
     )
-    p.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument(
         "--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )

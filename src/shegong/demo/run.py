@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from shegong.config import Workspace
+from shegong.config import DEFAULT_PORT, Workspace
 from shegong.demo.generate import generate_demo_inputs
 from shegong.demo.projects import write_demo_projects
 from shegong.demo.trainers import DEFAULT_PASSWORD, PASSWORD_ENV, fill_trainer_apps
@@ -42,9 +42,9 @@ def _say(text: str) -> None:
 
 def run_demo(
     *,
-    workspace: str | Path = "workspace",
+    workspace: str | Path | None = None,
     serve: bool = True,
-    port: int = 8866,
+    port: int = DEFAULT_PORT,
     workers: int | None = None,
     say: Callable[[str], None] = _say,
 ) -> Workspace:

@@ -31,7 +31,6 @@ created here (:func:`ensure_trainee`, :func:`shegong.training.roles.grant`); eve
 from __future__ import annotations
 
 import itertools
-import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,7 +39,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shegong.config import Workspace
+from shegong.config import SETTINGS, Workspace, setting
 from shegong.errors import GradingError
 from shegong.indicators.inputs import load_input
 from shegong.orgunits import OrgUnits
@@ -57,7 +56,7 @@ from shegong.training.progress import ProgressStore, Trainee, TraineeRow
 from shegong.training.roles import grant
 from shegong.training.study import record_page_time
 
-DEFAULT_PASSWORD = "shegong-demo-2022"
+DEFAULT_PASSWORD = SETTINGS["SHEGONG_DEMO_PASSWORD"].default or ""
 PASSWORD_ENV = "SHEGONG_DEMO_PASSWORD"
 #: demo staff logins and roles (trainer apps need the trainer or admin role)
 STAFF = (("demo-trainer", "trainer"), ("demo-trainer2", "trainer"), ("demo-admin", "admin"))
@@ -83,7 +82,7 @@ ENTRY_TEXT = {
 
 def demo_password() -> str:
     """The password of every demo account: ``$SHEGONG_DEMO_PASSWORD``, else :data:`DEFAULT_PASSWORD`."""
-    return os.environ.get(PASSWORD_ENV) or DEFAULT_PASSWORD
+    return setting(PASSWORD_ENV) or DEFAULT_PASSWORD
 
 
 @dataclass

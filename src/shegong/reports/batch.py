@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from shegong import __version__, atomic, exports
-from shegong.config import Workspace, project_root
+from shegong.config import Workspace, project_root, setting
 from shegong.errors import ReportError
 from shegong.indicators.projects import SCOPES, projects_file
 from shegong.indicators.registry import load_registry
@@ -227,7 +227,7 @@ def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
     """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``.
     Each worker forks its units' kernels from its own zygote (:mod:`shegong.reports.kernel_zygote`)."""
     ctx = multiprocessing.get_context("spawn")
-    zygote = os.environ.get(ZYGOTE_ENV, "1") != "0"
+    zygote = setting(ZYGOTE_ENV) != "0"
     with ProcessPoolExecutor(
         max_workers=workers or os.cpu_count() or 1,
         mp_context=ctx,

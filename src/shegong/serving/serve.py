@@ -31,7 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shegong.config import Workspace, project_root
+from shegong.config import DEFAULT_PORT, Workspace, project_root
 from shegong.errors import ServeError
 
 INDEX_NOTEBOOK = Path("notebooks") / "apps" / "index.ipynb"
@@ -50,7 +50,7 @@ FILL_DELAY = 3
 
 def voila_command(
     *,
-    port: int = 8866,
+    port: int = DEFAULT_PORT,
     ip: str = "127.0.0.1",
     pool_size: int = DEFAULT_POOL_SIZE,
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
@@ -118,7 +118,7 @@ def _check_port(ip: str, port: int) -> None:
 def serve(
     workspace: Workspace,
     *,
-    port: int = 8866,
+    port: int = DEFAULT_PORT,
     ip: str = "127.0.0.1",
     pool_size: int = DEFAULT_POOL_SIZE,
 ) -> None:

@@ -21,19 +21,19 @@ shows a second OS user gets :class:`~shegong.errors.KeyAccessError` on a 0600 ke
 from __future__ import annotations
 
 import dataclasses
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from shegong.config import setting
 from shegong.errors import KeyAccessError, Problem
 from shegong.training.model import SCHEMA_VERSION, Exercise, Module
 
 
 def keys_path(module: Module) -> Path:
     """Where ``module``'s key file is: ``$SHEGONG_KEYS_DIR/<id>.yaml`` if set, else ``<module>/keys.yaml``."""
-    env = os.environ.get("SHEGONG_KEYS_DIR")
+    env = setting("SHEGONG_KEYS_DIR")
     return Path(env) / f"{module.id}.yaml" if env else module.path / "keys.yaml"
 
 

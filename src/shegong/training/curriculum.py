@@ -28,7 +28,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from shegong.config import project_root
+from shegong.config import project_root, setting
 from shegong.errors import ConfigError, CurriculumError, Problem
 from shegong.training import answer_keys, grading
 from shegong.training.hours import check_hours
@@ -67,7 +67,7 @@ def curricula_root() -> Path:
     Raises:
         ConfigError: no curricula folder can be found.
     """
-    env = os.environ.get("SHEGONG_CURRICULA")
+    env = setting("SHEGONG_CURRICULA")
     root = Path(env) if env else project_root() / "curricula"
     if not root.is_dir():
         raise ConfigError(
