@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session
 
 from shegong.config import SETTINGS, Workspace, setting
 from shegong.errors import GradingError
-from shegong.indicators.inputs import load_input
+from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
 from shegong.trainer import certificates, cohort, marking, mentoring
 from shegong.trainer.progression import status, update_stage
@@ -402,7 +402,7 @@ def _mentoring(store, trainees, rules, mentor: str, other: str, rng: random.Rand
 def _sessions(ws, store, trainees, people, modules, trainer: str, rng: random.Random) -> int:
     """Lectures of 2022 at the trainees' stations from the demo's training records, with the
     attendance of the enrolled staff (by staff id) and some reactions. Returns the sessions added."""
-    records = load_input(ws, "training")
+    records = read_input(ws, "training")
     if records is None:
         return 0
     by_order = {m.order: k for k, m in modules.items()}
