@@ -149,7 +149,8 @@ def run() -> list[dict]:
             "unit": "rows/s",
             "baseline": base_rate,
             "ratio": ours_rate / base_rate,
-            "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s vs {base['seconds']:.1f} s; target ≥ 3×",
+            "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s "
+            f"vs {base['seconds']:.1f} s; target ≥ 3×",
         },
         {
             "name": "ledger import peak memory",

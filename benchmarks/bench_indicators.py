@@ -309,7 +309,8 @@ def run(rows: int = ROWS, baseline: bool = BASELINE) -> list[dict]:
             "unit": "s",
             "baseline": base["seconds"],
             "ratio": base["seconds"] / ours["seconds"],
-            "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas groupby of the ledger measures",
+            "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas "
+            "groupby of the ledger measures",
         },
         {
             "name": f"{label} CPU time",
@@ -337,5 +338,6 @@ if __name__ == "__main__":
     else:
         for r in run(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS):
             print(
-                f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline {r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}"
+                f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline "
+                f"{r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}"
             )

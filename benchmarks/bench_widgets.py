@@ -83,6 +83,7 @@ def run(repeat: int = 200) -> list[dict]:
 if __name__ == "__main__":
     for row in run():
         print(
-            f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone {row['baseline'] * 1000:.3f} ms, "
+            f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone "
+            f"{row['baseline'] * 1000:.3f} ms, "
             f"×{row['ratio']:.0f}; target < {row['target'] * 1000:.0f} ms)"
         )

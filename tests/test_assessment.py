@@ -132,7 +132,8 @@ def test_a_broken_assessment_file_lists_every_problem(tmp_path, modules):
     shutil.copytree(modules["m01-ethics"].path, root / "m01-ethics")
     shutil.copy(tmp_path / "competencies.yaml", root / "competencies.yaml")
     (root / "m01-ethics" / "assessments.yaml").write_text(
-        "schema_version: 1\nassessments:\n  - id: x\n    exercises: [e01, s09]\n    opens: 2021-01-01\n"
+        "schema_version: 1\nassessments:\n  - id: x\n    exercises: [e01, s09]\n    "
+        "opens: 2021-01-01\n"
         "    closes: 2030-01-01T00:00:00+08:00\n    max_attempt: 2\n",
         encoding="utf-8",
     )

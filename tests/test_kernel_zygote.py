@@ -30,7 +30,8 @@ PROBE = (
     "seen = getattr(charts, 'unit_marker', None)\n"
     "charts.unit_marker = org_unit\n"
     "parent = psutil.Process(os.getppid())\n"
-    "print(json.dumps({'seen': seen, 'pid': os.getpid(), 'ppid': parent.pid, 'parent': ' '.join(parent.cmdline()),\n"
+    "print(json.dumps({'seen': seen, 'pid': os.getpid(), 'ppid': parent.pid, "
+    "'parent': ' '.join(parent.cmdline()),\n"
     "                  'leader': os.getpgid(0) == os.getpid(), 'cwd': os.getcwd(),\n"
     "                  'path0': sys.path[0]}))"
 )

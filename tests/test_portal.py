@@ -180,7 +180,8 @@ def test_viewer_modules_import_no_heavy_library_before_the_request():
 
     code = (
         "import sys, shegong.serving.portal, shegong.reports.archive; "
-        "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', 'ipywidgets', 'voila', 'nbconvert',"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', "
+        "'ipywidgets', 'voila', 'nbconvert',"
         " 'jupyter_server') if m in sys.modules))"
     )
     out = subprocess.run(

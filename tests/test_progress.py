@@ -44,8 +44,7 @@ def test_schema_is_migrated_to_head(store):
         if store.engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            == "0004"
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
         # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14);
         # 0004 (after h14_trainee_profile): role grants (issue 15)

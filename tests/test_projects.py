@@ -261,7 +261,10 @@ def test_attributed_person_times_never_exceed_the_ledger(ws):
 
 
 def test_satisfaction_restricted_to_the_projects_clients(ws, tmp_path):
-    head = "问卷编号,所属站点,调查日期,受访者类型,知情同意,总体满意度,知晓地址,知晓服务,知晓社工,知晓求助渠道,知晓经费来源,项目编号\n"
+    head = (
+        "问卷编号,所属站点,调查日期,受访者类型,知情同意,总体满意度,知晓地址,知晓服务,"
+        "知晓社工,知晓求助渠道,知晓经费来源,项目编号\n"
+    )
     lines = [
         f"{i},和平街道社工站,2021-06-20,服务对象,是,{s},是,是,是,是,是,{p}"
         for i, (s, p) in enumerate(

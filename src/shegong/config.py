@@ -74,7 +74,8 @@ class Workspace:
         ws = cls(Path(raw).expanduser().resolve())
         if ws.root.exists() and not ws.root.is_dir():
             raise ConfigError(
-                f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give a folder with --workspace"
+                f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give "
+                "a folder with --workspace"
             )
         if create:
             for sub in (
@@ -87,7 +88,8 @@ class Workspace:
                 sub.mkdir(parents=True, exist_ok=True)
         elif not ws.root.is_dir():
             raise ConfigError(
-                f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` or an import first"
+                f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` "
+                "or an import first"
             )
         return ws
 

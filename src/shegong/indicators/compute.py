@@ -138,7 +138,8 @@ def _additive_ledger(
 
     def scan(key: str, keys: list[str]) -> str:  # one grouping of the rows; s, k as in ``additive``
         cols = ", ".join(
-            f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), 0) AS DOUBLE) AS {names[k]}"
+            f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), "
+            f"0) AS DOUBLE) AS {names[k]}"
             for k in keys
         )
         return f"SELECT uid, {key}, {cols} FROM ledger_y GROUP BY ALL"
@@ -251,7 +252,8 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
         con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
                                min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
         con.execute(
-            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d"
+            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE "
+            "NOT multi GROUP BY k, d"
         )
         con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
         con.execute("DROP TABLE pairs")
@@ -461,7 +463,10 @@ def write_indicators(
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
         kept = 0
         if workspace.indicators_file.exists():  # other years are kept, the years in ascending order
-            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet({quote(workspace.indicators_file)})"
+            old = (
+                f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM "
+                f"read_parquet({quote(workspace.indicators_file)})"
+            )
             year_of = "TRY_CAST(left(period, 4) AS INTEGER)"
             kept = con.execute(
                 f"SELECT count(*) FROM ({old}) WHERE NOT starts_with(period, '{int(year)}')"
@@ -477,7 +482,9 @@ def write_indicators(
             workspace.indicators_file,
             lambda p: written.append(
                 con.execute(
-                    f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO {quote(p)} "
+                    f"COPY (SELECT {cast} FROM "
+                    f"({' UNION ALL '.join(f'({s})' for s in sources)})) TO "
+                    f"{quote(p)} "
                     "(FORMAT parquet, COMPRESSION zstd)"
                 ).fetchall()[0][0]
             ),

@@ -133,7 +133,8 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     if not files:
         raise ProjectError("no ledger has been imported: run `shegong ledger import` first")
     con.execute(
-        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({quote_list(files)}, union_by_name=true)"
+        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({quote_list(files)}, "
+        "union_by_name=true)"
     )
     have = {r[0] for r in con.execute("DESCRIBE raw_ledger").fetchall()}
     extra = ", ".join(
@@ -148,7 +149,10 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
 
 
 def _split(col: str) -> str:
-    return f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL ELSE string_split({col}, ';') END AS {col}"
+    return (
+        f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL ELSE string_split({col}, ';') "
+        f"END AS {col}"
+    )
 
 
 #: An event ``l`` lies in project ``p``'s area and period.
@@ -212,7 +216,8 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
         SELECT DISTINCT m.scope, m.scope_id, m.year, a.event_id, a.event_type, a.person_times
         FROM area a JOIN members m USING (project_code)""")
     con.execute(
-        "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj p JOIN members m USING (project_code)"
+        "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj "
+        "p JOIN members m USING (project_code)"
     )
     have = {"events", "area_events", "projects", "spending"}
     spending = read_input(ws, "project_spending")

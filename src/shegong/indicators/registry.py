@@ -266,7 +266,8 @@ def _term(
 ) -> Term | None:
     if not isinstance(raw, dict):
         problems.append(
-            f"{where}: key {key} must be a mapping {{source, aggregation, field, filter}} or {{measure: ID}}"
+            f"{where}: key {key} must be a mapping {{source, aggregation, field, "
+            "filter} or {measure: ID}"
         )
         return None
     for k in sorted(set(raw) - TERM_KEYS):
@@ -285,7 +286,8 @@ def _term(
         )
     if agg in ("sum", "distinct_count") and field not in columns:
         problems.append(
-            f"{where}: key {key}.field {field!r} is not a column of {source} — {agg} needs one of {', '.join(columns)}"
+            f"{where}: key {key}.field {field!r} is not a column of {source} — {agg} "
+            f"needs one of {', '.join(columns)}"
         )
     filters = raw.get("filter") or {}
     if not isinstance(filters, dict):
@@ -294,7 +296,8 @@ def _term(
     for col in filters:
         if col not in columns:
             problems.append(
-                f"{where}: key {key}.filter.{col} is not a column of {source} — filter on one of {', '.join(columns)}"
+                f"{where}: key {key}.filter.{col} is not a column of {source} — "
+                f"filter on one of {', '.join(columns)}"
             )
     values = {
         str(c): tuple(
@@ -330,12 +333,14 @@ def _measure(
         )
     if raw.get("dimension") not in flavour.dimensions:
         problems.append(
-            f"{where}: key dimension {raw.get('dimension')!r} — use one of {' '.join(flavour.dimensions)}"
+            f"{where}: key dimension {raw.get('dimension')!r} — use one of "
+            f"{' '.join(flavour.dimensions)}"
         )
     agg = raw.get("aggregation")
     if agg not in MEASURE_AGGREGATIONS:
         problems.append(
-            f"{where}: key aggregation {agg!r} — use one of {', '.join(MEASURE_AGGREGATIONS)} (never a mean of ratios)"
+            f"{where}: key aggregation {agg!r} — use one of "
+            f"{', '.join(MEASURE_AGGREGATIONS)} (never a mean of ratios)"
         )
     num = (
         _term(raw["numerator"], where, "numerator", problems, flavour.sources)
@@ -355,7 +360,8 @@ def _measure(
         problems.append(f"{where}: a measure with a denominator must use aggregation ratio_of_sums")
     if agg in AGGREGATIONS and num is not None and num.measure is None and num.aggregation != agg:
         problems.append(
-            f"{where}: key aggregation {agg!r} differs from numerator.aggregation {num.aggregation!r}"
+            f"{where}: key aggregation {agg!r} differs from numerator.aggregation "
+            f"{num.aggregation!r}"
         )
     levels = raw.get("levels") or ([] if flavour.weighted else [])
     if flavour.weighted and (
@@ -476,7 +482,8 @@ def load_registry(path: Path | str | None = None, flavour: Flavour = STATION) ->
             if got and abs(got - share) > 1e-6:
                 names = ", ".join(m.id for m in measures if m.dimension == dim)
                 problems.append(
-                    f"dimension {dim} weights total {got:g}, not {share} — adjust key weight of {names}"
+                    f"dimension {dim} weights total {got:g}, not {share} — adjust key "
+                    f"weight of {names}"
                 )
     if problems:
         raise RegistryError(f"{path}: " + "; ".join(problems))

@@ -174,8 +174,10 @@ def issue(
     reached = status(store, trainee, load_assessments(modules), rules).reached
     if reached is None or STAGES.index(reached) < STAGES.index(stage):
         raise MarkingError(
-            f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not {stage}, by the "
-            "rules of their track in curricula/progression.yaml: a certificate follows the completed stage"
+            f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not "
+            f"{stage}, by the "
+            "rules of their track in curricula/progression.yaml: a certificate "
+            "follows the completed stage"
         )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():

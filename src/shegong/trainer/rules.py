@@ -76,7 +76,8 @@ class Rules:
         tid = track_id or self.default_track
         if tid not in self.tracks:
             raise CurriculumError(
-                f"unknown track {tid!r}: use one of {', '.join(self.tracks)} (curricula/progression.yaml)"
+                f"unknown track {tid!r}: use one of {', '.join(self.tracks)} "
+                "(curricula/progression.yaml)"
             )
         return self.tracks[tid]
 
@@ -151,7 +152,8 @@ def load_rules(root: str | os.PathLike[str] | None = None) -> Rules:
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version not in (1, RULES_VERSION):
         raise CurriculumError(
-            f"{path}: schema_version: missing or unsupported — write `schema_version: {RULES_VERSION}`"
+            f"{path}: schema_version: missing or unsupported — write `schema_version: "
+            f"{RULES_VERSION}`"
         )
     kinds = data.get("kinds") or {}
     for kind, spec in kinds.items():

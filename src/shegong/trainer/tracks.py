@@ -31,7 +31,8 @@ def confirm_track(
     """
     if track not in rules.tracks:
         raise ProgressError(
-            f"unknown track {track!r}: use one of {', '.join(rules.tracks)} (curricula/progression.yaml)"
+            f"unknown track {track!r}: use one of {', '.join(rules.tracks)} "
+            "(curricula/progression.yaml)"
         )
     if not by.strip():
         raise ProgressError("a track is confirmed by a trainer: give the trainer's pseudonym")

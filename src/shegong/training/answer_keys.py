@@ -69,7 +69,8 @@ def load_keys(module: Module) -> dict[str, dict[str, Any]]:
         or not isinstance(data.get("keys"), dict)
     ):
         raise KeyAccessError(
-            f"{path} is not a keys file: write `schema_version: {SCHEMA_VERSION}` and a `keys:` mapping",
+            f"{path} is not a keys file: write `schema_version: {SCHEMA_VERSION}` and "
+            "a `keys:` mapping",
             str(path),
         )
     return {str(k): dict(v or {}) for k, v in data["keys"].items()}

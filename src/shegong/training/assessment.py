@@ -78,7 +78,8 @@ def _when(value: Any, file: Path, where: str, problems: list[str]) -> datetime:
         when = None
     if when is None or when.tzinfo is None:
         problems.append(
-            f"{file}: {where}: {value!r} is not a date-time with a zone — write 2021-03-01T09:00:00+08:00"
+            f"{file}: {where}: {value!r} is not a date-time with a zone — write "
+            "2021-03-01T09:00:00+08:00"
         )
         return datetime.now(UTC)
     return when
@@ -123,14 +124,16 @@ def load_assessments(
             a_id = str(raw.get("id", ""))
             if not a_id or a_id in found:
                 problems.append(
-                    f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a unique id such as m01-final"
+                    f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a "
+                    "unique id such as m01-final"
                 )
             ids = [str(e) for e in raw.get("exercises") or []]
             known = {e.id: e for e in module.exercises}
             for e in ids:
                 if e not in known or known[e].mode != "summative":
                     problems.append(
-                        f"{file}: {where}.exercises: {e!r} is not a summative exercise of {module.id} — "
+                        f"{file}: {where}.exercises: {e!r} is not a summative "
+                        f"exercise of {module.id} — "
                         "set `mode: summative` on it or remove it"
                     )
             if not ids:

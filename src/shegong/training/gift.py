@@ -328,7 +328,8 @@ def _choice(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> 
         named.append("unequal weights")
     q.note(
         "multiple answers",
-        "scored by the exam rule (2 points, 0.5 per correct option, 0 with any wrong option), not by "
+        "scored by the exam rule (2 points, 0.5 per correct option, 0 with any wrong "
+        "option), not by "
         f"Moodle's weights{': ' + ' and '.join(named) + ' are not kept' if named else ''}",
     )
     return {"type": "multiple", "options": options}

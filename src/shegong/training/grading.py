@@ -389,7 +389,8 @@ def build_exercise(
                         problems,
                         file,
                         f"{where}duplicates[{i}]",
-                        "a group of duplicated rows names two or more rows whose clean values are in `expect`",
+                        "a group of duplicated rows names two or more rows whose "
+                        "clean values are in `expect`",
                         "write `duplicates: [[r3, r4]]` and give both rows their clean values",
                     )
     if not isinstance(points, (int, float)) or points <= 0:

@@ -122,7 +122,8 @@ def check_hours(
                 f"declares {declared:g} h but its content takes {got.hours:.2f} h (reading "
                 f"{got.reading} min + classroom activities {got.activities} min + exercises "
                 f"{got.exercises:g} min)",
-                f"set `hours: {suggestion:g}`, or add or remove content (rule: curricula/README.md, "
+                f"set `hours: {suggestion:g}`, or add or remove content (rule: "
+                "curricula/README.md, "
                 "“Learning hours”)",
             )
         )
