@@ -1,13 +1,15 @@
 """Indicators at scale (DESIGN.md §8, issue 5): every measure for 10 M ledger rows over a 5-level
 hierarchy (province → 10 prefectures → 100 counties → 2,000 stations → 20,000 village rooms),
-``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
-the same ledger measures (year, quarters, months, service areas, client categories, at each of
-the five levels; distinct counts recounted per level), on the same Parquet file.
+``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs)
+against a straightforward pandas groupby of the same ledger measures (year, quarters, months,
+service areas, client categories, at each of the five levels; distinct counts recounted per level),
+on the same Parquet file.
 
 Each side runs in its own child process so that its peak memory (``ru_maxrss`` of that
 process) is its own, and its CPU seconds (user + system) are reported beside the wall-clock
-seconds: on a shared machine the CPU time is the steadier figure. ``run()`` returns rows ``{"name", "value", "unit", "baseline", "ratio",
-"note"}``; ``python -m benchmarks.bench_indicators [ROWS]`` prints them.
+seconds: on a shared machine the CPU time is the steadier figure. ``run()`` returns rows ``{"name",
+"value", "unit", "baseline", "ratio", "note"}``; ``python -m benchmarks.bench_indicators [ROWS]``
+prints them.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ def _median_seconds(action, repeat: int) -> float:
 
 
 def run(repeat: int = 200) -> list[dict]:
-    """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of ``repeat`` runs)."""
+    """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of
+    ``repeat`` runs)."""
     from shegong.training.curriculum import load_module
     from shegong.training.grading import grade
     from shegong.training.progress import ProgressStore

@@ -75,8 +75,8 @@ def is_trainer(user) -> bool:  # noqa: ANN001 - a jupyterhub User
 def shegong_pre_spawn_hook(spawner) -> None:  # noqa: ANN001 - a jupyterhub Spawner
     """Give trainers the key folder and their database URL; trainees get neither, and no terminal.
 
-    ``JUPYTERHUB_USER`` is set by the hub for every server: the workbench identifies the trainee by it,
-    never by a notebook parameter.
+    ``JUPYTERHUB_USER`` is set by the hub for every server: the workbench identifies the trainee by
+    it, never by a notebook parameter.
     """
     env = dict(spawner.environment)
     if is_trainer(spawner.user):

@@ -1,4 +1,5 @@
-"""The keys under which a distinct value seen at one unit counts (shegong.indicators.compute._set_keys):
+"""The keys under which a distinct value seen at one unit counts
+(shegong.indicators.compute._set_keys):
 the tests on its bit masks, worked out by hand, and the guard on the masks' 63 bits."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Cohen's kappa on fixtures whose value was worked out by hand, and per rubric from two graders' scores."""
+"""Cohen's kappa on fixtures whose value was worked out by hand, and per rubric from two graders'
+scores."""
 
 import math
 

@@ -1,9 +1,9 @@
-"""Real isolation: a second local OS user (the trainee) cannot read the trainer's 0600 key file, while the
-trainer's grading works and the trainee sees the released scores (DESIGN.md §7).
+"""Real isolation: a second local OS user (the trainee) cannot read the trainer's 0600 key file,
+while the trainer's grading works and the trainee sees the released scores (DESIGN.md §7).
 
-Runs only as root (CI): it creates the user with ``useradd`` and removes it afterwards. The trainee's
-process uses the system Python 3.11 with the project's site-packages, because the venv's interpreter
-lives under /root, which another user cannot enter.
+Runs only as root (CI): it creates the user with ``useradd`` and removes it afterwards. The
+trainee's process uses the system Python 3.11 with the project's site-packages, because the venv's
+interpreter lives under /root, which another user cannot enter.
 """
 
 import json

@@ -1,4 +1,5 @@
-"""The mentoring log (帮/带/教 entries signed off or returned) and stage progression by the curriculum rules."""
+"""The mentoring log (帮/带/教 entries signed off or returned) and stage progression by the
+curriculum rules."""
 
 from datetime import date
 

@@ -26,8 +26,8 @@ Ledger events (人次) and where each goes, worked out by hand:
 
 P-A: 13 人次 (1+10+2), households 张桂兰 and 李建国 = 2, 3 activities; spent 3,000 + 900 = 3,900 元
 → 300 元/人次, 1,950 元/户, budget execution 3,900 ÷ 12,000 = 32.5 %.
-P-B: 50 人次 (30+12+1+7), households 李建国 and 王秀英 = 2, 4 activities; spent 5,000 元 → 100 元/人次,
-2,500 元/户, execution 62.5 %.
+P-B: 50 人次 (30+12+1+7), households 李建国 and 王秀英 = 2, 4 activities; spent 5,000 元 → 100
+元/人次, 2,500 元/户, execution 62.5 %.
 The round: 63 人次, 8,900 元 → 141.27 元/人次; households 张桂兰, 李建国, 王秀英 = 3 (李建国 once,
 although both projects served him) → 2,966.67 元/户; execution 8,900 ÷ 20,000 = 44.5 %.
 """
@@ -242,8 +242,8 @@ def test_targets_shares_and_status(ws):
     ]  # 3 ÷ 4 (near is 80 %)
     assert table.loc[("P-A", "P4c"), ["target", "status"]].tolist() == [20.0, "missed"]
     assert table.loc[("P-B", "P1c"), ["value", "status"]].tolist() == [100.0, "met"]
-    # share of the ledger: P-A's area is H in March–June (events 2–5: 43 人次), P-B's is 胜利社区 and D
-    # in May–December plus its explicit event (4, 5, 7, 9, 10: 52 人次)
+    # share of the ledger: P-A's area is H in March–June (events 2–5: 43 人次), P-B's is 胜利社区
+    # and D in May–December plus its explicit event (4, 5, 7, 9, 10: 52 人次)
     assert table.loc[("P-A", "P3c"), "value"] == pytest.approx(100 * 13 / 43)
     assert table.loc[("P-B", "P3c"), "value"] == pytest.approx(100 * 50 / 52)
     assert table.loc[("P-A", "P3c"), "dimension"] == "management"

@@ -1,4 +1,5 @@
-"""Browser tests in Chromium: a trainer scores an open answer in the grading queue and the score is stored;
+"""Browser tests in Chromium: a trainer scores an open answer in the grading queue and the score is
+stored;
 the cohort app shows the heat map. Each starts Voila on 127.0.0.1 itself and stops it afterwards."""
 
 import os
@@ -46,8 +47,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted assessment
-    and a practice answer, the OS login as trainer. Yields ``(base_url, store, trainee)``; stopped afterwards."""
+    """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted
+    assessment and a practice answer, the OS login as trainer. Yields ``(base_url, store,
+    trainee)``; stopped
+    afterwards."""
     tmp = tmp_path_factory.mktemp("trainer-apps")
     env = {
         k: v

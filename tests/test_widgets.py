@@ -1,4 +1,5 @@
-"""Exercise widgets driven headless from Python: set values, click, assert feedback and attempt rows."""
+"""Exercise widgets driven headless from Python: set values, click, assert feedback and attempt
+rows."""
 
 import itertools
 

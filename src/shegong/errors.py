@@ -140,7 +140,8 @@ class CurriculumError(ShegongError, ValueError):
 
 
 class GiftError(CurriculumError):
-    """A GIFT question bank cannot be read at all (unsupported questions are reported, not raised)."""
+    """A GIFT question bank cannot be read at all (unsupported questions are reported, not
+    raised)."""
 
 
 class GradingError(ShegongError, ValueError):
@@ -185,7 +186,8 @@ class MarkingError(ShegongError):
 
 
 class ProfileError(DatasetError):
-    """A ledger mapping profile (YAML) is invalid or unknown; the message names file, key and fix (exit code 2)."""
+    """A ledger mapping profile (YAML) is invalid or unknown; the message names file, key and fix
+    (exit code 2)."""
 
 
 class UnknownAppError(ShegongError, KeyError):

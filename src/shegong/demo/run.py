@@ -50,7 +50,8 @@ def run_demo(
 ) -> Workspace:
     """Build (or update in place) the demo workspace and optionally serve it.
 
-    Returns the workspace. Raises whatever the steps raise (all :class:`~shegong.errors.ShegongError`).
+    Returns the workspace. Raises whatever the steps raise (all
+    :class:`~shegong.errors.ShegongError`).
     """
     ws = Workspace.at(workspace)
     say(f"① 生成演示数据 generating demo inputs → {ws.inputs}")

@@ -1,8 +1,9 @@
 """Indicator values per org unit × period, computed in DuckDB over the workspace's Parquet inputs.
 
-:func:`compute_indicators` evaluates every measure of the registry (:mod:`shegong.indicators.registry`)
-for every org unit and period of a pilot year — the year (``2021``), its quarters (``2021Q1``)
-and months (``2021-01``) for ledger measures — rolled up the hierarchy through a closure table:
+:func:`compute_indicators` evaluates every measure of the registry
+(:mod:`shegong.indicators.registry`) for every org unit and period of a pilot year — the year
+(``2021``), its quarters (``2021Q1``) and months (``2021-01``) for ledger measures — rolled up the
+hierarchy through a closure table:
 
 - additive ledger terms (counts, sums) are pre-aggregated at the rows' own unit by month, and
   by service area and client category only for the terms of measures disaggregated that way,
@@ -16,8 +17,9 @@ and months (``2021-01``) for ledger measures — rolled up the hierarchy through
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
 Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
-until the output rows are written. The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
-kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
+until the output rows are written. The result replaces that year's rows in
+``indicators/indicators.parquet`` (other years are kept), columns of DESIGN.md §3
+(:data:`OUTPUT_COLUMNS`). Input tables: see
 :func:`shegong.indicators.sources.build_sources`.
 """
 
@@ -76,7 +78,8 @@ def _agg(term: Term, col: str = "v") -> str:
 
 
 def _period_text(col: str, year: int) -> str:
-    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or ``2021Q1``."""
+    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or
+    ``2021Q1``."""
     y = int(year)
     return f"""CASE WHEN {col} = 0 THEN '{y}' WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
@@ -418,8 +421,8 @@ def write_indicators(
         The number of rows written for ``year``.
 
     Raises:
-        IndicatorError: no accepted ledger rows in the workspace or none dated ``year``; OrgUnitError for a bad
-            org-unit file; RegistryError for a bad registry.
+        IndicatorError: no accepted ledger rows in the workspace or none dated ``year``;
+            OrgUnitError for a bad org-unit file; RegistryError for a bad registry.
     """
     registry = registry or load_registry()
     org_units = org_units or OrgUnits.read_csv(workspace.org_units_file)

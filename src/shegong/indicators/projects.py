@@ -1,8 +1,8 @@
 """Funded service projects and named programmes (issue 8): attribution and project indicators.
 
 Projects (政府购买 purchase, 公益创投 venture philanthropy, 慈善资助 charity) and their spending
-are inputs of :mod:`shegong.indicators.inputs` (kinds ``projects`` and ``project_spending``). A ledger
-event belongs to a project either **explicitly** — its ``project_code`` column (mapped by a
+are inputs of :mod:`shegong.indicators.inputs` (kinds ``projects`` and ``project_spending``). A
+ledger event belongs to a project either **explicitly** — its ``project_code`` column (mapped by a
 profile from 项目编号) names an imported project — or **by rule**: the event lies within the
 project's period (start and end dates inclusive), at one of its stations (and, when the project
 lists villages, in one of them), and its type and service area are among the project's (when it
@@ -107,7 +107,8 @@ def default_project_registry_path() -> Path:
 
 
 def load_project_registry(path: Path | str | None = None) -> Registry:
-    """The project registry, validated like the station registry (see :mod:`shegong.indicators.registry`).
+    """The project registry, validated like the station registry (see
+    :mod:`shegong.indicators.registry`).
 
     Raises:
         RegistryError: naming the file, the measure, the key and the fix.

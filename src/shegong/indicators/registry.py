@@ -33,8 +33,8 @@ DISAGGREGATIONS = ("service_area", "client_category")
 TARGET_SCOPES = ("unit", "per_station")
 LEVELS = (1, 2, 3, 4, 5)
 
-#: The columns each input table offers to ``field`` and ``filter`` (see :mod:`shegong.indicators.compute`
-#: for how each table is built from the workspace's inputs).
+#: The columns each input table offers to ``field`` and ``filter`` (see
+#: :mod:`shegong.indicators.compute` for how each table is built from the workspace's inputs).
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ledger": (
         "event_type",
@@ -124,7 +124,8 @@ class Flavour:
     weighted: bool
 
 
-#: The columns each project source offers (see :mod:`shegong.indicators.projects` for how they are built).
+#: The columns each project source offers (see :mod:`shegong.indicators.projects` for how they are
+#: built).
 PROJECT_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": (
         "event_id",
@@ -199,7 +200,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure of the registry (keys documented in the header of ``datasets/indicators.yaml``)."""
+    """One measure of the registry (keys documented in the header of
+    ``datasets/indicators.yaml``)."""
 
     id: str
     indicator: str

@@ -1,10 +1,10 @@
 """Readers of the precomputed results a report shows, without the machinery that computed them.
 
 A report kernel (papermill batch or a Voila page) only reads Parquet (DESIGN.md §2.4). Importing
-:mod:`shegong.indicators.evaluation` or :mod:`shegong.indicators.compute` would also import DuckDB and the input
-validation stack (pandera), about a second of every cold kernel start that no report uses; the
-readers here give the same frames from the same files. tests/test_report_content.py checks that
-the paths and labels agree with the modules that write them.
+:mod:`shegong.indicators.evaluation` or :mod:`shegong.indicators.compute` would also import DuckDB
+and the input validation stack (pandera), about a second of every cold kernel start that no report
+uses; the readers here give the same frames from the same files. tests/test_report_content.py checks
+that the paths and labels agree with the modules that write them.
 
 =================================  ===========================================================
 file (under the workspace)         written by

@@ -1,9 +1,11 @@
-"""The input tables the indicator registry's terms read (:data:`shegong.indicators.registry.SOURCE_COLUMNS`),
-built in a DuckDB connection from the workspace: the accepted ledger Parquet (as the view
+"""The input tables the indicator registry's terms read
+(:data:`shegong.indicators.registry.SOURCE_COLUMNS`), built in a DuckDB connection from the
+workspace: the accepted ledger Parquet (as the view
 ``ledger``, with the derived flags ``complete`` and ``in_service_list``), the stations of the
-org-unit file (``operating`` from ``opening_date``) and the inputs of :mod:`shegong.indicators.inputs`
-(roster, training, survey, site visits, receipts, audits, organisations, case outcomes,
-priority households, groups, divisions, service lists). Every table has ``org_unit`` and ``year``.
+org-unit file (``operating`` from ``opening_date``) and the inputs of
+:mod:`shegong.indicators.inputs` (roster, training, survey, site visits, receipts, audits,
+organisations, case outcomes, priority households, groups, divisions, service lists). Every table
+has ``org_unit`` and ``year``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from shegong.indicators.registry import Registry, Term
 from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
 
-#: Event types that concern one client and household (DOMAIN.md §2): their ledger rows must name both.
+#: Event types that concern one client and household (DOMAIN.md §2): their ledger rows must name
+#: both.
 INDIVIDUAL = (
     "home_visit",
     "file_opened",
@@ -68,7 +71,8 @@ def _register(
 def build_sources(
     con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFrame, years: list[int]
 ) -> set[str]:
-    """Create the input tables of :data:`shegong.indicators.registry.SOURCE_COLUMNS` (each with ``org_unit``
+    """Create the input tables of :data:`shegong.indicators.registry.SOURCE_COLUMNS` (each with
+    ``org_unit``
     and ``year``); returns the names of the sources that have data."""
     have = {"stations"}
     yrs = ", ".join(f"({int(y)})" for y in years)

@@ -1,13 +1,14 @@
-"""Stage certificates (结业证书) in Chinese: HTML always, PDF printed by headless Chromium where available.
+"""Stage certificates (结业证书) in Chinese: HTML always, PDF printed by headless Chromium where
+available.
 
 A certificate is issued once per trainee and stage, for a stage the trainee has completed by the
 rules of their track in ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`:
 modules, released assessments passed, the track's mentoring entries signed off); it carries a serial
-number ``SG-<year>-<stage>-<n>``, the trainee's display name given at registration (the pseudonym for a
-trainee registered without one), the trainee role, station and track (培训路径), the modules the track
-requires up to that stage, and the issue date. A certificate for an unconfirmed track is refused. The
-page is autoescaped (a name is outside text) and carries a ``<meta>`` Content Security Policy that
-runs no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
+number ``SG-<year>-<stage>-<n>``, the trainee's display name given at registration (the pseudonym
+for a trainee registered without one), the trainee role, station and track (培训路径), the modules
+the track requires up to that stage, and the issue date. A certificate for an unconfirmed track is
+refused. The page is autoescaped (a name is outside text) and carries a ``<meta>`` Content Security
+Policy that runs no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
 ``<workspace>/certificates/<serial>.html`` and ``.pdf``; writes are atomic.
 """
 
@@ -69,7 +70,8 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 
 @dataclass(frozen=True)
 class Certificate:
-    """An issued certificate: ``serial``, ``stage``, ``html`` path, ``pdf`` path (``None`` without Chromium)."""
+    """An issued certificate: ``serial``, ``stage``, ``html`` path, ``pdf`` path (``None`` without
+    Chromium)."""
 
     serial: str
     stage: str
@@ -91,7 +93,8 @@ def render_html(
     modules: dict[str, Module],
     rules: Rules | None = None,
 ) -> str:
-    """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires up to
+    """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires
+    up to
     ``stage`` that the trainee completed, in catalogue order."""
     rules = rules or load_rules()
     track = rules.track(trainee.track)

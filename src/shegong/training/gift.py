@@ -1,7 +1,9 @@
 """Import Moodle GIFT question banks into exercise YAML (``shegong curriculum import-gift``).
 
-GIFT (https://docs.moodle.org/en/GIFT_format) questions become exercises without a change of meaning;
-what our formats cannot hold is declined or noted, by line (:class:`GiftIssue`), never dropped silently:
+GIFT (https://docs.moodle.org/en/GIFT_format) questions become exercises without a change of
+meaning; what our formats cannot hold is declined or noted, by line (:class:`GiftIssue`), never
+dropped
+silently:
 
 =================================================  =================================================
 GIFT                                               exercise
@@ -24,8 +26,8 @@ GIFT                                               exercise
 answers inside a sentence (missing word)           the blank shown as ＿＿＿
 =================================================  =================================================
 
-Declined, by line: matching (``->``), essay (``{}``), descriptions (no answer block), questions with no
-full-credit answer, two full-credit answers in a single-answer question.
+Declined, by line: matching (``->``), essay (``{}``), descriptions (no answer block), questions with
+no full-credit answer, two full-credit answers in a single-answer question.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ LETTERS = string.ascii_lowercase
 
 @dataclass(frozen=True)
 class GiftIssue:
-    """A question declined or changed in form: ``line`` (1-based) in the GIFT file, what, and what was done."""
+    """A question declined or changed in form: ``line`` (1-based) in the GIFT file, what, and what
+    was done."""
 
     line: int
     feature: str
@@ -79,7 +82,8 @@ class GiftIssue:
 
 @dataclass
 class GiftReport:
-    """What an import did: ``exercises`` (YAML mappings), ``issues`` (by line), ``out`` (file written),
+    """What an import did: ``exercises`` (YAML mappings), ``issues`` (by line), ``out`` (file
+    written),
     ``notes`` about the module as a whole (its declared learning hours no longer fitting)."""
 
     exercises: list[dict[str, Any]] = field(default_factory=list)
@@ -172,7 +176,8 @@ def _blocks(source: str) -> list[tuple[int, str, list[str]]]:
 
 
 def _split_answers(body: str) -> list[tuple[str, float | None, str, str]]:
-    """``(mark, weight %, text, feedback)`` per ``=``/``~`` answer of a choice or short-answer body."""
+    """``(mark, weight %, text, feedback)`` per ``=``/``~`` answer of a choice or short-answer
+    body."""
     out = []
     for part in re.split(r"(?=[=~])", body.strip()):
         if not part.strip():
@@ -372,7 +377,8 @@ def _convert(q: _Question, cats: list[str]) -> dict[str, Any]:
 
 
 def parse_gift(source: str) -> GiftReport:
-    """Convert GIFT text to exercise mappings (without ids); what is declined or changed in form goes
+    """Convert GIFT text to exercise mappings (without ids); what is declined or changed in form
+    goes
     to ``issues`` with its line."""
     report = GiftReport()
     for line, raw, cats in _blocks(source):
@@ -385,9 +391,11 @@ def parse_gift(source: str) -> GiftReport:
 
 
 def import_gift(file: str | Path, module_id: str, *, root: str | Path | None = None) -> GiftReport:
-    """Convert ``file`` into ``<root>/<module_id>/exercises/gift-<name>.yaml`` (replacing an earlier import).
+    """Convert ``file`` into ``<root>/<module_id>/exercises/gift-<name>.yaml`` (replacing an earlier
+    import).
 
-    Exercise ids are ``g-<name>-01``…; every converted exercise is validated before anything is written.
+    Exercise ids are ``g-<name>-01``…; every converted exercise is validated before anything is
+    written.
 
     Raises:
         GiftError: unreadable file, unknown module, or converted exercises that do not validate.

@@ -1,4 +1,5 @@
-"""Exercise types: their file format (validated by :func:`build_exercise`) and their scoring (:func:`grade`).
+"""Exercise types: their file format (validated by :func:`build_exercise`) and their scoring
+(:func:`grade`).
 
 Scoring follows the national social-work qualification exam (DOMAIN.md §6):
 
@@ -23,7 +24,8 @@ type               answer passed to :func:`grade`                   points
 =================  ===============================================  ===========================================
 
 Summative exercises carry no key here and are never scored in the trainee's kernel:
-:func:`grade` raises :class:`~shegong.errors.GradingError` for them (the trainer grades them, issue 7).
+:func:`grade` raises :class:`~shegong.errors.GradingError` for them (the trainer grades them, issue
+7).
 """
 
 from __future__ import annotations
@@ -234,7 +236,8 @@ def _check_short_answer(answer: Any, file: Path, key: str, problems: list[Proble
 def build_exercise(
     raw: dict, *, file: Path, module_id: str, where: str, problems: list[Problem]
 ) -> Exercise | None:
-    """Validate one exercise mapping; append problems (file, key, fix) and return it, or ``None``."""
+    """Validate one exercise mapping; append problems (file, key, fix) and return it, or
+    ``None``."""
     kind, mode = raw.get("type"), raw.get("mode", "practice")
     before = len(problems)
     if kind not in TYPE_KEYS:
@@ -420,7 +423,8 @@ def build_exercise(
 
 
 def shuffled(ex: Exercise) -> list[dict]:
-    """The ordering items in a fixed shuffled order for display (seeded by the exercise id, not ``hash``)."""
+    """The ordering items in a fixed shuffled order for display (seeded by the exercise id, not
+    ``hash``)."""
     items = list(ex.data["items"])
     return sorted(items, key=lambda i: hashlib.sha256(f"{ex.id}:{i['id']}".encode()).hexdigest())
 
@@ -428,7 +432,8 @@ def shuffled(ex: Exercise) -> list[dict]:
 def scenario_step(
     ex: Exercise, node_id: str, choice_id: str, lang: str = "zh"
 ) -> tuple[str, str, float]:
-    """One step of a branching scenario: ``(next_node_id, feedback, points)``. Raises :class:`GradingError`."""
+    """One step of a branching scenario: ``(next_node_id, feedback, points)``. Raises
+    :class:`GradingError`."""
     node = ex.data["nodes"].get(node_id) or {}
     for c in node.get("choices") or []:
         if str(c["id"]) == str(choice_id):
@@ -583,7 +588,8 @@ def _grade_short(ex: Exercise, answer: Any, lang: str) -> Result:
 
 
 def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
-    """Score ``answer`` to a practice exercise (shapes in the module docstring) with feedback in ``lang``.
+    """Score ``answer`` to a practice exercise (shapes in the module docstring) with feedback in
+    ``lang``.
 
     Raises:
         GradingError: the answer has the wrong shape, or the exercise is summative.

@@ -27,7 +27,8 @@ STAGE_NAMES = {"传": "pass on", "帮": "help", "带": "lead", "教": "teach"}
 
 
 def text(value: Any, lang: str = "zh") -> str:
-    """The ``lang`` text of a ``{zh, en}`` mapping (falling back to zh), or ``value`` as a string."""
+    """The ``lang`` text of a ``{zh, en}`` mapping (falling back to zh), or ``value`` as a
+    string."""
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("zh") or value.get("en") or "")
     return "" if value is None else str(value)
@@ -64,7 +65,8 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Module:
-    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning hours
+    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning
+    hours
     it declares, checked against its content by :mod:`shegong.training.hours`."""
 
     id: str
@@ -94,9 +96,11 @@ class Module:
         raise KeyError(exercise_id)
 
     def sequence(self) -> list[Page | Exercise]:
-        """Pages in order, each followed by the practice exercises placed ``after`` it; the rest at the end.
+        """Pages in order, each followed by the practice exercises placed ``after`` it; the rest at
+        the end.
 
-        Summative exercises are left out: they are taken in an assessment (:mod:`shegong.training.assessment`).
+        Summative exercises are left out: they are taken in an assessment
+        (:mod:`shegong.training.assessment`).
         """
         items: list[Page | Exercise] = []
         practice = [
@@ -164,7 +168,8 @@ SOURCE_KEYS = {"ref", "url", "passage", "general", "note"}
 
 
 def check_source(value: Any, file: Path, key: str, problems: list[Problem]) -> None:
-    """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of entries
+    """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of
+    entries
     ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref, general}`` (said
     honestly to rest on general knowledge), each with an optional ``note`` (why an item changed)."""
     if value is None or (isinstance(value, str) and value.strip()):

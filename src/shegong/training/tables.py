@@ -1,4 +1,5 @@
-"""Progress-store tables for assessment, marking, mentoring, training sessions, roles and certificates.
+"""Progress-store tables for assessment, marking, mentoring, training sessions, roles and
+certificates.
 
 They share :class:`shegong.training.progress.Base` and are created by the Alembic revisions ``0002``
 (``migrations/versions/0002_assessment_mentoring.py``) and ``0004`` (``role_grants``). Every table
