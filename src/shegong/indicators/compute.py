@@ -116,11 +116,15 @@ def _ledger_year(con, year: int, terms: dict[str, Term]) -> dict[str, str]:
         *(f"{w} AS {f}" for w, f in flags.items()),
     ]
     for d, short in (("service_area", "sa"), ("client_category", "cc")):
-        con.execute(f"""CREATE TABLE {short}_map AS SELECT value, CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
-                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger WHERE year = {int(year)})""")
-    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
+        con.execute(f"""CREATE TABLE {short}_map AS SELECT value,
+                            CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
+                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger
+                            WHERE year = {int(year)})""")
+    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month,
+                        (l.month + 2) // 3 AS quarter,
                            sa.id AS sa_c, cc.id AS cc_c, l.* EXCLUDE (org_unit, month, sa, cc)
-                    FROM (SELECT org_unit, month, service_area AS sa, client_category AS cc{"".join(", " + k for k in kept)}
+                    FROM (SELECT org_unit, month, service_area AS sa,
+                        client_category AS cc{"".join(", " + k for k in kept)}
                           FROM (SELECT *{missing} FROM ledger) WHERE year = {int(year)}) l
                     JOIN units u ON u.code = l.org_unit
                     JOIN sa_map sa ON sa.value = COALESCE(l.sa, '{UNSPECIFIED}')
@@ -234,9 +238,11 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
     """
     f = term.field
     bit = "bit_or(CAST(1 AS UBIGINT) << {})"
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v,
+                        CAST(row_number() OVER () AS UINTEGER) AS vid,
                            min(uid) AS uid, min(uid) = max(uid) AS one_unit,
-                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam, {bit.format("cc_c")} AS ccm
+                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam,
+                               {bit.format("cc_c")} AS ccm
                     FROM ledger_y WHERE {f} IS NOT NULL AND {flag} GROUP BY {f}""")
     counts = ", ".join(f"count_if({test}) AS c{1000 * s + k}" for s, k, test in _set_keys(con))
     key = "CAST(key[2:] AS INTEGER)"  # c1021 → set 1, key 21
@@ -244,8 +250,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
                            CAST({key} % 1000 AS UTINYINT) AS k, uid AS d, c
                     FROM (UNPIVOT (SELECT uid, {counts} FROM {name}_v WHERE one_unit GROUP BY uid)
                           ON COLUMNS(* EXCLUDE (uid)) INTO NAME key VALUE c) WHERE c > 0""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
-                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v ON v.v = l.{f} WHERE {flag}""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c,
+                        l.cc_c, v.vid AS v
+                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v
+                        ON v.v = l.{f} WHERE {flag}""")
     con.execute(f"DROP TABLE {name}_v")
     con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
     for (
@@ -280,8 +288,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
         name
     }_n USING (s, k, v)
                       JOIN ancestry_i a ON a.uid = p.uid),
-             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
-                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many GROUP BY ALL) GROUP BY ALL)
+             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o
+                 JOIN ancestry_i a ON a.uid = o.d
+                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many
+                                                         GROUP BY ALL) GROUP BY ALL)
         SELECT anc AS uid, {
         _keys(
             "CASE WHEN s < 3 THEN k ELSE 0 END",
@@ -296,8 +306,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
 def _other(con, term: Term, year: int, name: str) -> None:
     """A term over a yearly input table (roster, survey …): yearly rows only."""
     con.execute(f"""CREATE TABLE {name} AS
-        SELECT u.uid, {_keys("0", "0", "0")}, CAST({_agg(term, term.field or "")} AS DOUBLE) / {term.scale} AS {name}
-        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u ON u.code = a.ancestor
+        SELECT u.uid, {_keys("0", "0", "0")}, CAST({_agg(term, term.field or "")} AS DOUBLE) /
+            {term.scale} AS {name}
+        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u
+            ON u.code = a.ancestor
         WHERE s.year = {int(year)} AND {where(term)} GROUP BY u.uid""")
 
 
@@ -388,13 +400,17 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
     status = f"""CASE WHEN suppressed THEN 'suppressed' WHEN target IS NULL THEN 'no_target'
                       WHEN value >= target - 1e-9 THEN 'met' WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
                       ELSE 'missed' END"""
-    rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator, {den_col} AS denominator,
+    rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator,
+                   {den_col} AS denominator,
                       {small} AS suppressed, {target} AS target, service_area, client_category
-               FROM wide WHERE level IN ({", ".join(str(int(lv)) for lv in m.levels)}) AND ({" OR ".join(present)})
+               FROM wide WHERE level IN ({", ".join(str(int(lv)) for lv in m.levels)})
+                   AND ({" OR ".join(present)})
                  AND (sa = 0 OR {"service_area" in dis}) AND (cc = 0 OR {"client_category" in dis})
                  AND ({not yearly_only} OR p = 0)"""
-    return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator, value,
-                      numerator, denominator, '{m.unit}' AS unit, target, {status} AS status, service_area, client_category
+    return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator,
+                   value,
+                      numerator, denominator, '{m.unit}' AS unit, target, {status} AS status,
+                          service_area, client_category
                FROM ({rows})"""
 
 
@@ -451,12 +467,15 @@ def write_indicators(
         units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
         con.register("units_df", units)
         con.execute("""CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage,
-                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid FROM units_df""")
+                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid
+                                   FROM units_df""")
         con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
                        JOIN units u ON u.code = a.code JOIN units x ON x.code = a.ancestor""")
         have = build_sources(con, workspace, org, [year])
-        con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
-                        JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
+        con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n
+                            FROM stations s
+                        JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)}
+                            AND s.operating GROUP BY a.ancestor""")
         columns = _wide(con, registry, year, have)
         parts = [
             sql
