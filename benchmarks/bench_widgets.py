@@ -59,7 +59,9 @@ def run(repeat: int = 200) -> list[dict]:
                 ("single choice", single, click_single, "b"),
                 ("multiple choice", multi, click_multi, ["a", "b"]),
             ):
-                baseline = _median_seconds(lambda _i: grade(ex, answer), repeat)
+                baseline = _median_seconds(
+                    lambda _i, ex=ex, answer=answer: grade(ex, answer), repeat
+                )
                 value = _median_seconds(click, repeat)
                 rows.append(
                     {

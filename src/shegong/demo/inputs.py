@@ -164,8 +164,9 @@ def write_other_inputs(
                 audits.append([st.name, year, hid, *phases])
             areas = rng.sample(list(SERVICE_AREAS), rng.randint(*q["areas"]))
             lists += [[st.name, year, a] for a in sorted(areas)]
-            for k in range(rng.randint(*q["orgs"])):
-                org = f"ORG-{st.code[:6]}-{rng.randint(1, 6):02d}"  # shared within a county: counted once above
+            for _k in range(rng.randint(*q["orgs"])):
+                # shared within a county: counted once above
+                org = f"ORG-{st.code[:6]}-{rng.randint(1, 6):02d}"
                 orgs.append(
                     [
                         org,

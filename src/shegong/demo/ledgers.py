@@ -348,7 +348,7 @@ def write_ledgers(rng: random.Random, dest: Path, rows: list[_Row], year: int) -
 # -- org units and roster --------------------------------------------------------------------
 def make_stations(rng: random.Random) -> list[_Station]:
     stations = []
-    for index, (code, person_name, _alias, townships, _f) in enumerate(COUNTIES):
+    for index, (code, _person_name, _alias, townships, _f) in enumerate(COUNTIES):
         for seq, township in enumerate(townships):
             if township.endswith("街道"):
                 pool = [s + "社区" for s in _COMMUNITY_STEMS]

@@ -115,7 +115,8 @@ def run_demo(
             r = total.iloc[0]
             change = "" if r["change"] != r["change"] else f"，较上年 {r['change']:+.1f}"
             say(
-                f"   兴安盟总分 {r['score']:.1f}（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}"
+                f"   兴安盟总分 {r['score']:.1f}"
+                f"（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}"
             )
         if result.projects is not None:
             scopes = result.projects[["scope", "scope_id"]].drop_duplicates()

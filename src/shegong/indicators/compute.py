@@ -81,7 +81,8 @@ def _period_text(col: str, year: int) -> str:
     """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or
     ``2021Q1``."""
     y = int(year)
-    return f"""CASE WHEN {col} = 0 THEN '{y}' WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
+    return f"""CASE WHEN {col} = 0 THEN '{y}'
+                    WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
 
 
@@ -271,7 +272,8 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
     con.execute(
         f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({
             " UNION ALL ".join(
-                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r "
+                f"WHERE v IN (SELECT v FROM {name}_g)"
                 for set_id, key in _DISTINCT_SETS
             )
         }) p SEMI JOIN {name}_g m USING (s, k, v)"""
@@ -398,7 +400,8 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
     if m.target_scope == "per_station":
         target = f"CASE WHEN {total} AND n_under > 0 AND level <= 4 THEN ({target}) * n_under END"
     status = f"""CASE WHEN suppressed THEN 'suppressed' WHEN target IS NULL THEN 'no_target'
-                      WHEN value >= target - 1e-9 THEN 'met' WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
+                      WHEN value >= target - 1e-9 THEN 'met'
+                      WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
                       ELSE 'missed' END"""
     rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator,
                    {den_col} AS denominator,

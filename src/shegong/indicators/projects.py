@@ -158,8 +158,10 @@ def _split(col: str) -> str:
 
 
 #: An event ``l`` lies in project ``p``'s area and period.
-_IN_AREA = """list_contains(p.stations, l.station_code) AND CAST(l.date AS DATE) BETWEEN p.start_date AND p.end_date
-    AND (p.villages IS NULL OR list_contains(p.villages, l.room_code) OR NOT list_contains(p.village_stations, l.station_code))"""
+_IN_AREA = """list_contains(p.stations, l.station_code)
+    AND CAST(l.date AS DATE) BETWEEN p.start_date AND p.end_date
+    AND (p.villages IS NULL OR list_contains(p.villages, l.room_code)
+         OR NOT list_contains(p.village_stations, l.station_code))"""
 
 
 def attribute(con: duckdb.DuckDBPyConnection, projects: pd.DataFrame, org: pd.DataFrame) -> None:

@@ -10,8 +10,10 @@ that the paths and labels agree with the modules that write them.
 file (under the workspace)         written by
 =================================  ===========================================================
 ``indicators/indicators.parquet``  :func:`shegong.indicators.compute.compute_indicators`
-``indicators/evaluation.parquet``  :func:`shegong.indicators.evaluation.evaluate` (also findings, outcomes)
-``inputs/accepted/<kind>.parquet`` :func:`shegong.indicators.inputs.import_input` (roster, training …)
+``indicators/evaluation.parquet``  :func:`shegong.indicators.evaluation.evaluate` (also findings,
+                                   outcomes)
+``inputs/accepted/<kind>.parquet`` :func:`shegong.indicators.inputs.import_input` (roster, training
+                                   …)
 =================================  ===========================================================
 """
 

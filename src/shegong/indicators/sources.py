@@ -183,7 +183,9 @@ def build_sources(
         "audits": """SELECT station_code AS org_unit, year, file_no_pid AS file_pid,
                      intake AND assessment AND planning AND intervention AND evaluation
                          AND termination AS complete FROM audits_t""",
-        "organisations": "SELECT station_code AS org_unit, year, org_id, relation FROM organisations_t",
+        "organisations": (
+            "SELECT station_code AS org_unit, year, org_id, relation FROM organisations_t"
+        ),
         "case_outcomes": "SELECT station_code AS org_unit, year, goals_met FROM case_outcomes_t",
         "groups": "SELECT station_code AS org_unit, year, group_id, service_area FROM groups_t",
         "priority_households": """SELECT COALESCE(p.village, p.station_code) AS org_unit, p.year,

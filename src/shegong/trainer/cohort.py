@@ -25,8 +25,8 @@ from shegong.errors import ProgressError
 from shegong.trainer.marking import submission_scores
 from shegong.trainer.progression import status
 from shegong.training.assessment import Assessment
-from shegong.training.model import Module, text
 from shegong.training.gradebook import export_gradebook
+from shegong.training.model import Module, text
 from shegong.training.profile import labels
 from shegong.training.progress import ROLES, ProgressStore, Trainee, upsert
 from shegong.training.study import seconds_by_trainee

@@ -17,12 +17,14 @@ GIFT                                               exercise
                                                    by line, with negative or unequal weights named
 ``{T}`` ``{TRUE}`` ``{F}`` ``{FALSE}`` (``#wrong#right``)  ``single`` with options 对 / 错
 ``{=答案 =%50%部分答案#反馈}``                        ``short`` (answers with weight and feedback)
-``{#3}`` ``{#3.14:0.01}`` ``{#3.141..3.142}``      ``numeric``; several answers ``{#=1822:0 =%50%1822:2}``
+``{#3}`` ``{#3.14:0.01}`` ``{#3.141..3.142}``      ``numeric``; several answers ``{#=1822:0
+                                                   =%50%1822:2}``
 ``{#=4#反馈 ~#其他答案的反馈}``                       keep their credit, ranges and feedback
 ``// comment``, ``$CATEGORY:``, ``::title::``       ignored / ``tags`` / kept in ``source``
-``#feedback`` ``####general feedback``             ``why`` per option, feedback per answer / ``explanation``
-``[markdown]`` ``[plain]`` ``[moodle]`` ``[html]``  markers stripped from question, answer and feedback
-                                                   texts; HTML converted to text (noted)
+``#feedback`` ``####general feedback``             ``why`` per option, feedback per answer /
+                                                   ``explanation``
+``[markdown]`` ``[plain]`` ``[moodle]`` ``[html]`` markers stripped from question, answer and
+                                                   feedback texts; HTML converted to text (noted)
 answers inside a sentence (missing word)           the blank shown as ＿＿＿
 =================================================  =================================================
 

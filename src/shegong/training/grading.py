@@ -3,25 +3,37 @@
 
 Scoring follows the national social-work qualification exam (DOMAIN.md §6):
 
-=================  ===============================================  ===========================================
+=================  ===============================================  ============================
 type               answer passed to :func:`grade`                   points
-=================  ===============================================  ===========================================
-``single``         option id, e.g. ``"b"``                          1 (``points``) for the one correct option;
-                                                                    × ``credit`` % for an option that has one
-``multiple``       list of option ids                               2; 0.5 per correct option chosen when no wrong
-                                                                    option is chosen, 0 with any wrong option, 2 for all
-``numeric``        ``{"value": 23, "unit": "户"}`` or ``"23户"``      ``points`` (1) when the unit matches and
-                                                                    ``|value − answer| ≤ tolerance`` (or ``tolerance_pct`` %);
-                                                                    several ``answers`` with credit: :mod:`.numeric`
-``ordering``       list of item ids in the chosen order             ``points`` (2) for the exact order; with
-                                                                    ``partial: positions`` a share per item in place
-``scenario``       list of choice ids from ``start`` to an end      sum of the chosen choices' ``points``; max = best path
-``open``           ``{"text": str, "ratings": {criterion: pts}}``   self-check: sum of the ratings (0…criterion points)
-``short``          text                                             ``points`` × weight of the matching accepted answer
-                                                                    (its ``feedback`` shown)
-``ledger_cleaning``  ``{row: {"action": "keep"|"drop", field: v}}``  1 per row handled like the key (module 7)
+=================  ===============================================  ============================
+``single``         option id, e.g. ``"b"``                          1 (``points``) for the one
+                                                                    correct option; × ``credit`` %
+                                                                    for an option that has one
+``multiple``       list of option ids                               2; 0.5 per correct option chosen
+                                                                    when no wrong option is chosen,
+                                                                    0 with any wrong option, 2 for
+                                                                    all
+``numeric``        ``{"value": 23, "unit": "户"}`` or ``"23户"``      ``points`` (1) when the unit
+                                                                    matches and ``|value − answer| ≤
+                                                                    tolerance`` (or
+                                                                    ``tolerance_pct`` %); several
+                                                                    ``answers`` with credit:
+                                                                    :mod:`.numeric`
+``ordering``       list of item ids in the chosen order             ``points`` (2) for the exact
+                                                                    order; with ``partial:
+                                                                    positions`` a share per item in
+                                                                    place
+``scenario``       list of choice ids from ``start`` to an end      sum of the chosen choices'
+                                                                    ``points``; max = best path
+``open``           ``{"text": str, "ratings": {criterion: pts}}``   self-check: sum of the ratings
+                                                                    (0…criterion points)
+``short``          text                                             ``points`` × weight of the
+                                                                    matching accepted answer (its
+                                                                    ``feedback`` shown)
+``ledger_cleaning``  ``{row: {"action": "keep"|"drop", field: v}}`` 1 per row handled like the key
+                                                                    (module 7)
                    or a cleaned :class:`pandas.DataFrame`
-=================  ===============================================  ===========================================
+=================  ===============================================  ============================
 
 Summative exercises carry no key here and are never scored in the trainee's kernel:
 :func:`grade` raises :class:`~shegong.errors.GradingError` for them (the trainer grades them, issue

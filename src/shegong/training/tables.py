@@ -7,24 +7,27 @@ refers to trainees by the store id (``trainees.id``) and to trainers by a pseudo
 DESIGN.md §7); only ``role_grants`` also keeps the login a role was granted to (an account name,
 printed by ``shegong roles list``; trainees' logins are never stored).
 
-=========================  =================================================================================
+=========================  =====================================================================
 table                      rows
-=========================  =================================================================================
-``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older than
-                           revision 0004), ``role`` trainer / admin, ``granted_by``, ``granted_at``;
-                           trainees are implicit
-``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
-``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for
-                           objective items; ``criterion`` is ``""`` for a whole item; ``points``; ``comment``
-``releases``               an assessment whose scores trainees may now see (``released_at``, ``released_by``)
+=========================  =====================================================================
+``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older
+                           than revision 0004), ``role`` trainer / admin, ``granted_by``,
+                           ``granted_at``; trainees are implicit
+``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON,
+                           seconds
+``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is
+                           ``auto`` for objective items; ``criterion`` is ``""`` for a whole item;
+                           ``points``; ``comment``
+``releases``               an assessment whose scores trainees may now see (``released_at``,
+                           ``released_by``)
 ``comment_bank``           reusable grading comments per exercise
-``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted / signed_off /
-                           returned, mentor comment
+``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted /
+                           signed_off / returned, mentor comment
 ``training_sessions``      a training session: module, date, hours, format, trainer pseudonym
 ``attendance``             (session, trainee, present)
 ``reactions``              Kirkpatrick L1 reaction survey: Likert 1–5 per item (JSON), comment
 ``certificates``           one per (trainee, stage): serial number, issue time
-=========================  =================================================================================
+=========================  =====================================================================
 """
 
 from __future__ import annotations
