@@ -26,8 +26,8 @@ if _log:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             os.write(_fd, ("open\\t" + os.fsdecode(args[0]) + "\\n").encode("utf-8", "replace"))
         elif event in ("socket.connect", "socket.sendto", "urllib.Request", "socket.getaddrinfo"):
-            os.write(_fd, (event + "\\t" + repr(args[1:2] if event.startswith("socket.") else args[:1]) + "\\n")
-                     .encode("utf-8", "replace"))
+            shown = repr(args[1:2] if event.startswith("socket.") else args[:1])
+            os.write(_fd, (event + "\\t" + shown + "\\n").encode("utf-8", "replace"))
     sys.addaudithook(_hook)
 """
 

@@ -173,7 +173,7 @@ def test_gradebook_export_via_cli(store_url, tmp_path, monkeypatch, capsys):
         "完成 Completions",
     ]
     rows = list(wb["成绩册 Gradebook"].values)
-    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    header, first = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert (
         "m01-ethics 得分" in header
         and first["m01-ethics 得分"] == 2.0

@@ -14,10 +14,10 @@ Ledger events (人次) and where each goes, worked out by hand:
   1   2021-02-20  H 胜利社区           visit 养老        1   none (before both periods)
   2   2021-03-10  H 前进村             visit 养老        1   P-A
   3   2021-04-12  H 前进村             group 养老       10   P-A
-  4   2021-05-20  H 胜利社区           visit 养老        2   P-A (both match; P-A's period is shorter)
+  4   2021-05-20  H 胜利社区           visit 养老        2   P-A (both match; P-A's period
+                                                             is shorter)
   5   2021-06-05  H 胜利社区           event 儿童       30   P-B (P-A is 养老 only)
-  6   2021-07-15  H 前进村             visit 养老        1   none (after P-A; 前进村 is not
-                                                             P-B's)
+  6   2021-07-15  H 前进村             visit 养老        1   none (after P-A; 前进村 is not P-B's)
   7   2021-08-03  D                    group 儿童       12   P-B (D counts whole)
   8   2021-09-10  K 科尔沁镇            visit 救助        1   none (K is in neither project)
   9   2021-10-10  H 胜利社区           visit 儿童        1   P-B

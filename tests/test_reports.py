@@ -82,8 +82,8 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
             metadata={"tags": ["parameters"]},
         ),
         nbformat.v4.new_code_cell(
-            'if org_unit == "%s":\n    raise ValueError("station data unusable")\nprint(org_unit)'
-            % STATION
+            f'if org_unit == "{STATION}":\n    raise ValueError("station data unusable")\n'
+            "print(org_unit)"
         ),
     ]
     path = tmp_path / "failing.ipynb"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from shegong.exports import CHROMIUM_ARGS as ARGS
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_curricula, load_module
 from shegong.training.progress import ProgressStore
@@ -22,7 +23,6 @@ from shegong.training.roles import current_login, grant
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-from shegong.exports import CHROMIUM_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -177,7 +177,8 @@ def test_cohort_app_shows_the_heat_map(served, chromium_path):
                     """t => { const row = t.tBodies[0].rows[0]; if (!row) return null;
                        return [...t.tHead.rows[0].cells].map((th, i) =>
                          getComputedStyle(th).textAlign === getComputedStyle(row.cells[i]).textAlign
-                         && th.getBoundingClientRect().left === row.cells[i].getBoundingClientRect().left); }""",
+                         && th.getBoundingClientRect().left
+                            === row.cells[i].getBoundingClientRect().left); }""",
                 )
                 assert aligned is None or all(aligned), css
             if os.environ.get("SHEGONG_SCREENSHOTS"):

@@ -258,7 +258,7 @@ def _numeric(q: _Question, body: str) -> dict[str, Any]:
 
 def _short(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> dict[str, Any]:
     out: list[Any] = []
-    for mark, weight, text, feedback in answers:
+    for _mark, weight, text, feedback in answers:
         w = 100.0 if weight is None else weight
         if w <= 0:
             q.note(
@@ -306,7 +306,7 @@ def _choice(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> 
                 "a single-answer option with a negative weight (a penalty) cannot be scored here; "
                 "question skipped",
             )
-        for i, (opt, w) in enumerate(zip(options, weights)):
+        for i, (opt, w) in enumerate(zip(options, weights, strict=True)):
             if i == full[0]:
                 opt["correct"] = True
             elif w > 0:

@@ -67,7 +67,7 @@ def export_gradebook(
     )
     attempts["answer"] = [
         None if t == "open" else (str(a) if a is not None else None)
-        for t, a in zip(attempts["exercise_type"], attempts["answer"])
+        for t, a in zip(attempts["exercise_type"], attempts["answer"], strict=True)
     ]
     rows = []
     for t in trainees.to_dict("records"):

@@ -501,7 +501,7 @@ def _grade_ordering(ex: Exercise, answer: Any, lang: str) -> Result:
     got = [str(a) for a in (answer or [])]
     if sorted(got) != sorted(key):
         raise GradingError(f"an ordering answer must use each of {', '.join(key)} once")
-    in_place = [g == k for g, k in zip(got, key)]
+    in_place = [g == k for g, k in zip(got, key, strict=True)]
     if all(in_place):
         score = ex.points
     elif ex.data.get("partial") == "positions":
