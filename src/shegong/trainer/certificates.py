@@ -47,9 +47,10 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">{{ csp }}<title>结业证书 {{ serial }}</title>
 <style>
  @page { size: A4 landscape; margin: 0; }
- body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
- .cert { box-sizing: border-box; width: 297mm; height: 209mm; padding: 22mm 28mm; border: 6mm double #9b2c2c;
-         text-align: center; color: #222; }
+ body { margin: 0;
+        font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
+ .cert { box-sizing: border-box; width: 297mm; height: 209mm; padding: 22mm 28mm;
+         border: 6mm double #9b2c2c; text-align: center; color: #222; }
  h1 { font-size: 34pt; letter-spacing: 0.5em; margin: 6mm 0; color: #9b2c2c; }
  .lead { font-size: 15pt; line-height: 2; }
  .stage { font-size: 24pt; font-weight: bold; margin: 6mm 0; }
@@ -58,10 +59,13 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
  .foot { margin-top: 8mm; font-size: 11pt; display: flex; justify-content: space-between; }
 </style></head><body><div class="cert shegong-certificate">
 <h1>结业证书</h1>
-<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
-参加社工站“传、帮、带、教”能力建设培训（<span class="track">{{ track }}</span>培训路径），经考核，完成以下阶段：</p>
+<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}
+{%- if station %}，{{ station }}{% endif %}）<br>
+参加社工站“传、帮、带、教”能力建设培训（<span class="track">
+{{- track }}</span>培训路径），经考核，完成以下阶段：</p>
 <p class="stage">{{ stage_title }}</p>
-{% if modules %}<table><tbody>{% for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+{% if modules %}<table><tbody>
+{%- for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
 <div class="foot"><span>证书编号：<span class="serial">{{ serial }}</span></span>
 <span>培训机构（盖章）　　　　　　　发证日期：{{ issued }}</span></div>
 </div></body></html>
