@@ -208,6 +208,7 @@ class OrgUnits:
         return hit.iloc[0].to_dict()
 
     def name(self, code: str) -> str:
+        """The name of the unit ``code``; raises like :meth:`row` for an unknown code."""
         return str(self.row(code)["name"])
 
     def resolve(
@@ -253,4 +254,6 @@ class OrgUnits:
         return self.frame[self.frame["parent_code"] == code]
 
     def level_label(self, level: int, lang: str = "zh") -> str:
+        """The name of hierarchy level ``level`` in ``lang`` (``zh`` or ``en``); the number as text
+        for an unknown level."""
         return (LEVEL_NAMES_ZH if lang == "zh" else LEVEL_NAMES_EN).get(level, str(level))

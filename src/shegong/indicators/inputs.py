@@ -278,6 +278,7 @@ class InputSummary:
 
 
 def accepted_dir(ws: Workspace) -> Path:
+    """The folder of accepted input tables: ``inputs/accepted`` (one Parquet file per kind)."""
     return ws.inputs / "accepted"
 
 

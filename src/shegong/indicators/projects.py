@@ -103,6 +103,7 @@ class ProjectError(IndicatorError):
 
 
 def default_project_registry_path() -> Path:
+    """The project-indicator registry shipped with the project: ``datasets/project_indicators.yaml``."""
     return project_root() / "datasets" / "project_indicators.yaml"
 
 
@@ -117,10 +118,12 @@ def load_project_registry(path: Path | str | None = None) -> Registry:
 
 
 def projects_file(ws: Workspace) -> Path:
+    """The imported projects of the workspace: ``indicators/projects.parquet``."""
     return ws.indicators_dir / "projects.parquet"
 
 
 def project_events_file(ws: Workspace) -> Path:
+    """The ledger events attributed to projects: ``indicators/project_events.parquet``."""
     return ws.indicators_dir / "project_events.parquet"
 
 

@@ -228,6 +228,7 @@ class Measure:
 
     @property
     def is_ratio(self) -> bool:
+        """Whether the measure is a ratio (it has a denominator)."""
         return self.denominator is not None
 
 
@@ -241,6 +242,7 @@ class Registry:
     first_pilot_year: int = 2021
 
     def get(self, measure_id: str) -> Measure:
+        """The measure with id ``measure_id``; raises KeyError for an unknown id."""
         for m in self.measures:
             if m.id == measure_id:
                 return m
@@ -260,6 +262,7 @@ class Registry:
 
 
 def default_registry_path() -> Path:
+    """The indicator registry shipped with the project: ``datasets/indicators.yaml``."""
     return project_root() / "datasets" / "indicators.yaml"
 
 

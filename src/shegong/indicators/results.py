@@ -85,18 +85,22 @@ def _optional(path: Path) -> pd.DataFrame | None:
 
 
 def evaluation_path(ws: Workspace) -> Path:
+    """The station evaluation scores: ``indicators/evaluation.parquet``."""
     return ws.indicators_dir / "evaluation.parquet"
 
 
 def findings_path(ws: Workspace) -> Path:
+    """The evaluation findings: ``indicators/findings.parquet``."""
     return ws.indicators_dir / "findings.parquet"
 
 
 def outcomes_path(ws: Workspace) -> Path:
+    """The training outcomes: ``indicators/training_outcomes.parquet``."""
     return ws.indicators_dir / "training_outcomes.parquet"
 
 
 def input_path(ws: Workspace, kind: str) -> Path:
+    """The accepted input table of ``kind``: ``inputs/accepted/<kind>.parquet``."""
     return ws.inputs / "accepted" / f"{kind}.parquet"
 
 

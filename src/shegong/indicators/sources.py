@@ -32,6 +32,7 @@ INDIVIDUAL = (
 
 
 def where(term: Term) -> str:
+    """The SQL condition of the term's ``filter`` (values quoted), ``TRUE`` without one."""
     clauses = [
         f"CAST({col} AS VARCHAR) IN ({', '.join(quote(v) for v in vals)})"
         for col, vals in term.filter.items()
@@ -40,6 +41,8 @@ def where(term: Term) -> str:
 
 
 def term_key(term: Term) -> str:
+    """A key identifying the term's source, aggregation, field, filter and scale (equal terms
+    share it)."""
     return (
         f"{term.source}|{term.aggregation}|{term.field}|{sorted(term.filter.items())}|{term.scale}"
     )

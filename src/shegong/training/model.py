@@ -114,6 +114,8 @@ class Module:
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> Any:
+    """The parsed YAML of ``path``, or ``None`` after appending a problem for a file that cannot be
+    read or parsed."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
@@ -135,6 +137,8 @@ def read_yaml(path: Path, problems: list[Problem]) -> Any:
 def unknown_keys(
     data: dict, allowed: set[str], file: Path, prefix: str, problems: list[Problem]
 ) -> None:
+    """Append an ``unknown key`` problem (with the closest allowed key) for each key of ``data``
+    not in ``allowed``."""
     for key in data:
         if key not in allowed:
             near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
@@ -147,6 +151,8 @@ def unknown_keys(
 
 
 def check_text(value: Any, file: Path, key: str, problems: list[Problem], *, need_en: bool) -> None:
+    """Append a problem when ``value`` is not bilingual text ``{zh, en}`` (plain text allowed when
+    ``need_en`` is false)."""
     if isinstance(value, str) and value.strip() and not need_en:
         return
     if not isinstance(value, dict) or not str(value.get("zh", "")).strip():
