@@ -144,7 +144,8 @@ class Workspace:
         return self.indicators_dir / "indicators.parquet"
 
     def reports_dir(self, year: int) -> Path:
-        """The report folder of pilot year ``year``: ``<root>/reports/<year>`` (not created here)."""
+        """The report folder of pilot year ``year``: ``<root>/reports/<year>`` (not created
+        here)."""
         return self.root / "reports" / str(year)
 
     @property

@@ -103,7 +103,8 @@ class ProjectError(IndicatorError):
 
 
 def default_project_registry_path() -> Path:
-    """The project-indicator registry shipped with the project: ``datasets/project_indicators.yaml``."""
+    """The project-indicator registry shipped with the project:
+    ``datasets/project_indicators.yaml``."""
     return project_root() / "datasets" / "project_indicators.yaml"
 
 
