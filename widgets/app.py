@@ -17,7 +17,8 @@ from shegong.training.progress import ProgressStore, Trainee
 
 
 class ModulePlayerApp(w.VBox):
-    """Sign-in (or hub profile) → module picker + :class:`ModulePlayer`. ``player`` is set once signed in.
+    """Sign-in (or hub profile) → module picker + :class:`ModulePlayer`. ``player`` is set once
+    signed in.
 
     Raises :class:`~shegong.errors.CurriculumError` for an unknown ``module_id``.
     """

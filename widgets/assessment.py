@@ -1,9 +1,13 @@
-"""The trainee's assessment app: answer a summative assessment, submit once, see scores after release.
+"""The trainee's assessment app: answer a summative assessment, submit once, see scores after
+release.
 
-Trainee side only: it loads exercises without keys (:func:`shegong.training.curriculum.load_curricula`),
-stores answers ungraded (:func:`shegong.training.assessment.submit`) and shows :func:`shegong.training.assessment.results`
-— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.training.answer_keys`.
-The trainee is the JupyterHub user or whoever signs in (never a notebook parameter, DESIGN.md §7).
+Trainee side only: it loads exercises without keys
+(:func:`shegong.training.curriculum.load_curricula`), stores answers ungraded
+(:func:`shegong.training.assessment.submit`) and shows
+:func:`shegong.training.assessment.results` — "submitted" until the trainer releases the scores. It
+never imports
+:mod:`shegong.training.answer_keys`. The trainee is the JupyterHub user or whoever signs in (never a
+notebook parameter, DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ def t(key: str, lang: str, **kw: Any) -> str:
 
 
 class OpenTextWidget(ExerciseWidget):
-    """A summative open answer: a text area only (the rubric is the trainer's); answer ``{"text": …}``."""
+    """A summative open answer: a text area only (the rubric is the trainer's); answer ``{"text":
+    …}``."""
 
     def build(self) -> list[w.Widget]:
         self.text = w.Textarea(
@@ -174,7 +179,8 @@ class AssessmentApp(w.VBox):
         return {ex_id: widget.answer() for ex_id, widget in self.items.items()}
 
     def send(self) -> int | None:
-        """Submit every answer as one attempt; returns the submission id (``None`` on a refusal shown in ``message``)."""
+        """Submit every answer as one attempt; returns the submission id (``None`` on a refusal
+        shown in ``message``)."""
         try:
             sub_id = submit(
                 self.store,
@@ -195,6 +201,7 @@ class AssessmentApp(w.VBox):
 
 
 def assessment_app(assessment_id: str, lang: str = "zh", **kw: Any) -> AssessmentApp:
-    """The app for ``notebooks/evaluation/assessment.ipynb``: ``display(assessment_app("m01-final"))``."""
+    """The app for ``notebooks/evaluation/assessment.ipynb``:
+    ``display(assessment_app("m01-final"))``."""
 
     return AssessmentApp(assessment_id, lang=language(lang), **kw)

@@ -1,4 +1,5 @@
-"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.training.grading`.
+"""Exercise widgets, one per exercise type. They display and collect; scoring is
+:mod:`shegong.training.grading`.
 
 Every widget takes ``submit(exercise, answer, seconds) -> Result | None`` (the player passes
 :meth:`shegong.training.progress.ProgressStore.submit` bound to the trainee) and shows the returned
@@ -48,7 +49,8 @@ def label(key: str, lang: str, **kw: Any) -> str:
 
 
 def option_label(option: dict, lang: str) -> str:
-    """An option as shown: its letter (the id feedback names, e.g. “选了错误选项 c”) and its text."""
+    """An option as shown: its letter (the id feedback names, e.g. “选了错误选项 c”) and its
+    text."""
     return label("option", lang, id=option["id"], text=text(option["text"], lang))
 
 
@@ -63,7 +65,8 @@ def as_html(message: str) -> str:
 
 
 class ExerciseWidget(w.VBox):
-    """Base of the exercise widgets: prompt, inputs, submit button, feedback; ``result`` after submit."""
+    """Base of the exercise widgets: prompt, inputs, submit button, feedback; ``result`` after
+    submit."""
 
     button_label = "submit"
 
@@ -153,7 +156,8 @@ class MultipleChoiceWidget(ExerciseWidget):
 
 
 class NumericWidget(ExerciseWidget):
-    """A value field (full-width digits accepted) and a unit drop-down; answer ``{"value", "unit"}``."""
+    """A value field (full-width digits accepted) and a unit drop-down; answer ``{"value",
+    "unit"}``."""
 
     def build(self) -> list[w.Widget]:
         self.value = w.Text(description=label("value", self.lang), placeholder="0")
@@ -167,7 +171,8 @@ class NumericWidget(ExerciseWidget):
 
 
 class OrderingWidget(ExerciseWidget):
-    """One drop-down per position (``positions``), starting in a fixed shuffled order; answer: item ids."""
+    """One drop-down per position (``positions``), starting in a fixed shuffled order; answer: item
+    ids."""
 
     def build(self) -> list[w.Widget]:
         items = shuffled(self.exercise)
@@ -199,7 +204,8 @@ class ShortAnswerWidget(ExerciseWidget):
 
 
 class OpenAnswerWidget(ExerciseWidget):
-    """Text area plus a self-rating per rubric criterion (``ratings`` by criterion id, 0…points in 0.5)."""
+    """Text area plus a self-rating per rubric criterion (``ratings`` by criterion id, 0…points in
+    0.5)."""
 
     button_label = "self_check"
 
@@ -218,7 +224,8 @@ class OpenAnswerWidget(ExerciseWidget):
                         dd,
                         w.HTML(
                             f"<b>{html.escape(text(c.get('name'), self.lang))}</b> "
-                            f"({c['points']:g}) — {html.escape(text(c.get('description', ''), self.lang))}"
+                            f"({c['points']:g}) — "
+                            f"{html.escape(text(c.get('description', ''), self.lang))}"
                         ),
                     ]
                 )
@@ -233,7 +240,8 @@ class OpenAnswerWidget(ExerciseWidget):
 
 
 class ScenarioWidget(ExerciseWidget):
-    """A branching case: one button per choice (``choice_buttons`` by id); submits itself at an ending.
+    """A branching case: one button per choice (``choice_buttons`` by id); submits itself at an
+    ending.
 
     ``path`` holds the choice ids taken; each step shows its feedback in ``steps``.
     """
@@ -300,7 +308,8 @@ class ScenarioWidget(ExerciseWidget):
 
 
 class LedgerCleaningWidget(ExerciseWidget):
-    """Module 7's messy ledger as a grid: per row an action drop-down (``actions``) and a text field per
+    """Module 7's messy ledger as a grid: per row an action drop-down (``actions``) and a text field
+    per
     corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:

@@ -1,7 +1,8 @@
 """The trainee's Kirkpatrick L1 reaction survey after a training session (``?app=survey``).
 
-After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not yet
-rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
+After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not
+yet rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an
+optional comment.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def pending_sessions(store: ProgressStore, trainee: Trainee) -> list[tuple[int, 
 
 
 class ReactionSurvey(w.VBox):
-    """Sign-in, then one form: session, a 1–5 slider per item (``sliders``), comment, ``send_button``."""
+    """Sign-in, then one form: session, a 1–5 slider per item (``sliders``), comment,
+    ``send_button``."""
 
     def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None) -> None:
         self.lang = lang

@@ -117,7 +117,8 @@ class RowReader:
         self.where = ""
 
     def note_fix(self, what: str, example: str | None = None) -> None:
-        """Count a fix applied (kind → count) and keep up to three examples (never personal data)."""
+        """Count a fix applied (kind → count) and keep up to three examples (never personal
+        data)."""
         self.fixes[what] = self.fixes.get(what, 0) + 1
         shown = self.examples.setdefault(what, [])
         if len(shown) < 3:
@@ -187,7 +188,8 @@ class RowReader:
 
     def staff_ids(self, value: object) -> str | None:
         """The 参与社工 cell as staff codes joined by 、: a code such as ``S1`` or ``GZ-012`` is
-        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same as
+        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same
+        as
         the roster's ``name_pid`` of that name."""
         if value is None:
             return None

@@ -61,7 +61,8 @@ PRELOAD = (
     "nbformat",
     "docx",
 )
-#: ipykernel's default backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab), set before matplotlib is imported
+#: ipykernel's default backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab), set before
+#: matplotlib is imported
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
 
@@ -177,7 +178,8 @@ def start(timeout: float = 120) -> bool:
     ours.settimeout(None)
     if ready != b"ready":
         print(
-            f"shegong report: kernel zygote unavailable ({ready.decode('utf-8', 'replace') or 'no answer'}):"
+            "shegong report: kernel zygote unavailable "
+            f"({ready.decode('utf-8', 'replace') or 'no answer'}):"
             " kernels start the ordinary way",
             file=sys.stderr,
             flush=True,

@@ -9,7 +9,8 @@ table lists every project with its figures, ranked by person-time target attainm
 first), ties by cost per person-time (P2c, low first); projects without a target come last.
 
 Sources: ``indicators/projects.parquet``, ``indicators/project_events.parquet`` and
-``inputs/accepted/projects.parquet`` (see :mod:`shegong.indicators.projects`). Both the papermill template
+``inputs/accepted/projects.parquet`` (see :mod:`shegong.indicators.projects`). Both the papermill
+template
 ``notebooks/reports/project_report.ipynb`` and the served index call :func:`show_report`.
 """
 
@@ -111,8 +112,10 @@ TEXT = {
         "none": "（无）",
         "no_events": "项目期内没有归属本项目的服务记录。",
         "note": (
-            "*数据来源：项目文件、项目支出记录与服务台账（已化名处理）。服务记录按项目编号列或项目规则（项目期 × 覆盖站点/村 × "
-            "服务类型/领域）归属，一条记录只归属一个项目；指标定义见 datasets/project_indicators.yaml，维度依 MZ/T 059-2014。"
+            "*数据来源：项目文件、项目支出记录与服务台账（已化名处理）。"
+            "服务记录按项目编号列或项目规则（项目期 × 覆盖站点/村 × "
+            "服务类型/领域）归属，一条记录只归属一个项目；指标定义见 "
+            "datasets/project_indicators.yaml，维度依 MZ/T 059-2014。"
             "排名按服务人次目标完成率（高者在前），相同时按每人次成本（低者在前）。*"
         ),
     },
@@ -167,9 +170,12 @@ TEXT = {
         "none": "(none)",
         "no_events": "No service events attributed to the project within its period.",
         "note": (
-            "*Sources: the project file, project spending and the service ledgers (pseudonymised). Events belong to a "
-            "project by its 项目编号 column or its rule (period × stations/villages × event types/areas), each to one "
-            "project only; definitions in datasets/project_indicators.yaml, dimensions after MZ/T 059-2014. Ranked by "
+            "*Sources: the project file, project spending and the service ledgers "
+            "(pseudonymised). Events belong to a "
+            "project by its 项目编号 column or its rule (period × stations/villages × "
+            "event types/areas), each to one "
+            "project only; definitions in datasets/project_indicators.yaml, "
+            "dimensions after MZ/T 059-2014. Ranked by "
             "person-time target attainment (high first), ties by cost per person-time (low first).*"
         ),
     },
@@ -228,7 +234,8 @@ class ProjectReport:
         ]
         if mine.empty:
             raise ReportError(
-                f"no {scope} {scope_id!r} in {year}: check the code and year (indicators/projects.parquet)"
+                f"no {scope} {scope_id!r} in {year}: check the code and year "
+                "(indicators/projects.parquet)"
             )
         registry = load_project_registry()
         names = {m.id: m.name[lang] for m in registry.measures}

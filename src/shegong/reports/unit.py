@@ -2,8 +2,8 @@
 
 Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
 viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
-ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.indicators.results` so that a report kernel
-does not import DuckDB and the input validation stack. Figures are shown as integers with
+ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.indicators.results` so that a report
+kernel does not import DuckDB and the input validation stack. Figures are shown as integers with
 thousands separators and money in 元, never only as 1.7万 (DESIGN.md §3); in English, units
 are named (households, person-times, yuan) rather than shown as Chinese symbols.
 """
@@ -65,7 +65,8 @@ TEXT = {
         "children": "下级单元",
         "unit_col": "单元",
         "no_data": "本年度暂无服务记录。",
-        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
+        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 "
+        "datasets/indicators.yaml。",
         "summary": "评估结果",
         "summary_cols": ["总分", "等级", "同级排名", "较上年"],
         "rank": "第 {rank} / {peers} 名",
@@ -99,7 +100,8 @@ TEXT = {
         "children": "Units below",
         "unit_col": "Unit",
         "no_data": "No service events this year.",
-        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
+        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; "
+        "definitions in datasets/indicators.yaml.",
         "summary": "Evaluation result",
         "summary_cols": ["Total", "Grade", "Rank at level", "Change on last year"],
         "rank": "{rank} of {peers}",
@@ -200,7 +202,8 @@ class UnitReport:
         units = OrgUnits.read_csv(ws.org_units_file)
         if org_unit not in units:
             raise ReportError(
-                f"单元代码不存在 org unit {org_unit} is not in {ws.org_units_file.name}: check the code"
+                f"单元代码不存在 org unit {org_unit} is not in "
+                f"{ws.org_units_file.name}: check the code"
             )
         registry = registry or load_registry()
         table = read_indicators(ws)
@@ -379,7 +382,8 @@ class UnitReport:
         return charts.to_png(fig)
 
     def findings_table(self) -> pd.DataFrame:
-        """Warnings and errors of the consistency checks (notes left out), in the report language."""
+        """Warnings and errors of the consistency checks (notes left out), in the report
+        language."""
         if self.findings is None or self.findings.empty:
             return pd.DataFrame(columns=self.text["findings_cols"])
         shown = self.findings[self.findings["severity"] != "info"]

@@ -154,7 +154,8 @@ def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
 
 def unit_grades(ws: Workspace, year: int) -> dict[str, str]:
     """{org-unit code: grade} for ``year`` from ``indicators/evaluation.parquet`` (the ``total``
-    rows; grades excellent / good / pass / fail, shegong.indicators.evaluation); empty before evaluation."""
+    rows; grades excellent / good / pass / fail, shegong.indicators.evaluation); empty before
+    evaluation."""
     from shegong.indicators.results import evaluation_path
 
     path = evaluation_path(ws)
