@@ -18,8 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
-from shegong.widgets.signin import resume_or_sign_in
 
 from shegong.config import language
 from shegong.errors import AssessmentError, ShegongError
@@ -27,6 +25,8 @@ from shegong.training.assessment import Assessment, attempts_used, load_assessme
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import Exercise, text
 from shegong.training.progress import ProgressStore, Trainee
+from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
+from shegong.widgets.signin import resume_or_sign_in
 
 TEXT = {
     "window": {

@@ -17,7 +17,6 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from shegong.widgets.player import module_label
 
 from shegong.config import Workspace
 from shegong.errors import AccessError, ShegongError
@@ -29,6 +28,7 @@ from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
 from shegong.training.progress import ROLES, ProgressStore
 from shegong.training.roles import require_staff
+from shegong.widgets.player import module_label
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},

@@ -191,7 +191,8 @@ class GradingQueueApp(w.VBox):
         )
         self.body.children = [
             w.HTML(
-                f"<p class='shegong-waiting'>{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
+                "<p class='shegong-waiting'>"
+                f"{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
                 f"<p><small>{html.escape(it.exercise_key)}</small> "
                 f"<b>{html.escape(it.prompt)}</b></p>"
                 "<div class='shegong-answer' style='border-left:4px solid "
@@ -223,7 +224,10 @@ class GradingQueueApp(w.VBox):
             marking.add_comment(self.store, it.exercise_key, self.comment.value, self.grader)
         top = sum(float(c["points"]) for c in it.criteria)
         self.next()
-        self.status.value = f"<span class='shegong-saved'>{t('saved', self.lang, code=it.code, s=total, m=top)}</span>"
+        self.status.value = (
+            "<span class='shegong-saved'>"
+            f"{t('saved', self.lang, code=it.code, s=total, m=top)}</span>"
+        )
         return total
 
     def reveal(self) -> str | None:

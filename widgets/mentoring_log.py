@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.signin import SignInWidget
 
 from shegong.errors import ShegongError
 from shegong.trainer import mentoring
 from shegong.trainer.rules import load_rules
 from shegong.training.progress import ProgressStore, Trainee
 from shegong.training.roles import current_login, role_of
+from shegong.widgets.signin import SignInWidget
 
 TEXT = {
     "mentor_title": {"zh": "传帮带教督导日志：待签认", "en": "Mentoring log: entries to sign off"},

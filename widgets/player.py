@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
 from shegong.errors import ProgressError
 from shegong.safe_html import escape, markdown_html
@@ -20,6 +19,7 @@ from shegong.training.grading import grade
 from shegong.training.model import Exercise, Module, Page, text
 from shegong.training.progress import ROLES, ProgressStore, Trainee
 from shegong.training.study import record_page_time
+from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
 UI = {
     "prev": {"zh": "上一页", "en": "Previous"},

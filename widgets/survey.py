@@ -11,7 +11,6 @@ import html
 import os
 
 import ipywidgets as w
-from shegong.widgets.signin import SignInWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +18,7 @@ from shegong.errors import ShegongError
 from shegong.trainer import cohort
 from shegong.training.progress import ProgressStore, Trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
+from shegong.widgets.signin import SignInWidget
 
 TEXT = {
     "title": {"zh": "培训反馈（反应层评估）", "en": "Session feedback (Kirkpatrick level 1)"},

@@ -49,10 +49,14 @@ FIX_LABELS: dict[str, tuple[str, str]] = {
 }
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#222;max-width:1200px}
-h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:26px;border-bottom:2px solid #2b6cb0;padding-bottom:3px}
-.en{color:#666;font-size:.85em;font-weight:normal} table{border-collapse:collapse;font-size:13px;margin:6px 0}
-th,td{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;vertical-align:top} th{background:#ebf4ff}
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;margin:24px;
+color:#222;max-width:1200px}
+h1{font-size:22px;margin-bottom:4px}
+h2{font-size:17px;margin-top:26px;border-bottom:2px solid #2b6cb0;padding-bottom:3px}
+.en{color:#666;font-size:.85em;font-weight:normal}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#ebf4ff}
 .ok{color:#276749}.bad{color:#c53030}.muted{color:#718096;font-size:12px}
 """
 

@@ -417,7 +417,8 @@ class ProjectReport:
         t = self.text
         display(
             Markdown(
-                f"# {t['title'][self.scope].format(name=escape_markdown(self.name), year=self.year)}"
+                "# "
+                f"{t['title'][self.scope].format(name=escape_markdown(self.name), year=self.year)}"
                 f"\n\n{t['scope'][self.scope]} {escape_markdown(self.scope_id)}"
             )
         )

@@ -131,8 +131,10 @@ TEXT = {
         "turnover, so the table cannot show that training caused a change. n is the "
         "number of trainees.",
         "no_outcome": "Indicators of the outcome year are not computed yet (—).",
-        "scatter_title": "Trainees' mean gain and the station's total score a year later (association, "
-        "not cause)",
+        "scatter_title": (
+            "Trainees' mean gain and the station's total score a year later "
+            "(association, not cause)"
+        ),
         "scatter_x": "Mean pre/post gain (points)",
         "scatter_y": "Total score in the outcome year (points)",
     },

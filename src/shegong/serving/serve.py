@@ -89,7 +89,8 @@ def voila_command(
         f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served (/voila/files/…)
+        # no file of the notebook's folder is served (/voila/files/…)
+        "--VoilaConfiguration.file_denylist=.*",
         *preheat,
     ]
 
