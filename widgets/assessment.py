@@ -55,12 +55,14 @@ class OpenTextWidget(ExerciseWidget):
     …}``."""
 
     def build(self) -> list[w.Widget]:
+        """The answer's text area."""
         self.text = w.Textarea(
             placeholder=t("answer", self.lang), layout=w.Layout(width="95%", height="8em")
         )
         return [self.text]
 
     def answer(self) -> Any:
+        """``{"text": …}``, the text as typed."""
         return {"text": self.text.value}
 
 

@@ -128,11 +128,13 @@ class SingleChoiceWidget(ExerciseWidget):
     """Radio buttons; answer is the chosen option id (``None`` until one is chosen)."""
 
     def build(self) -> list[w.Widget]:
+        """The radio buttons of the options."""
         opts = [(option_label(o, self.lang), str(o["id"])) for o in self.exercise.data["options"]]
         self.choice = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
         return [self.choice]
 
     def answer(self) -> Any:
+        """The chosen option id, ``None`` before a choice."""
         return self.choice.value
 
 
@@ -140,6 +142,7 @@ class MultipleChoiceWidget(ExerciseWidget):
     """One checkbox per option (``boxes`` by option id); answer is the list of checked ids."""
 
     def build(self) -> list[w.Widget]:
+        """One checkbox per option."""
         self.boxes = {
             str(o["id"]): w.Checkbox(
                 value=False,
@@ -152,6 +155,7 @@ class MultipleChoiceWidget(ExerciseWidget):
         return list(self.boxes.values())
 
     def answer(self) -> Any:
+        """The ids of the checked options, in option order."""
         return [k for k, box in self.boxes.items() if box.value]
 
 
@@ -160,6 +164,7 @@ class NumericWidget(ExerciseWidget):
     "unit"}``."""
 
     def build(self) -> list[w.Widget]:
+        """The value field, with a unit drop-down when the exercise has a unit."""
         self.value = w.Text(description=label("value", self.lang), placeholder="0")
         self.unit = w.Dropdown(
             options=[u for u in UNITS if u], value=None, description=label("unit", self.lang)
@@ -167,6 +172,7 @@ class NumericWidget(ExerciseWidget):
         return [w.HBox([self.value, self.unit])] if self.exercise.data.get("unit") else [self.value]
 
     def answer(self) -> Any:
+        """``{"value": text or None, "unit": unit or ""}``."""
         return {"value": self.value.value.strip() or None, "unit": self.unit.value or ""}
 
 
@@ -175,6 +181,7 @@ class OrderingWidget(ExerciseWidget):
     ids."""
 
     def build(self) -> list[w.Widget]:
+        """One drop-down per position, starting in the shuffled order."""
         items = shuffled(self.exercise)
         opts = [(text(i["text"], self.lang), str(i["id"])) for i in items]
         self.positions = [
@@ -189,6 +196,7 @@ class OrderingWidget(ExerciseWidget):
         return self.positions
 
     def answer(self) -> Any:
+        """The item ids in the chosen order."""
         return [d.value for d in self.positions]
 
 
@@ -196,10 +204,12 @@ class ShortAnswerWidget(ExerciseWidget):
     """A one-line text field; answer is its text."""
 
     def build(self) -> list[w.Widget]:
+        """The one-line answer field."""
         self.text = w.Text(description=label("answer", self.lang))
         return [self.text]
 
     def answer(self) -> Any:
+        """The text as typed."""
         return self.text.value
 
 
@@ -210,6 +220,7 @@ class OpenAnswerWidget(ExerciseWidget):
     button_label = "self_check"
 
     def build(self) -> list[w.Widget]:
+        """The text area and a rating drop-down (0…points in half points) per rubric criterion."""
         self.text = w.Textarea(layout=w.Layout(width="95%", height="8em"))
         self.ratings: dict[str, w.Dropdown] = {}
         rows = []
@@ -233,6 +244,7 @@ class OpenAnswerWidget(ExerciseWidget):
         return [self.text, *rows]
 
     def answer(self) -> Any:
+        """``{"text": …, "ratings": {criterion id: points}}``."""
         return {
             "text": self.text.value,
             "ratings": {k: float(d.value) for k, d in self.ratings.items()},
@@ -247,6 +259,7 @@ class ScenarioWidget(ExerciseWidget):
     """
 
     def build(self) -> list[w.Widget]:
+        """The path display, the situation, the choice buttons and a restart button."""
         self.path: list[str] = []
         self.node = str(self.exercise.data["start"])
         self.steps = w.HTML()
@@ -304,6 +317,7 @@ class ScenarioWidget(ExerciseWidget):
         self._show()
 
     def answer(self) -> Any:
+        """The ids of the choices taken so far, in order."""
         return list(self.path)
 
 
@@ -313,7 +327,7 @@ class LedgerCleaningWidget(ExerciseWidget):
     corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:
-
+        """The ledger grid: per row an action drop-down and a text field per field to fix."""
         frame = load_ledger_data(self.exercise)
         columns = [c for c in frame.columns if c != "row"]
         fix = list(self.exercise.data.get("fields", []))
@@ -342,6 +356,7 @@ class LedgerCleaningWidget(ExerciseWidget):
         return [grid]
 
     def answer(self) -> Any:
+        """``{row: {"action": …, field: value, …}}`` for every row."""
         return {
             row: {
                 "action": self.actions[row].value,

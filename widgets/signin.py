@@ -49,6 +49,7 @@ TEXT = {
 
 
 def t(key: str, lang: str) -> str:
+    """The sign-in label ``key`` in ``lang`` (Chinese when missing)."""
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 

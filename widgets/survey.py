@@ -32,6 +32,7 @@ TEXT = {
 
 
 def t(key: str, lang: str) -> str:
+    """The survey label ``key`` in ``lang`` (Chinese when missing)."""
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 

@@ -38,6 +38,7 @@ PROJECT_TEMPLATE = Path("notebooks") / "reports" / "project_report.ipynb"
 
 
 def template_path() -> Path:
+    """The pilot-year report notebook (:data:`shegong.reports.archive.TEMPLATE`) in the project."""
     return project_root() / TEMPLATE
 
 

@@ -284,9 +284,11 @@ class ProjectReport:
 
     @property
     def text(self) -> dict:
+        """The report's texts in its language (:data:`TEXT`)."""
         return TEXT[self.lang]
 
     def value(self, indicator: str) -> float:
+        """The value of project indicator ``indicator`` for the scope (NaN when missing)."""
         row = self.measures[self.measures["indicator"] == indicator]
         return (
             float(row["value"].iloc[0])
@@ -364,6 +366,7 @@ class ProjectReport:
 
     # -- charts ---------------------------------------------------------------------------
     def targets_png(self) -> bytes | None:
+        """PNG bar chart of the objective indicators' shares (%), ``None`` when there are none."""
         t = self.text
         m = self.measures[
             (self.measures["dimension"] == "objectives") & self.measures["value"].notna()
@@ -380,6 +383,8 @@ class ProjectReport:
         )
 
     def timeline_png(self) -> bytes:
+        """PNG bar chart of the events attributed to the scope's projects per month
+        (``monthly``)."""
         t = self.text
         return charts.to_png(
             charts.bar_by_period(
@@ -391,6 +396,8 @@ class ProjectReport:
         )
 
     def cost_png(self) -> bytes | None:
+        """PNG bar chart of the projects' cost per person-time (P2c, 元/人次), ``None`` without
+        figures."""
         if (
             self.ranking.empty
             or "P2c" not in self.ranking

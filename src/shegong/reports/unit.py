@@ -303,9 +303,11 @@ class UnitReport:
     # -- pieces -------------------------------------------------------------------------
     @property
     def text(self) -> dict:
+        """The report's texts in its language (:data:`TEXT`)."""
         return TEXT[self.lang]
 
     def header_markdown(self) -> str:
+        """The report's heading: title with the unit's name and year, then its code and level."""
         t = self.text
         return (
             f"# {t['title'].format(name=escape_markdown(self.name), year=self.year)}\n\n"
@@ -353,6 +355,7 @@ class UnitReport:
         return pd.DataFrame([[score, grade, rank, change]], columns=t["summary_cols"])
 
     def summary_html(self) -> str | None:
+        """The summary table as styled HTML, ``None`` when there is none."""
         table = self.summary_table()
         return None if table is None else styled_html(table, "shegong-summary")
 
@@ -395,6 +398,7 @@ class UnitReport:
         return out.reset_index(drop=True)
 
     def kpi_html(self) -> str:
+        """The key-indicator table as styled HTML, the status column coloured."""
         colours = [
             f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
             for s in self.kpis["status"]
@@ -402,9 +406,11 @@ class UnitReport:
         return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3, 5), colours={5: colours})
 
     def children_html(self) -> str:
+        """The table of the unit's child units as styled HTML."""
         return styled_html(self.children_table(), "shegong-children", left=(0,))
 
     def monthly_png(self) -> bytes:
+        """PNG bar chart of the unit's D7a figure per month of the year (``monthly``)."""
         t = self.text
         fig = charts.bar_by_month(
             self.monthly,
@@ -416,6 +422,7 @@ class UnitReport:
         return charts.to_png(fig)
 
     def area_png(self) -> bytes | None:
+        """PNG bar chart of the year's D7a figure by service area, ``None`` when there are none."""
         if self.by_area.empty:
             return None
         t = self.text

@@ -85,10 +85,15 @@ _MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the progress-store tables."""
+
     pass
 
 
 class TraineeRow(Base):
+    """A trainee (table ``trainees``): pseudonym, sign-in source, password hash, role, station,
+    stage reached, track and its confirmation."""
+
     __tablename__ = "trainees"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
@@ -108,6 +113,8 @@ class TraineeRow(Base):
 
 
 class AttemptRow(Base):
+    """One answer to a practice exercise (table ``attempts``): score, max score, grader, seconds."""
+
     __tablename__ = "attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
@@ -124,6 +131,8 @@ class AttemptRow(Base):
 
 
 class CompletionRow(Base):
+    """A module completed by a trainee (table ``completions``): stage, score, when."""
+
     __tablename__ = "completions"
     __table_args__ = (UniqueConstraint("trainee_id", "module_id", name="uq_completion"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
