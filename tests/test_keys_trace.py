@@ -72,8 +72,7 @@ def _leaves(value):
 def key_values() -> set[str]:
     """Distinctive key strings: texts of the key files (why, rubric, model answers) found in no
     trainee-side file — Chinese texts of 4+ characters or English ones of 16+ (ids such as `refuse`
-    are ordinary
-    words)."""
+    are ordinary words)."""
     public = "".join(
         p.read_text(encoding="utf-8")
         for p in CURRICULA.rglob("*")

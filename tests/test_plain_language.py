@@ -1,6 +1,5 @@
 """What trainees read (issue 19): no indicator codes (E1, G4, D5b …) in pages, exercises or module
-texts,
-and the corrected items carry their sources."""
+texts, and the corrected items carry their sources."""
 
 import re
 from pathlib import Path

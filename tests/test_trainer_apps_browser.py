@@ -1,6 +1,6 @@
 """Browser tests in Chromium: a trainer scores an open answer in the grading queue and the score is
-stored;
-the cohort app shows the heat map. Each starts Voila on 127.0.0.1 itself and stops it afterwards."""
+stored; the cohort app shows the heat map. Each starts Voila on 127.0.0.1 itself and stops it
+afterwards."""
 
 import os
 import shutil
@@ -49,8 +49,7 @@ def _free_port() -> int:
 def served(tmp_path_factory):
     """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted
     assessment and a practice answer, the OS login as trainer. Yields ``(base_url, store,
-    trainee)``; stopped
-    afterwards."""
+    trainee)``; stopped afterwards."""
     tmp = tmp_path_factory.mktemp("trainer-apps")
     env = {
         k: v

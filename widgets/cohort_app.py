@@ -115,8 +115,7 @@ def _colour(share: float) -> str:
 
 def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
     """The heat map as an HTML table (class ``shegong-heatmap``): one row per trainee, one cell per
-    module
-    with the share in % (``data-share`` holds 0…1, empty when not started)."""
+    module with the share in % (``data-share`` holds 0…1, empty when not started)."""
     head = "".join(
         f"<th title='{html.escape(titles.get(c, c))}'>{html.escape(c.split('-')[0])}</th>"
         for c in frame.columns
@@ -139,8 +138,7 @@ def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
 
 def session_columns(lang: str) -> list[str]:
     """Headers of :func:`shegong.trainer.cohort.sessions` in ``lang``: the L1 items by their
-    question
-    (同意率 = share of ratings 4–5, %)."""
+    question (同意率 = share of ratings 4–5, %)."""
     base = (
         ["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"]
         if lang == "zh"

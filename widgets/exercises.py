@@ -323,8 +323,7 @@ class ScenarioWidget(ExerciseWidget):
 
 class LedgerCleaningWidget(ExerciseWidget):
     """Module 7's messy ledger as a grid: per row an action drop-down (``actions``) and a text field
-    per
-    corrected column (``fields[row][column]``), pre-filled with the messy value."""
+    per corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:
         """The ledger grid: per row an action drop-down and a text field per field to fix."""

@@ -3,8 +3,8 @@
 Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory``
 on the first click, so merely displaying the widget creates no database). Calls
 ``on_signed_in(store, trainee)`` once the trainee is known. At registration the trainee chooses a
-track (培训路径) from
-``curricula/progression.yaml`` — preset from the role — which a trainer later confirms or changes.
+track (培训路径) from ``curricula/progression.yaml`` — preset from the role — which a trainer later
+confirms or changes.
 """
 
 from __future__ import annotations

@@ -3,8 +3,7 @@
 ``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
 ``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
 ``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only)
-and
-``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
+and ``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
 ``shegong roles list [--workspace DIR]``; every store verb opens ``SHEGONG_DATABASE_URL`` when
 set, else ``<workspace>/progress.sqlite``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes

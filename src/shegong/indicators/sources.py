@@ -75,8 +75,7 @@ def build_sources(
     con: duckdb.DuckDBPyConnection, ws: Workspace, org: pd.DataFrame, years: list[int]
 ) -> set[str]:
     """Create the input tables of :data:`shegong.indicators.registry.SOURCE_COLUMNS` (each with
-    ``org_unit``
-    and ``year``); returns the names of the sources that have data."""
+    ``org_unit`` and ``year``); returns the names of the sources that have data."""
     have = {"stations"}
     yrs = ", ".join(f"({int(y)})" for y in years)
     con.execute(f"CREATE TABLE years AS SELECT * FROM (VALUES {yrs}) t(year)")

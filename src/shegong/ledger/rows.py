@@ -196,8 +196,7 @@ class RowReader:
     def staff_ids(self, value: object) -> str | None:
         """The 参与社工 cell as staff codes joined by 、: a code such as ``S1`` or ``GZ-012`` is
         kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same
-        as
-        the roster's ``name_pid`` of that name."""
+        as the roster's ``name_pid`` of that name."""
         if value is None:
             return None
         tokens = [t for t in _STAFF_SPLIT.split(fold_text(value)) if t]

@@ -471,8 +471,7 @@ def project_reports_dir(workspace: Workspace, year: int) -> Path:
 
 def project_report_stem(scope: str, scope_id: str) -> str:
     """File stem of a scope's report: ``project-GY2022-01``, ``programme-乐龄``,
-    ``round-2022年公益创投``
-    (path separators and spaces replaced by ``_``)."""
+    ``round-2022年公益创投`` (path separators and spaces replaced by ``_``)."""
     safe = "".join("_" if ch in '/\\:*?"<>| ' else ch for ch in scope_id)
     return f"{scope}-{safe}"
 

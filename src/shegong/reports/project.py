@@ -10,8 +10,7 @@ first), ties by cost per person-time (P2c, low first); projects without a target
 
 Sources: ``indicators/projects.parquet``, ``indicators/project_events.parquet`` and
 ``inputs/accepted/projects.parquet`` (see :mod:`shegong.indicators.projects`). Both the papermill
-template
-``notebooks/reports/project_report.ipynb`` and the served index call :func:`show_report`.
+template ``notebooks/reports/project_report.ipynb`` and the served index call :func:`show_report`.
 """
 
 from __future__ import annotations

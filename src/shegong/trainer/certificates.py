@@ -98,8 +98,7 @@ def render_html(
     rules: Rules | None = None,
 ) -> str:
     """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires
-    up to
-    ``stage`` that the trainee completed, in catalogue order."""
+    up to ``stage`` that the trainee completed, in catalogue order."""
     rules = rules or load_rules()
     track = rules.track(trainee.track)
     wanted = set(track.modules(up_to=stage))

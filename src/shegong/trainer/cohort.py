@@ -272,8 +272,7 @@ def record_reaction(
 def sessions(store: ProgressStore) -> pd.DataFrame:
     """Sessions with ``present`` (人次 attended) and the L1 ``responses``, ``agree_pct`` per item
     (share of ratings 4–5, %) and ``mean`` of all ratings; columns ``session``, ``module_id``,
-    ``held_on``,
-    ``hours``, ``format``, ``present``, ``responses``, ``agree_<item>``, ``mean``."""
+    ``held_on``, ``hours``, ``format``, ``present``, ``responses``, ``agree_<item>``, ``mean``."""
     with Session(store.engine) as s:
         rows = list(
             s.scalars(
@@ -332,8 +331,7 @@ def export(
 ) -> Path:
     """The gradebook workbook (:func:`shegong.training.gradebook.export_gradebook`) plus the sheets
     ``测评 Assessments`` (score per submission, points), ``阶段 Stages`` (:func:`overview`) and
-    ``培训 Sessions``
-    (:func:`sessions`)."""
+    ``培训 Sessions`` (:func:`sessions`)."""
 
     scores = pd.DataFrame(
         [r for a in assessments.values() for r in submission_scores(store, a)],

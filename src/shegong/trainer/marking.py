@@ -110,9 +110,8 @@ def auto_score(
 @dataclass(frozen=True)
 class QueueItem:
     """An open answer waiting for a score: ``code`` (anonymous), the prompt, the answer text, the
-    rubric
-    ``criteria`` (``[{id, name, points, description}]``), the model answer, and how many graders
-    scored it."""
+    rubric ``criteria`` (``[{id, name, points, description}]``), the model answer, and how many
+    graders scored it."""
 
     submission_id: int
     code: str
@@ -403,8 +402,8 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
 
 def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict[str, Any]]:
     """Trainer view, one row per submission: ``trainee_id``, ``attempt_no``, ``score`` and
-    ``max_score``
-    (points; open items are the graders' mean per criterion; ``nan`` while an item is unscored)."""
+    ``max_score`` (points; open items are the graders' mean per criterion; ``nan`` while an item is
+    unscored)."""
     out = []
     with Session(store.engine) as s:
         for sub in s.scalars(
@@ -441,8 +440,7 @@ def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict
 @dataclass(frozen=True)
 class GradeSummary:
     """What ``shegong grade`` did: objective items ``scored``, open answers ``waiting`` per
-    assessment
-    (not yet scored by anyone), and the assessments ``released`` now."""
+    assessment (not yet scored by anyone), and the assessments ``released`` now."""
 
     scored: int
     waiting: dict[str, int]

@@ -214,8 +214,7 @@ def check_rules(
     rules: Rules, modules: dict[str, Any], assessments: dict[str, Any], path: Path
 ) -> list[Problem]:
     """Problems of ``rules`` against a curricula folder: every module and assessment a track names
-    exists,
-    and every track asks for practice evidence (entries) at 帮 and 带."""
+    exists, and every track asks for practice evidence (entries) at 帮 and 带."""
     problems: list[Problem] = []
     for track in rules.tracks.values():
         for stage, req in track.stages.items():

@@ -7,9 +7,9 @@ Layout of one module (format ``schema_version: 1``)::
       <module-id>/
         module.yaml              id, order, title/summary {zh, en}, stage, objectives, hours
                                  (learning hours, checked against the content by
-                                 :mod:`shegong.training.hours`;
-                                 ``estimated_hours`` is read as its earlier name), competencies,
-                                 prerequisites, pages (ordered Markdown file names)
+                                 :mod:`shegong.training.hours`; ``estimated_hours`` is read as its
+                                 earlier name), competencies, prerequisites, pages (ordered Markdown
+                                 file names)
         pages/*.md               one page each; the first ``# `` heading is its title
         exercises/*.yaml         ``schema_version`` + ``exercises:`` list (types in
         :mod:`shegong.training.grading`) keys.yaml                answer keys of *summative*

@@ -85,8 +85,8 @@ class GiftIssue:
 @dataclass
 class GiftReport:
     """What an import did: ``exercises`` (YAML mappings), ``issues`` (by line), ``out`` (file
-    written),
-    ``notes`` about the module as a whole (its declared learning hours no longer fitting)."""
+    written), ``notes`` about the module as a whole (its declared learning hours no longer
+    fitting)."""
 
     exercises: list[dict[str, Any]] = field(default_factory=list)
     issues: list[GiftIssue] = field(default_factory=list)
@@ -380,8 +380,7 @@ def _convert(q: _Question, cats: list[str]) -> dict[str, Any]:
 
 def parse_gift(source: str) -> GiftReport:
     """Convert GIFT text to exercise mappings (without ids); what is declined or changed in form
-    goes
-    to ``issues`` with its line."""
+    goes to ``issues`` with its line."""
     report = GiftReport()
     for line, raw, cats in _blocks(source):
         q = _Question(line, raw, report.issues)

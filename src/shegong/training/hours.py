@@ -112,8 +112,8 @@ def check_hours(
     problems: list[Problem],
 ) -> Hours:
     """Compare the declared ``hours`` with the content; append a problem when they differ by more
-    than
-    the tolerance (and one per malformed activity heading). Returns the computed :class:`Hours`."""
+    than the tolerance (and one per malformed activity heading). Returns the computed
+    :class:`Hours`."""
     for page in pages:
         activity_minutes(page, problems)
     got = content_hours(pages, exercises)

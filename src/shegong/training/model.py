@@ -66,8 +66,7 @@ class Exercise:
 @dataclass(frozen=True)
 class Module:
     """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning
-    hours
-    it declares, checked against its content by :mod:`shegong.training.hours`."""
+    hours it declares, checked against its content by :mod:`shegong.training.hours`."""
 
     id: str
     order: int
@@ -175,9 +174,9 @@ SOURCE_KEYS = {"ref", "url", "passage", "general", "note"}
 
 def check_source(value: Any, file: Path, key: str, problems: list[Problem]) -> None:
     """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of
-    entries
-    ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref, general}`` (said
-    honestly to rest on general knowledge), each with an optional ``note`` (why an item changed)."""
+    entries ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref,
+    general}`` (said honestly to rest on general knowledge), each with an optional ``note`` (why an
+    item changed)."""
     if value is None or (isinstance(value, str) and value.strip()):
         return
     if not isinstance(value, list) or not value:

@@ -146,8 +146,8 @@ def _bounds(a: dict[str, Any]) -> tuple[float, float]:
 
 def grade_numeric(ex: Exercise, answer: Any, lang: str) -> Result:
     """Score a numeric answer: ``points`` × the credit of the best answer whose range holds the
-    value
-    (unit matching); the matched answer's feedback, or ``other_feedback``, follows the verdict."""
+    value (unit matching); the matched answer's feedback, or ``other_feedback``, follows the
+    verdict."""
     value, unit = parse_quantity(answer)
     d = ex.data
     want_unit = str(d.get("unit", ""))

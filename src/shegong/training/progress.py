@@ -17,9 +17,9 @@ keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local
 PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached,
 ``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or
 changes it — revision 0003, issue 19 — and the ``display_name`` and ``station_code`` trainers see,
-revision h14_trainee_profile, issue 14),
-``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
-graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
+revision h14_trainee_profile, issue 14), ``attempts`` (module, exercise, type, mode, answer JSON,
+score, max_score in points, graded_by, seconds_spent in seconds, created_at UTC) and
+``completions``.
 """
 
 from __future__ import annotations
