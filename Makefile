@@ -24,7 +24,7 @@ demo: $(VENV)/.base
 	$(VENV)/bin/shegong demo --workspace $(WORKSPACE) --port $(PORT)
 
 ## test: the style checks and the whole test suite (browser tests need Debian's chromium; see .ci/run)
-test: $(VENV)/.dev
+test: $(VENV)/.dev lint
 	$(PY) -m pytest
 
 ## test-fast: the inner loop — no browser, no full demo, no wheel build

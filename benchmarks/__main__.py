@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         note = f"  ({r['note']})" if r.get("note") else ""
         print(
-            f"{r['name']:<48} {r['value']:>12.4g} {r['baseline']:>12.4g} {r['ratio']:>7.2f}  {r['unit']}{note}"
+            f"{r['name']:<48} {r['value']:>12.4g} {r['baseline']:>12.4g} "
+            f"{r['ratio']:>7.2f}  {r['unit']}{note}"
         )
     return 0
 

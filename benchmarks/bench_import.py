@@ -60,10 +60,13 @@ if mode == "pandas":
 else:
     from shegong.config import Workspace
     from shegong.ledger.importer import import_ledgers
-    s = import_ledgers([path], workspace=Workspace.at(ws), org_units_file=org, progress=False).to_dict()
+    s = import_ledgers(
+        [path], workspace=Workspace.at(ws), org_units_file=org, progress=False
+    ).to_dict()
     n = s["rows_read"]
 seconds = time.perf_counter() - t0
-print(json.dumps({"rows": n, "seconds": seconds, "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": n, "seconds": seconds, "max_rss_mib": rss_mib}))
 """
 
 
@@ -74,7 +77,10 @@ def _row(rng: random.Random, i: int) -> list:
     date = day if rng.random() < 0.7 else f"{day.year}年{day.month}月{day.day}日"
     kind = rng.choice(kinds)
     person = f"居民{rng.randrange(20000):05d}"
-    idn = f"15220119{rng.randrange(40, 99)}0{rng.randrange(1, 10)}1{rng.randrange(10, 29)}{rng.randrange(1000):03d}X"
+    idn = (
+        f"15220119{rng.randrange(40, 99)}0{rng.randrange(1, 10)}"
+        f"1{rng.randrange(10, 29)}{rng.randrange(1000):03d}X"
+    )
     times = rng.randrange(1, 60) if rng.random() < 0.9 else f"{rng.randrange(1, 60)}人次"
     if rng.random() < 0.01:
         date = "6.3"  # ambiguous: rejected
@@ -149,7 +155,8 @@ def run() -> list[dict]:
             "unit": "rows/s",
             "baseline": base_rate,
             "ratio": ours_rate / base_rate,
-            "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s vs {base['seconds']:.1f} s; target ≥ 3×",
+            "note": f"vs bare pandas.read_excel(engine='openpyxl'): {ours['seconds']:.1f} s "
+            f"vs {base['seconds']:.1f} s; target ≥ 3×",
         },
         {
             "name": "ledger import peak memory",

@@ -1,13 +1,15 @@
 """Indicators at scale (DESIGN.md §8, issue 5): every measure for 10 M ledger rows over a 5-level
 hierarchy (province → 10 prefectures → 100 counties → 2,000 stations → 20,000 village rooms),
-``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs) against a straightforward pandas groupby of
-the same ledger measures (year, quarters, months, service areas, client categories, at each of
-the five levels; distinct counts recounted per level), on the same Parquet file.
+``shegong.indicators.compute.write_indicators`` (DuckDB, what ``shegong indicators compute`` runs)
+against a straightforward pandas groupby of the same ledger measures (year, quarters, months,
+service areas, client categories, at each of the five levels; distinct counts recounted per level),
+on the same Parquet file.
 
 Each side runs in its own child process so that its peak memory (``ru_maxrss`` of that
 process) is its own, and its CPU seconds (user + system) are reported beside the wall-clock
-seconds: on a shared machine the CPU time is the steadier figure. ``run()`` returns rows ``{"name", "value", "unit", "baseline", "ratio",
-"note"}``; ``python -m benchmarks.bench_indicators [ROWS]`` prints them.
+seconds: on a shared machine the CPU time is the steadier figure. ``run()`` returns rows ``{"name",
+"value", "unit", "baseline", "ratio", "note"}``; ``python -m benchmarks.bench_indicators [ROWS]``
+prints them.
 """
 
 from __future__ import annotations
@@ -309,7 +311,8 @@ def run(rows: int = ROWS, baseline: bool = BASELINE) -> list[dict]:
             "unit": "s",
             "baseline": base["seconds"],
             "ratio": base["seconds"] / ours["seconds"],
-            "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas groupby of the ledger measures",
+            "note": "DuckDB write_indicators, all 33 measures written to Parquet vs pandas "
+            "groupby of the ledger measures",
         },
         {
             "name": f"{label} CPU time",
@@ -337,5 +340,6 @@ if __name__ == "__main__":
     else:
         for r in run(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS):
             print(
-                f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline {r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}"
+                f"{r['name']:<48} {r['value']:>10.4g} {r['unit']:<4} baseline "
+                f"{r['baseline']:>10.4g}  ×{r['ratio']:.2f}  {r['note']}"
             )

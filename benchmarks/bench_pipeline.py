@@ -102,7 +102,8 @@ def bench_reports(ws: Workspace, tmp: Path) -> dict:
         "unit": "reports/min",
         "baseline": units / base * 60,
         "ratio": base / ours,
-        "note": f"baseline: sequential papermill CLI loop (no HTML, no .docx); load before {load}{zygote}",
+        "note": "baseline: sequential papermill CLI loop (no HTML, no .docx); load before "
+        f"{load}{zygote}",
     }
 
 
@@ -246,8 +247,10 @@ def bench_burst(ws: Workspace) -> dict:
         "unit": "s",
         "baseline": cold[-1],
         "ratio": cold[-1] / hot[-1],
-        "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed (median {statistics.median(hot):.2f} s)"
-        f" vs cold kernels computing live (median {statistics.median(cold):.1f} s); target: none over 3 s",
+        "note": f"shegong serve: pool of {DEFAULT_POOL_SIZE}, batch notebook replayed (median "
+        f"{statistics.median(hot):.2f} s)"
+        f" vs cold kernels computing live (median {statistics.median(cold):.1f} s); "
+        "target: none over 3 s",
     }
 
 

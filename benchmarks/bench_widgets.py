@@ -27,7 +27,8 @@ def _median_seconds(action, repeat: int) -> float:
 
 
 def run(repeat: int = 200) -> list[dict]:
-    """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of ``repeat`` runs)."""
+    """Rows ``{"name", "value", "unit", "baseline", "ratio", "target"}`` (seconds, medians of
+    ``repeat`` runs)."""
     from shegong.training.curriculum import load_module
     from shegong.training.grading import grade
     from shegong.training.progress import ProgressStore
@@ -58,7 +59,9 @@ def run(repeat: int = 200) -> list[dict]:
                 ("single choice", single, click_single, "b"),
                 ("multiple choice", multi, click_multi, ["a", "b"]),
             ):
-                baseline = _median_seconds(lambda _i: grade(ex, answer), repeat)
+                baseline = _median_seconds(
+                    lambda _i, ex=ex, answer=answer: grade(ex, answer), repeat
+                )
                 value = _median_seconds(click, repeat)
                 rows.append(
                     {
@@ -83,6 +86,7 @@ def run(repeat: int = 200) -> list[dict]:
 if __name__ == "__main__":
     for row in run():
         print(
-            f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone {row['baseline'] * 1000:.3f} ms, "
+            f"{row['name']}: {row['value'] * 1000:.2f} ms (grading alone "
+            f"{row['baseline'] * 1000:.3f} ms, "
             f"×{row['ratio']:.0f}; target < {row['target'] * 1000:.0f} ms)"
         )

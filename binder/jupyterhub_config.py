@@ -16,7 +16,8 @@ Site-specific values come from the environment of the hub process (systemd unit 
 ``SHEGONG_TRAINER_DB_URL_FILE`` root-only file holding the trainer's PostgreSQL URL
                                 (default ``/etc/shegong/trainer_db_url``)
 ``SHEGONG_TRAINEE_DB_URL``      the trainees' PostgreSQL URL (a role with row-level security)
-``SHEGONG_CURRICULA``           the curricula folder without key files (default ``/srv/shegong/curricula``)
+``SHEGONG_CURRICULA``           the curricula folder without key files
+                                (default ``/srv/shegong/curricula``)
 ==============================  ==============================================================
 
 Nothing here imports jupyterhub at module level, so the file can be checked without a hub
@@ -75,8 +76,8 @@ def is_trainer(user) -> bool:  # noqa: ANN001 - a jupyterhub User
 def shegong_pre_spawn_hook(spawner) -> None:  # noqa: ANN001 - a jupyterhub Spawner
     """Give trainers the key folder and their database URL; trainees get neither, and no terminal.
 
-    ``JUPYTERHUB_USER`` is set by the hub for every server: the workbench identifies the trainee by it,
-    never by a notebook parameter.
+    ``JUPYTERHUB_USER`` is set by the hub for every server: the workbench identifies the trainee by
+    it, never by a notebook parameter.
     """
     env = dict(spawner.environment)
     if is_trainer(spawner.user):

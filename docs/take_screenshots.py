@@ -3,8 +3,8 @@
     .venv/bin/shegong demo --workspace /tmp/demo --no-serve
     .venv/bin/python docs/take_screenshots.py /tmp/demo
 
-Starts Voila as ``shegong serve`` does (shegong.serving.serve.voila_command), opens the 2022 reports of
-the league, a county and a station in zh-CN and en in Debian's chromium, and writes
+Starts Voila as ``shegong serve`` does (shegong.serving.serve.voila_command), opens the 2022 reports
+of the league, a county and a station in zh-CN and en in Debian's chromium, and writes
 ``docs/screenshots/report_<level>_<lang>.png`` (the top of each report: summary card,
 dimensions, KPI table) and two views of the sections further down. Voila pages scroll inside
 the page, so the viewport is made tall and regions are clipped from it.

@@ -132,7 +132,8 @@ def test_a_broken_assessment_file_lists_every_problem(tmp_path, modules):
     shutil.copytree(modules["m01-ethics"].path, root / "m01-ethics")
     shutil.copy(tmp_path / "competencies.yaml", root / "competencies.yaml")
     (root / "m01-ethics" / "assessments.yaml").write_text(
-        "schema_version: 1\nassessments:\n  - id: x\n    exercises: [e01, s09]\n    opens: 2021-01-01\n"
+        "schema_version: 1\nassessments:\n  - id: x\n    exercises: [e01, s09]\n    "
+        "opens: 2021-01-01\n"
         "    closes: 2030-01-01T00:00:00+08:00\n    max_attempt: 2\n",
         encoding="utf-8",
     )
@@ -145,5 +146,5 @@ def test_a_broken_assessment_file_lists_every_problem(tmp_path, modules):
 
 
 def test_the_module_player_leaves_summative_items_out(modules):
-    seq_ids = {getattr(i, "id") for i in modules["m01-ethics"].sequence()}
+    seq_ids = {i.id for i in modules["m01-ethics"].sequence()}
     assert "e01" in seq_ids and not {"s01", "s02", "s03", "s04"} & seq_ids

@@ -225,12 +225,16 @@ def test_cli_workers_must_be_positive(capsys):
         main(["report", "--year", "2021", "--all", "--workers", "-3"])
     assert e.value.code == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "shegong report: 参数错误 须为 1 或更大的整数 — error: argument --workers: must be 1 or more, not -3"
+        "shegong report: 参数错误 须为 1 或更大的整数 — error: argument --workers: "
+        "must be 1 or more, not -3"
     )
 
 
 def test_inputs_of_one_kind_given_twice_are_refused_and_a_replacement_is_said(ws, tmp_path, capsys):
-    header = "问卷编号,所属站点,调查日期,受访者类型,方式,知情同意,总体满意度,知晓地址,知晓服务,知晓社工,知晓求助渠道,知晓经费来源\n"
+    header = (
+        "问卷编号,所属站点,调查日期,受访者类型,方式,知情同意,总体满意度,知晓地址,知晓服务,"
+        "知晓社工,知晓求助渠道,知晓经费来源\n"
+    )
     survey = tmp_path / "问卷.csv"
     survey.write_text(
         header + "Q1,和平街道社工站,2021-10-02,服务对象,入户,是,5,是,是,是,是,是\n"
@@ -294,7 +298,8 @@ def test_hidden_sheets_are_skipped_and_repeated_rows_are_warned_of(ws, tmp_path,
     assert "读取 3 行：接收 3" in out
     assert "全年.xlsx: 跳过工作表 skipped sheet 旧数据（隐藏的工作表 hidden sheet）" in out
     assert (
-        "全年.xlsx: 警告 1 行与前面的行完全相同，可能重复录入 warning: rows repeat earlier rows in every field "
+        "全年.xlsx: 警告 1 行与前面的行完全相同，可能重复录入 warning: rows repeat "
+        "earlier rows in every field "
         "(double entry?): 1月!4 = 1月!3" in out
     )
     summary = json.loads((ws.quality_dir / "全年.xlsx.json").read_text(encoding="utf-8"))
@@ -334,7 +339,8 @@ def test_compute_over_a_damaged_parquet_is_one_line(ws, tmp_path, capsys):
     assert main(["indicators", "compute", "--workspace", str(ws.root), "--year", "2021"]) == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert err.startswith(
-        "shegong: 坏.csv: 工作区的 Parquet 文件已损坏 a Parquet file of the workspace is damaged (坏.csv.parquet)"
+        "shegong: 坏.csv: 工作区的 Parquet 文件已损坏 a Parquet file of the workspace "
+        "is damaged (坏.csv.parquet)"
     )
     assert err.endswith("import that ledger again (ledger import --replace)")
 

@@ -1,4 +1,5 @@
-"""Browser test (issue 8): the served index links the portfolio and project reports, in Debian's chromium.
+"""Browser test (issue 8): the served index links the portfolio and project reports, in Debian's
+chromium.
 
 ``SHEGONG_SCREENSHOTS_DIR=DIR`` also saves ``portfolio_report.png`` and ``project_report.png``
 there (a tall viewport: Voila pages scroll inside the page, so full-page captures cut them).

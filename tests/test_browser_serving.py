@@ -121,8 +121,8 @@ def _page(chromium: str):
 
 
 def test_report_is_visible_without_the_jupyterlab_application(server, chromium):
-    """The replayed report's outputs are HTML in the page, shown once the cells have arrived: the KPI
-    table and the charts are visible even when Voila's JupyterLab application never starts (its
+    """The replayed report's outputs are HTML in the page, shown once the cells have arrived: the
+    KPI table and the charts are visible even when Voila's JupyterLab application never starts (its
     script blocked here), with the spinner gone. Under Voila's lab template they stayed hidden."""
     url, _ = server
     with _page(chromium) as page:
@@ -193,7 +193,8 @@ def test_index_filters_by_county_and_grade_beside_the_search_box(server, chromiu
 
 
 def test_sigterm_stops_shegong_serve_and_its_voila(demo_workspace):
-    """`kill PID` (a service manager's stop) of `shegong serve` stops the Voila server it started."""
+    """`kill PID` (a service manager's stop) of `shegong serve` stops the Voila server it
+    started."""
     import signal
 
     import psutil

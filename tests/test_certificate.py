@@ -1,5 +1,5 @@
-"""Stage certificates: refused before the track is confirmed and before its stage is reached; Chinese
-HTML naming the track and its modules; PDF through Chromium."""
+"""Stage certificates: refused before the track is confirmed and before its stage is reached;
+Chinese HTML naming the track and its modules; PDF through Chromium."""
 
 import shutil
 

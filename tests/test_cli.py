@@ -10,19 +10,23 @@ from shegong.cli.main import main
     [
         (
             ["report", "--year", "二〇二一", "--all"],
-            "shegong report: 参数错误 不是整数 — error: argument --year: invalid int value: '二〇二一'",
+            "shegong report: 参数错误 不是整数 — error: argument --year: invalid int "
+            "value: '二〇二一'",
         ),
         (
             ["report", "--year", "2021"],
-            "shegong report: 参数错误 必须给出其中一个参数 — error: one of the arguments --all --unit --projects is required",
+            "shegong report: 参数错误 必须给出其中一个参数 — error: one of the "
+            "arguments --all --unit --projects is required",
         ),
         (
             ["report", "--year", "2021", "--all", "--lang", "fr"],
-            "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')",
+            "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid "
+            "choice: 'fr' (choose from 'zh', 'en')",
         ),
         (
             ["ledger", "import"],
-            "shegong ledger import: 参数错误 缺少必需的参数 — error: the following arguments are required: FILE",
+            "shegong ledger import: 参数错误 缺少必需的参数 — error: the following "
+            "arguments are required: FILE",
         ),
         (
             ["serve", "--bogus"],

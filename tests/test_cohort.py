@@ -1,5 +1,5 @@
-"""The cohort view: heat map of score shares, stages and who is stuck, sessions with attendance and L1
-reactions, and the gradebook export with the assessment, stage and session sheets."""
+"""The cohort view: heat map of score shares, stages and who is stuck, sessions with attendance and
+L1 reactions, and the gradebook export with the assessment, stage and session sheets."""
 
 import math
 

@@ -31,7 +31,7 @@ def test_module_one_loads_with_pages_in_order_and_exercises_after_them():
     m = load_module("m01-ethics")
     assert m.stage == "传" and m.first_stage == "传" and m.title["en"]
     assert [p.id for p in m.pages] == ["01-values", "02-confidentiality", "03-minors-and-data"]
-    seq = [getattr(i, "id") for i in m.sequence()]
+    seq = [i.id for i in m.sequence()]
     assert seq.index("e01") == seq.index("01-values") + 1
     assert seq.index("e02") > seq.index("02-confidentiality")
 

@@ -119,7 +119,8 @@ def test_league_notebook_shows_the_figures_with_units(demo_workspace):
         "D7a": ("13600", "人次"),
     }
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
-    # dimension scores, months, service areas, client categories, five-society linkage, 传帮带教 stages, training × score
+    # dimension scores, months, service areas, client categories, five-society linkage, 传帮带教
+    # stages, training × score
     assert len(images) == 7
 
 

@@ -54,8 +54,8 @@ def test_all_met_scores_100_and_excellent():
 
 
 def test_credit_by_status_and_rescaling():
-    # A1 near: 4 × 0.6; B4 missed: 0 of 3; C2 suppressed: C is scored on C1 + C3 (10 points) × 15/10;
-    # G never imported: the total is rescaled from 85 points to 100.
+    # A1 near: 4 × 0.6; B4 missed: 0 of 3; C2 suppressed: C is scored on C1 + C3 (10 points) ×
+    # 15/10; G never imported: the total is rescaled from 85 points to 100.
     s = scores(table({"A1": "near", "B4": "missed", "C2": "suppressed"}, missing={"G"}))
     assert s["A"] == pytest.approx(3 + 3 + 2.4)
     assert s["B"] == pytest.approx(12)

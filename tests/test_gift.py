@@ -1,6 +1,6 @@
-"""GIFT question-bank import: every construct of Moodle's GIFT documentation converts without a change
-of meaning (tests/data/gift/moodle_constructs.gift, written for these tests), or is declined or noted
-by line; the station bank converts with the right answers and points."""
+"""GIFT question-bank import: every construct of Moodle's GIFT documentation converts without a
+change of meaning (tests/data/gift/moodle_constructs.gift, written for these tests), or is declined
+or noted by line; the station bank converts with the right answers and points."""
 
 import shutil
 from pathlib import Path

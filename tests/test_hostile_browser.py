@@ -1,7 +1,8 @@
-"""Hostile text in Chromium (issue 14): an evaluator's narrative holding ``<script>``, an ``onerror``
-attribute and a ``javascript:`` link, and a ledger with tags in its cells. For the offline report
-HTML, the quality report and the served (replayed) report: no dialog opens, the payload is dropped
-or shows as text, and the page's main content rendered. Servers listen on 127.0.0.1 and stop."""
+"""Hostile text in Chromium (issue 14): an evaluator's narrative holding ``<script>``, an
+``onerror`` attribute and a ``javascript:`` link, and a ledger with tags in its cells. For the
+offline report HTML, the quality report and the served (replayed) report: no dialog opens, the
+payload is dropped or shows as text, and the page's main content rendered. Servers listen on
+127.0.0.1 and stop."""
 
 import json
 import subprocess

@@ -125,7 +125,8 @@ def test_registry_errors_name_file_key_and_fix(tmp_path):
     bad = tmp_path / "reg.yaml"
     bad.write_text(
         "schema_version: 2\nmeasures:\n"
-        "  - {id: X1, indicator: X1, dimension: D, name: {zh: 甲}, definition: {zh: 甲, en: a}, unit: 件,\n"
+        "  - {id: X1, indicator: X1, dimension: D, name: {zh: 甲}, definition: {zh: "
+        "甲, en: a}, unit: 件,\n"
         "     source: ledger, aggregation: mean, reference: r}\n",
         encoding="utf-8",
     )
@@ -136,8 +137,8 @@ def test_registry_errors_name_file_key_and_fix(tmp_path):
     assert "measures[0] (X1): key name needs both zh and en texts" in text
     assert "key unit '件' — use one of" in text
     assert (
-        "key aggregation 'mean' — use one of count, sum, distinct_count, ratio_of_sums (never a mean of ratios)"
-        in text
+        "key aggregation 'mean' — use one of count, sum, distinct_count, "
+        "ratio_of_sums (never a mean of ratios)" in text
     )
 
 

@@ -1,7 +1,7 @@
 """Every measure of the registry on a hand-built world, each expected value worked out by hand.
 
-The world (org units of tests/builders.py): 兴安盟 L → 乌兰浩特市 CITY (和平 H with rooms 前进村 Q and
-胜利社区 S; 都林 D) and 科右前旗 QQ (科尔沁 K). 16 ledger events of 2021 are written straight to
+The world (org units of tests/builders.py): 兴安盟 L → 乌兰浩特市 CITY (和平 H with rooms 前进村 Q
+and 胜利社区 S; 都林 D) and 科右前旗 QQ (科尔沁 K). 16 ledger events of 2021 are written straight to
 Parquet in the canonical columns (the contract between import and indicators); every other
 input goes through :func:`shegong.indicators.inputs.import_input` from CSV.
 
@@ -30,7 +30,8 @@ L, CITY, QQ = "152200000000", "152201000000", "152221000000"
 H, D, K = "152201100000", "152201101000", "152221100000"
 Q, S = "152201100001", "152201100002"
 
-# unit, month, event_type, area, category, client, household, person_times, volunteers, hours, fen, staff
+# unit, month, event_type, area, category, client, household, person_times, volunteers, hours, fen,
+# staff
 EVENTS = [
     (Q, 3, "home_visit", "social_assistance", "dibao", "p1", "h1", 2, 0, 0, 0, "S1"),
     (S, 3, "home_visit", "social_assistance", "dibao", "p1", "h1", 1, 0, 0, 0, "S1"),

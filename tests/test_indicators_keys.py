@@ -1,4 +1,5 @@
-"""The keys under which a distinct value seen at one unit counts (shegong.indicators.compute._set_keys):
+"""The keys under which a distinct value seen at one unit counts
+(shegong.indicators.compute._set_keys):
 the tests on its bit masks, worked out by hand, and the guard on the masks' 63 bits."""
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ def _con(service_areas: int, client_categories: int) -> duckdb.DuckDBPyConnectio
     con = duckdb.connect()
     for name, n in (("sa_map", service_areas), ("cc_map", client_categories)):
         con.execute(
-            f"CREATE TABLE {name} AS SELECT 'v' || i AS value, CAST(i AS UTINYINT) AS id FROM range(1, {n + 1}) t(i)"
+            f"CREATE TABLE {name} AS SELECT 'v' || i AS value, CAST(i AS UTINYINT) AS "
+            f"id FROM range(1, {n + 1}) t(i)"
         )
     return con
 
@@ -40,7 +42,8 @@ def test_a_value_counts_under_the_keys_its_masks_hold():
     mo, sam, ccm = (1 << 2) | (1 << 5), 1 << 2, 1 << 1
     tests = ", ".join(test for _, _, test in keys)
     hits = con.execute(
-        f"SELECT {tests} FROM (SELECT {mo}::UBIGINT AS mo, {sam}::UBIGINT AS sam, {ccm}::UBIGINT AS ccm)"
+        f"SELECT {tests} FROM (SELECT {mo}::UBIGINT AS mo, {sam}::UBIGINT AS sam, "
+        f"{ccm}::UBIGINT AS ccm)"
     ).fetchall()[0]
     counted = [(s, k) for (s, k, _), hit in zip(keys, hits, strict=True) if hit]
     assert counted == [(0, 0), (1, 21), (1, 22), (2, 2), (2, 5), (3, 2), (4, 1)]

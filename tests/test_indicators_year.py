@@ -1,4 +1,5 @@
-"""Computing a year without ledger rows refuses, and leaves other years' results alone (newcomer report)."""
+"""Computing a year without ledger rows refuses, and leaves other years' results alone (newcomer
+report)."""
 
 import pandas as pd
 import pytest

@@ -1,4 +1,5 @@
-"""Cohen's kappa on fixtures whose value was worked out by hand, and per rubric from two graders' scores."""
+"""Cohen's kappa on fixtures whose value was worked out by hand, and per rubric from two graders'
+scores."""
 
 import math
 
@@ -49,12 +50,22 @@ def test_agreement_per_rubric_from_two_graders(store, modules, assessments, trai
     criteria = M.queue(store, g1, assessments, modules)[0].criteria
     ratings_a = [(2, 2, 1), (1, 1, 0), (2, 1, 1), (0, 0, 0)]
     ratings_b = [(2, 2, 1), (1, 2, 0), (2, 1, 0), (0, 0, 0)]
-    for sub, ra, rb in zip(subs, ratings_a, ratings_b):
+    for sub, ra, rb in zip(subs, ratings_a, ratings_b, strict=True):
         M.score_open(
-            store, g1, sub, "s04", dict(zip(("refuse", "reason", "alternative"), ra)), criteria
+            store,
+            g1,
+            sub,
+            "s04",
+            dict(zip(("refuse", "reason", "alternative"), ra, strict=True)),
+            criteria,
         )
         M.score_open(
-            store, g2, sub, "s04", dict(zip(("refuse", "reason", "alternative"), rb)), criteria
+            store,
+            g2,
+            sub,
+            "s04",
+            dict(zip(("refuse", "reason", "alternative"), rb, strict=True)),
+            criteria,
         )
     got = M.agreement(store, "m01-final", "s04")
     # 12 (answer, criterion) pairs, 10 agree: p_o = 5/6; A uses 0:4 1:5 2:3, B 0:5 1:3 2:4

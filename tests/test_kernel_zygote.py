@@ -18,19 +18,22 @@ from shegong.reports.batch import run_reports
 
 pytestmark = pytest.mark.slow
 LEAGUE, ULANHOT, STATION = "152200000000", "152201000000", "152201100000"
-#: a kernel's first sys.path entry: ipykernel_launcher removes the working directory that `python -m` puts first
+#: a kernel's first sys.path entry: ipykernel_launcher removes the working directory that `python
+#: -m` puts first
 STDLIB_ZIP = os.path.join(
     sys.base_prefix, "lib", f"python{sys.version_info[0]}{sys.version_info[1]}.zip"
 )
 
-#: prints what a unit's kernel saw: a module-level variable left by an earlier unit, its pid, its parent
+#: prints what a unit's kernel saw: a module-level variable left by an earlier unit, its pid, its
+#: parent
 PROBE = (
     "import json, os, sys, psutil\n"
     "import shegong.reports.charts as charts\n"
     "seen = getattr(charts, 'unit_marker', None)\n"
     "charts.unit_marker = org_unit\n"
     "parent = psutil.Process(os.getppid())\n"
-    "print(json.dumps({'seen': seen, 'pid': os.getpid(), 'ppid': parent.pid, 'parent': ' '.join(parent.cmdline()),\n"
+    "print(json.dumps({'seen': seen, 'pid': os.getpid(), 'ppid': parent.pid, "
+    "'parent': ' '.join(parent.cmdline()),\n"
     "                  'leader': os.getpgid(0) == os.getpid(), 'cwd': os.getcwd(),\n"
     "                  'path0': sys.path[0]}))"
 )
@@ -96,7 +99,8 @@ def test_each_unit_gets_a_fresh_forked_kernel_and_nothing_is_left_behind(ws, tmp
     )
     assert [u["status"] for u in manifest["units"]] == ["ok", "ok", "ok"]
     seen = [_probe(ws, u) for u in manifest["units"]]
-    # one worker, one zygote: every kernel is its child, yet none sees the marker the unit before it set
+    # one worker, one zygote: every kernel is its child, yet none sees the marker the unit before it
+    # set
     assert [s["seen"] for s in seen] == [None, None, None]
     assert len({s["pid"] for s in seen}) == 3
     assert (

@@ -1,4 +1,5 @@
-"""Answer keys: validated on the trainer's side, kept out of exercise files, movable to SHEGONG_KEYS_DIR."""
+"""Answer keys: validated on the trainer's side, kept out of exercise files, movable to
+SHEGONG_KEYS_DIR."""
 
 import shutil
 

@@ -1,9 +1,9 @@
-"""Real isolation: a second local OS user (the trainee) cannot read the trainer's 0600 key file, while the
-trainer's grading works and the trainee sees the released scores (DESIGN.md §7).
+"""Real isolation: a second local OS user (the trainee) cannot read the trainer's 0600 key file,
+while the trainer's grading works and the trainee sees the released scores (DESIGN.md §7).
 
-Runs only as root (CI): it creates the user with ``useradd`` and removes it afterwards. The trainee's
-process uses the system Python 3.11 with the project's site-packages, because the venv's interpreter
-lives under /root, which another user cannot enter.
+Runs only as root (CI): it creates the user with ``useradd`` and removes it afterwards. The
+trainee's process uses the system Python 3.11 with the project's site-packages, because the venv's
+interpreter lives under /root, which another user cannot enter.
 """
 
 import json
@@ -40,8 +40,9 @@ a = load_assessments(mods)["m01-final"]
 out = {"uid": os.getuid()}
 if sys.argv[1] == "submit":
     t = store.register("liu", "1234", role="volunteer", station="152201101")
-    submit(store, t, a, mods["m01-ethics"], {"s01": "b", "s02": ["a", "b", "d"], "s03": "服务对象",
-                                             "s04": {"text": "未经本人同意不能披露，可与家属制定安全计划。"}}, seconds=42)
+    answers = {"s01": "b", "s02": ["a", "b", "d"], "s03": "服务对象",
+               "s04": {"text": "未经本人同意不能披露，可与家属制定安全计划。"}}
+    submit(store, t, a, mods["m01-ethics"], answers, seconds=42)
     key = mods["m01-ethics"].path / "keys.yaml"
     try:
         key.read_text(encoding="utf-8")
@@ -54,7 +55,8 @@ if sys.argv[1] == "submit":
         out["load_keys"] = "read"
     except KeyAccessError as e:
         out["load_keys"] = type(e).__name__ + ": " + str(e)
-        out["is_permission_error"] = isinstance(e, PermissionError) and isinstance(e.__cause__, PermissionError)
+        out["is_permission_error"] = isinstance(e, PermissionError) and isinstance(
+            e.__cause__, PermissionError)
     try:
         from shegong.trainer.marking import auto_score
         auto_score(store, {"m01-final": a}, mods)

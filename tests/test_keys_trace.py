@@ -1,5 +1,6 @@
-"""The trainee's assessment notebook, run under a trace of file opens and network calls, never opens a
-key file, and no key value is in its outputs or in any object reachable from its namespace (DESIGN.md §7)."""
+"""The trainee's assessment notebook, run under a trace of file opens and network calls, never opens
+a key file, and no key value is in its outputs or in any object reachable from its namespace
+(DESIGN.md §7)."""
 
 import json
 import os
@@ -25,12 +26,13 @@ if _log:
         if event == "open" and args and isinstance(args[0], (str, bytes, os.PathLike)):
             os.write(_fd, ("open\\t" + os.fsdecode(args[0]) + "\\n").encode("utf-8", "replace"))
         elif event in ("socket.connect", "socket.sendto", "urllib.Request", "socket.getaddrinfo"):
-            os.write(_fd, (event + "\\t" + repr(args[1:2] if event.startswith("socket.") else args[:1]) + "\\n")
-                     .encode("utf-8", "replace"))
+            shown = repr(args[1:2] if event.startswith("socket.") else args[:1])
+            os.write(_fd, (event + "\\t" + shown + "\\n").encode("utf-8", "replace"))
     sys.addaudithook(_hook)
 """
 
-# Appended to the notebook: answer, submit, then dump every string reachable from the user namespace.
+# Appended to the notebook: answer, submit, then dump every string reachable from the user
+# namespace.
 PROBE = """
 import gc, json, os
 app = _
@@ -68,8 +70,9 @@ def _leaves(value):
 
 
 def key_values() -> set[str]:
-    """Distinctive key strings: texts of the key files (why, rubric, model answers) found in no trainee-side
-    file — Chinese texts of 4+ characters or English ones of 16+ (ids such as `refuse` are ordinary words)."""
+    """Distinctive key strings: texts of the key files (why, rubric, model answers) found in no
+    trainee-side file — Chinese texts of 4+ characters or English ones of 16+ (ids such as `refuse`
+    are ordinary words)."""
     public = "".join(
         p.read_text(encoding="utf-8")
         for p in CURRICULA.rglob("*")

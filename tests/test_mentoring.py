@@ -1,4 +1,5 @@
-"""The mentoring log (帮/带/教 entries signed off or returned) and stage progression by the curriculum rules."""
+"""The mentoring log (帮/带/教 entries signed off or returned) and stage progression by the
+curriculum rules."""
 
 from datetime import date
 
@@ -47,9 +48,12 @@ def test_rules_file_is_valid_and_broken_rules_are_listed(tmp_path):
     with pytest.raises(CurriculumError, match="unknown track 'nurse'"):
         rules.track("nurse")
     (tmp_path / "progression.yaml").write_text(
-        "schema_version: 2\nkinds:\n  visit: {stage: 传, zh: 走访}\n  led: {stage: 带, zh: 带领, en: Led}\n"
-        "default_track: staff\ntracks:\n  Volunteer: {zh: 志愿者, en: Volunteers, stages: {帮: {}}}\n"
-        "  staff:\n    zh: 工作人员\n    en: Staff\n    stages:\n      帮: {entries: {nope: 1, led: 1}}\n"
+        "schema_version: 2\nkinds:\n  visit: {stage: 传, zh: 走访}\n  led: {stage: "
+        "带, zh: 带领, en: Led}\n"
+        "default_track: staff\ntracks:\n  Volunteer: {zh: 志愿者, en: Volunteers, "
+        "stages: {帮: {}}}\n"
+        "  staff:\n    zh: 工作人员\n    en: Staff\n    stages:\n      帮: {entries: "
+        "{nope: 1, led: 1}}\n"
         "      学: {}\n",
         encoding="utf-8",
     )

@@ -1,4 +1,5 @@
-"""The module player notebook: committed clean, runs under nbmake, served by Voila and answered in Chromium."""
+"""The module player notebook: committed clean, runs under nbmake, served by Voila and answered in
+Chromium."""
 
 import json
 import os
@@ -81,7 +82,8 @@ def _free_port() -> int:
 
 @pytest.fixture
 def voila_server(tmp_path, monkeypatch):
-    """Voila serving the module player for JupyterHub user `browser-trainee` (registered beforehand)."""
+    """Voila serving the module player for JupyterHub user `browser-trainee` (registered
+    beforehand)."""
     env = _env(tmp_path, JUPYTERHUB_USER="browser-trainee")
     port = _free_port()
     monkeypatch.setenv(

@@ -1,5 +1,5 @@
-"""What trainees read (issue 19): no indicator codes (E1, G4, D5b …) in pages, exercises or module texts,
-and the corrected items carry their sources."""
+"""What trainees read (issue 19): no indicator codes (E1, G4, D5b …) in pages, exercises or module
+texts, and the corrected items carry their sources."""
 
 import re
 from pathlib import Path
@@ -105,7 +105,8 @@ def test_each_corrected_item_carries_its_source(number, item):
 
 
 def test_pages_corrected_without_an_item_cite_their_sources():
-    """Corrections 6 and 9 (volunteers counted from the roster; the five-society roles) live in pages."""
+    """Corrections 6 and 9 (volunteers counted from the roster; the five-society roles) live in
+    pages."""
     volunteers = (CURRICULA / "m05-community/pages/02-volunteers.md").read_text(encoding="utf-8")
     assert "人员名册" in volunteers and "数不出是不是同一个人" in volunteers
     five = (CURRICULA / "m05-community/pages/01-five-society.md").read_text(encoding="utf-8")

@@ -144,7 +144,8 @@ def test_index_filter_choices(ws):
 
 
 def test_preheated_kernel_gets_its_request_from_voila_query_socket(monkeypatch):
-    """The exchange of Voila 0.5's wait_for_request: one JSON message on /voila/query/<kernel id>."""
+    """The exchange of Voila 0.5's wait_for_request: one JSON message on /voila/query/<kernel
+    id>."""
     import threading
 
     from websockets.sync.server import serve
@@ -180,7 +181,8 @@ def test_viewer_modules_import_no_heavy_library_before_the_request():
 
     code = (
         "import sys, shegong.serving.portal, shegong.reports.archive; "
-        "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', 'ipywidgets', 'voila', 'nbconvert',"
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'seaborn', 'pyarrow', "
+        "'ipywidgets', 'voila', 'nbconvert',"
         " 'jupyter_server') if m in sys.modules))"
     )
     out = subprocess.run(

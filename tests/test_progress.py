@@ -44,8 +44,7 @@ def test_schema_is_migrated_to_head(store):
         if store.engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            == "0004"
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
         )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
         # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14);
         # 0004 (after h14_trainee_profile): role grants (issue 15)
@@ -174,7 +173,7 @@ def test_gradebook_export_via_cli(store_url, tmp_path, monkeypatch, capsys):
         "完成 Completions",
     ]
     rows = list(wb["成绩册 Gradebook"].values)
-    header, first = rows[0], dict(zip(rows[0], rows[1]))
+    header, first = rows[0], dict(zip(rows[0], rows[1], strict=True))
     assert (
         "m01-ethics 得分" in header
         and first["m01-ethics 得分"] == 2.0

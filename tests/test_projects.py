@@ -14,7 +14,8 @@ Ledger events (人次) and where each goes, worked out by hand:
   1   2021-02-20  H 胜利社区           visit 养老        1   none (before both periods)
   2   2021-03-10  H 前进村             visit 养老        1   P-A
   3   2021-04-12  H 前进村             group 养老       10   P-A
-  4   2021-05-20  H 胜利社区           visit 养老        2   P-A (both match; P-A's period is shorter)
+  4   2021-05-20  H 胜利社区           visit 养老        2   P-A (both match; P-A's period
+                                                             is shorter)
   5   2021-06-05  H 胜利社区           event 儿童       30   P-B (P-A is 养老 only)
   6   2021-07-15  H 前进村             visit 养老        1   none (after P-A; 前进村 is not P-B's)
   7   2021-08-03  D                    group 儿童       12   P-B (D counts whole)
@@ -26,8 +27,8 @@ Ledger events (人次) and where each goes, worked out by hand:
 
 P-A: 13 人次 (1+10+2), households 张桂兰 and 李建国 = 2, 3 activities; spent 3,000 + 900 = 3,900 元
 → 300 元/人次, 1,950 元/户, budget execution 3,900 ÷ 12,000 = 32.5 %.
-P-B: 50 人次 (30+12+1+7), households 李建国 and 王秀英 = 2, 4 activities; spent 5,000 元 → 100 元/人次,
-2,500 元/户, execution 62.5 %.
+P-B: 50 人次 (30+12+1+7), households 李建国 and 王秀英 = 2, 4 activities; spent 5,000 元 → 100
+元/人次, 2,500 元/户, execution 62.5 %.
 The round: 63 人次, 8,900 元 → 141.27 元/人次; households 张桂兰, 李建国, 王秀英 = 3 (李建国 once,
 although both projects served him) → 2,966.67 元/户; execution 8,900 ÷ 20,000 = 44.5 %.
 """
@@ -242,8 +243,8 @@ def test_targets_shares_and_status(ws):
     ]  # 3 ÷ 4 (near is 80 %)
     assert table.loc[("P-A", "P4c"), ["target", "status"]].tolist() == [20.0, "missed"]
     assert table.loc[("P-B", "P1c"), ["value", "status"]].tolist() == [100.0, "met"]
-    # share of the ledger: P-A's area is H in March–June (events 2–5: 43 人次), P-B's is 胜利社区 and D
-    # in May–December plus its explicit event (4, 5, 7, 9, 10: 52 人次)
+    # share of the ledger: P-A's area is H in March–June (events 2–5: 43 人次), P-B's is 胜利社区
+    # and D in May–December plus its explicit event (4, 5, 7, 9, 10: 52 人次)
     assert table.loc[("P-A", "P3c"), "value"] == pytest.approx(100 * 13 / 43)
     assert table.loc[("P-B", "P3c"), "value"] == pytest.approx(100 * 50 / 52)
     assert table.loc[("P-A", "P3c"), "dimension"] == "management"
@@ -261,7 +262,10 @@ def test_attributed_person_times_never_exceed_the_ledger(ws):
 
 
 def test_satisfaction_restricted_to_the_projects_clients(ws, tmp_path):
-    head = "问卷编号,所属站点,调查日期,受访者类型,知情同意,总体满意度,知晓地址,知晓服务,知晓社工,知晓求助渠道,知晓经费来源,项目编号\n"
+    head = (
+        "问卷编号,所属站点,调查日期,受访者类型,知情同意,总体满意度,知晓地址,知晓服务,"
+        "知晓社工,知晓求助渠道,知晓经费来源,项目编号\n"
+    )
     lines = [
         f"{i},和平街道社工站,2021-06-20,服务对象,是,{s},是,是,是,是,是,{p}"
         for i, (s, p) in enumerate(

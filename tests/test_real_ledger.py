@@ -155,8 +155,8 @@ def test_indicators_and_report_for_its_org_unit(ws, summary):
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
     assert (
-        f"报告 reports: 1 ok, 0 skipped (unchanged), 0 failed → {ws.reports_dir(2024)}/ (manifest.json)"
-        in proc.stdout
+        "报告 reports: 1 ok, 0 skipped (unchanged), 0 failed → "
+        f"{ws.reports_dir(2024)}/ (manifest.json)" in proc.stdout
     )
     table = pd.read_parquet(ws.indicators_file)
     mine = table[

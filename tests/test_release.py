@@ -1,4 +1,5 @@
-"""Release: before it the trainee sees "submitted" (and item_scores is never queried), after it the scores."""
+"""Release: before it the trainee sees "submitted" (and item_scores is never queried), after it the
+scores."""
 
 import pytest
 from sqlalchemy import event
@@ -57,7 +58,8 @@ def test_trainee_sees_submitted_then_released_scores(store, modules, assessments
     [after] = A.results(store, t, a, "zh")
     assert after.status == "released"
     scores = {i.exercise_id: (i.score, i.max_score) for i in after.items}
-    # s01 correct 1/1; s02 chose wrong option c → 0/2 (exam rule); s03 accepted answer 1/1; s04 3.5/5
+    # s01 correct 1/1; s02 chose wrong option c → 0/2 (exam rule); s03 accepted answer 1/1; s04
+    # 3.5/5
     assert scores == {"s01": (1.0, 1.0), "s02": (0.0, 2.0), "s03": (1.0, 1.0), "s04": (3.5, 5.0)}
     assert (after.score, after.max_score) == (5.5, 9.0)
     feedback = {i.exercise_id: i.feedback for i in after.items}

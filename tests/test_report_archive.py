@@ -1,4 +1,5 @@
-"""The served viewer replays the batch's executed report when it is fresh (shegong.reports.archive)."""
+"""The served viewer replays the batch's executed report when it is fresh
+(shegong.reports.archive)."""
 
 import json
 import os

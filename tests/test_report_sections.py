@@ -48,7 +48,8 @@ def test_quality_annex_lists_contributing_files(ws):
     ).empty  # a 2022 report lists no 2021 ledger
     en = rs.quality_annex(ws, units, "152200000000", "en")
     assert en.iat[0, 6].startswith(
-        "ambiguous date (such as 6.3): write 2021-06-03 (n = 1), service date is not a valid date (n = 1)"
+        "ambiguous date (such as 6.3): write 2021-06-03 (n = 1), service date is not "
+        "a valid date (n = 1)"
     )
     assert (
         len(rs.quality_annex(ws, units, "152221000000", "zh")) == 1
@@ -171,8 +172,10 @@ def test_report_kernels_import_neither_duckdb_nor_pandera():
     import sys
 
     code = (
-        "import sys, shegong.reports.unit, shegong.reports.sections, shegong.reports.services, shegong.reports.team, "
-        "shegong.serving.portal; print(sorted(m for m in ('duckdb', 'pandera', 'shegong.indicators.inputs', 'shegong.indicators.compute', "
+        "import sys, shegong.reports.unit, shegong.reports.sections, "
+        "shegong.reports.services, shegong.reports.team, "
+        "shegong.serving.portal; print(sorted(m for m in ('duckdb', 'pandera', "
+        "'shegong.indicators.inputs', 'shegong.indicators.compute', "
         "'shegong.indicators.evaluation') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -82,8 +82,8 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
             metadata={"tags": ["parameters"]},
         ),
         nbformat.v4.new_code_cell(
-            'if org_unit == "%s":\n    raise ValueError("station data unusable")\nprint(org_unit)'
-            % STATION
+            f'if org_unit == "{STATION}":\n    raise ValueError("station data unusable")\n'
+            "print(org_unit)"
         ),
     ]
     path = tmp_path / "failing.ipynb"
@@ -112,7 +112,8 @@ def test_one_failure_does_not_stop_the_others(ws, tmp_path):
 
 def test_a_dead_kernel_is_retried_in_a_new_kernel(ws, tmp_path):
     """The first kernel of each unit dies (as when a kernel's ZMQ port is taken by another worker's
-    kernel); the retry succeeds for ULANHOT. STATION's kernels always die: failed after 2 attempts."""
+    kernel); the retry succeeds for ULANHOT. STATION's kernels always die: failed after 2
+    attempts."""
     marker = tmp_path / "died-once"
     marker.mkdir()
     template = nbformat.v4.new_notebook()

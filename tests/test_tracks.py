@@ -1,5 +1,6 @@
-"""Tracks (issue 19): chosen at registration, stored in the progress store (revision 0003, on SQLite and
-PostgreSQL), confirmed or changed by a trainer; the sign-in widget offers them preset from the role."""
+"""Tracks (issue 19): chosen at registration, stored in the progress store (revision 0003, on SQLite
+and PostgreSQL), confirmed or changed by a trainer; the sign-in widget offers them preset from the
+role."""
 
 from pathlib import Path
 

@@ -1,4 +1,5 @@
-"""The trainer apps driven headless: grading queue, mentoring log, cohort; the app router of index.ipynb."""
+"""The trainer apps driven headless: grading queue, mentoring log, cohort; the app router of
+index.ipynb."""
 
 import pytest
 

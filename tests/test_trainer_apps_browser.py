@@ -1,5 +1,6 @@
-"""Browser tests in Chromium: a trainer scores an open answer in the grading queue and the score is stored;
-the cohort app shows the heat map. Each starts Voila on 127.0.0.1 itself and stops it afterwards."""
+"""Browser tests in Chromium: a trainer scores an open answer in the grading queue and the score is
+stored; the cohort app shows the heat map. Each starts Voila on 127.0.0.1 itself and stops it
+afterwards."""
 
 import os
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from shegong.exports import CHROMIUM_ARGS as ARGS
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_curricula, load_module
 from shegong.training.progress import ProgressStore
@@ -21,7 +23,6 @@ from shegong.training.roles import current_login, grant
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-from shegong.exports import CHROMIUM_ARGS as ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +47,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted assessment
-    and a practice answer, the OS login as trainer. Yields ``(base_url, store, trainee)``; stopped afterwards."""
+    """One Voila (tree mode over notebooks/apps) on a prepared store: one trainee with a submitted
+    assessment and a practice answer, the OS login as trainer. Yields ``(base_url, store,
+    trainee)``; stopped afterwards."""
     tmp = tmp_path_factory.mktemp("trainer-apps")
     env = {
         k: v
@@ -174,7 +176,8 @@ def test_cohort_app_shows_the_heat_map(served, chromium_path):
                     """t => { const row = t.tBodies[0].rows[0]; if (!row) return null;
                        return [...t.tHead.rows[0].cells].map((th, i) =>
                          getComputedStyle(th).textAlign === getComputedStyle(row.cells[i]).textAlign
-                         && th.getBoundingClientRect().left === row.cells[i].getBoundingClientRect().left); }""",
+                         && th.getBoundingClientRect().left
+                            === row.cells[i].getBoundingClientRect().left); }""",
                 )
                 assert aligned is None or all(aligned), css
             if os.environ.get("SHEGONG_SCREENSHOTS"):

@@ -41,10 +41,9 @@ def test_profile_is_normalised_checked_and_labelled():
 
 
 def test_cohort_and_mentoring_show_the_name_and_escape_it(store, tmp_path):
+    from shegong.trainer import mentoring
     from shegong.widgets.cohort_app import CohortApp
     from shegong.widgets.mentoring_log import MentorReview
-
-    from shegong.trainer import mentoring
 
     t = store.register(
         "zhang",
@@ -113,14 +112,13 @@ def test_player_records_time_on_pages(store):
 
 @pytest.mark.slow
 def test_demo_set_up_fills_every_trainer_app(tmp_path, monkeypatch):
-    from shegong.widgets.cohort_app import CohortApp
-    from shegong.widgets.grading_queue import GradingQueueApp
-    from shegong.widgets.mentoring_log import MentoringApp, MentorReview
-
     from shegong.demo.generate import generate_demo_inputs
     from shegong.demo.trainers import fill_trainer_apps
     from shegong.indicators.inputs import import_inputs
     from shegong.training.progress import ProgressStore
+    from shegong.widgets.cohort_app import CohortApp
+    from shegong.widgets.grading_queue import GradingQueueApp
+    from shegong.widgets.mentoring_log import MentoringApp, MentorReview
 
     monkeypatch.delenv("SHEGONG_DATABASE_URL", raising=False)
     ws = Workspace.at(tmp_path / "ws")

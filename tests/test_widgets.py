@@ -1,4 +1,5 @@
-"""Exercise widgets driven headless from Python: set values, click, assert feedback and attempt rows."""
+"""Exercise widgets driven headless from Python: set values, click, assert feedback and attempt
+rows."""
 
 import itertools
 
@@ -71,7 +72,7 @@ def test_ordering_short_open_and_scenario_widgets_in_the_player(store, trainee):
     casework = ModulePlayer(load_module("m03-casework"), trainee=trainee, store=store, lang="en")
     order = casework.goto_exercise("e01")
     key = ["intake", "assessment", "planning", "intervention", "evaluation", "termination"]
-    for dd, item in zip(order.positions, key):
+    for dd, item in zip(order.positions, key, strict=True):
         dd.value = item
     order.submit_button.click()
     player = ModulePlayer(load_module("m01-ethics"), trainee=trainee, store=store, lang="en")
@@ -254,7 +255,7 @@ def test_module_picker_shows_whole_module_names(tmp_path, monkeypatch):
     app = ModulePlayerApp("m01-ethics", store_url=f"sqlite:///{tmp_path / 'a.sqlite'}", lang="en")
     labels = [label for label, _ in app.picker.options]
     titles = [m.title["en"] for m in load_curricula().values()]
-    assert len(labels) == 12 and all(t in label for t, label in zip(titles, labels))
+    assert len(labels) == 12 and all(t in label for t, label in zip(titles, labels, strict=True))
     assert labels[6] == (
         "7. Running social assistance: dibao review, monitoring of low-income people, temporary "
         "assistance and service-based assistance (帮)"

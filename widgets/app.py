@@ -7,17 +7,18 @@ in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
 from __future__ import annotations
 
 import ipywidgets as w
-from shegong.widgets.player import ModulePlayer, module_label, ui
-from shegong.widgets.signin import resume_or_sign_in
 
 from shegong.config import language
 from shegong.errors import CurriculumError
 from shegong.training.curriculum import load_curricula
 from shegong.training.progress import ProgressStore, Trainee
+from shegong.widgets.player import ModulePlayer, module_label, ui
+from shegong.widgets.signin import resume_or_sign_in
 
 
 class ModulePlayerApp(w.VBox):
-    """Sign-in (or hub profile) → module picker + :class:`ModulePlayer`. ``player`` is set once signed in.
+    """Sign-in (or hub profile) → module picker + :class:`ModulePlayer`. ``player`` is set once
+    signed in.
 
     Raises :class:`~shegong.errors.CurriculumError` for an unknown ``module_id``.
     """

@@ -25,7 +25,8 @@ APPS: dict[str, tuple[str, str]] = {
 
 
 def build_app(name: str, lang: str = "zh", **kw):  # noqa: ANN201 - an ipywidgets container
-    """The app widget for ``name`` (see :data:`APPS`); ``kw`` go to the app (e.g. ``assessment_id``).
+    """The app widget for ``name`` (see :data:`APPS`); ``kw`` go to the app (e.g.
+    ``assessment_id``).
 
     Raises:
         UnknownAppError: ``name`` is not in :data:`APPS`.
@@ -58,5 +59,6 @@ def build_app(name: str, lang: str = "zh", **kw):  # noqa: ANN201 - an ipywidget
 
 
 def show_app(name: str, lang: str = "zh", **kw) -> None:
-    """Display the app ``name`` in the current notebook (Voila page). Raises as :func:`build_app`."""
+    """Display the app ``name`` in the current notebook (Voila page). Raises as
+    :func:`build_app`."""
     display(build_app(name, lang, **kw))

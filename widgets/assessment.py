@@ -1,9 +1,13 @@
-"""The trainee's assessment app: answer a summative assessment, submit once, see scores after release.
+"""The trainee's assessment app: answer a summative assessment, submit once, see scores after
+release.
 
-Trainee side only: it loads exercises without keys (:func:`shegong.training.curriculum.load_curricula`),
-stores answers ungraded (:func:`shegong.training.assessment.submit`) and shows :func:`shegong.training.assessment.results`
-— "submitted" until the trainer releases the scores. It never imports :mod:`shegong.training.answer_keys`.
-The trainee is the JupyterHub user or whoever signs in (never a notebook parameter, DESIGN.md §7).
+Trainee side only: it loads exercises without keys
+(:func:`shegong.training.curriculum.load_curricula`), stores answers ungraded
+(:func:`shegong.training.assessment.submit`) and shows
+:func:`shegong.training.assessment.results` — "submitted" until the trainer releases the scores. It
+never imports
+:mod:`shegong.training.answer_keys`. The trainee is the JupyterHub user or whoever signs in (never a
+notebook parameter, DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -14,8 +18,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
-from shegong.widgets.signin import resume_or_sign_in
 
 from shegong.config import language
 from shegong.errors import AssessmentError, ShegongError
@@ -23,6 +25,8 @@ from shegong.training.assessment import Assessment, attempts_used, load_assessme
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import Exercise, text
 from shegong.training.progress import ProgressStore, Trainee
+from shegong.widgets.exercises import WIDGETS, ExerciseWidget, as_html
+from shegong.widgets.signin import resume_or_sign_in
 
 TEXT = {
     "window": {
@@ -47,15 +51,18 @@ def t(key: str, lang: str, **kw: Any) -> str:
 
 
 class OpenTextWidget(ExerciseWidget):
-    """A summative open answer: a text area only (the rubric is the trainer's); answer ``{"text": …}``."""
+    """A summative open answer: a text area only (the rubric is the trainer's); answer ``{"text":
+    …}``."""
 
     def build(self) -> list[w.Widget]:
+        """The answer's text area."""
         self.text = w.Textarea(
             placeholder=t("answer", self.lang), layout=w.Layout(width="95%", height="8em")
         )
         return [self.text]
 
     def answer(self) -> Any:
+        """``{"text": …}``, the text as typed."""
         return {"text": self.text.value}
 
 
@@ -174,7 +181,8 @@ class AssessmentApp(w.VBox):
         return {ex_id: widget.answer() for ex_id, widget in self.items.items()}
 
     def send(self) -> int | None:
-        """Submit every answer as one attempt; returns the submission id (``None`` on a refusal shown in ``message``)."""
+        """Submit every answer as one attempt; returns the submission id (``None`` on a refusal
+        shown in ``message``)."""
         try:
             sub_id = submit(
                 self.store,
@@ -195,6 +203,7 @@ class AssessmentApp(w.VBox):
 
 
 def assessment_app(assessment_id: str, lang: str = "zh", **kw: Any) -> AssessmentApp:
-    """The app for ``notebooks/evaluation/assessment.ipynb``: ``display(assessment_app("m01-final"))``."""
+    """The app for ``notebooks/evaluation/assessment.ipynb``:
+    ``display(assessment_app("m01-final"))``."""
 
     return AssessmentApp(assessment_id, lang=language(lang), **kw)

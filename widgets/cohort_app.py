@@ -17,7 +17,6 @@ from typing import Any
 
 import ipywidgets as w
 import pandas as pd
-from shegong.widgets.player import module_label
 
 from shegong.config import Workspace
 from shegong.errors import AccessError, ShegongError
@@ -29,6 +28,7 @@ from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
 from shegong.training.progress import ROLES, ProgressStore
 from shegong.training.roles import require_staff
+from shegong.widgets.player import module_label
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},
@@ -114,8 +114,8 @@ def _colour(share: float) -> str:
 
 
 def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
-    """The heat map as an HTML table (class ``shegong-heatmap``): one row per trainee, one cell per module
-    with the share in % (``data-share`` holds 0…1, empty when not started)."""
+    """The heat map as an HTML table (class ``shegong-heatmap``): one row per trainee, one cell per
+    module with the share in % (``data-share`` holds 0…1, empty when not started)."""
     head = "".join(
         f"<th title='{html.escape(titles.get(c, c))}'>{html.escape(c.split('-')[0])}</th>"
         for c in frame.columns
@@ -123,8 +123,10 @@ def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
     rows = []
     for trainee, rec in frame.iterrows():
         cells = "".join(
-            f"<td data-module='{html.escape(c)}' data-share='{'' if math.isnan(v) else f'{v:.4f}'}' "
-            f"style='background:{_colour(v)};text-align:center;min-width:3em'>{'' if math.isnan(v) else f'{v:.0%}'}</td>"
+            f"<td data-module='{html.escape(c)}' "
+            f"data-share='{'' if math.isnan(v) else f'{v:.4f}'}' "
+            f"style='background:{_colour(v)};text-align:center;min-width:"
+            f"3em'>{'' if math.isnan(v) else f'{v:.0%}'}</td>"
             for c, v in rec.items()
         )
         rows.append(f"<tr><th class='trainee'>{html.escape(str(trainee))}</th>{cells}</tr>")
@@ -135,8 +137,8 @@ def heatmap_html(frame: pd.DataFrame, titles: dict[str, str]) -> str:
 
 
 def session_columns(lang: str) -> list[str]:
-    """Headers of :func:`shegong.trainer.cohort.sessions` in ``lang``: the L1 items by their question
-    (同意率 = share of ratings 4–5, %)."""
+    """Headers of :func:`shegong.trainer.cohort.sessions` in ``lang``: the L1 items by their
+    question (同意率 = share of ratings 4–5, %)."""
     base = (
         ["场次", "模块", "日期", "学时(h)", "形式", "出勤(人次)", "反馈份数"]
         if lang == "zh"
@@ -184,13 +186,14 @@ def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) 
     )
     return (
         f"<table class='{html.escape(css)}' style='border-collapse:collapse'>"
-        f"<thead><tr style='border-bottom:1px solid #888'>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        "<thead><tr style='border-bottom:1px solid "
+        f"#888'>{head}</tr></thead><tbody>{rows}</tbody></table>"
     )
 
 
 class CohortApp(w.VBox):
-    """Filters (``station``, ``role``, ``track``), the heat map, the stage table, track confirmation,
-    sessions, export and certificates.
+    """Filters (``station``, ``role``, ``track``), the heat map, the stage table, track
+    confirmation, sessions, export and certificates.
 
     Raises :class:`~shegong.errors.AccessError` when the user is not a trainer.
     """
@@ -446,7 +449,8 @@ class CohortApp(w.VBox):
         return path
 
     def issue_certificate(self) -> certificates.Certificate | None:
-        """Issue the certificate of the chosen trainee's completed stage into ``<workspace>/certificates/``."""
+        """Issue the certificate of the chosen trainee's completed stage into
+        ``<workspace>/certificates/``."""
         if self.cert_pick.value is None:
             return None
         trainee_id, stage = self.cert_pick.value

@@ -1,4 +1,5 @@
-"""Exercise widgets, one per exercise type. They display and collect; scoring is :mod:`shegong.training.grading`.
+"""Exercise widgets, one per exercise type. They display and collect; scoring is
+:mod:`shegong.training.grading`.
 
 Every widget takes ``submit(exercise, answer, seconds) -> Result | None`` (the player passes
 :meth:`shegong.training.progress.ProgressStore.submit` bound to the trainee) and shows the returned
@@ -48,7 +49,8 @@ def label(key: str, lang: str, **kw: Any) -> str:
 
 
 def option_label(option: dict, lang: str) -> str:
-    """An option as shown: its letter (the id feedback names, e.g. “选了错误选项 c”) and its text."""
+    """An option as shown: its letter (the id feedback names, e.g. “选了错误选项 c”) and its
+    text."""
     return label("option", lang, id=option["id"], text=text(option["text"], lang))
 
 
@@ -63,7 +65,8 @@ def as_html(message: str) -> str:
 
 
 class ExerciseWidget(w.VBox):
-    """Base of the exercise widgets: prompt, inputs, submit button, feedback; ``result`` after submit."""
+    """Base of the exercise widgets: prompt, inputs, submit button, feedback; ``result`` after
+    submit."""
 
     button_label = "submit"
 
@@ -125,11 +128,13 @@ class SingleChoiceWidget(ExerciseWidget):
     """Radio buttons; answer is the chosen option id (``None`` until one is chosen)."""
 
     def build(self) -> list[w.Widget]:
+        """The radio buttons of the options."""
         opts = [(option_label(o, self.lang), str(o["id"])) for o in self.exercise.data["options"]]
         self.choice = w.RadioButtons(options=opts, value=None, layout=w.Layout(width="auto"))
         return [self.choice]
 
     def answer(self) -> Any:
+        """The chosen option id, ``None`` before a choice."""
         return self.choice.value
 
 
@@ -137,6 +142,7 @@ class MultipleChoiceWidget(ExerciseWidget):
     """One checkbox per option (``boxes`` by option id); answer is the list of checked ids."""
 
     def build(self) -> list[w.Widget]:
+        """One checkbox per option."""
         self.boxes = {
             str(o["id"]): w.Checkbox(
                 value=False,
@@ -149,13 +155,16 @@ class MultipleChoiceWidget(ExerciseWidget):
         return list(self.boxes.values())
 
     def answer(self) -> Any:
+        """The ids of the checked options, in option order."""
         return [k for k, box in self.boxes.items() if box.value]
 
 
 class NumericWidget(ExerciseWidget):
-    """A value field (full-width digits accepted) and a unit drop-down; answer ``{"value", "unit"}``."""
+    """A value field (full-width digits accepted) and a unit drop-down; answer ``{"value",
+    "unit"}``."""
 
     def build(self) -> list[w.Widget]:
+        """The value field, with a unit drop-down when the exercise has a unit."""
         self.value = w.Text(description=label("value", self.lang), placeholder="0")
         self.unit = w.Dropdown(
             options=[u for u in UNITS if u], value=None, description=label("unit", self.lang)
@@ -163,13 +172,16 @@ class NumericWidget(ExerciseWidget):
         return [w.HBox([self.value, self.unit])] if self.exercise.data.get("unit") else [self.value]
 
     def answer(self) -> Any:
+        """``{"value": text or None, "unit": unit or ""}``."""
         return {"value": self.value.value.strip() or None, "unit": self.unit.value or ""}
 
 
 class OrderingWidget(ExerciseWidget):
-    """One drop-down per position (``positions``), starting in a fixed shuffled order; answer: item ids."""
+    """One drop-down per position (``positions``), starting in a fixed shuffled order; answer: item
+    ids."""
 
     def build(self) -> list[w.Widget]:
+        """One drop-down per position, starting in the shuffled order."""
         items = shuffled(self.exercise)
         opts = [(text(i["text"], self.lang), str(i["id"])) for i in items]
         self.positions = [
@@ -184,6 +196,7 @@ class OrderingWidget(ExerciseWidget):
         return self.positions
 
     def answer(self) -> Any:
+        """The item ids in the chosen order."""
         return [d.value for d in self.positions]
 
 
@@ -191,19 +204,23 @@ class ShortAnswerWidget(ExerciseWidget):
     """A one-line text field; answer is its text."""
 
     def build(self) -> list[w.Widget]:
+        """The one-line answer field."""
         self.text = w.Text(description=label("answer", self.lang))
         return [self.text]
 
     def answer(self) -> Any:
+        """The text as typed."""
         return self.text.value
 
 
 class OpenAnswerWidget(ExerciseWidget):
-    """Text area plus a self-rating per rubric criterion (``ratings`` by criterion id, 0…points in 0.5)."""
+    """Text area plus a self-rating per rubric criterion (``ratings`` by criterion id, 0…points in
+    0.5)."""
 
     button_label = "self_check"
 
     def build(self) -> list[w.Widget]:
+        """The text area and a rating drop-down (0…points in half points) per rubric criterion."""
         self.text = w.Textarea(layout=w.Layout(width="95%", height="8em"))
         self.ratings: dict[str, w.Dropdown] = {}
         rows = []
@@ -218,7 +235,8 @@ class OpenAnswerWidget(ExerciseWidget):
                         dd,
                         w.HTML(
                             f"<b>{html.escape(text(c.get('name'), self.lang))}</b> "
-                            f"({c['points']:g}) — {html.escape(text(c.get('description', ''), self.lang))}"
+                            f"({c['points']:g}) — "
+                            f"{html.escape(text(c.get('description', ''), self.lang))}"
                         ),
                     ]
                 )
@@ -226,6 +244,7 @@ class OpenAnswerWidget(ExerciseWidget):
         return [self.text, *rows]
 
     def answer(self) -> Any:
+        """``{"text": …, "ratings": {criterion id: points}}``."""
         return {
             "text": self.text.value,
             "ratings": {k: float(d.value) for k, d in self.ratings.items()},
@@ -233,12 +252,14 @@ class OpenAnswerWidget(ExerciseWidget):
 
 
 class ScenarioWidget(ExerciseWidget):
-    """A branching case: one button per choice (``choice_buttons`` by id); submits itself at an ending.
+    """A branching case: one button per choice (``choice_buttons`` by id); submits itself at an
+    ending.
 
     ``path`` holds the choice ids taken; each step shows its feedback in ``steps``.
     """
 
     def build(self) -> list[w.Widget]:
+        """The path display, the situation, the choice buttons and a restart button."""
         self.path: list[str] = []
         self.node = str(self.exercise.data["start"])
         self.steps = w.HTML()
@@ -296,15 +317,16 @@ class ScenarioWidget(ExerciseWidget):
         self._show()
 
     def answer(self) -> Any:
+        """The ids of the choices taken so far, in order."""
         return list(self.path)
 
 
 class LedgerCleaningWidget(ExerciseWidget):
-    """Module 7's messy ledger as a grid: per row an action drop-down (``actions``) and a text field per
-    corrected column (``fields[row][column]``), pre-filled with the messy value."""
+    """Module 7's messy ledger as a grid: per row an action drop-down (``actions``) and a text field
+    per corrected column (``fields[row][column]``), pre-filled with the messy value."""
 
     def build(self) -> list[w.Widget]:
-
+        """The ledger grid: per row an action drop-down and a text field per field to fix."""
         frame = load_ledger_data(self.exercise)
         columns = [c for c in frame.columns if c != "row"]
         fix = list(self.exercise.data.get("fields", []))
@@ -333,6 +355,7 @@ class LedgerCleaningWidget(ExerciseWidget):
         return [grid]
 
     def answer(self) -> Any:
+        """``{row: {"action": …, field: value, …}}`` for every row."""
         return {
             row: {
                 "action": self.actions[row].value,

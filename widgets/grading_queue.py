@@ -1,11 +1,12 @@
-"""The grading-queue app (trainer): score open answers against their rubric, comment, save; see agreement.
+"""The grading-queue app (trainer): score open answers against their rubric, comment, save; see
+agreement.
 
-Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer_code`), never with the
-trainee's name, pseudonym, role or station: marking is blind. After scoring an answer the trainer may
-reveal who wrote it (``reveal_pick`` lists the answers this trainer scored;
-:func:`shegong.trainer.marking.author`). Runs in the trainer's process only: it reads the answer keys
-(rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold the trainer or
-admin role (:func:`shegong.training.roles.require_staff`).
+Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer_code`), never with
+the trainee's name, pseudonym, role or station: marking is blind. After scoring an answer the
+trainer may reveal who wrote it (``reveal_pick`` lists the answers this trainer scored;
+:func:`shegong.trainer.marking.author`). Runs in the trainer's process only: it reads the answer
+keys (rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold
+the trainer or admin role (:func:`shegong.training.roles.require_staff`).
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ class GradingQueueApp(w.VBox):
             self.reuse.value = ""
 
     def next(self) -> None:
-        """Show the next answer waiting for this trainer (skipped ones last), and refresh the agreement."""
+        """Show the next answer waiting for this trainer (skipped ones last), and refresh the
+        agreement."""
         items = marking.queue(
             self.store, self.grader, self.assessments, self.modules, lang=self.lang
         )
@@ -172,7 +174,8 @@ class GradingQueueApp(w.VBox):
                     [
                         dd,
                         w.HTML(
-                            f"<b>{html.escape(text(c.get('name'), lang))}</b> ({float(c['points']):g}) — "
+                            f"<b>{html.escape(text(c.get('name'), lang))}</b> "
+                            f"({float(c['points']):g}) — "
                             f"{html.escape(text(c.get('description', ''), lang))}"
                         ),
                     ]
@@ -188,9 +191,12 @@ class GradingQueueApp(w.VBox):
         )
         self.body.children = [
             w.HTML(
-                f"<p class='shegong-waiting'>{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
-                f"<p><small>{html.escape(it.exercise_key)}</small> <b>{html.escape(it.prompt)}</b></p>"
-                f"<div class='shegong-answer' style='border-left:4px solid #888;padding-left:8px;white-space:pre-wrap'>"
+                "<p class='shegong-waiting'>"
+                f"{t('waiting', lang, n=len(items), code=it.code, g=it.graders)}</p>"
+                f"<p><small>{html.escape(it.exercise_key)}</small> "
+                f"<b>{html.escape(it.prompt)}</b></p>"
+                "<div class='shegong-answer' style='border-left:4px solid "
+                "#888;padding-left:8px;white-space:pre-wrap'>"
                 f"<i>{t('answer', lang)}</i><br>{html.escape(it.answer)}</div>"
             ),
             model,
@@ -218,7 +224,10 @@ class GradingQueueApp(w.VBox):
             marking.add_comment(self.store, it.exercise_key, self.comment.value, self.grader)
         top = sum(float(c["points"]) for c in it.criteria)
         self.next()
-        self.status.value = f"<span class='shegong-saved'>{t('saved', self.lang, code=it.code, s=total, m=top)}</span>"
+        self.status.value = (
+            "<span class='shegong-saved'>"
+            f"{t('saved', self.lang, code=it.code, s=total, m=top)}</span>"
+        )
         return total
 
     def reveal(self) -> str | None:
@@ -239,7 +248,8 @@ class GradingQueueApp(w.VBox):
         self.next()
 
     def agreement_html(self) -> str:
-        """A table of Cohen's kappa per open exercise (and per criterion) where two trainers co-scored."""
+        """A table of Cohen's kappa per open exercise (and per criterion) where two trainers
+        co-scored."""
         rows = []
         for a in self.assessments.values():
             for ex in a.exercises(self.modules[a.module_id]):
@@ -261,9 +271,13 @@ class GradingQueueApp(w.VBox):
         head = (
             "<tr><th>题目</th><th>共评份数</th><th>κ</th><th>一致程度</th><th>各标准 κ</th></tr>"
             if self.lang == "zh"
-            else "<tr><th>item</th><th>answers</th><th>κ</th><th>band</th><th>per criterion</th></tr>"
+            else "<tr><th>item</th><th>answers</th><th>κ</th><th>band</th><th>per "
+            "criterion</th></tr>"
         )
-        return f"<table class='shegong-agreement'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        return (
+            f"<table class='shegong-agreement'><thead>{head}</"
+            f"thead><tbody>{''.join(rows)}</tbody></table>"
+        )
 
     def release(self) -> None:
         """Release the chosen assessment (refused while answers are unscored)."""

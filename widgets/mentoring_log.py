@@ -1,9 +1,9 @@
 """The 传帮带教 mentoring-log app.
 
-A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage, kind,
-date and description — and signs each off or returns it with a comment. Anyone else is a trainee:
-after sign-in (or as the JupyterHub user) they record entries and see their status and the mentor's
-comments. Which view is shown follows the login's role, never a parameter (DESIGN.md §7).
+A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage,
+kind, date and description — and signs each off or returns it with a comment. Anyone else is a
+trainee: after sign-in (or as the JupyterHub user) they record entries and see their status and the
+mentor's comments. Which view is shown follows the login's role, never a parameter (DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.signin import SignInWidget
 
 from shegong.errors import ShegongError
 from shegong.trainer import mentoring
 from shegong.trainer.rules import load_rules
 from shegong.training.progress import ProgressStore, Trainee
 from shegong.training.roles import current_login, role_of
+from shegong.widgets.signin import SignInWidget
 
 TEXT = {
     "mentor_title": {"zh": "传帮带教督导日志：待签认", "en": "Mentoring log: entries to sign off"},
@@ -51,7 +51,8 @@ def _error(e: ShegongError) -> str:
 
 
 class MentorReview(w.VBox):
-    """Waiting entries with a comment box and sign-off / return buttons each (``buttons[entry_id]``)."""
+    """Waiting entries with a comment box and sign-off / return buttons each
+    (``buttons[entry_id]``)."""
 
     def __init__(self, store: ProgressStore, mentor: str, *, lang: str = "zh") -> None:
         self.store, self.mentor, self.lang = store, mentor, lang
@@ -95,8 +96,10 @@ class MentorReview(w.VBox):
                 w.VBox(
                     [
                         w.HTML(
-                            f"<p><b>{html.escape(e.stage)} · {html.escape(kind)}</b> · {html.escape(e.happened_on)} · "
-                            f"{html.escape(e.trainee)} · {html.escape(e.station or '')}<br>{html.escape(e.description)}</p>"
+                            f"<p><b>{html.escape(e.stage)} · {html.escape(kind)}</b> "
+                            f"· {html.escape(e.happened_on)} · "
+                            f"{html.escape(e.trainee)} · "
+                            f"{html.escape(e.station or '')}<br>{html.escape(e.description)}</p>"
                         ),
                         w.HBox([comment, ok, back]),
                     ],
@@ -116,7 +119,8 @@ class MentorReview(w.VBox):
 
 
 class TraineeLog(w.VBox):
-    """The trainee's form (kind, date, description) and their entries with status and mentor comments.
+    """The trainee's form (kind, date, description) and their entries with status and mentor
+    comments.
 
     The kinds offered are those the trainee's track asks for (``progression.yaml``)."""
 
@@ -175,7 +179,8 @@ class TraineeLog(w.VBox):
         """Redraw the trainee's entries."""
         rows = "".join(
             f"<tr><td>{html.escape(e.happened_on)}</td><td>{html.escape(e.stage)}</td><td>{html.escape(e.kind)}</td>"
-            f"<td>{mentoring.STATUSES[e.status][self.lang]}</td><td>{html.escape(e.mentor_comment or '')}</td></tr>"
+            f"<td>{mentoring.STATUSES[e.status][self.lang]}</"
+            f"td><td>{html.escape(e.mentor_comment or '')}</td></tr>"
             for e in mentoring.entries(self.store, trainee=self.trainee)
         )
         self.table.value = (
@@ -184,7 +189,8 @@ class TraineeLog(w.VBox):
 
 
 class MentoringApp(w.VBox):
-    """:class:`MentorReview` for trainers and admins; otherwise sign-in, then :class:`TraineeLog`."""
+    """:class:`MentorReview` for trainers and admins; otherwise sign-in, then
+    :class:`TraineeLog`."""
 
     def __init__(
         self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None

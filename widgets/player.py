@@ -1,7 +1,7 @@
 """The module player: a module's pages and exercises with navigation and a progress bar.
 
-:class:`ModulePlayer` shows one item of :meth:`shegong.training.curriculum.Module.sequence` at a time;
-exercise widgets are created once and kept, so answers survive navigation. Answers go through
+:class:`ModulePlayer` shows one item of :meth:`shegong.training.curriculum.Module.sequence` at a
+time; exercise widgets are created once and kept, so answers survive navigation. Answers go through
 ``store.submit`` (graded and recorded); without a store (preview) they are graded only.
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as w
-from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
 from shegong.errors import ProgressError
 from shegong.safe_html import escape, markdown_html
@@ -20,6 +19,7 @@ from shegong.training.grading import grade
 from shegong.training.model import Exercise, Module, Page, text
 from shegong.training.progress import ROLES, ProgressStore, Trainee
 from shegong.training.study import record_page_time
+from shegong.widgets.exercises import ExerciseWidget, exercise_widget
 
 UI = {
     "prev": {"zh": "上一页", "en": "Previous"},
@@ -84,7 +84,8 @@ class ModulePlayer(w.VBox):
             else ""
         )
         self.header = w.HTML(
-            f"<h2>{escape(text(module.title, lang))}</h2><p>{escape(text(module.summary, lang))}</p>"
+            f"<h2>{escape(text(module.title, lang))}</"
+            f"h2><p>{escape(text(module.summary, lang))}</p>"
             f"<p><small>{ui('stage', lang)}: {module.stage} · {ui('hours', lang, h=module.hours)}"
             f" · <span class='shegong-who'>{escape(who)}</span></small></p>"
         )

@@ -1,9 +1,10 @@
 """Sign-in for trainees without JupyterHub, and the first-visit profile for JupyterHub users.
 
-Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory`` on the
-first click, so merely displaying the widget creates no database). Calls ``on_signed_in(store,
-trainee)`` once the trainee is known. At registration the trainee chooses a track (培训路径) from
-``curricula/progression.yaml`` — preset from the role — which a trainer later confirms or changes.
+Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory``
+on the first click, so merely displaying the widget creates no database). Calls
+``on_signed_in(store, trainee)`` once the trainee is known. At registration the trainee chooses a
+track (培训路径) from ``curricula/progression.yaml`` — preset from the role — which a trainer later
+confirms or changes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ TEXT = {
     "track": {"zh": "培训路径", "en": "Track"},
     "track_note": {
         "zh": "培训路径决定你在各阶段要学的模块和要完成的实践；培训师会确认或调整。",
-        "en": "Your track sets the modules and practice of each stage; your trainer confirms or changes it.",
+        "en": "Your track sets the modules and practice of each stage; your trainer "
+        "confirms or changes it.",
     },
     "login": {"zh": "账号", "en": "Login"},
     "password": {"zh": "密码", "en": "Password"},
@@ -36,8 +38,10 @@ TEXT = {
     "register": {"zh": "注册新学员", "en": "Register"},
     "start": {"zh": "开始学习", "en": "Start"},
     "first_time": {
-        "zh": "第一次使用？填写账号和密码（至少 4 个字符），选择角色、培训路径和所在社工站，再点「注册新学员」。",
-        "en": "First time here? Enter a login and a password (4 characters or more), choose your role, "
+        "zh": "第一次使用？填写账号和密码（至少 4 "
+        "个字符），选择角色、培训路径和所在社工站，再点「注册新学员」。",
+        "en": "First time here? Enter a login and a password (4 characters or more), choose "
+        "your role, "
         "track and station, then click Register.",
     },
     "station_required": {"zh": "请填写所在社工站", "en": "Please enter your station"},
@@ -45,6 +49,7 @@ TEXT = {
 
 
 def t(key: str, lang: str) -> str:
+    """The sign-in label ``key`` in ``lang`` (Chinese when missing)."""
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 
@@ -70,7 +75,8 @@ def resume_or_sign_in(
 
 
 class SignInWidget(w.VBox):
-    """Login + password (sign in or register with role and station); with ``hub_user`` only role and station."""
+    """Login + password (sign in or register with role and station); with ``hub_user`` only role and
+    station."""
 
     def __init__(
         self,

@@ -1,7 +1,8 @@
 """The trainee's Kirkpatrick L1 reaction survey after a training session (``?app=survey``).
 
-After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not yet
-rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an optional comment.
+After sign-in (or as the JupyterHub user) the trainee sees the sessions they attended and have not
+yet rated, and rates each item of :data:`shegong.trainer.cohort.REACTION_ITEMS` from 1 to 5, with an
+optional comment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import html
 import os
 
 import ipywidgets as w
-from shegong.widgets.signin import SignInWidget
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,7 @@ from shegong.errors import ShegongError
 from shegong.trainer import cohort
 from shegong.training.progress import ProgressStore, Trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
+from shegong.widgets.signin import SignInWidget
 
 TEXT = {
     "title": {"zh": "培训反馈（反应层评估）", "en": "Session feedback (Kirkpatrick level 1)"},
@@ -31,6 +32,7 @@ TEXT = {
 
 
 def t(key: str, lang: str) -> str:
+    """The survey label ``key`` in ``lang`` (Chinese when missing)."""
     return TEXT[key].get(lang, TEXT[key]["zh"])
 
 
@@ -58,7 +60,8 @@ def pending_sessions(store: ProgressStore, trainee: Trainee) -> list[tuple[int, 
 
 
 class ReactionSurvey(w.VBox):
-    """Sign-in, then one form: session, a 1–5 slider per item (``sliders``), comment, ``send_button``."""
+    """Sign-in, then one form: session, a 1–5 slider per item (``sliders``), comment,
+    ``send_button``."""
 
     def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None) -> None:
         self.lang = lang

@@ -135,7 +135,8 @@ class Workspace:
         ws = cls(Path(raw).expanduser().resolve())
         if ws.root.exists() and not ws.root.is_dir():
             raise ConfigError(
-                f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give a folder with --workspace"
+                f"工作区应为文件夹 workspace {ws.root} is a file, not a folder: give "
+                "a folder with --workspace"
             )
         if create:
             for sub in (
@@ -148,51 +149,64 @@ class Workspace:
                 sub.mkdir(parents=True, exist_ok=True)
         elif not ws.root.is_dir():
             raise ConfigError(
-                f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` or an import first"
+                f"工作区不存在 workspace {ws.root} does not exist: run `shegong demo` "
+                "or an import first"
             )
         return ws
 
     @property
     def inputs(self) -> Path:
+        """The workspace's input folder: ``<root>/inputs``."""
         return self.root / "inputs"
 
     @property
     def org_units_file(self) -> Path:
+        """The imported org-unit hierarchy: ``inputs/org_units.csv``."""
         return self.inputs / "org_units.csv"
 
     @property
     def roster_file(self) -> Path:
+        """The imported staff roster: ``inputs/roster.csv``."""
         return self.inputs / "roster.csv"
 
     @property
     def ledger_dir(self) -> Path:
+        """The ledger folder: ``<root>/ledger``."""
         return self.root / "ledger"
 
     @property
     def accepted_dir(self) -> Path:
+        """Accepted ledger rows (Parquet): ``ledger/accepted``."""
         return self.ledger_dir / "accepted"
 
     @property
     def rejects_dir(self) -> Path:
+        """Rejected ledger rows with their reasons: ``ledger/rejects``."""
         return self.ledger_dir / "rejects"
 
     @property
     def quality_dir(self) -> Path:
+        """Data-quality reports of the imports: ``ledger/quality``."""
         return self.ledger_dir / "quality"
 
     @property
     def import_log(self) -> Path:
+        """The import log, one JSON object per import: ``ledger/import_log.jsonl``."""
         return self.ledger_dir / "import_log.jsonl"
 
     @property
     def indicators_dir(self) -> Path:
+        """The indicator folder: ``<root>/indicators``."""
         return self.root / "indicators"
 
     @property
     def indicators_file(self) -> Path:
+        """The computed indicators: ``indicators/indicators.parquet``."""
         return self.indicators_dir / "indicators.parquet"
 
     def reports_dir(self, year: int) -> Path:
+        """The report folder of pilot year ``year``: ``<root>/reports/<year>`` (not created
+        here)."""
         return self.root / "reports" / str(year)
 
     @property

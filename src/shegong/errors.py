@@ -65,6 +65,7 @@ class DatasetError(ShegongError, ValueError):
         self.location = location
 
     def message(self) -> str:
+        """The message, prefixed with ``location`` (file, sheet, row …) when there is one."""
         text = str(self.args[0])
         return f"{self.location}: {text}" if self.location else text
 
@@ -133,6 +134,7 @@ class CurriculumError(ShegongError, ValueError):
         self.problems = list(problems or [])
 
     def message(self) -> str:
+        """The message followed by one ``  - problem`` line per problem found."""
         head = str(self.args[0])
         if not self.problems:
             return head
@@ -140,7 +142,8 @@ class CurriculumError(ShegongError, ValueError):
 
 
 class GiftError(CurriculumError):
-    """A GIFT question bank cannot be read at all (unsupported questions are reported, not raised)."""
+    """A GIFT question bank cannot be read at all (unsupported questions are reported, not
+    raised)."""
 
 
 class GradingError(ShegongError, ValueError):
@@ -185,7 +188,8 @@ class MarkingError(ShegongError):
 
 
 class ProfileError(DatasetError):
-    """A ledger mapping profile (YAML) is invalid or unknown; the message names file, key and fix (exit code 2)."""
+    """A ledger mapping profile (YAML) is invalid or unknown; the message names file, key and fix
+    (exit code 2)."""
 
 
 class UnknownAppError(ShegongError, KeyError):

@@ -34,7 +34,8 @@ EAST_ASIAN_FONT = "宋体"
 #: an output's Markdown source kept beside its sanitised HTML (an evaluator's narrative): no front
 #: end renders this type, the .docx writes it as text (shegong.reports.sections.show_sections)
 MARKDOWN_SOURCE_MIME = "text/x-shegong-markdown-source"
-#: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background calls
+#: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background
+#: calls
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -65,7 +66,8 @@ def _html_exporter():
 
 def notebook_html(nb: nbformat.NotebookNode) -> str:
     """Static HTML of an executed notebook: outputs only, nothing fetched from the network, and a
-    ``<meta>`` Content Security Policy that runs no script at all (:data:`shegong.safe_html.OFFLINE_CSP`)."""
+    ``<meta>`` Content Security Policy that runs no script at all
+    (:data:`shegong.safe_html.OFFLINE_CSP`)."""
     html, _ = _html_exporter().from_notebook_node(nb)
     return with_csp_meta(_CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html)))
 
@@ -125,7 +127,8 @@ def _table(document, html: str) -> None:
         return
     for frame in frames:
         frame = frame.astype(str).replace({"nan": ""})
-        # every row at once: the same XML as add_row() row by row, without re-reading the grid per row
+        # every row at once: the same XML as add_row() row by row, without re-reading the grid per
+        # row
         table = document.add_table(
             rows=len(frame) + 1, cols=len(frame.columns), style="Light Grid Accent 1"
         )
@@ -160,7 +163,8 @@ def summary_workbook(
 ) -> pd.DataFrame:
     """Write the 汇总表: one row per org unit × measure for ``year`` (all areas and categories).
 
-    Columns: 单元代码, 单元名称, 层级, 指标编号, 指标名称, 数值, 单位, 目标值, 状态. Returns the frame.
+    Columns: 单元代码, 单元名称, 层级, 指标编号, 指标名称, 数值, 单位, 目标值, 状态. Returns the
+    frame.
     """
     yearly = indicators[
         (indicators["period"] == str(year))
@@ -217,7 +221,10 @@ def pdf_unavailable() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "未生成 PDF no PDF: playwright is not installed (pip install playwright)"
     if chromium_path() is None:
-        return "未生成 PDF no PDF: Chromium is not installed (Debian: apt-get install chromium fonts-noto-cjk)"
+        return (
+            "未生成 PDF no PDF: Chromium is not installed (Debian: apt-get install "
+            "chromium fonts-noto-cjk)"
+        )
     return None
 
 

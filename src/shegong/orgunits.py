@@ -87,7 +87,8 @@ class OrgUnits:
         path = Path(path)
         if not path.exists():
             raise OrgUnitError(
-                f"找不到单元文件 no org-unit file at {path}: check --workspace (the workspace keeps it in "
+                f"找不到单元文件 no org-unit file at {path}: check --workspace (the "
+                "workspace keeps it in "
                 "inputs/org_units.csv: copy your org-unit CSV there)",
                 Location(path.name),
             )
@@ -112,7 +113,8 @@ class OrgUnits:
                 ) from e
         else:
             raise OrgUnitError(
-                "单元文件编码无法识别 the org-unit file is neither UTF-8 nor GB18030: save it as CSV (UTF-8)",
+                "单元文件编码无法识别 the org-unit file is neither UTF-8 nor GB18030: "
+                "save it as CSV (UTF-8)",
                 Location(path.name),
             )
         return cls.from_frame(raw, source=path.name)
@@ -161,7 +163,8 @@ class OrgUnits:
                 )
             if bad_type[i]:
                 problems.append(
-                    f"row {excel_row}, column unit_type: {row['unit_type']!r} is not one of {', '.join(UNIT_TYPES)}"
+                    f"row {excel_row}, column unit_type: {row['unit_type']!r} is not "
+                    f"one of {', '.join(UNIT_TYPES)}"
                 )
             if no_name[i]:
                 problems.append(f"row {excel_row}, column name: empty name")
@@ -174,7 +177,8 @@ class OrgUnits:
         for i in df.index[unknown | not_below]:
             if unknown[i]:
                 problems.append(
-                    f"row {int(i) + 2}, column parent_code: unknown parent {df.at[i, 'parent_code']}"
+                    f"row {int(i) + 2}, column parent_code: unknown parent "
+                    f"{df.at[i, 'parent_code']}"
                 )
             else:
                 problems.append(f"row {int(i) + 2}, column level: level must be below its parent's")
@@ -204,6 +208,7 @@ class OrgUnits:
         return hit.iloc[0].to_dict()
 
     def name(self, code: str) -> str:
+        """The name of the unit ``code``; raises like :meth:`row` for an unknown code."""
         return str(self.row(code)["name"])
 
     def resolve(
@@ -249,4 +254,6 @@ class OrgUnits:
         return self.frame[self.frame["parent_code"] == code]
 
     def level_label(self, level: int, lang: str = "zh") -> str:
+        """The name of hierarchy level ``level`` in ``lang`` (``zh`` or ``en``); the number as text
+        for an unknown level."""
         return (LEVEL_NAMES_ZH if lang == "zh" else LEVEL_NAMES_EN).get(level, str(level))

@@ -78,7 +78,8 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align", "colspan", "rowspan"},
     "ol": {"start"},
 }
-#: link schemes kept; any other (``javascript:``, ``data:``, ``vbscript:``, ``file:``) loses its href
+#: link schemes kept; any other (``javascript:``, ``data:``, ``vbscript:``, ``file:``) loses its
+#: href
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 #: tags dropped together with their content
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "template", "noscript"})

@@ -1,4 +1,5 @@
-"""Builders of messy ledger workbooks as stations keep them (DOMAIN.md §4), seeded and deterministic.
+"""Builders of messy ledger workbooks as stations keep them (DOMAIN.md §4), seeded and
+deterministic.
 
 Each builder returns the path written; tests assert the expected counts per class and totals.
 Cells that Excel would hold as cached formula values are written as plain values (python-calamine

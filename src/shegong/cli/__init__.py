@@ -1,1 +1,2 @@
-"""The ``shegong`` command line: one subcommand per verb, each a thin layer over one library call."""
+"""The ``shegong`` command line: one subcommand per verb, each a thin layer over one library
+call."""

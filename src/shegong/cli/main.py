@@ -88,7 +88,8 @@ def _say_file(f) -> None:
     """What the one-line summary hides about one imported file (the rest is in ``--json``)."""
     if f.duplicate_of:
         print(
-            f"  {f.file}: 与已导入的 {f.duplicate_of} 内容相同，未重复存储 same content as {f.duplicate_of}: not stored twice"
+            f"  {f.file}: 与已导入的 {f.duplicate_of} 内容相同，未重复存储 same "
+            f"content as {f.duplicate_of}: not stored twice"
         )
     for verb_zh, verb_en, entries in (
         ("已替换", "replaced", f.replaced),
@@ -117,13 +118,16 @@ def _say_file(f) -> None:
     if f.repeated_rows:
         shown = "、".join(f"{r['sheet']}!{r['row']} = {r['same_as']}" for r in f.repeated_rows[:3])
         print(
-            f"  {f.file}: 警告 {len(f.repeated_rows)} 行与前面的行完全相同，可能重复录入 warning: rows repeat earlier "
-            f"rows in every field (double entry?): {shown}{' …' if len(f.repeated_rows) > 3 else ''}"
+            f"  {f.file}: 警告 {len(f.repeated_rows)} "
+            "行与前面的行完全相同，可能重复录入 warning: rows repeat earlier "
+            "rows in every field (double entry?): "
+            f"{shown}{' …' if len(f.repeated_rows) > 3 else ''}"
         )
     stale = [r for r in f.reconciliation if r.get("kind") == "stale_total"]
     if stale:
         print(
-            f"  {f.file}: {len(stale)} 处合计与明细不符 total cells disagree with the rows (see the quality report)"
+            f"  {f.file}: {len(stale)} 处合计与明细不符 total cells disagree with the "
+            "rows (see the quality report)"
         )
     if f.rejected and "rejects_xlsx" in f.outputs:
         print(f"  {f.file}: 拒收行已写入 rejected rows written to {f.outputs['rejects_xlsx']}")
@@ -182,13 +186,15 @@ def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
             kind, sep, path = item.partition("=")
             if not sep or kind not in FILES:
                 print(
-                    f"shegong: 参数错误 请写成 类别=文件 give KIND=FILE with KIND one of {', '.join(FILES)} (got {item!r})",
+                    "shegong: 参数错误 请写成 类别=文件 give KIND=FILE with KIND one "
+                    f"of {', '.join(FILES)} (got {item!r})",
                     file=sys.stderr,
                 )
                 return 2
             if kind in chosen:
                 print(
-                    f"shegong: {kind} 给了两个文件 given twice: one file per kind (each import replaces the kind's "
+                    f"shegong: {kind} 给了两个文件 given twice: one file per kind "
+                    "(each import replaces the kind's "
                     "earlier rows) — put the rows in one file",
                     file=sys.stderr,
                 )
@@ -199,13 +205,15 @@ def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
         done = import_inputs(ws)
     for kind, s in done.items():
         print(
-            f"{kind}: 读取 {s.rows_read}，接收 {s.accepted}，拒收 {s.rejected}，空行 {s.skipped_blank} "
+            f"{kind}: 读取 {s.rows_read}，接收 {s.accepted}，拒收 {s.rejected}，空行 "
+            f"{s.skipped_blank} "
             f"(rows read / accepted / rejected / blank)"
         )
         if s.replaced:
             print(
                 f"  已替换先前导入的 {s.replaced['accepted']} 行（{s.replaced['file']}） "
-                f"replaced the {s.replaced['accepted']} rows imported earlier from {s.replaced['file']}"
+                f"replaced the {s.replaced['accepted']} rows imported earlier from "
+                f"{s.replaced['file']}"
             )
     return 0
 
@@ -220,7 +228,8 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
 
         projects = load_project_registry()
         print(
-            f"项目指标体系有效 project registry OK: {len(projects.measures)} measures ({projects.source})"
+            f"项目指标体系有效 project registry OK: {len(projects.measures)} measures "
+            f"({projects.source})"
         )
     return 0
 
@@ -261,7 +270,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     skipped = [u for u in manifest["units"] if u["status"] == "skipped"]
     where = project_reports_dir(ws, args.year) if args.projects else ws.reports_dir(args.year)
     print(
-        f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped (unchanged), "
+        f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, "
+        f"{len(skipped)} skipped (unchanged), "
         f"{len(failed)} failed → {where}/ (manifest.json)"
     )
     for u in failed:  # the manifest holds the same: unit, failing cell, error
@@ -372,7 +382,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace",
         action="store_true",
-        help="a corrected ledger replaces earlier rows for the same station and month (recorded in import_log.jsonl)",
+        help="a corrected ledger replaces earlier rows for the same station and month "
+        "(recorded in import_log.jsonl)",
     )
     p = _add(
         ledger,
@@ -448,7 +459,8 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument(
         "--projects",
         action="store_true",
-        help="项目报告 one report per project and programme, and a portfolio report per funder and round",
+        help="项目报告 one report per project and programme, and a portfolio report per "
+        "funder and round",
     )
     p.add_argument(
         "--levels",

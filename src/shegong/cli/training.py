@@ -2,8 +2,8 @@
 
 ``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
 ``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
-``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only) and
-``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
+``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only)
+and ``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
 ``shegong roles list [--workspace DIR]``; every store verb opens ``SHEGONG_DATABASE_URL`` when
 set, else ``<workspace>/progress.sqlite``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
@@ -179,7 +179,8 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
         "--release",
         action="append",
         metavar="ASSESSMENT",
-        help="release this assessment's scores to trainees (refused while answers are unscored); repeatable",
+        help="release this assessment's scores to trainees (refused while answers are "
+        "unscored); repeatable",
     )
     p.set_defaults(func=_cmd_grade)
 

@@ -1,12 +1,12 @@
 """Seeded demo inputs beyond the 2021 ledger: pilot year 2022 and every input of DOMAIN.md §4.
 
-:func:`write_other_inputs` is called by :func:`shegong.demo.generate.generate_demo_inputs` after the 2021
-files are written (their random stream is untouched, so the 2021 ledgers stay calibrated to the
+:func:`write_other_inputs` is called by :func:`shegong.demo.generate.generate_demo_inputs` after the
+2021 files are written (their random stream is untouched, so the 2021 ledgers stay calibrated to the
 published figures). It writes the 2022 ledgers (calibrated to :data:`FIGURES_2022`, a proposal:
 the league's second pilot year, 两年规范) and, for both pilot years, the staff roster, training
 records, survey responses and the evaluation inputs — all UTF-8 CSV with Chinese headers, the
-column specs of :data:`shegong.indicators.inputs.SPECS`. A few rows in the survey file are defective on
-purpose (satisfaction 6, unknown station) and must be rejected at import.
+column specs of :data:`shegong.indicators.inputs.SPECS`. A few rows in the survey file are defective
+on purpose (satisfaction 6, unknown station) and must be rejected at import.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ _PRIORITY = ("低保", "特困", "留守儿童", "困境儿童", "残疾人", "�
 
 @dataclass
 class OtherInputs:
-    """Paths written: ``ledgers`` {2022: [...]}, ``expected`` {2022: figures}, ``files`` {kind: path}."""
+    """Paths written: ``ledgers`` {2022: [...]}, ``expected`` {2022: figures}, ``files`` {kind:
+    path}."""
 
     ledgers: dict[int, list[Path]] = field(default_factory=dict)
     expected: dict[int, dict[str, float]] = field(default_factory=dict)
@@ -163,8 +164,9 @@ def write_other_inputs(
                 audits.append([st.name, year, hid, *phases])
             areas = rng.sample(list(SERVICE_AREAS), rng.randint(*q["areas"]))
             lists += [[st.name, year, a] for a in sorted(areas)]
-            for k in range(rng.randint(*q["orgs"])):
-                org = f"ORG-{st.code[:6]}-{rng.randint(1, 6):02d}"  # shared within a county: counted once above
+            for _k in range(rng.randint(*q["orgs"])):
+                # shared within a county: counted once above
+                org = f"ORG-{st.code[:6]}-{rng.randint(1, 6):02d}"
                 orgs.append(
                     [
                         org,

@@ -347,8 +347,9 @@ def write_ledgers(rng: random.Random, dest: Path, rows: list[_Row], year: int) -
 
 # -- org units and roster --------------------------------------------------------------------
 def make_stations(rng: random.Random) -> list[_Station]:
+    """The demo's stations, one per township of :data:`COUNTIES`, each with 3–5 seeded villages."""
     stations = []
-    for index, (code, person_name, _alias, townships, _f) in enumerate(COUNTIES):
+    for index, (code, _person_name, _alias, townships, _f) in enumerate(COUNTIES):
         for seq, township in enumerate(townships):
             if township.endswith("街道"):
                 pool = [s + "社区" for s in _COMMUNITY_STEMS]
@@ -368,6 +369,7 @@ def make_stations(rng: random.Random) -> list[_Station]:
 
 
 def org_unit_rows(stations: list[_Station]) -> list[list[str]]:
+    """Rows of the demo's org-unit file: the league, its counties, the stations and their rooms."""
     batch = str(PILOT_YEAR)  # every unit of the demo joined the pilot in 2021 (pilot year 1)
     rows = [["152200000000", "兴安盟", "", "2", "admin", "兴安", "", batch]]
     rows += [[c, n, "152200000000", "3", "admin", a, "", batch] for c, n, a, _t, _f in COUNTIES]
@@ -382,6 +384,8 @@ def org_unit_rows(stations: list[_Station]) -> list[list[str]]:
 
 
 def roster_rows(rng: random.Random, stations: list[_Station]) -> list[list[str]]:
+    """Rows of the demo's staff roster (2–4 staff per station); appends the staff ids to
+    the stations' ``staff`` lists."""
     quals = ("助理社会工作师", "社会工作师", "高级社会工作师", "无")
     rows = []
     for s in stations:
@@ -422,6 +426,7 @@ def roster_rows(rng: random.Random, stations: list[_Station]) -> list[list[str]]
 
 # -- people ------------------------------------------------------------------------------
 def person_name(rng: random.Random) -> str:
+    """A seeded fictitious personal name, Han or Mongolian (about one in five)."""
     if rng.random() < 0.22:
         return rng.choice(_MONGOL_SURNAMES) + rng.choice(_MONGOL_GIVEN)
     return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
@@ -828,6 +833,7 @@ def _cells(
 
 
 def write_csv(path: Path, header: Sequence[str], rows: list[list[object]], encoding: str) -> None:
+    """Write ``header`` and ``rows`` to the CSV file ``path`` in ``encoding`` (replacing it)."""
     with path.open("w", encoding=encoding, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header)

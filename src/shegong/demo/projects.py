@@ -99,7 +99,9 @@ def _plan(stations: list[str], rooms: dict[str, list[str]]) -> list[_Project]:
         )
         for code, name, prog, sts, budget in bee
     ]
-    micro = [  # code, name, programme, stations, villages of the first station, event types, area, start, end, budget
+    # code, name, programme, stations, villages of the first station, event types, area, start, end,
+    # budget
+    micro = [
         (
             "GY2022-01",
             "银龄互助小组",

@@ -50,7 +50,8 @@ def run_demo(
 ) -> Workspace:
     """Build (or update in place) the demo workspace and optionally serve it.
 
-    Returns the workspace. Raises whatever the steps raise (all :class:`~shegong.errors.ShegongError`).
+    Returns the workspace. Raises whatever the steps raise (all
+    :class:`~shegong.errors.ShegongError`).
     """
     ws = Workspace.at(workspace)
     say(f"① 生成演示数据 generating demo inputs → {ws.inputs}")
@@ -60,15 +61,18 @@ def run_demo(
         say(f"② 导入 {year} 年台账 importing {len(files)} ledgers of {year}")
         summary = import_ledgers(files, workspace=ws).to_dict()
         say(
-            f"   读取 {summary['rows_read']} 行：接收 {summary['accepted']}，拒收 {summary['rejected']} "
+            f"   读取 {summary['rows_read']} 行：接收 {summary['accepted']}，拒收 "
+            f"{summary['rejected']} "
             f"(rows read / accepted / rejected)"
         )
     say(
-        "   生成项目与服务计划 writing the demo projects and programmes (公益创投, 暖阳 乐龄 雏鹰 乐居)"
+        "   生成项目与服务计划 writing the demo projects and programmes (公益创投, "
+        "暖阳 乐龄 雏鹰 乐居)"
     )
     write_demo_projects(ws)
     say(
-        "   导入名册、培训、问卷与评估材料 importing roster, training, surveys and evaluation inputs"
+        "   导入名册、培训、问卷与评估材料 importing roster, training, surveys and "
+        "evaluation inputs"
     )
     for kind, s in import_inputs(ws).items():
         say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
@@ -76,13 +80,15 @@ def run_demo(
     say(
         f"   培训师应用 trainer apps: {len(trainers.logins)} 名学员 trainees at "
         f"{'、'.join(trainers.stations)}; {trainers.submissions} 份测评 submissions, "
-        f"{trainers.waiting} 份开放题待评 open answers waiting, {trainers.entries_waiting} 条督导记录待签认 "
+        f"{trainers.waiting} 份开放题待评 open answers waiting, "
+        f"{trainers.entries_waiting} 条督导记录待签认 "
         f"entries to sign off, {trainers.unconfirmed} 条培训路径待确认 tracks to confirm"
         if trainers.created
         else "   培训师应用数据已存在 trainer apps already filled"
     )
     say(
-        f"   演示账号 demo accounts (密码 password: ${PASSWORD_ENV}, 默认 default {DEFAULT_PASSWORD}): "
+        f"   演示账号 demo accounts (密码 password: ${PASSWORD_ENV}, 默认 default "
+        f"{DEFAULT_PASSWORD}): "
         + ", ".join(f"{login} ({role})" for login, role in trainers.staff.items())
         + f"; 学员 trainees {min(trainers.logins)} … {max(trainers.logins)}"
     )
@@ -109,7 +115,8 @@ def run_demo(
             r = total.iloc[0]
             change = "" if r["change"] != r["change"] else f"，较上年 {r['change']:+.1f}"
             say(
-                f"   兴安盟总分 {r['score']:.1f}（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}"
+                f"   兴安盟总分 {r['score']:.1f}"
+                f"（{GRADE_LABELS['zh'].get(r['grade'], '—')}）{change}"
             )
         if result.projects is not None:
             scopes = result.projects[["scope", "scope_id"]].drop_duplicates()
@@ -123,12 +130,14 @@ def run_demo(
         manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)
         failed = [u for u in manifest["units"] if u["status"] != "ok"]
         say(
-            f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(year)}"
+            f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → "
+            f"{ws.reports_dir(year)}"
         )
         for u in failed:
             say(f"   {failure_line(u)}")
     say(
-        f"⑤ 生成 {DEMO_YEAR} 年项目报告 running the {DEMO_YEAR} project, programme and portfolio reports"
+        f"⑤ 生成 {DEMO_YEAR} 年项目报告 running the {DEMO_YEAR} project, programme "
+        "and portfolio reports"
     )
     manifest = run_project_reports(ws, year=DEMO_YEAR, workers=workers)
     failed = [u for u in manifest["units"] if u["status"] != "ok"]

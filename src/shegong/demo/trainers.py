@@ -1,11 +1,13 @@
-"""The trainer side of the demo (issue 14): trainees at several stations with work for the trainer apps.
+"""The trainer side of the demo (issue 14): trainees at several stations with work for the trainer
+apps.
 
 :func:`fill_trainer_apps` takes about twelve people of the demo's staff roster
 (``inputs/roster.csv``, written by :mod:`shegong.demo.generate`: synthetic names) at four stations
 and registers them as trainees with their name and station, each on the track of their role
-(staff → 社工站兼职工作人员/社区工作者, volunteers → 志愿者; :data:`~shegong.training.progress.TRACK_OF_ROLE`);
-two trainers and an admin get their roles. A trainer has confirmed the tracks of the first two
-stations' trainees; the others wait for confirmation in the cohort app. Then, seeded:
+(staff → 社工站兼职工作人员/社区工作者, volunteers → 志愿者;
+:data:`~shegong.training.progress.TRACK_OF_ROLE`); two trainers and an admin get their roles. A
+trainer has confirmed the tracks of the first two stations' trainees; the others wait for
+confirmation in the cohort app. Then, seeded:
 
 - practice attempts across the modules (answers chosen among the options and graded as the player
   grades them), pages read (time on task), modules completed — the cohort heat map;
@@ -62,7 +64,8 @@ PASSWORD_ENV = "SHEGONG_DEMO_PASSWORD"
 STAFF = (("demo-trainer", "trainer"), ("demo-trainer2", "trainer"), ("demo-admin", "admin"))
 #: modules each trainee has worked through, strongest first (cut to the modules there are)
 PROGRESS = (99, 3, 6, 5, 4, 4, 3, 3, 2, 2, 1, 0)
-#: trainees (in enrolment order) whose track a trainer confirmed at enrolment: the first two stations
+#: trainees (in enrolment order) whose track a trainer confirmed at enrolment: the first two
+#: stations
 CONFIRMED_AT_ENROLMENT = 6
 ROLE_OF = {"专职": "social_org_staff", "兼职": "part_time_staff", "志愿者": "volunteer"}
 FORMAT_OF = {
@@ -81,7 +84,8 @@ ENTRY_TEXT = {
 
 
 def demo_password() -> str:
-    """The password of every demo account: ``$SHEGONG_DEMO_PASSWORD``, else :data:`DEFAULT_PASSWORD`."""
+    """The password of every demo account: ``$SHEGONG_DEMO_PASSWORD``, else
+    :data:`DEFAULT_PASSWORD`."""
     return setting(PASSWORD_ENV) or DEFAULT_PASSWORD
 
 
@@ -401,7 +405,8 @@ def _mentoring(store, trainees, rules, mentor: str, other: str, rng: random.Rand
 
 def _sessions(ws, store, trainees, people, modules, trainer: str, rng: random.Random) -> int:
     """Lectures of 2022 at the trainees' stations from the demo's training records, with the
-    attendance of the enrolled staff (by staff id) and some reactions. Returns the sessions added."""
+    attendance of the enrolled staff (by staff id) and some reactions. Returns the sessions
+    added."""
     records = read_input(ws, "training")
     if records is None:
         return 0

@@ -1,8 +1,9 @@
 """Indicator values per org unit × period, computed in DuckDB over the workspace's Parquet inputs.
 
-:func:`compute_indicators` evaluates every measure of the registry (:mod:`shegong.indicators.registry`)
-for every org unit and period of a pilot year — the year (``2021``), its quarters (``2021Q1``)
-and months (``2021-01``) for ledger measures — rolled up the hierarchy through a closure table:
+:func:`compute_indicators` evaluates every measure of the registry
+(:mod:`shegong.indicators.registry`) for every org unit and period of a pilot year — the year
+(``2021``), its quarters (``2021Q1``) and months (``2021-01``) for ledger measures — rolled up the
+hierarchy through a closure table:
 
 - additive ledger terms (counts, sums) are pre-aggregated at the rows' own unit by month, and
   by service area and client category only for the terms of measures disaggregated that way,
@@ -16,8 +17,9 @@ and months (``2021-01``) for ledger measures — rolled up the hierarchy through
 - each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
 
 Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
-until the output rows are written. The result replaces that year's rows in ``indicators/indicators.parquet`` (other years are
-kept), columns of DESIGN.md §3 (:data:`OUTPUT_COLUMNS`). Input tables: see
+until the output rows are written. The result replaces that year's rows in
+``indicators/indicators.parquet`` (other years are kept), columns of DESIGN.md §3
+(:data:`OUTPUT_COLUMNS`). Input tables: see
 :func:`shegong.indicators.sources.build_sources`.
 """
 
@@ -76,9 +78,11 @@ def _agg(term: Term, col: str = "v") -> str:
 
 
 def _period_text(col: str, year: int) -> str:
-    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or ``2021Q1``."""
+    """A period code (0 the year, 1–12 a month, 21–24 a quarter) as text: ``2021``, ``2021-01`` or
+    ``2021Q1``."""
     y = int(year)
-    return f"""CASE WHEN {col} = 0 THEN '{y}' WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
+    return f"""CASE WHEN {col} = 0 THEN '{y}'
+                    WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
 
 
@@ -113,11 +117,15 @@ def _ledger_year(con, year: int, terms: dict[str, Term]) -> dict[str, str]:
         *(f"{w} AS {f}" for w, f in flags.items()),
     ]
     for d, short in (("service_area", "sa"), ("client_category", "cc")):
-        con.execute(f"""CREATE TABLE {short}_map AS SELECT value, CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
-                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger WHERE year = {int(year)})""")
-    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month, (l.month + 2) // 3 AS quarter,
+        con.execute(f"""CREATE TABLE {short}_map AS SELECT value,
+                            CAST(row_number() OVER (ORDER BY value) AS UTINYINT) AS id
+                        FROM (SELECT DISTINCT COALESCE({d}, '{UNSPECIFIED}') AS value FROM ledger
+                            WHERE year = {int(year)})""")
+    con.execute(f"""CREATE TABLE ledger_y AS SELECT u.uid, u.level, l.month,
+                        (l.month + 2) // 3 AS quarter,
                            sa.id AS sa_c, cc.id AS cc_c, l.* EXCLUDE (org_unit, month, sa, cc)
-                    FROM (SELECT org_unit, month, service_area AS sa, client_category AS cc{"".join(", " + k for k in kept)}
+                    FROM (SELECT org_unit, month, service_area AS sa,
+                        client_category AS cc{"".join(", " + k for k in kept)}
                           FROM (SELECT *{missing} FROM ledger) WHERE year = {int(year)}) l
                     JOIN units u ON u.code = l.org_unit
                     JOIN sa_map sa ON sa.value = COALESCE(l.sa, '{UNSPECIFIED}')
@@ -138,7 +146,8 @@ def _additive_ledger(
 
     def scan(key: str, keys: list[str]) -> str:  # one grouping of the rows; s, k as in ``additive``
         cols = ", ".join(
-            f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), 0) AS DOUBLE) AS {names[k]}"
+            f"CAST(COALESCE({_agg(terms[k])} FILTER (WHERE {flags[where(terms[k])]}), "
+            f"0) AS DOUBLE) AS {names[k]}"
             for k in keys
         )
         return f"SELECT uid, {key}, {cols} FROM ledger_y GROUP BY ALL"
@@ -230,9 +239,11 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
     """
     f = term.field
     bit = "bit_or(CAST(1 AS UBIGINT) << {})"
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v, CAST(row_number() OVER () AS UINTEGER) AS vid,
+    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v,
+                        CAST(row_number() OVER () AS UINTEGER) AS vid,
                            min(uid) AS uid, min(uid) = max(uid) AS one_unit,
-                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam, {bit.format("cc_c")} AS ccm
+                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam,
+                               {bit.format("cc_c")} AS ccm
                     FROM ledger_y WHERE {f} IS NOT NULL AND {flag} GROUP BY {f}""")
     counts = ", ".join(f"count_if({test}) AS c{1000 * s + k}" for s, k, test in _set_keys(con))
     key = "CAST(key[2:] AS INTEGER)"  # c1021 → set 1, key 21
@@ -240,8 +251,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
                            CAST({key} % 1000 AS UTINYINT) AS k, uid AS d, c
                     FROM (UNPIVOT (SELECT uid, {counts} FROM {name}_v WHERE one_unit GROUP BY uid)
                           ON COLUMNS(* EXCLUDE (uid)) INTO NAME key VALUE c) WHERE c > 0""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c, l.cc_c, v.vid AS v
-                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v ON v.v = l.{f} WHERE {flag}""")
+    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c,
+                        l.cc_c, v.vid AS v
+                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v
+                        ON v.v = l.{f} WHERE {flag}""")
     con.execute(f"DROP TABLE {name}_v")
     con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
     for (
@@ -251,14 +264,16 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
         con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
                                min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
         con.execute(
-            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE NOT multi GROUP BY k, d"
+            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE "
+            "NOT multi GROUP BY k, d"
         )
         con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
         con.execute("DROP TABLE pairs")
     con.execute(
         f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({
             " UNION ALL ".join(
-                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r WHERE v IN (SELECT v FROM {name}_g)"
+                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r "
+                f"WHERE v IN (SELECT v FROM {name}_g)"
                 for set_id, key in _DISTINCT_SETS
             )
         }) p SEMI JOIN {name}_g m USING (s, k, v)"""
@@ -275,8 +290,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
         name
     }_n USING (s, k, v)
                       JOIN ancestry_i a ON a.uid = p.uid),
-             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o JOIN ancestry_i a ON a.uid = o.d
-                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many GROUP BY ALL) GROUP BY ALL)
+             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o
+                 JOIN ancestry_i a ON a.uid = o.d
+                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many
+                                                         GROUP BY ALL) GROUP BY ALL)
         SELECT anc AS uid, {
         _keys(
             "CASE WHEN s < 3 THEN k ELSE 0 END",
@@ -291,8 +308,10 @@ def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
 def _other(con, term: Term, year: int, name: str) -> None:
     """A term over a yearly input table (roster, survey …): yearly rows only."""
     con.execute(f"""CREATE TABLE {name} AS
-        SELECT u.uid, {_keys("0", "0", "0")}, CAST({_agg(term, term.field or "")} AS DOUBLE) / {term.scale} AS {name}
-        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u ON u.code = a.ancestor
+        SELECT u.uid, {_keys("0", "0", "0")}, CAST({_agg(term, term.field or "")} AS DOUBLE) /
+            {term.scale} AS {name}
+        FROM {term.source} s JOIN ancestry a ON s.org_unit = a.code JOIN units u
+            ON u.code = a.ancestor
         WHERE s.year = {int(year)} AND {where(term)} GROUP BY u.uid""")
 
 
@@ -381,15 +400,20 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
     if m.target_scope == "per_station":
         target = f"CASE WHEN {total} AND n_under > 0 AND level <= 4 THEN ({target}) * n_under END"
     status = f"""CASE WHEN suppressed THEN 'suppressed' WHEN target IS NULL THEN 'no_target'
-                      WHEN value >= target - 1e-9 THEN 'met' WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
+                      WHEN value >= target - 1e-9 THEN 'met'
+                      WHEN value >= {m.near!r} * target - 1e-9 THEN 'near'
                       ELSE 'missed' END"""
-    rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator, {den_col} AS denominator,
+    rows = f"""SELECT org_unit, level, period, {value} AS value, {num_col} AS numerator,
+                   {den_col} AS denominator,
                       {small} AS suppressed, {target} AS target, service_area, client_category
-               FROM wide WHERE level IN ({", ".join(str(int(lv)) for lv in m.levels)}) AND ({" OR ".join(present)})
+               FROM wide WHERE level IN ({", ".join(str(int(lv)) for lv in m.levels)})
+                   AND ({" OR ".join(present)})
                  AND (sa = 0 OR {"service_area" in dis}) AND (cc = 0 OR {"client_category" in dis})
                  AND ({not yearly_only} OR p = 0)"""
-    return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator, value,
-                      numerator, denominator, '{m.unit}' AS unit, target, {status} AS status, service_area, client_category
+    return f"""SELECT org_unit, CAST(level AS INTEGER) AS level, period, '{m.id}' AS indicator,
+                   value,
+                      numerator, denominator, '{m.unit}' AS unit, target, {status} AS status,
+                          service_area, client_category
                FROM ({rows})"""
 
 
@@ -416,8 +440,8 @@ def write_indicators(
         The number of rows written for ``year``.
 
     Raises:
-        IndicatorError: no accepted ledger rows in the workspace or none dated ``year``; OrgUnitError for a bad
-            org-unit file; RegistryError for a bad registry.
+        IndicatorError: no accepted ledger rows in the workspace or none dated ``year``;
+            OrgUnitError for a bad org-unit file; RegistryError for a bad registry.
     """
     registry = registry or load_registry()
     org_units = org_units or OrgUnits.read_csv(workspace.org_units_file)
@@ -446,12 +470,15 @@ def write_indicators(
         units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
         con.register("units_df", units)
         con.execute("""CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage,
-                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid FROM units_df""")
+                               CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid
+                                   FROM units_df""")
         con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
                        JOIN units u ON u.code = a.code JOIN units x ON x.code = a.ancestor""")
         have = build_sources(con, workspace, org, [year])
-        con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n FROM stations s
-                        JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)} AND s.operating GROUP BY a.ancestor""")
+        con.execute(f"""CREATE TABLE under AS SELECT a.ancestor AS code, COUNT(*) AS n
+                            FROM stations s
+                        JOIN ancestry a ON s.org_unit = a.code WHERE s.year = {int(year)}
+                            AND s.operating GROUP BY a.ancestor""")
         columns = _wide(con, registry, year, have)
         parts = [
             sql
@@ -461,7 +488,10 @@ def write_indicators(
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
         kept = 0
         if workspace.indicators_file.exists():  # other years are kept, the years in ascending order
-            old = f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM read_parquet({quote(workspace.indicators_file)})"
+            old = (
+                f"SELECT {', '.join(OUTPUT_COLUMNS)} FROM "
+                f"read_parquet({quote(workspace.indicators_file)})"
+            )
             year_of = "TRY_CAST(left(period, 4) AS INTEGER)"
             kept = con.execute(
                 f"SELECT count(*) FROM ({old}) WHERE NOT starts_with(period, '{int(year)}')"
@@ -477,7 +507,9 @@ def write_indicators(
             workspace.indicators_file,
             lambda p: written.append(
                 con.execute(
-                    f"COPY (SELECT {cast} FROM ({' UNION ALL '.join(f'({s})' for s in sources)})) TO {quote(p)} "
+                    f"COPY (SELECT {cast} FROM "
+                    f"({' UNION ALL '.join(f'({s})' for s in sources)})) TO "
+                    f"{quote(p)} "
                     "(FORMAT parquet, COMPRESSION zstd)"
                 ).fetchall()[0][0]
             ),

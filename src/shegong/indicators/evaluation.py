@@ -19,8 +19,8 @@ the training-to-outcome join (DOMAIN.md §3; issue 5).
 Scoring rule (ours, DOMAIN.md §3 gives weights only as a proposal): each measure with a weight
 and a target earns its weight × :data:`CREDIT` of its traffic-light status — met (≥ target) full
 marks, near (≥ the ``near`` share of the target, default 80 %) 60 %, missed nothing, as in the
-达标 / 基本达标 / 未达标 scoring of published station evaluations; a suppressed or missing measure is not
-scored, and its dimension is scored on the measures that are (``score × share ÷ scored
+达标 / 基本达标 / 未达标 scoring of published station evaluations; a suppressed or missing measure
+is not scored, and its dimension is scored on the measures that are (``score × share ÷ scored
 weight``); the total is the sum of the dimensions scored, rescaled to 100 when a whole
 dimension is missing.
 """
@@ -221,7 +221,8 @@ def _finding(
 def consistency_findings(
     table: pd.DataFrame, units: OrgUnits, registry: Registry, year: int
 ) -> pd.DataFrame:
-    """The consistency checks of the module docstring for ``year``; columns of :data:`FINDINGS_SCHEMA`."""
+    """The consistency checks of the module docstring for ``year``; columns of
+    :data:`FINDINGS_SCHEMA`."""
     yearly = _yearly(table, year)
     wide = yearly.pivot(index="org_unit", columns="indicator", values="value")
     num = yearly.pivot(index="org_unit", columns="indicator", values="numerator")
@@ -245,7 +246,8 @@ def consistency_findings(
                 d3a,
                 d1,
                 f"建档数 {d3a:.0f} 个多于走访户数 {d1:.0f} 户：请核对是否有未走访先建档或重复建档",
-                f"{d3a:.0f} files opened but only {d1:.0f} households visited: check for files without a visit or duplicates",
+                f"{d3a:.0f} files opened but only {d1:.0f} households visited: check "
+                "for files without a visit or duplicates",
             )
         closed = num.at[code, "D4b"] if "D4b" in num else np.nan
         opened = wide.at[code, "D4a"] if "D4a" in wide else np.nan
@@ -261,7 +263,8 @@ def consistency_findings(
                 closed,
                 opened,
                 f"结案 {closed:.0f} 个多于本年开案 {opened:.0f} 个（可能含往年个案）：请核对",
-                f"{closed:.0f} cases closed but {opened:.0f} opened this year (earlier cases?): check",
+                f"{closed:.0f} cases closed but {opened:.0f} opened this year "
+                "(earlier cases?): check",
             )
     additive = [m for m in registry.measures if m.aggregation in ("count", "sum")]
     for m in additive:
@@ -290,7 +293,8 @@ def consistency_findings(
                     parent - total,
                     0.0,
                     f"{m.id} 有 {parent - total:,.0f}{m.unit} 记在社工站、未注明村（社区）",
-                    f"{m.id}: {parent - total:,.0f} {m.unit} recorded at the station without a village",
+                    f"{m.id}: {parent - total:,.0f} {m.unit} recorded at the station "
+                    "without a village",
                 )
             else:
                 _finding(

@@ -68,7 +68,8 @@ _STATION = _c("station", "所属站点", "station", also=("station_code",))
 _YEAR = _c("year", "年度", "int", range=(2000, 2100))
 _AREAS = tuple(SERVICE_AREAS.values()) + tuple(SERVICE_AREAS)
 _PROJECT = _c("project_code", "项目编号", "project", required=False)
-#: Funding types of a project (issue 8): 政府购买 government purchase, 公益创投 venture philanthropy, 慈善资助 charity.
+#: Funding types of a project (issue 8): 政府购买 government purchase, 公益创投 venture
+#: philanthropy, 慈善资助 charity.
 FUNDING_TYPES = {"政府购买": "purchase", "公益创投": "venture_philanthropy", "慈善资助": "charity"}
 SPENDING_CATEGORIES = {
     "人员": "personnel",
@@ -277,6 +278,7 @@ class InputSummary:
 
 
 def accepted_dir(ws: Workspace) -> Path:
+    """The folder of accepted input tables: ``inputs/accepted`` (one Parquet file per kind)."""
     return ws.inputs / "accepted"
 
 
@@ -338,7 +340,8 @@ class _Resolver:
 
 
 def _list(col: Col, value: object, units: _Resolver, rec: dict) -> str:
-    """A ``;``-joined list of codes: stations, rooms under the listed stations, event types, areas."""
+    """A ``;``-joined list of codes: stations, rooms under the listed stations, event types,
+    areas."""
     out = []
     for item in (t for t in _LIST_SPLIT.split(fold_text(value)) if t):
         if col.type == "stations":

@@ -1,8 +1,8 @@
 """Funded service projects and named programmes (issue 8): attribution and project indicators.
 
 Projects (政府购买 purchase, 公益创投 venture philanthropy, 慈善资助 charity) and their spending
-are inputs of :mod:`shegong.indicators.inputs` (kinds ``projects`` and ``project_spending``). A ledger
-event belongs to a project either **explicitly** — its ``project_code`` column (mapped by a
+are inputs of :mod:`shegong.indicators.inputs` (kinds ``projects`` and ``project_spending``). A
+ledger event belongs to a project either **explicitly** — its ``project_code`` column (mapped by a
 profile from 项目编号) names an imported project — or **by rule**: the event lies within the
 project's period (start and end dates inclusive), at one of its stations (and, when the project
 lists villages, in one of them), and its type and service area are among the project's (when it
@@ -103,11 +103,14 @@ class ProjectError(IndicatorError):
 
 
 def default_project_registry_path() -> Path:
+    """The project-indicator registry shipped with the project:
+    ``datasets/project_indicators.yaml``."""
     return project_root() / "datasets" / "project_indicators.yaml"
 
 
 def load_project_registry(path: Path | str | None = None) -> Registry:
-    """The project registry, validated like the station registry (see :mod:`shegong.indicators.registry`).
+    """The project registry, validated like the station registry (see
+    :mod:`shegong.indicators.registry`).
 
     Raises:
         RegistryError: naming the file, the measure, the key and the fix.
@@ -116,10 +119,12 @@ def load_project_registry(path: Path | str | None = None) -> Registry:
 
 
 def projects_file(ws: Workspace) -> Path:
+    """The imported projects of the workspace: ``indicators/projects.parquet``."""
     return ws.indicators_dir / "projects.parquet"
 
 
 def project_events_file(ws: Workspace) -> Path:
+    """The ledger events attributed to projects: ``indicators/project_events.parquet``."""
     return ws.indicators_dir / "project_events.parquet"
 
 
@@ -133,7 +138,8 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     if not files:
         raise ProjectError("no ledger has been imported: run `shegong ledger import` first")
     con.execute(
-        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({quote_list(files)}, union_by_name=true)"
+        f"CREATE VIEW raw_ledger AS SELECT * FROM read_parquet({quote_list(files)}, "
+        "union_by_name=true)"
     )
     have = {r[0] for r in con.execute("DESCRIBE raw_ledger").fetchall()}
     extra = ", ".join(
@@ -141,19 +147,25 @@ def _ledger_view(con: duckdb.DuckDBPyConnection, ws: Workspace) -> None:
     )
     rooms = "SELECT parent_code FROM org_df WHERE unit_type = 'room'"
     con.execute(f"""CREATE VIEW ledger AS SELECT *{", " + extra if extra else ""},
-        (service_area IS NOT NULL AND staff_ids IS NOT NULL AND (event_type NOT IN ({", ".join(map(_q, _INDIVIDUAL))})
+        (service_area IS NOT NULL AND staff_ids IS NOT NULL
+            AND (event_type NOT IN ({", ".join(map(_q, _INDIVIDUAL))})
          OR (client_pid IS NOT NULL AND household_pid IS NOT NULL AND client_category IS NOT NULL
              AND (room_code IS NOT NULL OR station_code NOT IN ({rooms}))))) AS complete
         FROM raw_ledger""")
 
 
 def _split(col: str) -> str:
-    return f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL ELSE string_split({col}, ';') END AS {col}"
+    return (
+        f"CASE WHEN {col} IS NULL OR {col} = '' THEN NULL ELSE string_split({col}, ';') "
+        f"END AS {col}"
+    )
 
 
 #: An event ``l`` lies in project ``p``'s area and period.
-_IN_AREA = """list_contains(p.stations, l.station_code) AND CAST(l.date AS DATE) BETWEEN p.start_date AND p.end_date
-    AND (p.villages IS NULL OR list_contains(p.villages, l.room_code) OR NOT list_contains(p.village_stations, l.station_code))"""
+_IN_AREA = """list_contains(p.stations, l.station_code)
+    AND CAST(l.date AS DATE) BETWEEN p.start_date AND p.end_date
+    AND (p.villages IS NULL OR list_contains(p.villages, l.room_code)
+         OR NOT list_contains(p.village_stations, l.station_code))"""
 
 
 def attribute(con: duckdb.DuckDBPyConnection, projects: pd.DataFrame, org: pd.DataFrame) -> None:
@@ -170,28 +182,35 @@ def attribute(con: duckdb.DuckDBPyConnection, projects: pd.DataFrame, org: pd.Da
         for v in projects["villages"]
     ]
     con.register("projects_df", projects)
-    con.execute(f"""CREATE TABLE proj AS SELECT project_code, project_name, funder, funding_type, round, programme,
+    con.execute(f"""CREATE TABLE proj AS SELECT project_code, project_name, funder, funding_type,
+                        round, programme,
         budget_fen, CAST(start_date AS DATE) AS start_date, CAST(end_date AS DATE) AS end_date,
         CAST(year(start_date) AS INTEGER) AS year, {_split("stations")}, {_split("villages")},
-        {_split("event_types")}, {_split("service_areas")}, {_split("village_stations")}, target_person_times, target_households, target_activities
+        {_split("event_types")}, {_split("service_areas")}, {_split("village_stations")},
+            target_person_times, target_households, target_activities
         FROM projects_df""")
     con.execute(f"""CREATE TABLE attributed AS
         WITH cand AS (
-            SELECT l.event_id, p.project_code, p.end_date - p.start_date AS span, p.villages IS NOT NULL AS narrow
+            SELECT l.event_id, p.project_code, p.end_date - p.start_date AS span,
+                p.villages IS NOT NULL AS narrow
             FROM ledger l JOIN proj p ON {_IN_AREA}
               AND (p.event_types IS NULL OR list_contains(p.event_types, l.event_type))
               AND (p.service_areas IS NULL OR list_contains(p.service_areas, l.service_area))
             WHERE l.project_code IS NULL),
         ranked AS (
             SELECT event_id, project_code, COUNT(*) OVER (PARTITION BY event_id) AS candidates,
-                   ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY span, narrow DESC, project_code) AS rk FROM cand)
+                   ROW_NUMBER() OVER (PARTITION BY event_id
+                       ORDER BY span, narrow DESC, project_code) AS rk FROM cand)
         SELECT event_id, project_code, 'rule' AS attribution, candidates FROM ranked WHERE rk = 1
         UNION ALL
-        SELECT event_id, project_code, 'explicit', 1 FROM ledger WHERE project_code IN (SELECT project_code FROM proj)""")
-    con.execute("""CREATE TABLE ev AS SELECT l.*, a.project_code AS pc, COALESCE(l.programme, p.programme) AS prog,
+        SELECT event_id, project_code, 'explicit', 1 FROM ledger
+            WHERE project_code IN (SELECT project_code FROM proj)""")
+    con.execute("""CREATE TABLE ev AS SELECT l.*, a.project_code AS pc, COALESCE(l.programme,
+                        p.programme) AS prog,
             COALESCE(p.year, l.year) AS pyear, COALESCE(a.attribution, 'programme') AS attribution,
             COALESCE(a.candidates, 0) AS candidates
-        FROM ledger l LEFT JOIN attributed a USING (event_id) LEFT JOIN proj p ON p.project_code = a.project_code
+        FROM ledger l LEFT JOIN attributed a USING (event_id) LEFT JOIN proj p
+            ON p.project_code = a.project_code
         WHERE a.project_code IS NOT NULL OR l.programme IS NOT NULL""")
 
 
@@ -200,19 +219,24 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
     returns the sources that have data (survey and case outcomes only when imported)."""
     con.execute("""CREATE TABLE members AS
         SELECT project_code, 'project' AS scope, project_code AS scope_id, year FROM proj
-        UNION ALL SELECT project_code, 'programme', programme, year FROM proj WHERE programme IS NOT NULL
+        UNION ALL SELECT project_code, 'programme', programme, year FROM proj
+            WHERE programme IS NOT NULL
         UNION ALL SELECT project_code, 'funder', funder, year FROM proj
         UNION ALL SELECT project_code, 'round', round, year FROM proj WHERE round IS NOT NULL""")
     con.execute("""CREATE TABLE events_s AS
-        SELECT m.scope, m.scope_id, m.year, e.* FROM ev e JOIN members m ON m.project_code = e.pc AND m.scope <> 'programme'
+        SELECT m.scope, m.scope_id, m.year, e.* FROM ev e JOIN members m ON m.project_code = e.pc
+            AND m.scope <> 'programme'
         UNION ALL SELECT 'programme', e.prog, e.pyear, e.* FROM ev e WHERE e.prog IS NOT NULL""")
     con.execute(f"""CREATE TABLE area_events_s AS
-        WITH area AS (SELECT p.project_code, l.event_id, l.event_type, l.person_times FROM ledger l JOIN proj p ON {_IN_AREA}
-                      UNION SELECT e.pc, e.event_id, e.event_type, e.person_times FROM ev e WHERE e.attribution = 'explicit')
+        WITH area AS (SELECT p.project_code, l.event_id, l.event_type, l.person_times FROM ledger l
+            JOIN proj p ON {_IN_AREA}
+                      UNION SELECT e.pc, e.event_id, e.event_type, e.person_times FROM ev e
+                          WHERE e.attribution = 'explicit')
         SELECT DISTINCT m.scope, m.scope_id, m.year, a.event_id, a.event_type, a.person_times
         FROM area a JOIN members m USING (project_code)""")
     con.execute(
-        "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj p JOIN members m USING (project_code)"
+        "CREATE TABLE projects_s AS SELECT m.scope, m.scope_id, m.year, p.* FROM proj "
+        "p JOIN members m USING (project_code)"
     )
     have = {"events", "area_events", "projects", "spending"}
     spending = read_input(ws, "project_spending")
@@ -225,7 +249,8 @@ def _scoped_sources(con: duckdb.DuckDBPyConnection, ws: Workspace) -> set[str]:
             }
         )
     con.register("spending_df", spending)
-    con.execute("""CREATE TABLE spending_s AS SELECT m.scope, m.scope_id, m.year, s.amount_fen, s.category
+    con.execute("""CREATE TABLE spending_s AS SELECT m.scope, m.scope_id, m.year, s.amount_fen,
+                        s.category
         FROM spending_df s JOIN members m USING (project_code)""")
     for source, kind, select in (
         ("survey", "survey", "respondent_type, satisfaction >= 4 AS satisfied"),
@@ -258,7 +283,8 @@ def _term_values(con: duckdb.DuckDBPyConnection, term: Term) -> pd.DataFrame:
         "sum": f"SUM({term.field})",
         "distinct_count": f"COUNT(DISTINCT {term.field})",
     }[term.aggregation]
-    return con.execute(f"""SELECT scope, scope_id, year, CAST(COALESCE({agg}, 0) AS DOUBLE) / {term.scale} AS v
+    return con.execute(f"""SELECT scope, scope_id, year, CAST(COALESCE({agg},
+                               0) AS DOUBLE) / {term.scale} AS v
         FROM {term.source}_s WHERE {where} GROUP BY scope, scope_id, year""").df()
 
 
@@ -300,9 +326,12 @@ def compute_projects(
         keys = con.execute("""SELECT DISTINCT scope, scope_id, year FROM members
             UNION SELECT DISTINCT 'programme', prog, pyear FROM ev WHERE prog IS NOT NULL""").df()
         summary = _attribution_summary(con)
-        events = con.execute("""SELECT event_id, pc AS project_code, prog AS programme, CAST(date AS TIMESTAMP) AS date,
-            CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, station_code, org_unit, event_type,
-            CAST(person_times AS BIGINT) AS person_times, attribution, CAST(candidates AS BIGINT) AS candidates
+        events = con.execute("""SELECT event_id, pc AS project_code, prog AS programme,
+                                     CAST(date AS TIMESTAMP) AS date,
+            CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month, station_code, org_unit,
+                event_type,
+            CAST(person_times AS BIGINT) AS person_times, attribution,
+                CAST(candidates AS BIGINT) AS candidates
             FROM ev ORDER BY date, event_id""").df()[list(EVENTS_COLUMNS)]
         terms: dict[str, pd.DataFrame] = {}
         targets = {}
@@ -398,7 +427,8 @@ def _attribution_summary(con: duckdb.DuckDBPyConnection) -> dict:
     )
     unknown = dict(
         con.execute("""SELECT project_code, COUNT(*) FROM ledger WHERE project_code IS NOT NULL
-        AND project_code NOT IN (SELECT project_code FROM proj) GROUP BY ALL ORDER BY 1""").fetchall()
+        AND project_code NOT IN (SELECT project_code FROM proj) GROUP BY ALL
+            ORDER BY 1""").fetchall()
     )
     ledger_events = con.execute("SELECT COUNT(*) FROM ledger").fetchall()[0][0]
     overlaps = con.execute("SELECT COUNT(*) FROM attributed WHERE candidates > 1").fetchall()[0][0]

@@ -33,8 +33,8 @@ DISAGGREGATIONS = ("service_area", "client_category")
 TARGET_SCOPES = ("unit", "per_station")
 LEVELS = (1, 2, 3, 4, 5)
 
-#: The columns each input table offers to ``field`` and ``filter`` (see :mod:`shegong.indicators.compute`
-#: for how each table is built from the workspace's inputs).
+#: The columns each input table offers to ``field`` and ``filter`` (see
+#: :mod:`shegong.indicators.compute` for how each table is built from the workspace's inputs).
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "ledger": (
         "event_type",
@@ -124,7 +124,8 @@ class Flavour:
     weighted: bool
 
 
-#: The columns each project source offers (see :mod:`shegong.indicators.projects` for how they are built).
+#: The columns each project source offers (see :mod:`shegong.indicators.projects` for how they are
+#: built).
 PROJECT_SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
     "events": (
         "event_id",
@@ -199,7 +200,8 @@ class Term:
 
 @dataclass(frozen=True)
 class Measure:
-    """One measure of the registry (keys documented in the header of ``datasets/indicators.yaml``)."""
+    """One measure of the registry (keys documented in the header of
+    ``datasets/indicators.yaml``)."""
 
     id: str
     indicator: str
@@ -226,6 +228,7 @@ class Measure:
 
     @property
     def is_ratio(self) -> bool:
+        """Whether the measure is a ratio (it has a denominator)."""
         return self.denominator is not None
 
 
@@ -239,6 +242,7 @@ class Registry:
     first_pilot_year: int = 2021
 
     def get(self, measure_id: str) -> Measure:
+        """The measure with id ``measure_id``; raises KeyError for an unknown id."""
         for m in self.measures:
             if m.id == measure_id:
                 return m
@@ -258,6 +262,7 @@ class Registry:
 
 
 def default_registry_path() -> Path:
+    """The indicator registry shipped with the project: ``datasets/indicators.yaml``."""
     return project_root() / "datasets" / "indicators.yaml"
 
 
@@ -266,7 +271,8 @@ def _term(
 ) -> Term | None:
     if not isinstance(raw, dict):
         problems.append(
-            f"{where}: key {key} must be a mapping {{source, aggregation, field, filter}} or {{measure: ID}}"
+            f"{where}: key {key} must be a mapping {{source, aggregation, field, "
+            "filter} or {measure: ID}"
         )
         return None
     for k in sorted(set(raw) - TERM_KEYS):
@@ -285,7 +291,8 @@ def _term(
         )
     if agg in ("sum", "distinct_count") and field not in columns:
         problems.append(
-            f"{where}: key {key}.field {field!r} is not a column of {source} — {agg} needs one of {', '.join(columns)}"
+            f"{where}: key {key}.field {field!r} is not a column of {source} — {agg} "
+            f"needs one of {', '.join(columns)}"
         )
     filters = raw.get("filter") or {}
     if not isinstance(filters, dict):
@@ -294,7 +301,8 @@ def _term(
     for col in filters:
         if col not in columns:
             problems.append(
-                f"{where}: key {key}.filter.{col} is not a column of {source} — filter on one of {', '.join(columns)}"
+                f"{where}: key {key}.filter.{col} is not a column of {source} — "
+                f"filter on one of {', '.join(columns)}"
             )
     values = {
         str(c): tuple(
@@ -330,12 +338,14 @@ def _measure(
         )
     if raw.get("dimension") not in flavour.dimensions:
         problems.append(
-            f"{where}: key dimension {raw.get('dimension')!r} — use one of {' '.join(flavour.dimensions)}"
+            f"{where}: key dimension {raw.get('dimension')!r} — use one of "
+            f"{' '.join(flavour.dimensions)}"
         )
     agg = raw.get("aggregation")
     if agg not in MEASURE_AGGREGATIONS:
         problems.append(
-            f"{where}: key aggregation {agg!r} — use one of {', '.join(MEASURE_AGGREGATIONS)} (never a mean of ratios)"
+            f"{where}: key aggregation {agg!r} — use one of "
+            f"{', '.join(MEASURE_AGGREGATIONS)} (never a mean of ratios)"
         )
     num = (
         _term(raw["numerator"], where, "numerator", problems, flavour.sources)
@@ -355,7 +365,8 @@ def _measure(
         problems.append(f"{where}: a measure with a denominator must use aggregation ratio_of_sums")
     if agg in AGGREGATIONS and num is not None and num.measure is None and num.aggregation != agg:
         problems.append(
-            f"{where}: key aggregation {agg!r} differs from numerator.aggregation {num.aggregation!r}"
+            f"{where}: key aggregation {agg!r} differs from numerator.aggregation "
+            f"{num.aggregation!r}"
         )
     levels = raw.get("levels") or ([] if flavour.weighted else [])
     if flavour.weighted and (
@@ -476,7 +487,8 @@ def load_registry(path: Path | str | None = None, flavour: Flavour = STATION) ->
             if got and abs(got - share) > 1e-6:
                 names = ", ".join(m.id for m in measures if m.dimension == dim)
                 problems.append(
-                    f"dimension {dim} weights total {got:g}, not {share} — adjust key weight of {names}"
+                    f"dimension {dim} weights total {got:g}, not {share} — adjust key "
+                    f"weight of {names}"
                 )
     if problems:
         raise RegistryError(f"{path}: " + "; ".join(problems))

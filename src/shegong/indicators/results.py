@@ -1,17 +1,19 @@
 """Readers of the precomputed results a report shows, without the machinery that computed them.
 
 A report kernel (papermill batch or a Voila page) only reads Parquet (DESIGN.md §2.4). Importing
-:mod:`shegong.indicators.evaluation` or :mod:`shegong.indicators.compute` would also import DuckDB and the input
-validation stack (pandera), about a second of every cold kernel start that no report uses; the
-readers here give the same frames from the same files. tests/test_report_content.py checks that
-the paths and labels agree with the modules that write them.
+:mod:`shegong.indicators.evaluation` or :mod:`shegong.indicators.compute` would also import DuckDB
+and the input validation stack (pandera), about a second of every cold kernel start that no report
+uses; the readers here give the same frames from the same files. tests/test_report_content.py checks
+that the paths and labels agree with the modules that write them.
 
 =================================  ===========================================================
 file (under the workspace)         written by
 =================================  ===========================================================
 ``indicators/indicators.parquet``  :func:`shegong.indicators.compute.compute_indicators`
-``indicators/evaluation.parquet``  :func:`shegong.indicators.evaluation.evaluate` (also findings, outcomes)
-``inputs/accepted/<kind>.parquet`` :func:`shegong.indicators.inputs.import_input` (roster, training …)
+``indicators/evaluation.parquet``  :func:`shegong.indicators.evaluation.evaluate` (also findings,
+                                   outcomes)
+``inputs/accepted/<kind>.parquet`` :func:`shegong.indicators.inputs.import_input` (roster, training
+                                   …)
 =================================  ===========================================================
 """
 
@@ -83,18 +85,22 @@ def _optional(path: Path) -> pd.DataFrame | None:
 
 
 def evaluation_path(ws: Workspace) -> Path:
+    """The station evaluation scores: ``indicators/evaluation.parquet``."""
     return ws.indicators_dir / "evaluation.parquet"
 
 
 def findings_path(ws: Workspace) -> Path:
+    """The evaluation findings: ``indicators/findings.parquet``."""
     return ws.indicators_dir / "findings.parquet"
 
 
 def outcomes_path(ws: Workspace) -> Path:
+    """The training outcomes: ``indicators/training_outcomes.parquet``."""
     return ws.indicators_dir / "training_outcomes.parquet"
 
 
 def input_path(ws: Workspace, kind: str) -> Path:
+    """The accepted input table of ``kind``: ``inputs/accepted/<kind>.parquet``."""
     return ws.inputs / "accepted" / f"{kind}.parquet"
 
 

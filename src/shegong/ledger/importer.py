@@ -59,7 +59,8 @@ __all__ = [
 ]
 
 
-#: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255 bytes)
+#: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255
+#: bytes)
 MAX_NAME_BYTES = 200
 
 
@@ -462,15 +463,18 @@ def import_ledgers(
             raise DatasetError("找不到文件 file not found", Location(path.name))
         if len(path.name.encode()) > MAX_NAME_BYTES:
             raise DatasetError(
-                f"文件名过长 file name too long ({len(path.name.encode())} bytes, at most {MAX_NAME_BYTES}): "
+                f"文件名过长 file name too long ({len(path.name.encode())} bytes, at "
+                f"most {MAX_NAME_BYTES}): "
                 "rename the file shorter",
                 Location(path.name[:40] + "…"),
             )
     names = [p.name for p in files]
     if twice := sorted({n for n in names if names.count(n) > 1}):
         raise DatasetError(
-            f"两个文件同名 two files share the name {twice[0]}: outputs are named after the file, so "
-            "one would overwrite the other — rename one (e.g. add the station name) and import again",
+            f"两个文件同名 two files share the name {twice[0]}: outputs are named "
+            "after the file, so "
+            "one would overwrite the other — rename one (e.g. add the station name) "
+            "and import again",
             Location(twice[0]),
         )
     summaries = []
@@ -495,7 +499,8 @@ def import_ledgers(
             ):  # the files before this one are imported: say so, with their counts
                 done = "; ".join(f"{s.file} {s.accepted}/{s.rows_read}" for s in summaries)
                 e.args = (
-                    f"{e.args[0]} — 此前的文件已导入 imported before this error (accepted/read): {done}; "
+                    f"{e.args[0]} — 此前的文件已导入 imported before this error "
+                    f"(accepted/read): {done}; "
                     "the files after it were not",
                 )
             raise

@@ -127,7 +127,8 @@ def _refuse_other_stations(ws: Workspace, name: str, frame: pd.DataFrame, *, rep
     if missing:
         raise DatasetError(
             f"同名文件已导入 a file named {name} was imported before with rows of station(s) "
-            f"{', '.join(missing[:3])}{' …' if len(missing) > 3 else ''} that this file lacks: rename this file "
+            f"{', '.join(missing[:3])}{' …' if len(missing) > 3 else ''} that this "
+            "file lacks: rename this file "
             "if it is another station's ledger, or pass --replace if it corrects the earlier one",
             Location(name),
         )

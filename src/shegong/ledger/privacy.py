@@ -29,7 +29,8 @@ _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123
 
 
 def id_checksum_ok(id_number: str) -> bool:
-    """True when an 18-digit resident ID number's check digit is right (GB 11643-1999, ISO 7064 MOD 11-2)."""
+    """True when an 18-digit resident ID number's check digit is right (GB 11643-1999, ISO 7064 MOD
+    11-2)."""
     text = id_number.strip().upper()
     if not re.fullmatch(r"\d{17}[\dX]", text):
         return False
@@ -46,7 +47,8 @@ def load_key(path: Path | None = None) -> bytes:
     path = path or config.key_file()
     if path.is_dir():
         raise ConfigError(
-            f"pseudonym key {path} is a directory, not a key file: set SHEGONG_KEY_FILE to a file path"
+            f"pseudonym key {path} is a directory, not a key file: set "
+            "SHEGONG_KEY_FILE to a file path"
         )
     if path.exists():
         try:

@@ -132,7 +132,8 @@ def load_profile(name_or_path: str | Path | None = None) -> Profile:
         path = profiles_dir() / f"{value}.yaml"
         if not path.is_file():
             raise ProfileError(
-                f"unknown profile {value!r}: use one of {', '.join(available())} or a path to a .yaml file"
+                f"unknown profile {value!r}: use one of {', '.join(available())} or a "
+                "path to a .yaml file"
             )
     if not path.is_file():
         raise ProfileError(f"profile file {path} not found: give an existing .yaml file")
@@ -230,7 +231,8 @@ def profile_from_dict(data: object, *, source: str = "<memory>") -> Profile:
                     source,
                     f"value_maps.{canon}",
                     f"no target for {', '.join(empty[:5])}",
-                    "write the standard label each one stands for (e.g. 志愿服务), or delete the line",
+                    "write the standard label each one stands for (e.g. 志愿服务), or "
+                    "delete the line",
                 )
             )
         maps[canon] = {str(k): str(v) for k, v in mapping.items()}

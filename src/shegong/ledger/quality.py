@@ -49,10 +49,14 @@ FIX_LABELS: dict[str, tuple[str, str]] = {
 }
 
 _CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;margin:24px;color:#222;max-width:1200px}
-h1{font-size:22px;margin-bottom:4px} h2{font-size:17px;margin-top:26px;border-bottom:2px solid #2b6cb0;padding-bottom:3px}
-.en{color:#666;font-size:.85em;font-weight:normal} table{border-collapse:collapse;font-size:13px;margin:6px 0}
-th,td{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;vertical-align:top} th{background:#ebf4ff}
+body{font-family:"Noto Sans CJK SC","Noto Sans SC","WenQuanYi Micro Hei",sans-serif;margin:24px;
+color:#222;max-width:1200px}
+h1{font-size:22px;margin-bottom:4px}
+h2{font-size:17px;margin-top:26px;border-bottom:2px solid #2b6cb0;padding-bottom:3px}
+.en{color:#666;font-size:.85em;font-weight:normal}
+table{border-collapse:collapse;font-size:13px;margin:6px 0}
+th,td{border:1px solid #cbd5e0;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#ebf4ff}
 .ok{color:#276749}.bad{color:#c53030}.muted{color:#718096;font-size:12px}
 """
 
@@ -157,7 +161,8 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
         f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'>{csp_meta()}",
         f"<title>数据质量报告 {html.escape(s.file)}</title><style>{_CSS}</style></head><body>",
         "<h1>数据质量报告 <span class='en'>data-quality report</span></h1>",
-        f"<p>文件 file: <b>{html.escape(s.file)}</b> · 配置 profile: <b>{html.escape(s.profile)}</b> · "
+        f"<p>文件 file: <b>{html.escape(s.file)}</b> · 配置 profile: "
+        f"<b>{html.escape(s.profile)}</b> · "
         f"工作表 sheets: {html.escape(', '.join(s.sheets))} · SHA-256 {s.sha256[:12]}…</p>",
         _h2("行数核算", "row accounting"),
         _table(counts),
@@ -169,8 +174,10 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
         _h2("拒收原因", "rejections by reason"),
         _table(reasons),
         _h2("合计行核对", "total rows reconciled column by column"),
-        "<p class='muted'>stale_total：填报的合计与各行之和或各分项之和不符（公式未更新或填写错误）；"
-        "rejected_rows：合计与各行相符，但部分行被拒收。stale_total: the stated total disagrees with the rows or its "
+        "<p class='muted'>stale_total："
+        "填报的合计与各行之和或各分项之和不符（公式未更新或填写错误）；"
+        "rejected_rows：合计与各行相符，但部分行被拒收。stale_total: the stated total "
+        "disagrees with the rows or its "
         "parts; rejected_rows: it agrees with the rows but some were rejected.</p>",
         _table(recon, highlight="kind"),
         _h2("拒收明细", "rejected rows"),
@@ -187,7 +194,8 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
                 "与前面的行完全相同（可能重复录入）",
                 "rows repeating an earlier row (double entry?)",
             ),
-            "<p class='muted'>这些行已接收；如为重复录入，请删除后重新导入。They were accepted; if they are "
+            "<p class='muted'>这些行已接收；如为重复录入，请删除后重新导入。They were "
+            "accepted; if they are "
             "double entries, delete them and import the file again.</p>",
             _table(repeated),
         ]

@@ -87,7 +87,8 @@ def _read_excel(path: Path) -> list[RawSheet]:
                 Location(path.name),
             ) from e
         raise DatasetError(
-            f"无法读取工作簿 cannot read the workbook ({type(e).__name__}); open and re-save it in Excel or WPS",
+            f"无法读取工作簿 cannot read the workbook ({type(e).__name__}); open and "
+            "re-save it in Excel or WPS",
             Location(path.name),
         ) from e
 

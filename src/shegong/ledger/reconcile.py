@@ -88,7 +88,7 @@ def reconcile(
             if stated is None or _personal_number(stated):
                 continue
 
-            def col_sum(rows: list[list]) -> Decimal:
+            def col_sum(rows: list[list], j: int = j) -> Decimal:
                 return sum(
                     (n for r in rows if j < len(r) and (n := _number(r[j])) is not None), Decimal(0)
                 )

@@ -117,13 +117,17 @@ class RowReader:
         self.where = ""
 
     def note_fix(self, what: str, example: str | None = None) -> None:
-        """Count a fix applied (kind → count) and keep up to three examples (never personal data)."""
+        """Count a fix applied (kind → count) and keep up to three examples (never personal
+        data)."""
         self.fixes[what] = self.fixes.get(what, 0) + 1
         shown = self.examples.setdefault(what, [])
         if len(shown) < 3:
             shown.append(scrub(f"{self.where}: {example}") if example else self.where)
 
     def count(self, value: object, name: str, problems: list, *, required: bool = False) -> int:
+        """The cell as a non-negative whole count (0 when blank or bad); appends ``(name, reason)``
+        to ``problems`` for a bad, negative, fractional or too large value (or a missing required
+        one)."""
         try:
             q = parse_quantity(value)
         except CellProblem as e:
@@ -150,6 +154,8 @@ class RowReader:
         return int(q.value)
 
     def amount(self, value: object, name: str, problems: list) -> Decimal:
+        """The cell as a non-negative exact amount (``Decimal``, 0 when blank or bad); appends
+        ``(name, reason)`` to ``problems`` for a bad, negative or too large value."""
         try:
             q = parse_quantity(value)
         except CellProblem as e:
@@ -168,6 +174,8 @@ class RowReader:
         return q.value
 
     def label(self, name: str, value: object, problems: list) -> str | None:
+        """The vocabulary code of the cell for column ``name`` (through the profile's value map),
+        ``None`` when blank; appends ``(name, reason)`` to ``problems`` for an unknown label."""
         if is_blank(value):
             return None
         cache = self._labels.setdefault(name, {})
@@ -187,8 +195,8 @@ class RowReader:
 
     def staff_ids(self, value: object) -> str | None:
         """The 参与社工 cell as staff codes joined by 、: a code such as ``S1`` or ``GZ-012`` is
-        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same as
-        the roster's ``name_pid`` of that name."""
+        kept; anything else (a name, a phone number) becomes its keyed pseudonym ``X-…``, the same
+        as the roster's ``name_pid`` of that name."""
         if value is None:
             return None
         tokens = [t for t in _STAFF_SPLIT.split(fold_text(value)) if t]
@@ -200,6 +208,8 @@ class RowReader:
         )
 
     def station(self, value: object) -> str | None:
+        """The org-unit code of the station the cell names (through the profile's value map and
+        the station's aliases), ``None`` when it names none; cached per cell text."""
         key = _key(value)
         if key not in self._stations:
             mapped = self.maps.get("station", {}).get(key, value)

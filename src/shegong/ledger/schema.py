@@ -27,11 +27,15 @@ has_note          bool          备注 was filled (its text is not stored: it ma
 source_file       string        file name as imported
 source_sheet      string        sheet name
 source_row        int64         1-based Excel row
-persons           Int64|null    people reached (人), e.g. 男性 + 女性 + 男童 + 女童 added up by a profile
-pt_qualifier      string|null   qualifier of 服务人次 as written: ``≥`` (余/多), ``≈`` (约); null when exact
+persons           Int64|null    people reached (人), e.g. 男性 + 女性 + 男童 + 女童 added up by a
+                                profile
+pt_qualifier      string|null   qualifier of 服务人次 as written: ``≥`` (余/多), ``≈`` (约);
+                                null when exact
 profile           string        name of the mapping profile the row was imported with
-project_code      string|null   项目编号 of the funded project the event belongs to, when the file says so
-programme         string|null   所属计划 (named service programme, e.g. 暖阳), when the file says so
+project_code      string|null   项目编号 of the funded project the event belongs to, when the
+                                file says so
+programme         string|null   所属计划 (named service programme, e.g. 暖阳), when the file says
+                                so
 ================  ============  ====================================================================
 
 Columns after ``source_row`` were added in issue 4, ``project_code`` and ``programme`` in

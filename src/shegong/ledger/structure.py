@@ -61,6 +61,8 @@ class HeaderMap:
 
     @property
     def missing_required(self) -> list[str]:
+        """The required canonical columns that the header maps to no column and no sum of
+        columns."""
         return [c for c in self.required if c not in self.columns and c not in self.sums]
 
     def describe(self, name: str) -> str:

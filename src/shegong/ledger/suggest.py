@@ -114,12 +114,14 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
     missing = [c for c in ("date", "station", "event_type", "person_times") if c not in columns]
     notes = [
         f"# draft profile suggested by `shegong ledger profile suggest {path.name}`",
-        "# fill every empty value_maps target with a standard label (服务类型 / 服务领域), e.g. 志愿服务",
+        "# fill every empty value_maps target with a standard label (服务类型 / "
+        "服务领域), e.g. 志愿服务",
         f"# canonical columns: {', '.join(CANONICAL)}",
     ]
     if missing:
         notes.append(
-            f"# REQUIRED but not found: {', '.join(missing)} — map them under columns:, or give fixed: values"
+            f"# REQUIRED but not found: {', '.join(missing)} — map them under "
+            "columns:, or give fixed: values"
         )
     if unmatched:
         notes.append("# columns not mapped (header paths): " + "; ".join(unmatched[:40]))

@@ -1,4 +1,5 @@
-"""The accounting of an import: one :class:`FileSummary` per file, one :class:`ImportSummary` per run.
+"""The accounting of an import: one :class:`FileSummary` per file, one :class:`ImportSummary` per
+run.
 
 ``rows_read = accepted + rejected + skipped_blank + total_rows`` holds for every file and for the
 sum (DESIGN.md §2); :meth:`ImportSummary.as_json` is the ``--json`` contract of DESIGN.md §3.

@@ -3,9 +3,10 @@
 ``shegong report`` already executes the pilot-year report of every unit into
 ``reports/<year>/<code>.ipynb`` and records it in ``manifest.json``. When that notebook is still
 *fresh* — its manifest entry has status ``ok`` and the language asked for, and the notebook is
-not older than any file the report reads — the viewer (:func:`shegong.serving.portal.show`) re-publishes
-its outputs instead of recomputing the report: reading one JSON file instead of loading pandas,
-matplotlib and seaborn and drawing eight charts. Otherwise the viewer computes the report live.
+not older than any file the report reads — the viewer (:func:`shegong.serving.portal.show`)
+re-publishes its outputs instead of recomputing the report: reading one JSON file instead of loading
+pandas, matplotlib and seaborn and drawing eight charts. Otherwise the viewer computes the report
+live.
 
 Freshness is decided from file modification times only (a few ``stat`` calls per request, no
 hashing): the notebook must be at least as new as the report template and every input of the

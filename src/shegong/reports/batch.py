@@ -38,6 +38,7 @@ PROJECT_TEMPLATE = Path("notebooks") / "reports" / "project_report.ipynb"
 
 
 def template_path() -> Path:
+    """The pilot-year report notebook (:data:`shegong.reports.archive.TEMPLATE`) in the project."""
     return project_root() / TEMPLATE
 
 
@@ -48,7 +49,8 @@ class UnknownUnitError(ReportError):
 
 
 def _sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks (indicators.parquet runs to hundreds of MB); "" if absent."""
+    """Hex SHA-256 of a file, read in chunks (indicators.parquet runs to hundreds of MB); "" if
+    absent."""
     if not path.exists():
         return ""
     with path.open("rb") as f:
@@ -93,7 +95,8 @@ ATTEMPTS = 2
 
 
 def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict) -> dict:
-    """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error, attempts.
+    """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error,
+    attempts.
 
     A cell that raises fails the unit at once (``error`` names the cell). A failure of the
     machinery — a kernel that does not start or dies, a ZMQ port taken by a kernel starting in
@@ -115,7 +118,8 @@ def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict
         except Exception as e:  # noqa: BLE001 — isolate any failure to this unit
             error = {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
             print(
-                f"shegong report: {code} attempt {attempt}/{ATTEMPTS} failed: {error['ename']}: {error['evalue']}",
+                f"shegong report: {code} attempt {attempt}/{ATTEMPTS} failed: "
+                f"{error['ename']}: {error['evalue']}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -145,7 +149,8 @@ def _execute_and_export(
 
     out_nb = out_dir / f"{code}.ipynb"
     tmp = out_nb.with_name(f".{code}.tmp.ipynb")
-    # a fresh kernel forked from the worker's zygote when it runs (the local pool), else started as usual
+    # a fresh kernel forked from the worker's zygote when it runs (the local pool), else started as
+    # usual
     forked = (
         {"kernel_manager_class": kernel_zygote.ZygoteKernelManager}
         if kernel_zygote.running()
@@ -173,16 +178,21 @@ def _execute_and_export(
 
 
 def failure_line(entry: dict) -> str:
-    """One line for a failed manifest entry: unit (or project key), failing cell, error name and value."""
+    """One line for a failed manifest entry: unit (or project key), failing cell, error name and
+    value."""
     e = entry.get("error") or {}
     cell = f"cell {e['cell_index']}: " if e.get("cell_index") is not None else ""
-    return f"✗ {entry.get('org_unit') or entry.get('key')}: {cell}{e.get('ename', 'error')}: {str(e.get('evalue', ''))[:200]}"
+    return (
+        f"✗ {entry.get('org_unit') or entry.get('key')}: {cell}{e.get('ename', 'error')}: "
+        f"{str(e.get('evalue', ''))[:200]}"
+    )
 
 
 def select_units(
     org_units: OrgUnits, units: list[str] | None, levels: tuple[int, ...] | list[int] | None
 ) -> list[str]:
-    """Codes to report: ``units`` as given (validated), or every unit at ``levels`` (default 2, 3, 4).
+    """Codes to report: ``units`` as given (validated), or every unit at ``levels`` (default 2, 3,
+    4).
 
     Raises:
         ReportError: a code in ``units`` is not in the org-unit file.
@@ -191,7 +201,8 @@ def select_units(
         unknown = [u for u in units if u not in org_units]
         if unknown:
             raise UnknownUnitError(
-                f"单元代码不存在 unknown org unit(s) {', '.join(unknown)}: use codes from inputs/org_units.csv"
+                f"单元代码不存在 unknown org unit(s) {', '.join(unknown)}: use codes "
+                "from inputs/org_units.csv"
             )
         return list(units)
     wanted = tuple(levels or DEFAULT_LEVELS)
@@ -225,7 +236,8 @@ ZYGOTE_ENV = "SHEGONG_KERNEL_ZYGOTE"
 
 def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
     """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``.
-    Each worker forks its units' kernels from its own zygote (:mod:`shegong.reports.kernel_zygote`)."""
+    Each worker forks its units' kernels from its own zygote
+    (:mod:`shegong.reports.kernel_zygote`)."""
     ctx = multiprocessing.get_context("spawn")
     zygote = setting(ZYGOTE_ENV) != "0"
     with ProcessPoolExecutor(
@@ -252,7 +264,8 @@ def _dask_results(jobs: dict[str, tuple], scheduler: object):
         client = Client(scheduler, timeout="20s")
     except OSError as e:  # unreachable address, refused connection, timeout
         raise ReportError(
-            f"无法连接 Dask 调度器 cannot reach the Dask scheduler {scheduler}: {e} — check the address "
+            f"无法连接 Dask 调度器 cannot reach the Dask scheduler {scheduler}: {e} — "
+            "check the address "
             "(tcp://host:8786) or run without --scheduler"
         ) from e
     with client:
@@ -356,7 +369,8 @@ def run_reports(
         resume: skip units whose template, inputs and parameters are unchanged since the last
             batch and whose outputs exist (status ``skipped``).
         pdf: also print each HTML report to PDF in headless Chromium, when Chromium is installed.
-        template: another papermill template with the same parameters (default the pilot-year report).
+        template: another papermill template with the same parameters (default the pilot-year
+        report).
 
     Each unit runs in a fresh kernel; outputs are written atomically: ``<code>.ipynb``,
     ``<code>.html`` (offline), ``<code>.docx``; after the batch ``汇总表_<year>.xlsx``.
@@ -456,8 +470,8 @@ def project_reports_dir(workspace: Workspace, year: int) -> Path:
 
 
 def project_report_stem(scope: str, scope_id: str) -> str:
-    """File stem of a scope's report: ``project-GY2022-01``, ``programme-乐龄``, ``round-2022年公益创投``
-    (path separators and spaces replaced by ``_``)."""
+    """File stem of a scope's report: ``project-GY2022-01``, ``programme-乐龄``,
+    ``round-2022年公益创投`` (path separators and spaces replaced by ``_``)."""
     safe = "".join("_" if ch in '/\\:*?"<>| ' else ch for ch in scope_id)
     return f"{scope}-{safe}"
 
@@ -490,7 +504,8 @@ def run_project_reports(
 
     if not projects_file(workspace).exists():
         raise ReportError(
-            "project indicators have not been computed: import projects and run `shegong indicators compute`"
+            "project indicators have not been computed: import projects and run "
+            "`shegong indicators compute`"
         )
     table = pd.read_parquet(
         projects_file(workspace), columns=["scope", "scope_id", "name", "year"]

@@ -122,7 +122,8 @@ SUPPRESSED = {"zh": "已抑制", "en": "suppressed"}
 
 
 def unit_label(unit: str, lang: str) -> str:
-    """The unit as shown: the Chinese symbol in zh (``人次``), its English name in en (``person-times``)."""
+    """The unit as shown: the Chinese symbol in zh (``人次``), its English name in en
+    (``person-times``)."""
     return UNIT_EN.get(unit, unit) if lang == "en" else unit
 
 

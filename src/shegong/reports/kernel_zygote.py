@@ -61,7 +61,8 @@ PRELOAD = (
     "nbformat",
     "docx",
 )
-#: ipykernel's default backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab), set before matplotlib is imported
+#: ipykernel's default backend (ipykernel.kernelapp.IPKernelApp.init_gui_pylab), set before
+#: matplotlib is imported
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _PR_SET_PDEATHSIG = 1
 
@@ -91,6 +92,7 @@ class ForkedKernel:
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
+        """The kernel's ``returncode`` if it has ended, else ``None``; does not block."""
         if self.returncode is None and self._pidfd >= 0:
             ready, _, _ = select.select([self._pidfd], [], [], 0)
             if ready:
@@ -98,6 +100,8 @@ class ForkedKernel:
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int:
+        """Wait up to ``timeout`` seconds (``None``: for ever) for the kernel to end; its
+        ``returncode``. Raises ``subprocess.TimeoutExpired`` when it is still running."""
         if self.returncode is None:
             ready, _, _ = select.select([self._pidfd], [], [], timeout)
             if not ready:
@@ -111,15 +115,18 @@ class ForkedKernel:
         self._pidfd = -1
 
     def send_signal(self, signum: int) -> None:
+        """Send ``signum`` to the kernel if it is still running."""
         if self.poll() is None:
             signal.pidfd_send_signal(self._pidfd, signum)
             if signum in (signal.SIGTERM, signal.SIGKILL):
                 self._signal = signum
 
     def terminate(self) -> None:
+        """Ask the kernel to end (SIGTERM)."""
         self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
+        """End the kernel at once (SIGKILL)."""
         self.send_signal(signal.SIGKILL)
 
 
@@ -140,6 +147,7 @@ class Zygote:
         return ForkedKernel(int(message), fds[0])
 
     def close(self) -> None:
+        """Close the socket, which ends the zygote; wait up to 10 s for it, then kill it."""
         self.sock.close()  # the zygote ends at end of input
         try:
             self.proc.wait(timeout=10)
@@ -177,7 +185,8 @@ def start(timeout: float = 120) -> bool:
     ours.settimeout(None)
     if ready != b"ready":
         print(
-            f"shegong report: kernel zygote unavailable ({ready.decode('utf-8', 'replace') or 'no answer'}):"
+            "shegong report: kernel zygote unavailable "
+            f"({ready.decode('utf-8', 'replace') or 'no answer'}):"
             " kernels start the ordinary way",
             file=sys.stderr,
             flush=True,
@@ -206,6 +215,7 @@ def stop() -> None:
 
 
 def running() -> Zygote | None:
+    """This process's running zygote, ``None`` when none was started or it was stopped."""
     return _zygote
 
 
@@ -213,6 +223,8 @@ class ZygoteProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, launching through this process's zygote when it runs."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs):
+        """Start the kernel ``cmd``: forked by the zygote when one runs and ``cmd`` is an
+        ipykernel of this Python, else the ordinary way."""
         zygote = running()
         launcher = cmd[1:3] == ["-m", "ipykernel_launcher"] and os.path.realpath(
             cmd[0]

@@ -9,8 +9,8 @@ table lists every project with its figures, ranked by person-time target attainm
 first), ties by cost per person-time (P2c, low first); projects without a target come last.
 
 Sources: ``indicators/projects.parquet``, ``indicators/project_events.parquet`` and
-``inputs/accepted/projects.parquet`` (see :mod:`shegong.indicators.projects`). Both the papermill template
-``notebooks/reports/project_report.ipynb`` and the served index call :func:`show_report`.
+``inputs/accepted/projects.parquet`` (see :mod:`shegong.indicators.projects`). Both the papermill
+template ``notebooks/reports/project_report.ipynb`` and the served index call :func:`show_report`.
 """
 
 from __future__ import annotations
@@ -111,8 +111,10 @@ TEXT = {
         "none": "（无）",
         "no_events": "项目期内没有归属本项目的服务记录。",
         "note": (
-            "*数据来源：项目文件、项目支出记录与服务台账（已化名处理）。服务记录按项目编号列或项目规则（项目期 × 覆盖站点/村 × "
-            "服务类型/领域）归属，一条记录只归属一个项目；指标定义见 datasets/project_indicators.yaml，维度依 MZ/T 059-2014。"
+            "*数据来源：项目文件、项目支出记录与服务台账（已化名处理）。"
+            "服务记录按项目编号列或项目规则（项目期 × 覆盖站点/村 × "
+            "服务类型/领域）归属，一条记录只归属一个项目；指标定义见 "
+            "datasets/project_indicators.yaml，维度依 MZ/T 059-2014。"
             "排名按服务人次目标完成率（高者在前），相同时按每人次成本（低者在前）。*"
         ),
     },
@@ -167,9 +169,12 @@ TEXT = {
         "none": "(none)",
         "no_events": "No service events attributed to the project within its period.",
         "note": (
-            "*Sources: the project file, project spending and the service ledgers (pseudonymised). Events belong to a "
-            "project by its 项目编号 column or its rule (period × stations/villages × event types/areas), each to one "
-            "project only; definitions in datasets/project_indicators.yaml, dimensions after MZ/T 059-2014. Ranked by "
+            "*Sources: the project file, project spending and the service ledgers "
+            "(pseudonymised). Events belong to a "
+            "project by its 项目编号 column or its rule (period × stations/villages × "
+            "event types/areas), each to one "
+            "project only; definitions in datasets/project_indicators.yaml, "
+            "dimensions after MZ/T 059-2014. Ranked by "
             "person-time target attainment (high first), ties by cost per person-time (low first).*"
         ),
     },
@@ -228,7 +233,8 @@ class ProjectReport:
         ]
         if mine.empty:
             raise ReportError(
-                f"no {scope} {scope_id!r} in {year}: check the code and year (indicators/projects.parquet)"
+                f"no {scope} {scope_id!r} in {year}: check the code and year "
+                "(indicators/projects.parquet)"
             )
         registry = load_project_registry()
         names = {m.id: m.name[lang] for m in registry.measures}
@@ -277,9 +283,11 @@ class ProjectReport:
 
     @property
     def text(self) -> dict:
+        """The report's texts in its language (:data:`TEXT`)."""
         return TEXT[self.lang]
 
     def value(self, indicator: str) -> float:
+        """The value of project indicator ``indicator`` for the scope (NaN when missing)."""
         row = self.measures[self.measures["indicator"] == indicator]
         return (
             float(row["value"].iloc[0])
@@ -357,6 +365,7 @@ class ProjectReport:
 
     # -- charts ---------------------------------------------------------------------------
     def targets_png(self) -> bytes | None:
+        """PNG bar chart of the objective indicators' shares (%), ``None`` when there are none."""
         t = self.text
         m = self.measures[
             (self.measures["dimension"] == "objectives") & self.measures["value"].notna()
@@ -373,6 +382,8 @@ class ProjectReport:
         )
 
     def timeline_png(self) -> bytes:
+        """PNG bar chart of the events attributed to the scope's projects per month
+        (``monthly``)."""
         t = self.text
         return charts.to_png(
             charts.bar_by_period(
@@ -384,6 +395,8 @@ class ProjectReport:
         )
 
     def cost_png(self) -> bytes | None:
+        """PNG bar chart of the projects' cost per person-time (P2c, 元/人次), ``None`` without
+        figures."""
         if (
             self.ranking.empty
             or "P2c" not in self.ranking
@@ -410,7 +423,8 @@ class ProjectReport:
         t = self.text
         display(
             Markdown(
-                f"# {t['title'][self.scope].format(name=escape_markdown(self.name), year=self.year)}"
+                "# "
+                f"{t['title'][self.scope].format(name=escape_markdown(self.name), year=self.year)}"
                 f"\n\n{t['scope'][self.scope]} {escape_markdown(self.scope_id)}"
             )
         )

@@ -38,7 +38,8 @@ ADVICE = {
         "E": "提升服务质量：个案档案完整记录六个环节，服务内容对照服务清单开展。",
         "F": "深化五社联动：培育链接社会组织，扩大志愿者队伍，拓展慈善资源。",
         "G": "关注服务成效：开展满意度与知晓度调查，跟踪个案目标达成。",
-        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 {gap}{gap_unit}。{advice}",
+        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 "
+        "{gap}{gap_unit}。{advice}",
         "points": " 个百分点",
     },
     "en": {
@@ -46,10 +47,12 @@ ADVICE = {
         "B": "Build the team: full-time staff, certification training and monthly supervision.",
         "C": "Standardise management: monthly ledgers on time, all required fields filled.",
         "D": "Serve more: more home visits and case files, priority households first.",
-        "E": "Raise quality: case files documenting all six phases; services within the service list.",
+        "E": "Raise quality: case files documenting all six phases; services within the "
+        "service list.",
         "F": "Deepen five-society linkage: social organisations, volunteers, charitable resources.",
         "G": "Track results: satisfaction and awareness surveys; case goal attainment.",
-        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap {gap}{gap_unit}. {advice}",
+        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap "
+        "{gap}{gap_unit}. {advice}",
         "points": " percentage points",
     },
 }
@@ -145,7 +148,8 @@ def quality_annex(
     ``year`` only, when given: a 2021 report does not list the 2022 ledgers).
 
     Columns (zh): 文件, 读取行数, 接收, 拒收, 空行, 合计行, 拒收原因, 合计行核对差异; reject reasons
-    are named in the report's language (shegong.ledger.rows.REASONS), e.g. 服务日期不是有效日期（2 行）.
+    are named in the report's language (shegong.ledger.rows.REASONS), e.g. 服务日期不是有效日期（2
+    行）.
     """
 
     accepted = sorted(ws.accepted_dir.glob("*.parquet"))
@@ -252,7 +256,8 @@ def public_reference(reference: str, lang: str = "zh") -> str:
     if lang == "en":
         return (
             "; ".join(kept)
-            or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
+            or "The workbench's indicator system (after the Fujian 2022, Jinan and "
+            "Guangdong “双百” station evaluations)"
         )
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
 
@@ -280,7 +285,8 @@ TITLES = {
 
 
 def show_sections(report, workspace: str | Workspace) -> None:
-    """Display the sections of this module after ``report.show()`` (a :class:`~shegong.reports.unit.UnitReport`)."""
+    """Display the sections of this module after ``report.show()`` (a
+    :class:`~shegong.reports.unit.UnitReport`)."""
     from IPython.display import HTML, Markdown, display
 
     ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)

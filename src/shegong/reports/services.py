@@ -59,7 +59,8 @@ TEXT = {
     "zh": {
         "mix": "服务对象类别构成",
         "category": "对象类别",
-        "mix_note": "同一户、同一人可属多个类别：户数、人数按类别分别去重，相加可大于总数；服务人次、建档数按类别相加等于总数。"
+        "mix_note": "同一户、同一人可属多个类别：户数、人数按类别分别去重，相加可大于总数；"
+        "服务人次、建档数按类别相加等于总数。"
         "“未标注类别”主要是小组活动和社区活动的参与人次。",
         "mix_title": "{year} 年各类服务对象服务人次（另有未标注类别 {rest} 人次）",
         "mix_x": "服务人次（人次）",
@@ -80,8 +81,10 @@ TEXT = {
     "en": {
         "mix": "Client categories",
         "category": "Client category",
-        "mix_note": "A household or person can belong to several categories: households and persons are counted once per "
-        "category and may add up to more than the total; person-times and case files add up to the total. "
+        "mix_note": "A household or person can belong to several categories: households and "
+        "persons are counted once per "
+        "category and may add up to more than the total; person-times and case files "
+        "add up to the total. "
         "“Category not recorded” is mostly group sessions and community events.",
         "mix_title": "Person-times by client category, {year} (besides {rest} not recorded)",
         "mix_x": "Person-times",

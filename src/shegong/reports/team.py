@@ -12,8 +12,8 @@
   the station's indicators and total score in the following year. An association only: no
   causal claim is made (stations differ in size, starting point and staff turnover).
 
-The inputs are read through :mod:`shegong.indicators.results`, so that a report kernel does not import the
-import-time validation stack.
+The inputs are read through :mod:`shegong.indicators.results`, so that a report kernel does not
+import the import-time validation stack.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ TEXT = {
             "培训学时（h）",
             "人均学时（h）",
         ],
-        "staff_note": "在岗人员（年内任职）。持证：助理社会工作师及以上且取证年份不晚于本年度；B1–B4 只计站长和社工。",
+        "staff_note": "在岗人员（年内任职）。持证：助理社会工作师及以上且取证年份不晚于本年度；"
+        "B1–B4 只计站长和社工。",
         "total": "合计",
         "stage_role": "学员角色",
         "stage_total": "合计（人次）",
@@ -79,7 +80,8 @@ TEXT = {
             "成效年度",
         ],
         "total_score": "总分（分）",
-        "causal": "**不作因果推断**：本表仅并列呈现各站点学员的学习增益、所达阶段与该站次年的服务指标，站点之间的差异"
+        "causal": "**不作因果推断**：本表仅并列呈现各站点学员的学习增益、"
+        "所达阶段与该站次年的服务指标，站点之间的差异"
         "还受规模、基础和人员变动等因素影响，不能据此认定培训导致了指标变化。n 为学员人数。",
         "no_outcome": "成效年度的指标尚未计算（“—”）。",
         "scatter_title": "学员平均增益与站点次年总分（仅示关联，不作因果推断）",
@@ -98,12 +100,14 @@ TEXT = {
             "Training (h)",
             "Training per person (h)",
         ],
-        "staff_note": "Staff in post during the year. Certified: assistant social worker or above, certificate obtained by "
+        "staff_note": "Staff in post during the year. Certified: assistant social worker or above, "
+        "certificate obtained by "
         "the year; B1–B4 count station heads and social workers only.",
         "total": "Total",
         "stage_role": "Trainee role",
         "stage_total": "Total (person-times)",
-        "stage_note": "Trainee person-times (B5) by trainee role and stage: each training record counts once.",
+        "stage_note": "Trainee person-times (B5) by trainee role and stage: each training record "
+        "counts once.",
         "stage_title": "Trainee person-times by role and 传帮带教 stage, {year}",
         "stage_x": "Person-times",
         "stage_legend": "Stage",
@@ -120,11 +124,17 @@ TEXT = {
             "Outcome year",
         ],
         "total_score": "Total score (points)",
-        "causal": "**No causal claim**: the table only sets the trainees' learning gain and stage reached beside their "
-        "station's indicators of the following year; stations also differ in size, starting point and staff "
-        "turnover, so the table cannot show that training caused a change. n is the number of trainees.",
+        "causal": "**No causal claim**: the table only sets the trainees' learning gain and "
+        "stage reached beside their "
+        "station's indicators of the following year; stations also differ in size, "
+        "starting point and staff "
+        "turnover, so the table cannot show that training caused a change. n is the "
+        "number of trainees.",
         "no_outcome": "Indicators of the outcome year are not computed yet (—).",
-        "scatter_title": "Trainees' mean gain and the station's total score a year later (association, not cause)",
+        "scatter_title": (
+            "Trainees' mean gain and the station's total score a year later "
+            "(association, not cause)"
+        ),
         "scatter_x": "Mean pre/post gain (points)",
         "scatter_y": "Total score in the outcome year (points)",
     },

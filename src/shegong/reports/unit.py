@@ -2,8 +2,8 @@
 
 Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
 viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
-ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.indicators.results` so that a report kernel
-does not import DuckDB and the input validation stack. Figures are shown as integers with
+ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.indicators.results` so that a report
+kernel does not import DuckDB and the input validation stack. Figures are shown as integers with
 thousands separators and money in 元, never only as 1.7万 (DESIGN.md §3); in English, units
 are named (households, person-times, yuan) rather than shown as Chinese symbols.
 """
@@ -65,7 +65,8 @@ TEXT = {
         "children": "下级单元",
         "unit_col": "单元",
         "no_data": "本年度暂无服务记录。",
-        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
+        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 "
+        "datasets/indicators.yaml。",
         "summary": "评估结果",
         "summary_cols": ["总分", "等级", "同级排名", "较上年"],
         "rank": "第 {rank} / {peers} 名",
@@ -99,7 +100,8 @@ TEXT = {
         "children": "Units below",
         "unit_col": "Unit",
         "no_data": "No service events this year.",
-        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
+        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; "
+        "definitions in datasets/indicators.yaml.",
         "summary": "Evaluation result",
         "summary_cols": ["Total", "Grade", "Rank at level", "Change on last year"],
         "rank": "{rank} of {peers}",
@@ -200,7 +202,8 @@ class UnitReport:
         units = OrgUnits.read_csv(ws.org_units_file)
         if org_unit not in units:
             raise ReportError(
-                f"单元代码不存在 org unit {org_unit} is not in {ws.org_units_file.name}: check the code"
+                f"单元代码不存在 org unit {org_unit} is not in "
+                f"{ws.org_units_file.name}: check the code"
             )
         registry = registry or load_registry()
         table = read_indicators(ws)
@@ -300,9 +303,11 @@ class UnitReport:
     # -- pieces -------------------------------------------------------------------------
     @property
     def text(self) -> dict:
+        """The report's texts in its language (:data:`TEXT`)."""
         return TEXT[self.lang]
 
     def header_markdown(self) -> str:
+        """The report's heading: title with the unit's name and year, then its code and level."""
         t = self.text
         return (
             f"# {t['title'].format(name=escape_markdown(self.name), year=self.year)}\n\n"
@@ -350,6 +355,7 @@ class UnitReport:
         return pd.DataFrame([[score, grade, rank, change]], columns=t["summary_cols"])
 
     def summary_html(self) -> str | None:
+        """The summary table as styled HTML, ``None`` when there is none."""
         table = self.summary_table()
         return None if table is None else styled_html(table, "shegong-summary")
 
@@ -379,7 +385,8 @@ class UnitReport:
         return charts.to_png(fig)
 
     def findings_table(self) -> pd.DataFrame:
-        """Warnings and errors of the consistency checks (notes left out), in the report language."""
+        """Warnings and errors of the consistency checks (notes left out), in the report
+        language."""
         if self.findings is None or self.findings.empty:
             return pd.DataFrame(columns=self.text["findings_cols"])
         shown = self.findings[self.findings["severity"] != "info"]
@@ -391,6 +398,7 @@ class UnitReport:
         return out.reset_index(drop=True)
 
     def kpi_html(self) -> str:
+        """The key-indicator table as styled HTML, the status column coloured."""
         colours = [
             f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
             for s in self.kpis["status"]
@@ -398,9 +406,11 @@ class UnitReport:
         return styled_html(self.kpi_table(), "shegong-kpi", left=(0, 1, 3, 5), colours={5: colours})
 
     def children_html(self) -> str:
+        """The table of the unit's child units as styled HTML."""
         return styled_html(self.children_table(), "shegong-children", left=(0,))
 
     def monthly_png(self) -> bytes:
+        """PNG bar chart of the unit's D7a figure per month of the year (``monthly``)."""
         t = self.text
         fig = charts.bar_by_month(
             self.monthly,
@@ -412,6 +422,7 @@ class UnitReport:
         return charts.to_png(fig)
 
     def area_png(self) -> bytes | None:
+        """PNG bar chart of the year's D7a figure by service area, ``None`` when there are none."""
         if self.by_area.empty:
             return None
         t = self.text

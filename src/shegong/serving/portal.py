@@ -154,7 +154,8 @@ def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
 
 def unit_grades(ws: Workspace, year: int) -> dict[str, str]:
     """{org-unit code: grade} for ``year`` from ``indicators/evaluation.parquet`` (the ``total``
-    rows; grades excellent / good / pass / fail, shegong.indicators.evaluation); empty before evaluation."""
+    rows; grades excellent / good / pass / fail, shegong.indicators.evaluation); empty before
+    evaluation."""
     from shegong.indicators.results import evaluation_path
 
     path = evaluation_path(ws)
@@ -272,10 +273,14 @@ def project_index(ws: Workspace, year: int, lang: str) -> str:
         lines += [f"### {t['scopes'][scope]}", ""]
         for r in rows.itertuples():
             label = f"{r.name} `{r.scope_id}`" if scope == "project" else r.name
-            lines.append(
-                f"- {link(r.name, project=r.scope_id, scope=None if scope == 'project' else scope, year=year, lang=lang)}"
-                f"{label[len(r.name) :]}"
+            target = link(
+                r.name,
+                project=r.scope_id,
+                scope=None if scope == "project" else scope,
+                year=year,
+                lang=lang,
             )
+            lines.append(f"- {target}{label[len(r.name) :]}")
         lines.append("")
     return "\n".join(lines)
 
@@ -394,7 +399,8 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
     switch = " · ".join(f"**{y}**" if y == year else link(str(y), year=y, lang=lang) for y in years)
     display(
         Markdown(
-            f"# {t['title']}\n\n{link('English' if other == 'en' else '中文', lang=other, year=year)}"
+            f"# {t['title']}\n\n"
+            f"{link('English' if other == 'en' else '中文', lang=other, year=year)}"
             f"{' · ' + t['years'] + ' ' + switch if len(years) > 1 else ''}\n\n"
             f"## {t['reports'].format(year=year)}\n\n{t['intro']}"
         )

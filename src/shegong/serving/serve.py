@@ -41,7 +41,8 @@ TEMPLATE = "shegong"
 #: seconds an idle, disconnected kernel lives, and how often the culler looks
 CULL_IDLE_TIMEOUT = 120
 CULL_INTERVAL = 30
-#: preheated kernels kept ready for page views: a burst of 8 simultaneous views finds 8 ready kernels
+#: preheated kernels kept ready for page views: a burst of 8 simultaneous views finds 8 ready
+#: kernels
 DEFAULT_POOL_SIZE = 8
 #: seconds Voila waits before replacing a used pool kernel (its default, 1 s, makes the refills
 #: compete for the CPU with the pages of a burst on a 2-core machine)
@@ -88,7 +89,8 @@ def voila_command(
         f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served (/voila/files/…)
+        # no file of the notebook's folder is served (/voila/files/…)
+        "--VoilaConfiguration.file_denylist=.*",
         *preheat,
     ]
 
@@ -130,7 +132,8 @@ def serve(
     """
     if not workspace.indicators_file.exists():
         raise ServeError(
-            f"{workspace.root} has no indicators yet: run `shegong demo` or `shegong indicators compute`"
+            f"{workspace.root} has no indicators yet: run `shegong demo` or `shegong "
+            "indicators compute`"
         )
     _check_port(ip, port)
     print(f"社工站评估工作台已启动 serving: http://{ip}:{port}/  (Ctrl-C 停止 to stop)", flush=True)

@@ -1,13 +1,14 @@
-"""Stage certificates (结业证书) in Chinese: HTML always, PDF printed by headless Chromium where available.
+"""Stage certificates (结业证书) in Chinese: HTML always, PDF printed by headless Chromium where
+available.
 
 A certificate is issued once per trainee and stage, for a stage the trainee has completed by the
 rules of their track in ``curricula/progression.yaml`` (:func:`shegong.trainer.progression.status`:
 modules, released assessments passed, the track's mentoring entries signed off); it carries a serial
-number ``SG-<year>-<stage>-<n>``, the trainee's display name given at registration (the pseudonym for a
-trainee registered without one), the trainee role, station and track (培训路径), the modules the track
-requires up to that stage, and the issue date. A certificate for an unconfirmed track is refused. The
-page is autoescaped (a name is outside text) and carries a ``<meta>`` Content Security Policy that
-runs no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
+number ``SG-<year>-<stage>-<n>``, the trainee's display name given at registration (the pseudonym
+for a trainee registered without one), the trainee role, station and track (培训路径), the modules
+the track requires up to that stage, and the issue date. A certificate for an unconfirmed track is
+refused. The page is autoescaped (a name is outside text) and carries a ``<meta>`` Content Security
+Policy that runs no script (:data:`shegong.safe_html.OFFLINE_CSP`). Files go to
 ``<workspace>/certificates/<serial>.html`` and ``.pdf``; writes are atomic.
 """
 
@@ -46,9 +47,10 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">{{ csp }}<title>结业证书 {{ serial }}</title>
 <style>
  @page { size: A4 landscape; margin: 0; }
- body { margin: 0; font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
- .cert { box-sizing: border-box; width: 297mm; height: 209mm; padding: 22mm 28mm; border: 6mm double #9b2c2c;
-         text-align: center; color: #222; }
+ body { margin: 0;
+        font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; }
+ .cert { box-sizing: border-box; width: 297mm; height: 209mm; padding: 22mm 28mm;
+         border: 6mm double #9b2c2c; text-align: center; color: #222; }
  h1 { font-size: 34pt; letter-spacing: 0.5em; margin: 6mm 0; color: #9b2c2c; }
  .lead { font-size: 15pt; line-height: 2; }
  .stage { font-size: 24pt; font-weight: bold; margin: 6mm 0; }
@@ -57,10 +59,13 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
  .foot { margin-top: 8mm; font-size: 11pt; display: flex; justify-content: space-between; }
 </style></head><body><div class="cert shegong-certificate">
 <h1>结业证书</h1>
-<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}{% if station %}，{{ station }}{% endif %}）<br>
-参加社工站“传、帮、带、教”能力建设培训（<span class="track">{{ track }}</span>培训路径），经考核，完成以下阶段：</p>
+<p class="lead">学员 <b class="trainee">{{ name }}</b>（{{ role }}
+{%- if station %}，{{ station }}{% endif %}）<br>
+参加社工站“传、帮、带、教”能力建设培训（<span class="track">
+{{- track }}</span>培训路径），经考核，完成以下阶段：</p>
 <p class="stage">{{ stage_title }}</p>
-{% if modules %}<table><tbody>{% for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
+{% if modules %}<table><tbody>
+{%- for m in modules %}<tr><td>{{ m }}</td></tr>{% endfor %}</tbody></table>{% endif %}
 <div class="foot"><span>证书编号：<span class="serial">{{ serial }}</span></span>
 <span>培训机构（盖章）　　　　　　　发证日期：{{ issued }}</span></div>
 </div></body></html>
@@ -69,7 +74,8 @@ TEMPLATE = jinja2.Environment(autoescape=True).from_string("""<!DOCTYPE html>
 
 @dataclass(frozen=True)
 class Certificate:
-    """An issued certificate: ``serial``, ``stage``, ``html`` path, ``pdf`` path (``None`` without Chromium)."""
+    """An issued certificate: ``serial``, ``stage``, ``html`` path, ``pdf`` path (``None`` without
+    Chromium)."""
 
     serial: str
     stage: str
@@ -91,8 +97,8 @@ def render_html(
     modules: dict[str, Module],
     rules: Rules | None = None,
 ) -> str:
-    """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires up to
-    ``stage`` that the trainee completed, in catalogue order."""
+    """The certificate page (zh-CN, A4 landscape): the trainee's track and the modules it requires
+    up to ``stage`` that the trainee completed, in catalogue order."""
     rules = rules or load_rules()
     track = rules.track(trainee.track)
     wanted = set(track.modules(up_to=stage))
@@ -174,8 +180,10 @@ def issue(
     reached = status(store, trainee, load_assessments(modules), rules).reached
     if reached is None or STAGES.index(reached) < STAGES.index(stage):
         raise MarkingError(
-            f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not {stage}, by the "
-            "rules of their track in curricula/progression.yaml: a certificate follows the completed stage"
+            f"trainee {trainee.pseudonym} has completed {reached or 'no stage'}, not "
+            f"{stage}, by the "
+            "rules of their track in curricula/progression.yaml: a certificate "
+            "follows the completed stage"
         )
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():

@@ -1,8 +1,9 @@
-"""The trainer's view of a cohort: module × trainee scores, stage reached, time spent, who is stuck where,
-training sessions with attendance and the Kirkpatrick L1 reaction survey, and the gradebook export.
+"""The trainer's view of a cohort: module × trainee scores, stage reached, time spent, who is stuck
+where, training sessions with attendance and the Kirkpatrick L1 reaction survey, and the gradebook
+export.
 
-Every trainee is judged by the rules of their own track (:mod:`shegong.trainer.rules`); the views filter
-by station, role and track, and show whether a trainer has confirmed the track.
+Every trainee is judged by the rules of their own track (:mod:`shegong.trainer.rules`); the views
+filter by station, role and track, and show whether a trainer has confirmed the track.
 
 Trainers see people: trainees appear by their display name (:func:`shegong.training.profile.labels`;
 the pseudonym only for a trainee registered without one). Scores are shares of a module's practice
@@ -203,7 +204,8 @@ def add_session(
     format: str,  # noqa: A002
     trainer: str,
 ) -> int:
-    """Record a training session (``hours`` in h, ``format`` one of :data:`FORMATS`); returns its id.
+    """Record a training session (``hours`` in h, ``format`` one of :data:`FORMATS`); returns its
+    id.
 
     Raises :class:`ProgressError` for an unknown format, a bad date or non-positive hours.
     """
@@ -269,8 +271,8 @@ def record_reaction(
 
 def sessions(store: ProgressStore) -> pd.DataFrame:
     """Sessions with ``present`` (人次 attended) and the L1 ``responses``, ``agree_pct`` per item
-    (share of ratings 4–5, %) and ``mean`` of all ratings; columns ``session``, ``module_id``, ``held_on``,
-    ``hours``, ``format``, ``present``, ``responses``, ``agree_<item>``, ``mean``."""
+    (share of ratings 4–5, %) and ``mean`` of all ratings; columns ``session``, ``module_id``,
+    ``held_on``, ``hours``, ``format``, ``present``, ``responses``, ``agree_<item>``, ``mean``."""
     with Session(store.engine) as s:
         rows = list(
             s.scalars(
@@ -327,8 +329,9 @@ def export(
     assessments: dict[str, Assessment],
     rules,
 ) -> Path:
-    """The gradebook workbook (:func:`shegong.training.gradebook.export_gradebook`) plus the sheets ``测评 Assessments``
-    (score per submission, points), ``阶段 Stages`` (:func:`overview`) and ``培训 Sessions`` (:func:`sessions`)."""
+    """The gradebook workbook (:func:`shegong.training.gradebook.export_gradebook`) plus the sheets
+    ``测评 Assessments`` (score per submission, points), ``阶段 Stages`` (:func:`overview`) and
+    ``培训 Sessions`` (:func:`sessions`)."""
 
     scores = pd.DataFrame(
         [r for a in assessments.values() for r in submission_scores(store, a)],

@@ -39,7 +39,7 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float:
     n = len(a)
     if n == 0:
         return math.nan
-    p_o = sum(x == y for x, y in zip(a, b)) / n
+    p_o = sum(x == y for x, y in zip(a, b, strict=True)) / n
     ca, cb = Counter(a), Counter(b)
     p_e = sum(ca[k] * cb[k] for k in ca.keys() | cb.keys()) / (n * n)
     if p_e == 1.0:

@@ -1,7 +1,9 @@
-"""Marking, trainer side: score submissions with the keys, the open-answer queue, agreement, release.
+"""Marking, trainer side: score submissions with the keys, the open-answer queue, agreement,
+release.
 
 Runs only in the trainer's process (``shegong grade``, the grading-queue app), which can read the
-key files (:mod:`shegong.training.answer_keys`). Scores go to ``item_scores``; trainees see them only after
+key files (:mod:`shegong.training.answer_keys`). Scores go to ``item_scores``; trainees see them
+only after
 :func:`release` (:func:`shegong.training.assessment.results`).
 
 * :func:`auto_score` scores every objective item (single, multiple, numeric, short) with
@@ -11,8 +13,8 @@ key files (:mod:`shegong.training.answer_keys`). Scores go to ``item_scores``; t
 * :func:`score_open` stores one grader's points per rubric criterion (0…criterion points, in
   steps of 0.5) and a comment; two graders may score the same answer.
 * :func:`author` reveals who wrote an answer, to a grader who has scored it (blind until then).
-* :func:`agreement` computes Cohen's kappa per rubric (per open exercise) over the criteria ratings of
-  answers two graders both scored (:mod:`shegong.trainer.kappa`).
+* :func:`agreement` computes Cohen's kappa per rubric (per open exercise) over the criteria ratings
+  of answers two graders both scored (:mod:`shegong.trainer.kappa`).
 * :func:`release` makes an assessment's scores visible; it refuses while answers are unscored.
 """
 
@@ -43,7 +45,8 @@ OBJECTIVE = ("single", "multiple", "numeric", "short")
 
 
 def answer_code(submission_id: int) -> str:
-    """The anonymous code an answer is shown under in the queue, e.g. ``A-3f9c`` (no trainee data)."""
+    """The anonymous code an answer is shown under in the queue, e.g. ``A-3f9c`` (no trainee
+    data)."""
     return "A-" + hashlib.sha256(f"submission:{submission_id}".encode()).hexdigest()[:4]
 
 
@@ -106,8 +109,9 @@ def auto_score(
 
 @dataclass(frozen=True)
 class QueueItem:
-    """An open answer waiting for a score: ``code`` (anonymous), the prompt, the answer text, the rubric
-    ``criteria`` (``[{id, name, points, description}]``), the model answer, and how many graders scored it."""
+    """An open answer waiting for a score: ``code`` (anonymous), the prompt, the answer text, the
+    rubric ``criteria`` (``[{id, name, points, description}]``), the model answer, and how many
+    graders scored it."""
 
     submission_id: int
     code: str
@@ -145,7 +149,8 @@ def queue(
     second_opinion: bool = True,
 ) -> list[QueueItem]:
     """Open answers ``grader`` (a pseudonym) has not scored: unscored answers first, then (with
-    ``second_opinion``) answers one other trainer scored, for calibration. Oldest first within each."""
+    ``second_opinion``) answers one other trainer scored, for calibration. Oldest first within
+    each."""
     keys = _keys_for(assessments, modules)
     first, second = [], []
     with Session(store.engine) as s:
@@ -187,7 +192,8 @@ def score_open(
     *,
     comment: str = "",
 ) -> float:
-    """Store ``grader``'s rating per criterion (replacing their earlier ones) and return the total points.
+    """Store ``grader``'s rating per criterion (replacing their earlier ones) and return the total
+    points.
 
     Raises:
         MarkingError: a criterion is missing or unknown, or a rating is outside 0…points or not a
@@ -269,7 +275,8 @@ def author(store: ProgressStore, grader: str, submission_id: int, exercise_id: s
 
 
 def add_comment(store: ProgressStore, exercise_key: str, comment: str, by: str) -> None:
-    """Keep ``comment`` as a reusable comment for ``exercise_key`` (``assessment/exercise``); duplicates ignored."""
+    """Keep ``comment`` as a reusable comment for ``exercise_key`` (``assessment/exercise``);
+    duplicates ignored."""
     comment = comment.strip()
     if not comment:
         return
@@ -377,7 +384,8 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
     """Release ``assessment``'s scores to its trainees; returns the release time (UTC).
 
     Raises:
-        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue first).
+        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue
+        first).
     """
     missing = unscored(store, assessment, module)
     if missing:
@@ -393,8 +401,9 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
 
 
 def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict[str, Any]]:
-    """Trainer view, one row per submission: ``trainee_id``, ``attempt_no``, ``score`` and ``max_score``
-    (points; open items are the graders' mean per criterion; ``nan`` while an item is unscored)."""
+    """Trainer view, one row per submission: ``trainee_id``, ``attempt_no``, ``score`` and
+    ``max_score`` (points; open items are the graders' mean per criterion; ``nan`` while an item is
+    unscored)."""
     out = []
     with Session(store.engine) as s:
         for sub in s.scalars(
@@ -430,8 +439,8 @@ def submission_scores(store: ProgressStore, assessment: Assessment) -> list[dict
 
 @dataclass(frozen=True)
 class GradeSummary:
-    """What ``shegong grade`` did: objective items ``scored``, open answers ``waiting`` per assessment
-    (not yet scored by anyone), and the assessments ``released`` now."""
+    """What ``shegong grade`` did: objective items ``scored``, open answers ``waiting`` per
+    assessment (not yet scored by anyone), and the assessments ``released`` now."""
 
     scored: int
     waiting: dict[str, int]
@@ -456,9 +465,10 @@ def grade_workspace(
 ) -> GradeSummary:
     """``shegong grade``: auto-score, count open answers nobody scored, release ``release_ids``.
 
-    Releasing needs the admin or trainer role of the caller (:func:`shegong.training.roles.require_staff`).
-    Raises :class:`~shegong.errors.KeyAccessError` (keys unreadable), :class:`MarkingError` (unscored
-    answers at release), :class:`~shegong.errors.AssessmentError` (unknown assessment).
+    Releasing needs the admin or trainer role of the caller
+    (:func:`shegong.training.roles.require_staff`). Raises :class:`~shegong.errors.KeyAccessError`
+    (keys unreadable), :class:`MarkingError` (unscored answers at release),
+    :class:`~shegong.errors.AssessmentError` (unknown assessment).
     """
 
     if store is None:

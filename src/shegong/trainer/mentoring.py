@@ -1,9 +1,11 @@
-"""The 传帮带教 mentoring log: practice entries of the 帮, 带 and 教 stages, signed off or returned by a mentor.
+"""The 传帮带教 mentoring log: practice entries of the 帮, 带 and 教 stages, signed off or returned
+by a mentor.
 
 A trainee records an entry (a home visit co-led with the mentor, a case led with the mentor present,
-a group session led, a session taught); the mentor — a trainer (:mod:`shegong.training.roles`) — signs it off
-or returns it with a comment. Signed-off entries count towards stage progression
-(:mod:`shegong.trainer.progression`). Entry kinds and their stage are kept in ``curricula/progression.yaml``.
+a group session led, a session taught); the mentor — a trainer (:mod:`shegong.training.roles`) —
+signs it off or returns it with a comment. Signed-off entries count towards stage progression
+(:mod:`shegong.trainer.progression`). Entry kinds and their stage are kept in
+``curricula/progression.yaml``.
 
 Descriptions are free text written by trainees: the form asks them not to write names, ID numbers or
 phone numbers of clients (DESIGN.md §7); the cohort app shows counts, not descriptions.
@@ -31,7 +33,8 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class Entry:
-    """One mentoring-log entry; ``happened_on`` is ``YYYY-MM-DD``; ``status`` one of :data:`STATUSES`.
+    """One mentoring-log entry; ``happened_on`` is ``YYYY-MM-DD``; ``status`` one of
+    :data:`STATUSES`.
 
     ``trainee`` is the trainee's display name (the pseudonym for one registered without a name),
     ``station`` the trainee's station (for the mentor's filter); no trainee login is carried.
@@ -140,7 +143,8 @@ def _review(store: ProgressStore, entry_id: int, mentor: str, status: str, comme
 
 
 def sign_off(store: ProgressStore, entry_id: int, mentor: str, comment: str = "") -> None:
-    """The mentor (a pseudonym) signs the entry off. Raises :class:`MarkingError` unless it is waiting."""
+    """The mentor (a pseudonym) signs the entry off. Raises :class:`MarkingError` unless it is
+    waiting."""
     _review(store, entry_id, mentor, "signed_off", comment)
 
 

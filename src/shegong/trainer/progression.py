@@ -1,10 +1,11 @@
-"""Stage progression in 传帮带教, by the rules in ``curricula/progression.yaml`` (:mod:`shegong.trainer.rules`).
+"""Stage progression in 传帮带教, by the rules in ``curricula/progression.yaml``
+(:mod:`shegong.trainer.rules`).
 
 A trainee follows the rules of their track (社工站兼职工作人员/社区工作者, 志愿者, 居民骨干 …; the
 default track when none is stored). They have reached a stage when that stage's requirements and
 those of every earlier stage are met: ``modules`` completed (module player), ``assessments`` passed
-(a *released* attempt scoring at least the assessment's ``pass_share`` of its points) and the track's
-mentoring ``entries`` signed off, by kind.
+(a *released* attempt scoring at least the assessment's ``pass_share`` of its points) and the
+track's mentoring ``entries`` signed off, by kind.
 :func:`status` says which stage is reached and what is missing for the next — "who is stuck where".
 """
 
@@ -24,8 +25,9 @@ from shegong.training.progress import CompletionRow, ProgressStore, Trainee, Tra
 
 @dataclass(frozen=True)
 class StageStatus:
-    """``reached``: the highest stage reached (``None`` before 传); ``next_stage``; ``missing``: what the
-    next stage still needs, as ``(kind, item, have, need)`` with kind module / assessment / entry."""
+    """``reached``: the highest stage reached (``None`` before 传); ``next_stage``; ``missing``:
+    what the next stage still needs, as ``(kind, item, have, need)`` with kind module / assessment /
+    entry."""
 
     reached: str | None
     next_stage: str | None
@@ -81,7 +83,8 @@ def status(
 def update_stage(
     store: ProgressStore, trainee: Trainee, assessments: dict[str, Assessment], rules: Rules
 ) -> Trainee:
-    """Raise the stored ``stage_reached`` to what the rules give (never lowers it); returns the trainee."""
+    """Raise the stored ``stage_reached`` to what the rules give (never lowers it); returns the
+    trainee."""
     got = status(store, trainee, assessments, rules).reached
     with Session(store.engine) as s, s.begin():
         row = s.get(TraineeRow, trainee.id, with_for_update=True)

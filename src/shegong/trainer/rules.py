@@ -6,9 +6,9 @@ Format ``schema_version: 2`` (issue 19)::
     default_track: staff                                       (for trainees stored before tracks)
     tracks:        track id → {zh, en, stages: {stage → {modules, assessments, entries: {kind: n}}}}
 
-Each track (社工站兼职工作人员/社区工作者, 志愿者, 居民骨干 …) names, per stage, the modules to complete,
-the assessments to pass and its own practice evidence — mentoring-log entries signed off, by kind.
-Version 1 files (one ``stages`` mapping for everyone) are read as a single track ``staff``.
+Each track (社工站兼职工作人员/社区工作者, 志愿者, 居民骨干 …) names, per stage, the modules to
+complete, the assessments to pass and its own practice evidence — mentoring-log entries signed off,
+by kind. Version 1 files (one ``stages`` mapping for everyone) are read as a single track ``staff``.
 The rules are applied by :mod:`shegong.trainer.progression`; :func:`check_rules` validates them
 against the modules and assessments of a curricula folder (``shegong curriculum check``).
 """
@@ -76,7 +76,8 @@ class Rules:
         tid = track_id or self.default_track
         if tid not in self.tracks:
             raise CurriculumError(
-                f"unknown track {tid!r}: use one of {', '.join(self.tracks)} (curricula/progression.yaml)"
+                f"unknown track {tid!r}: use one of {', '.join(self.tracks)} "
+                "(curricula/progression.yaml)"
             )
         return self.tracks[tid]
 
@@ -151,7 +152,8 @@ def load_rules(root: str | os.PathLike[str] | None = None) -> Rules:
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version not in (1, RULES_VERSION):
         raise CurriculumError(
-            f"{path}: schema_version: missing or unsupported — write `schema_version: {RULES_VERSION}`"
+            f"{path}: schema_version: missing or unsupported — write `schema_version: "
+            f"{RULES_VERSION}`"
         )
     kinds = data.get("kinds") or {}
     for kind, spec in kinds.items():
@@ -211,8 +213,8 @@ def load_rules(root: str | os.PathLike[str] | None = None) -> Rules:
 def check_rules(
     rules: Rules, modules: dict[str, Any], assessments: dict[str, Any], path: Path
 ) -> list[Problem]:
-    """Problems of ``rules`` against a curricula folder: every module and assessment a track names exists,
-    and every track asks for practice evidence (entries) at 帮 and 带."""
+    """Problems of ``rules`` against a curricula folder: every module and assessment a track names
+    exists, and every track asks for practice evidence (entries) at 帮 and 带."""
     problems: list[Problem] = []
     for track in rules.tracks.values():
         for stage, req in track.stages.items():

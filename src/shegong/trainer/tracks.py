@@ -1,11 +1,12 @@
-"""A trainee's track (培训路径): chosen at registration, confirmed or changed by a trainer (issue 19).
+"""A trainee's track (培训路径): chosen at registration, confirmed or changed by a trainer (issue
+19).
 
-A track is a kind of trainee — 社工站兼职工作人员/社区工作者 (``staff``), 志愿者 (``volunteer``), 居民骨干
-(``backbone``) — with its own required modules per stage and its own practice evidence
-(:mod:`shegong.trainer.rules`). The trainee's choice is stored unconfirmed; a trainer (a pseudonym with
-the trainer or admin role, :mod:`shegong.training.roles`) confirms it or moves the trainee to another
-track, and the store keeps who did so and when. Stage progression, the cohort app and certificates
-follow the stored track.
+A track is a kind of trainee — 社工站兼职工作人员/社区工作者 (``staff``), 志愿者 (``volunteer``),
+居民骨干 (``backbone``) — with its own required modules per stage and its own practice evidence
+(:mod:`shegong.trainer.rules`). The trainee's choice is stored unconfirmed; a trainer (a pseudonym
+with the trainer or admin role, :mod:`shegong.training.roles`) confirms it or moves the trainee to
+another track, and the store keeps who did so and when. Stage progression, the cohort app and
+certificates follow the stored track.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from shegong.training.progress import ProgressStore, Trainee, TraineeRow
 def confirm_track(
     store: ProgressStore, trainee: Trainee | int, track: str, *, by: str, rules: Rules
 ) -> Trainee:
-    """Set ``trainee``'s track to ``track`` (confirming their choice, or changing it) as trainer ``by``.
+    """Set ``trainee``'s track to ``track`` (confirming their choice, or changing it) as trainer
+    ``by``.
 
     Returns the updated trainee (``track_confirmed`` true).
 
@@ -31,7 +33,8 @@ def confirm_track(
     """
     if track not in rules.tracks:
         raise ProgressError(
-            f"unknown track {track!r}: use one of {', '.join(rules.tracks)} (curricula/progression.yaml)"
+            f"unknown track {track!r}: use one of {', '.join(rules.tracks)} "
+            "(curricula/progression.yaml)"
         )
     if not by.strip():
         raise ProgressError("a track is confirmed by a trainer: give the trainer's pseudonym")
@@ -46,5 +49,6 @@ def confirm_track(
 
 
 def unconfirmed(store: ProgressStore) -> list[dict]:
-    """Trainee rows (as :meth:`ProgressStore.tables` gives them) whose track no trainer has confirmed."""
+    """Trainee rows (as :meth:`ProgressStore.tables` gives them) whose track no trainer has
+    confirmed."""
     return [t for t in store.tables()["trainees"] if t["track_confirmed_by"] is None]

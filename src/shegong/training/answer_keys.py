@@ -8,14 +8,15 @@ JupyterHub set-up mounts that folder for trainers only, docs/jupyterhub.md). For
     keys:
       s01: {correct: b}                       # single: the correct option id
       s02: {correct: [a, b, d]}               # multiple: the correct option ids
-      s03: {answers: [服务对象, 案主]}          # short: accepted answers (optionally {text, weight})
-      s04: {answer: 6, unit: 人次, tolerance: 0}  # numeric
+      s03: {answers: [服务对象, 案主]}          # short: accepted answers (optionally {text,
+      weight}) s04: {answer: 6, unit: 人次, tolerance: 0}  # numeric
       s05: {rubric: {criteria: [{id, name, points, description}]}, model_answer: …}  # open
     # any key may add `why:` (feedback shown after release)
 
-No trainee-side module imports this one (:mod:`shegong.training.assessment`, the widgets of the assessment
-notebook); ``tests/test_keys_trace.py`` traces file opens to prove it, and ``tests/test_keys_osuser.py``
-shows a second OS user gets :class:`~shegong.errors.KeyAccessError` on a 0600 key file.
+No trainee-side module imports this one (:mod:`shegong.training.assessment`, the widgets of the
+assessment notebook); ``tests/test_keys_trace.py`` traces file opens to prove it, and
+``tests/test_keys_osuser.py`` shows a second OS user gets :class:`~shegong.errors.KeyAccessError` on
+a 0600 key file.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from shegong.training.model import SCHEMA_VERSION, Exercise, Module
 
 
 def keys_path(module: Module) -> Path:
-    """Where ``module``'s key file is: ``$SHEGONG_KEYS_DIR/<id>.yaml`` if set, else ``<module>/keys.yaml``."""
+    """Where ``module``'s key file is: ``$SHEGONG_KEYS_DIR/<id>.yaml`` if set, else
+    ``<module>/keys.yaml``."""
     env = setting("SHEGONG_KEYS_DIR")
     return Path(env) / f"{module.id}.yaml" if env else module.path / "keys.yaml"
 
@@ -69,16 +71,19 @@ def load_keys(module: Module) -> dict[str, dict[str, Any]]:
         or not isinstance(data.get("keys"), dict)
     ):
         raise KeyAccessError(
-            f"{path} is not a keys file: write `schema_version: {SCHEMA_VERSION}` and a `keys:` mapping",
+            f"{path} is not a keys file: write `schema_version: {SCHEMA_VERSION}` and "
+            "a `keys:` mapping",
             str(path),
         )
     return {str(k): dict(v or {}) for k, v in data["keys"].items()}
 
 
 def keyed_exercise(ex: Exercise, key: dict[str, Any]) -> Exercise:
-    """A practice copy of summative ``ex`` with its key merged in, for :func:`shegong.training.grading.grade`.
+    """A practice copy of summative ``ex`` with its key merged in, for
+    :func:`shegong.training.grading.grade`.
 
-    Open exercises get their rubric and model answer; choice items get ``correct: true`` on their options.
+    Open exercises get their rubric and model answer; choice items get ``correct: true`` on their
+    options.
     """
     data = dict(ex.data)
     if ex.type in ("single", "multiple"):
@@ -177,7 +182,8 @@ def _check_key(ex: Exercise, key: Any, file: str, problems: list[Problem]) -> No
 
 
 def check_module_keys(module: Module, problems: list[Problem]) -> None:
-    """Append every problem of ``module``'s key file: a key per summative exercise, of the right shape."""
+    """Append every problem of ``module``'s key file: a key per summative exercise, of the right
+    shape."""
     summative = {e.id: e for e in module.exercises if e.mode == "summative"}
     path = keys_path(module)
     if not path.exists():

@@ -13,8 +13,9 @@ module's summative exercises with a time window and an attempt limit::
         pass_share: 0.6                      # share of the points that passes (stage rules)
 
 This module never opens a key file and never imports :mod:`shegong.training.answer_keys` or
-:mod:`shegong.trainer.marking`: answers are stored ungraded in ``submissions``; the trainer's process scores
-them; :func:`results` reads scores only for assessments the trainer has released (DESIGN.md §7).
+:mod:`shegong.trainer.marking`: answers are stored ungraded in ``submissions``; the trainer's
+process scores them; :func:`results` reads scores only for assessments the trainer has released
+(DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ ASSESSMENT_KEYS = {"id", "title", "exercises", "opens", "closes", "max_attempts"
 @dataclass(frozen=True)
 class Assessment:
     """One summative assessment: ``exercise_ids`` of module ``module_id``, open from ``opens`` to
-    ``closes`` (aware datetimes), at most ``max_attempts`` submissions, passed at ``pass_share`` of the points."""
+    ``closes`` (aware datetimes), at most ``max_attempts`` submissions, passed at ``pass_share`` of
+    the points."""
 
     id: str
     module_id: str
@@ -78,7 +80,8 @@ def _when(value: Any, file: Path, where: str, problems: list[str]) -> datetime:
         when = None
     if when is None or when.tzinfo is None:
         problems.append(
-            f"{file}: {where}: {value!r} is not a date-time with a zone — write 2021-03-01T09:00:00+08:00"
+            f"{file}: {where}: {value!r} is not a date-time with a zone — write "
+            "2021-03-01T09:00:00+08:00"
         )
         return datetime.now(UTC)
     return when
@@ -91,7 +94,8 @@ def load_assessments(
 
     Raises:
         AssessmentError: listing every problem (file, key, fix): unknown keys, exercises that are
-            missing or not summative, a window without zone or closing before it opens, duplicate ids.
+            missing or not summative, a window without zone or closing before it opens, duplicate
+            ids.
     """
     base = Path(root) if root else curricula_root()
     modules = modules if modules is not None else load_curricula(base)
@@ -123,14 +127,16 @@ def load_assessments(
             a_id = str(raw.get("id", ""))
             if not a_id or a_id in found:
                 problems.append(
-                    f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a unique id such as m01-final"
+                    f"{file}: {where}.id: missing or duplicate id {a_id!r} — give a "
+                    "unique id such as m01-final"
                 )
             ids = [str(e) for e in raw.get("exercises") or []]
             known = {e.id: e for e in module.exercises}
             for e in ids:
                 if e not in known or known[e].mode != "summative":
                     problems.append(
-                        f"{file}: {where}.exercises: {e!r} is not a summative exercise of {module.id} — "
+                        f"{file}: {where}.exercises: {e!r} is not a summative "
+                        f"exercise of {module.id} — "
                         "set `mode: summative` on it or remove it"
                     )
             if not ids:
@@ -193,7 +199,8 @@ def submit(
     seconds: float,
     now: datetime | None = None,
 ) -> int:
-    """Store one ungraded attempt (answers by exercise id; seconds spent) and return its submission id.
+    """Store one ungraded attempt (answers by exercise id; seconds spent) and return its submission
+    id.
 
     Nothing is scored here. Raises :class:`AssessmentError` outside the window, after the last
     attempt, or for answers to exercises not in the assessment.
@@ -242,7 +249,8 @@ def submit(
 
 @dataclass(frozen=True)
 class ItemResult:
-    """A released item: ``score``/``max_score`` in points and the feedback lines in the trainee's language."""
+    """A released item: ``score``/``max_score`` in points and the feedback lines in the trainee's
+    language."""
 
     exercise_id: str
     score: float
@@ -252,7 +260,8 @@ class ItemResult:
 
 @dataclass(frozen=True)
 class AttemptResult:
-    """One attempt as the trainee sees it: ``status`` is ``submitted`` (no scores) or ``released``."""
+    """One attempt as the trainee sees it: ``status`` is ``submitted`` (no scores) or
+    ``released``."""
 
     attempt_no: int
     submitted_at: datetime
@@ -284,7 +293,8 @@ def _feedback(comment: str, lang: str) -> str:
 
 
 def _criterion_line(criterion: str, rows: list[ItemScoreRow], lang: str) -> str:
-    """``· name: mean/max — comments`` (the marking stores ``{"name": {zh, en}, "text": comment}``)."""
+    """``· name: mean/max — comments`` (the marking stores ``{"name": {zh, en}, "text":
+    comment}``)."""
     name, comments = criterion, []
     for r in rows:
         try:
@@ -304,7 +314,8 @@ def results(
     """The trainee's attempts at ``assessment``, oldest first.
 
     Before release each is ``submitted`` with no score (``item_scores`` is not even queried); after
-    release each carries the per-item scores (open items: the graders' mean per criterion) and feedback.
+    release each carries the per-item scores (open items: the graders' mean per criterion) and
+    feedback.
     """
     with Session(store.engine) as s:
         subs = list(

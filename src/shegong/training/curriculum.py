@@ -5,14 +5,16 @@ Layout of one module (format ``schema_version: 1``)::
     curricula/
       competencies.yaml          the vocabulary for ``competencies`` (exam areas, CSWE competencies)
       <module-id>/
-        module.yaml              id, order, title/summary {zh, en}, stage, objectives, hours (learning
-                                 hours, checked against the content by :mod:`shegong.training.hours`;
-                                 ``estimated_hours`` is read as its earlier name), competencies,
-                                 prerequisites, pages (ordered Markdown file names)
+        module.yaml              id, order, title/summary {zh, en}, stage, objectives, hours
+                                 (learning hours, checked against the content by
+                                 :mod:`shegong.training.hours`; ``estimated_hours`` is read as its
+                                 earlier name), competencies, prerequisites, pages (ordered Markdown
+                                 file names)
         pages/*.md               one page each; the first ``# `` heading is its title
-        exercises/*.yaml         ``schema_version`` + ``exercises:`` list (types in :mod:`shegong.training.grading`)
-        keys.yaml                answer keys of *summative* exercises only (trainer side, never loaded here)
-        data/                    files exercises refer to (e.g. a messy ledger CSV)
+        exercises/*.yaml         ``schema_version`` + ``exercises:`` list (types in
+        :mod:`shegong.training.grading`) keys.yaml                answer keys of *summative*
+        exercises only (trainer side, never loaded here) data/                    files exercises
+        refer to (e.g. a messy ledger CSV)
 
 :func:`check_curricula` reports every problem at once (file, key, message, fix);
 :func:`load_module` and :func:`load_curricula` raise :class:`~shegong.errors.CurriculumError`
@@ -393,7 +395,8 @@ def _module_folders(root: Path) -> list[Path]:
 
 
 def check_keys(module: Module, problems: list[Problem]) -> None:
-    """Trainer side only: the key file holds one well-formed key per summative exercise and nothing else.
+    """Trainer side only: the key file holds one well-formed key per summative exercise and nothing
+    else.
 
     Never called on a trainee's code path (:func:`load_module`), so keys stay out of their kernel;
     the rules are :func:`shegong.training.answer_keys.check_module_keys`.

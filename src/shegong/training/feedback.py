@@ -56,7 +56,8 @@ def msg(key: str, lang: str, **kw: Any) -> str:
 
 @dataclass(frozen=True)
 class Result:
-    """The score of one answer: ``score`` and ``max_score`` in points, ``feedback`` in the trainee's language.
+    """The score of one answer: ``score`` and ``max_score`` in points, ``feedback`` in the trainee's
+    language.
 
     ``graded_by`` is ``auto`` or ``self`` (open answers in practice mode); ``details`` holds
     type-specific facts (``path`` of a scenario, per-criterion ratings, wrong rows).

@@ -1,7 +1,9 @@
 """Import Moodle GIFT question banks into exercise YAML (``shegong curriculum import-gift``).
 
-GIFT (https://docs.moodle.org/en/GIFT_format) questions become exercises without a change of meaning;
-what our formats cannot hold is declined or noted, by line (:class:`GiftIssue`), never dropped silently:
+GIFT (https://docs.moodle.org/en/GIFT_format) questions become exercises without a change of
+meaning; what our formats cannot hold is declined or noted, by line (:class:`GiftIssue`), never
+dropped
+silently:
 
 =================================================  =================================================
 GIFT                                               exercise
@@ -15,17 +17,19 @@ GIFT                                               exercise
                                                    by line, with negative or unequal weights named
 ``{T}`` ``{TRUE}`` ``{F}`` ``{FALSE}`` (``#wrong#right``)  ``single`` with options 对 / 错
 ``{=答案 =%50%部分答案#反馈}``                        ``short`` (answers with weight and feedback)
-``{#3}`` ``{#3.14:0.01}`` ``{#3.141..3.142}``      ``numeric``; several answers ``{#=1822:0 =%50%1822:2}``
+``{#3}`` ``{#3.14:0.01}`` ``{#3.141..3.142}``      ``numeric``; several answers ``{#=1822:0
+                                                   =%50%1822:2}``
 ``{#=4#反馈 ~#其他答案的反馈}``                       keep their credit, ranges and feedback
 ``// comment``, ``$CATEGORY:``, ``::title::``       ignored / ``tags`` / kept in ``source``
-``#feedback`` ``####general feedback``             ``why`` per option, feedback per answer / ``explanation``
-``[markdown]`` ``[plain]`` ``[moodle]`` ``[html]``  markers stripped from question, answer and feedback
-                                                   texts; HTML converted to text (noted)
+``#feedback`` ``####general feedback``             ``why`` per option, feedback per answer /
+                                                   ``explanation``
+``[markdown]`` ``[plain]`` ``[moodle]`` ``[html]`` markers stripped from question, answer and
+                                                   feedback texts; HTML converted to text (noted)
 answers inside a sentence (missing word)           the blank shown as ＿＿＿
 =================================================  =================================================
 
-Declined, by line: matching (``->``), essay (``{}``), descriptions (no answer block), questions with no
-full-credit answer, two full-credit answers in a single-answer question.
+Declined, by line: matching (``->``), essay (``{}``), descriptions (no answer block), questions with
+no full-credit answer, two full-credit answers in a single-answer question.
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ LETTERS = string.ascii_lowercase
 
 @dataclass(frozen=True)
 class GiftIssue:
-    """A question declined or changed in form: ``line`` (1-based) in the GIFT file, what, and what was done."""
+    """A question declined or changed in form: ``line`` (1-based) in the GIFT file, what, and what
+    was done."""
 
     line: int
     feature: str
@@ -79,8 +84,9 @@ class GiftIssue:
 
 @dataclass
 class GiftReport:
-    """What an import did: ``exercises`` (YAML mappings), ``issues`` (by line), ``out`` (file written),
-    ``notes`` about the module as a whole (its declared learning hours no longer fitting)."""
+    """What an import did: ``exercises`` (YAML mappings), ``issues`` (by line), ``out`` (file
+    written), ``notes`` about the module as a whole (its declared learning hours no longer
+    fitting)."""
 
     exercises: list[dict[str, Any]] = field(default_factory=list)
     issues: list[GiftIssue] = field(default_factory=list)
@@ -172,7 +178,8 @@ def _blocks(source: str) -> list[tuple[int, str, list[str]]]:
 
 
 def _split_answers(body: str) -> list[tuple[str, float | None, str, str]]:
-    """``(mark, weight %, text, feedback)`` per ``=``/``~`` answer of a choice or short-answer body."""
+    """``(mark, weight %, text, feedback)`` per ``=``/``~`` answer of a choice or short-answer
+    body."""
     out = []
     for part in re.split(r"(?=[=~])", body.strip()):
         if not part.strip():
@@ -251,7 +258,7 @@ def _numeric(q: _Question, body: str) -> dict[str, Any]:
 
 def _short(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> dict[str, Any]:
     out: list[Any] = []
-    for mark, weight, text, feedback in answers:
+    for _mark, weight, text, feedback in answers:
         w = 100.0 if weight is None else weight
         if w <= 0:
             q.note(
@@ -299,7 +306,7 @@ def _choice(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> 
                 "a single-answer option with a negative weight (a penalty) cannot be scored here; "
                 "question skipped",
             )
-        for i, (opt, w) in enumerate(zip(options, weights)):
+        for i, (opt, w) in enumerate(zip(options, weights, strict=True)):
             if i == full[0]:
                 opt["correct"] = True
             elif w > 0:
@@ -328,7 +335,8 @@ def _choice(q: _Question, answers: list[tuple[str, float | None, str, str]]) -> 
         named.append("unequal weights")
     q.note(
         "multiple answers",
-        "scored by the exam rule (2 points, 0.5 per correct option, 0 with any wrong option), not by "
+        "scored by the exam rule (2 points, 0.5 per correct option, 0 with any wrong "
+        "option), not by "
         f"Moodle's weights{': ' + ' and '.join(named) + ' are not kept' if named else ''}",
     )
     return {"type": "multiple", "options": options}
@@ -371,8 +379,8 @@ def _convert(q: _Question, cats: list[str]) -> dict[str, Any]:
 
 
 def parse_gift(source: str) -> GiftReport:
-    """Convert GIFT text to exercise mappings (without ids); what is declined or changed in form goes
-    to ``issues`` with its line."""
+    """Convert GIFT text to exercise mappings (without ids); what is declined or changed in form
+    goes to ``issues`` with its line."""
     report = GiftReport()
     for line, raw, cats in _blocks(source):
         q = _Question(line, raw, report.issues)
@@ -384,9 +392,11 @@ def parse_gift(source: str) -> GiftReport:
 
 
 def import_gift(file: str | Path, module_id: str, *, root: str | Path | None = None) -> GiftReport:
-    """Convert ``file`` into ``<root>/<module_id>/exercises/gift-<name>.yaml`` (replacing an earlier import).
+    """Convert ``file`` into ``<root>/<module_id>/exercises/gift-<name>.yaml`` (replacing an earlier
+    import).
 
-    Exercise ids are ``g-<name>-01``…; every converted exercise is validated before anything is written.
+    Exercise ids are ``g-<name>-01``…; every converted exercise is validated before anything is
+    written.
 
     Raises:
         GiftError: unreadable file, unknown module, or converted exercises that do not validate.

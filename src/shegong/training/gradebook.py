@@ -1,5 +1,6 @@
-"""The gradebook workbook (成绩册) of a progress store: one row per trainee with best scores per module,
-and the raw attempts, trainees and completions, for the trainer's Excel (``shegong progress export``).
+"""The gradebook workbook (成绩册) of a progress store: one row per trainee with best scores per
+module, and the raw attempts, trainees and completions, for the trainer's Excel (``shegong progress
+export``).
 
 Trainers see people: the gradebook names each trainee (``display_name``) beside the pseudonym.
 """
@@ -24,11 +25,13 @@ def export_gradebook(
 ) -> Path:
     """Write the gradebook workbook to ``out`` (atomically) and return it.
 
-    Sheets: ``成绩册 Gradebook`` (one row per trainee: display name, pseudonym, role, station, track, stage reached, and per
-    module the sum of best scores / the module's practice points, from ``curricula`` or the shipped
-    curricula), ``作答 Attempts`` (open answers' text left out), ``学员 Trainees``, ``完成 Completions``.
-    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by :func:`shegong.trainer.cohort.export`.
-    Times are UTC without zone. Raises :class:`~shegong.errors.CurriculumError` for invalid curricula.
+    Sheets: ``成绩册 Gradebook`` (one row per trainee: display name, pseudonym, role, station,
+    track, stage reached, and per module the sum of best scores / the module's practice points, from
+    ``curricula`` or the shipped curricula), ``作答 Attempts`` (open answers' text left out), ``学员
+    Trainees``, ``完成 Completions``.
+    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by
+    :func:`shegong.trainer.cohort.export`. Times are UTC without zone. Raises
+    :class:`~shegong.errors.CurriculumError` for invalid curricula.
     """
     import pandas as pd
 
@@ -64,7 +67,7 @@ def export_gradebook(
     )
     attempts["answer"] = [
         None if t == "open" else (str(a) if a is not None else None)
-        for t, a in zip(attempts["exercise_type"], attempts["answer"])
+        for t, a in zip(attempts["exercise_type"], attempts["answer"], strict=True)
     ]
     rows = []
     for t in trainees.to_dict("records"):

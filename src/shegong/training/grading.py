@@ -1,29 +1,43 @@
-"""Exercise types: their file format (validated by :func:`build_exercise`) and their scoring (:func:`grade`).
+"""Exercise types: their file format (validated by :func:`build_exercise`) and their scoring
+(:func:`grade`).
 
 Scoring follows the national social-work qualification exam (DOMAIN.md §6):
 
-=================  ===============================================  ===========================================
+=================  ===============================================  ============================
 type               answer passed to :func:`grade`                   points
-=================  ===============================================  ===========================================
-``single``         option id, e.g. ``"b"``                          1 (``points``) for the one correct option;
-                                                                    × ``credit`` % for an option that has one
-``multiple``       list of option ids                               2; 0.5 per correct option chosen when no wrong
-                                                                    option is chosen, 0 with any wrong option, 2 for all
-``numeric``        ``{"value": 23, "unit": "户"}`` or ``"23户"``      ``points`` (1) when the unit matches and
-                                                                    ``|value − answer| ≤ tolerance`` (or ``tolerance_pct`` %);
-                                                                    several ``answers`` with credit: :mod:`.numeric`
-``ordering``       list of item ids in the chosen order             ``points`` (2) for the exact order; with
-                                                                    ``partial: positions`` a share per item in place
-``scenario``       list of choice ids from ``start`` to an end      sum of the chosen choices' ``points``; max = best path
-``open``           ``{"text": str, "ratings": {criterion: pts}}``   self-check: sum of the ratings (0…criterion points)
-``short``          text                                             ``points`` × weight of the matching accepted answer
-                                                                    (its ``feedback`` shown)
-``ledger_cleaning``  ``{row: {"action": "keep"|"drop", field: v}}``  1 per row handled like the key (module 7)
+=================  ===============================================  ============================
+``single``         option id, e.g. ``"b"``                          1 (``points``) for the one
+                                                                    correct option; × ``credit`` %
+                                                                    for an option that has one
+``multiple``       list of option ids                               2; 0.5 per correct option chosen
+                                                                    when no wrong option is chosen,
+                                                                    0 with any wrong option, 2 for
+                                                                    all
+``numeric``        ``{"value": 23, "unit": "户"}`` or ``"23户"``      ``points`` (1) when the unit
+                                                                    matches and ``|value − answer| ≤
+                                                                    tolerance`` (or
+                                                                    ``tolerance_pct`` %); several
+                                                                    ``answers`` with credit:
+                                                                    :mod:`.numeric`
+``ordering``       list of item ids in the chosen order             ``points`` (2) for the exact
+                                                                    order; with ``partial:
+                                                                    positions`` a share per item in
+                                                                    place
+``scenario``       list of choice ids from ``start`` to an end      sum of the chosen choices'
+                                                                    ``points``; max = best path
+``open``           ``{"text": str, "ratings": {criterion: pts}}``   self-check: sum of the ratings
+                                                                    (0…criterion points)
+``short``          text                                             ``points`` × weight of the
+                                                                    matching accepted answer (its
+                                                                    ``feedback`` shown)
+``ledger_cleaning``  ``{row: {"action": "keep"|"drop", field: v}}`` 1 per row handled like the key
+                                                                    (module 7)
                    or a cleaned :class:`pandas.DataFrame`
-=================  ===============================================  ===========================================
+=================  ===============================================  ============================
 
 Summative exercises carry no key here and are never scored in the trainee's kernel:
-:func:`grade` raises :class:`~shegong.errors.GradingError` for them (the trainer grades them, issue 7).
+:func:`grade` raises :class:`~shegong.errors.GradingError` for them (the trainer grades them, issue
+7).
 """
 
 from __future__ import annotations
@@ -234,7 +248,8 @@ def _check_short_answer(answer: Any, file: Path, key: str, problems: list[Proble
 def build_exercise(
     raw: dict, *, file: Path, module_id: str, where: str, problems: list[Problem]
 ) -> Exercise | None:
-    """Validate one exercise mapping; append problems (file, key, fix) and return it, or ``None``."""
+    """Validate one exercise mapping; append problems (file, key, fix) and return it, or
+    ``None``."""
     kind, mode = raw.get("type"), raw.get("mode", "practice")
     before = len(problems)
     if kind not in TYPE_KEYS:
@@ -389,7 +404,8 @@ def build_exercise(
                         problems,
                         file,
                         f"{where}duplicates[{i}]",
-                        "a group of duplicated rows names two or more rows whose clean values are in `expect`",
+                        "a group of duplicated rows names two or more rows whose "
+                        "clean values are in `expect`",
                         "write `duplicates: [[r3, r4]]` and give both rows their clean values",
                     )
     if not isinstance(points, (int, float)) or points <= 0:
@@ -419,7 +435,8 @@ def build_exercise(
 
 
 def shuffled(ex: Exercise) -> list[dict]:
-    """The ordering items in a fixed shuffled order for display (seeded by the exercise id, not ``hash``)."""
+    """The ordering items in a fixed shuffled order for display (seeded by the exercise id, not
+    ``hash``)."""
     items = list(ex.data["items"])
     return sorted(items, key=lambda i: hashlib.sha256(f"{ex.id}:{i['id']}".encode()).hexdigest())
 
@@ -427,7 +444,8 @@ def shuffled(ex: Exercise) -> list[dict]:
 def scenario_step(
     ex: Exercise, node_id: str, choice_id: str, lang: str = "zh"
 ) -> tuple[str, str, float]:
-    """One step of a branching scenario: ``(next_node_id, feedback, points)``. Raises :class:`GradingError`."""
+    """One step of a branching scenario: ``(next_node_id, feedback, points)``. Raises
+    :class:`GradingError`."""
     node = ex.data["nodes"].get(node_id) or {}
     for c in node.get("choices") or []:
         if str(c["id"]) == str(choice_id):
@@ -483,7 +501,7 @@ def _grade_ordering(ex: Exercise, answer: Any, lang: str) -> Result:
     got = [str(a) for a in (answer or [])]
     if sorted(got) != sorted(key):
         raise GradingError(f"an ordering answer must use each of {', '.join(key)} once")
-    in_place = [g == k for g, k in zip(got, key)]
+    in_place = [g == k for g, k in zip(got, key, strict=True)]
     if all(in_place):
         score = ex.points
     elif ex.data.get("partial") == "positions":
@@ -582,7 +600,8 @@ def _grade_short(ex: Exercise, answer: Any, lang: str) -> Result:
 
 
 def grade(ex: Exercise, answer: Any, lang: str = "zh") -> Result:
-    """Score ``answer`` to a practice exercise (shapes in the module docstring) with feedback in ``lang``.
+    """Score ``answer`` to a practice exercise (shapes in the module docstring) with feedback in
+    ``lang``.
 
     Raises:
         GradingError: the answer has the wrong shape, or the exercise is summative.

@@ -1,4 +1,5 @@
-"""Learning hours of a module: what its pages and exercises hold, against the ``hours:`` it declares.
+"""Learning hours of a module: what its pages and exercises hold, against the ``hours:`` it
+declares.
 
 The rule (issue 19; checked by ``shegong curriculum check``, stated in ``curricula/README.md``):
 
@@ -7,17 +8,17 @@ The rule (issue 19; checked by ``shegong curriculum check``, stated in ``curricu
   minutes per page. 200 is below the ~260 characters a minute measured for fluent Chinese college
   readers (Wang, Lin & Guo, *Brain and Behavior* 2019, doi:10.1002/brb3.1216), because trainees
   study rather than skim;
-* **classroom activities** — every heading ``## 课堂活动：<name>（<N> 分钟）`` counts its N minutes: the
-  page then describes the activity a trainer runs (role play, case discussion, field walk …);
-* **exercises** — practice and summative alike, by type (:data:`EXERCISE_MINUTES`): 1.5 minutes for a
-  single-answer or short-answer item (the national exam allows about that per objective item), 2 for
-  a multiple-answer, numeric or ordering item, 5 for a branching scenario, 15 for an open answer or the
-  ledger clean-up.
+* **classroom activities** — every heading ``## 课堂活动：<name>（<N> 分钟）`` counts its N minutes:
+  the page then describes the activity a trainer runs (role play, case discussion, field walk …);
+* **exercises** — practice and summative alike, by type (:data:`EXERCISE_MINUTES`): 1.5 minutes for
+  a single-answer or short-answer item (the national exam allows about that per objective item), 2
+  for a multiple-answer, numeric or ordering item, 5 for a branching scenario, 15 for an open answer
+  or the ledger clean-up.
 
-The module's declared ``hours`` must lie within a quarter of an hour (:data:`TOLERANCE_MINUTES`) or a
-tenth (:data:`TOLERANCE_SHARE`) of reading + activities + exercises, whichever is larger, so a declared
-figure may be rounded to the half hour (or absorb a few imported questions) but never claim content
-the module does not hold. A ``课堂活动`` heading without ``（N 分钟）`` is reported.
+The module's declared ``hours`` must lie within a quarter of an hour (:data:`TOLERANCE_MINUTES`) or
+a tenth (:data:`TOLERANCE_SHARE`) of reading + activities + exercises, whichever is larger, so a
+declared figure may be rounded to the half hour (or absorb a few imported questions) but never claim
+content the module does not hold. A ``课堂活动`` heading without ``（N 分钟）`` is reported.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ ACTIVITY_MINUTES = re.compile(r"^##\s*课堂活动[：:].+（\s*(\d+)\s*分钟\s
 
 @dataclass(frozen=True)
 class Hours:
-    """Minutes a module's content takes: ``reading``, ``activities``, ``exercises`` (all in minutes)."""
+    """Minutes a module's content takes: ``reading``, ``activities``, ``exercises`` (all in
+    minutes)."""
 
     reading: int
     activities: int
@@ -74,7 +76,8 @@ def reading_minutes(markdown: str) -> int:
 
 
 def activity_minutes(page: Page, problems: list[Problem] | None = None) -> int:
-    """Minutes of the page's ``## 课堂活动：…（N 分钟）`` headings; malformed ones go to ``problems``."""
+    """Minutes of the page's ``## 课堂活动：…（N 分钟）`` headings; malformed ones go to
+    ``problems``."""
     total = 0
     for heading in ACTIVITY_HEADING.findall(page.markdown):
         m = ACTIVITY_MINUTES.match(heading.strip())
@@ -108,8 +111,9 @@ def check_hours(
     file: Path,
     problems: list[Problem],
 ) -> Hours:
-    """Compare the declared ``hours`` with the content; append a problem when they differ by more than
-    the tolerance (and one per malformed activity heading). Returns the computed :class:`Hours`."""
+    """Compare the declared ``hours`` with the content; append a problem when they differ by more
+    than the tolerance (and one per malformed activity heading). Returns the computed
+    :class:`Hours`."""
     for page in pages:
         activity_minutes(page, problems)
     got = content_hours(pages, exercises)
@@ -122,7 +126,8 @@ def check_hours(
                 f"declares {declared:g} h but its content takes {got.hours:.2f} h (reading "
                 f"{got.reading} min + classroom activities {got.activities} min + exercises "
                 f"{got.exercises:g} min)",
-                f"set `hours: {suggestion:g}`, or add or remove content (rule: curricula/README.md, "
+                f"set `hours: {suggestion:g}`, or add or remove content (rule: "
+                "curricula/README.md, "
                 "“Learning hours”)",
             )
         )

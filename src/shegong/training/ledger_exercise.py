@@ -3,8 +3,9 @@
 Exercise fields: ``data`` (a CSV in the module's ``data/`` folder with a ``row`` column of row ids),
 ``fields`` (the columns the trainee corrects) and ``expect``, per row id either ``drop`` /
 ``{drop: reason}`` (a total row, a blank row) or ``{field: clean value, …, why: …}``; and
-``duplicates``, groups of rows that record the same event (``[[r3, r4]]``): any one row of a group may
-be kept, with its clean values, and the others dropped (issue 19: keeping r4 instead of r3 is as right).
+``duplicates``, groups of rows that record the same event (``[[r3, r4]]``): any one row of a group
+may be kept, with its clean values, and the others dropped (issue 19: keeping r4 instead of r3 is as
+right).
 
 The answer is ``{row_id: {"action": "keep" | "drop", field: value, …}}`` from the widget, or a
 :class:`pandas.DataFrame` the trainee cleaned in the notebook (rows present = kept; columns ``row``
@@ -23,7 +24,8 @@ from shegong.training.model import Exercise, text
 
 
 def load_ledger_data(ex: Exercise) -> pd.DataFrame:
-    """The messy ledger as strings (no type guessing, blanks kept as ``""``); columns as in the CSV."""
+    """The messy ledger as strings (no type guessing, blanks kept as ``""``); columns as in the
+    CSV."""
     path = ex.file.parent.parent / "data" / str(ex.data["data"])
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
@@ -49,8 +51,8 @@ def _answer_from_frame(frame: pd.DataFrame, ex: Exercise) -> dict[str, dict[str,
 def grade_ledger_cleaning(ex: Exercise, answer: Any, lang: str = "zh"):
     """Score a cleaned ledger: 1 point per row kept/dropped and corrected as in ``expect``.
 
-    Returns a :class:`shegong.training.grading.Result` whose ``details["wrong_rows"]`` lists row ids.
-    Raises :class:`GradingError` for an answer of the wrong shape.
+    Returns a :class:`shegong.training.grading.Result` whose ``details["wrong_rows"]`` lists row
+    ids. Raises :class:`GradingError` for an answer of the wrong shape.
     """
 
     if isinstance(answer, pd.DataFrame):

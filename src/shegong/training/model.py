@@ -27,7 +27,8 @@ STAGE_NAMES = {"传": "pass on", "帮": "help", "带": "lead", "教": "teach"}
 
 
 def text(value: Any, lang: str = "zh") -> str:
-    """The ``lang`` text of a ``{zh, en}`` mapping (falling back to zh), or ``value`` as a string."""
+    """The ``lang`` text of a ``{zh, en}`` mapping (falling back to zh), or ``value`` as a
+    string."""
     if isinstance(value, dict):
         return str(value.get(lang) or value.get("zh") or value.get("en") or "")
     return "" if value is None else str(value)
@@ -64,8 +65,8 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Module:
-    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning hours
-    it declares, checked against its content by :mod:`shegong.training.hours`."""
+    """A training module (DOMAIN.md §6): stage such as ``传`` or ``传→帮``; ``hours`` the learning
+    hours it declares, checked against its content by :mod:`shegong.training.hours`."""
 
     id: str
     order: int
@@ -94,9 +95,11 @@ class Module:
         raise KeyError(exercise_id)
 
     def sequence(self) -> list[Page | Exercise]:
-        """Pages in order, each followed by the practice exercises placed ``after`` it; the rest at the end.
+        """Pages in order, each followed by the practice exercises placed ``after`` it; the rest at
+        the end.
 
-        Summative exercises are left out: they are taken in an assessment (:mod:`shegong.training.assessment`).
+        Summative exercises are left out: they are taken in an assessment
+        (:mod:`shegong.training.assessment`).
         """
         items: list[Page | Exercise] = []
         practice = [
@@ -110,6 +113,8 @@ class Module:
 
 
 def read_yaml(path: Path, problems: list[Problem]) -> Any:
+    """The parsed YAML of ``path``, or ``None`` after appending a problem for a file that cannot be
+    read or parsed."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
@@ -131,6 +136,8 @@ def read_yaml(path: Path, problems: list[Problem]) -> Any:
 def unknown_keys(
     data: dict, allowed: set[str], file: Path, prefix: str, problems: list[Problem]
 ) -> None:
+    """Append an ``unknown key`` problem (with the closest allowed key) for each key of ``data``
+    not in ``allowed``."""
     for key in data:
         if key not in allowed:
             near = difflib.get_close_matches(str(key), sorted(allowed), n=1)
@@ -143,6 +150,8 @@ def unknown_keys(
 
 
 def check_text(value: Any, file: Path, key: str, problems: list[Problem], *, need_en: bool) -> None:
+    """Append a problem when ``value`` is not bilingual text ``{zh, en}`` (plain text allowed when
+    ``need_en`` is false)."""
     if isinstance(value, str) and value.strip() and not need_en:
         return
     if not isinstance(value, dict) or not str(value.get("zh", "")).strip():
@@ -164,9 +173,10 @@ SOURCE_KEYS = {"ref", "url", "passage", "general", "note"}
 
 
 def check_source(value: Any, file: Path, key: str, problems: list[Problem]) -> None:
-    """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of entries
-    ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref, general}`` (said
-    honestly to rest on general knowledge), each with an optional ``note`` (why an item changed)."""
+    """Validate an exercise's ``source``: a short string (e.g. ``GIFT line 12``) or a list of
+    entries ``{ref, url, passage}`` (a page consulted and the passage relied on) or ``{ref,
+    general}`` (said honestly to rest on general knowledge), each with an optional ``note`` (why an
+    item changed)."""
     if value is None or (isinstance(value, str) and value.strip()):
         return
     if not isinstance(value, list) or not value:

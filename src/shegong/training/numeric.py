@@ -3,10 +3,11 @@
 Two forms of a numeric exercise (``type: numeric``):
 
 * one key — ``answer`` with ``tolerance`` (absolute) or ``tolerance_pct`` (% of the answer);
-* several answers (as Moodle's GIFT numerical questions have them, issue 19) — ``answers``, a list of
-  ``{answer, tolerance}`` or ``{min, max}`` (an inclusive range), each with ``credit`` (% of the points,
-  default 100) and ``feedback``; ``other_feedback`` is shown for any other value. At least one answer
-  gives full credit; the best matching answer scores.
+* several answers (as Moodle's GIFT numerical questions have them, issue 19) — ``answers``, a list
+of
+  ``{answer, tolerance}`` or ``{min, max}`` (an inclusive range), each with ``credit`` (% of the
+  points, default 100) and ``feedback``; ``other_feedback`` is shown for any other value. At least
+  one answer gives full credit; the best matching answer scores.
 
 ``unit`` (one of :data:`UNITS`, or empty) applies to every answer. A value is read by
 :func:`parse_quantity` (full-width digits, 万元 → 元 × 10000, 小时 → h).
@@ -38,7 +39,8 @@ def _number(value: Any) -> bool:
 
 
 def parse_quantity(answer: Any) -> tuple[float, str]:
-    """``(value, unit)`` from ``{"value", "unit"}``, a number, or text like ``"２３ 户"``/``"1.7万元"``.
+    """``(value, unit)`` from ``{"value", "unit"}``, a number, or text like ``"２３
+    户"``/``"1.7万元"``.
 
     Unit aliases are converted (万元 → 元 × 10000, 小时 → h). Raises :class:`GradingError`.
     """
@@ -143,8 +145,9 @@ def _bounds(a: dict[str, Any]) -> tuple[float, float]:
 
 
 def grade_numeric(ex: Exercise, answer: Any, lang: str) -> Result:
-    """Score a numeric answer: ``points`` × the credit of the best answer whose range holds the value
-    (unit matching); the matched answer's feedback, or ``other_feedback``, follows the verdict."""
+    """Score a numeric answer: ``points`` × the credit of the best answer whose range holds the
+    value (unit matching); the matched answer's feedback, or ``other_feedback``, follows the
+    verdict."""
     value, unit = parse_quantity(answer)
     d = ex.data
     want_unit = str(d.get("unit", ""))

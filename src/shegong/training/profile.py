@@ -1,4 +1,5 @@
-"""How a trainee is shown to trainers: the display name and station given at registration (issue 14).
+"""How a trainee is shown to trainers: the display name and station given at registration (issue
+14).
 
 Trainers see people, not processes: the cohort, stage, attendance and mentoring views show a
 trainee's ``display_name`` (e.g. 张晓梅), never the keyed pseudonym ``T82f98162d7e26dfa``; the

@@ -1,4 +1,5 @@
-"""The progress store: trainees, attempts, module completion and stage reached (SQLAlchemy 2 + Alembic).
+"""The progress store: trainees, attempts, module completion and stage reached (SQLAlchemy 2 +
+Alembic).
 
 The default store is the SQLite file ``<workspace>/progress.sqlite`` in WAL mode
 (:func:`shegong.config.database_url`); ``SHEGONG_DATABASE_URL`` names another, in practice
@@ -14,11 +15,11 @@ written with ``INSERT … ON CONFLICT`` (docs/contracts.md, "The progress store 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
 keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
 PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached,
-``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or changes
-it — revision 0003, issue 19 — and the ``display_name`` and ``station_code`` trainers see, revision
-h14_trainee_profile, issue 14),
-``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
-graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
+``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or
+changes it — revision 0003, issue 19 — and the ``display_name`` and ``station_code`` trainers see,
+revision h14_trainee_profile, issue 14), ``attempts`` (module, exercise, type, mode, answer JSON,
+score, max_score in points, graded_by, seconds_spent in seconds, created_at UTC) and
+``completions``.
 """
 
 from __future__ import annotations
@@ -84,10 +85,15 @@ _MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the progress-store tables."""
+
     pass
 
 
 class TraineeRow(Base):
+    """A trainee (table ``trainees``): pseudonym, sign-in source, password hash, role, station,
+    stage reached, track and its confirmation."""
+
     __tablename__ = "trainees"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
@@ -107,6 +113,8 @@ class TraineeRow(Base):
 
 
 class AttemptRow(Base):
+    """One answer to a practice exercise (table ``attempts``): score, max score, grader, seconds."""
+
     __tablename__ = "attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
@@ -123,6 +131,8 @@ class AttemptRow(Base):
 
 
 class CompletionRow(Base):
+    """A module completed by a trainee (table ``completions``): stage, score, when."""
+
     __tablename__ = "completions"
     __table_args__ = (UniqueConstraint("trainee_id", "module_id", name="uq_completion"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -239,7 +249,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 
 def migrate(engine: Engine) -> str:
-    """Upgrade the store to the newest Alembic revision; returns the revision id. Raises :class:`ProgressError`."""
+    """Upgrade the store to the newest Alembic revision; returns the revision id. Raises
+    :class:`ProgressError`."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -364,7 +375,8 @@ class ProgressStore:
     def open(
         cls, url: str | None = None, *, workspace: str | os.PathLike[str] | None = None
     ) -> "ProgressStore":
-        """The store at ``url``, else ``SHEGONG_DATABASE_URL``, else ``<workspace>/progress.sqlite``."""
+        """The store at ``url``, else ``SHEGONG_DATABASE_URL``, else
+        ``<workspace>/progress.sqlite``."""
 
         return cls(url or database_url(workspace))
 
@@ -380,7 +392,8 @@ class ProgressStore:
 
     # -- trainees
     def pseudonym(self, login: str) -> str:
-        """``T`` + 16 hex digits of HMAC-SHA-256(key, login): stable, not reversible without the key."""
+        """``T`` + 16 hex digits of HMAC-SHA-256(key, login): stable, not reversible without the
+        key."""
         if self._key is None:
             self._key = load_key()
         return (
@@ -460,7 +473,8 @@ class ProgressStore:
         )
 
     def sign_in(self, login: str, password: str) -> Trainee:
-        """The local trainee with this login and password; :class:`ProgressError` otherwise (same message either way)."""
+        """The local trainee with this login and password; :class:`ProgressError` otherwise (same
+        message either way)."""
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
             if (
@@ -469,12 +483,14 @@ class ProgressStore:
                 or not _check_password(password, row.password_hash)
             ):
                 raise ProgressError(
-                    "账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first"
+                    "账号或密码不正确；第一次使用请先注册 / login or password is "
+                    "wrong; first time here? register first"
                 )
             return Trainee._of(row)
 
     def hub_trainee(self, user: str) -> Trainee | None:
-        """The trainee of JupyterHub user ``user``, or ``None`` before their profile is filled in."""
+        """The trainee of JupyterHub user ``user``, or ``None`` before their profile is filled
+        in."""
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(user)))
             return Trainee._of(row) if row else None
@@ -489,7 +505,8 @@ class ProgressStore:
         display_name: str | None = None,
         station_code: str | None = None,
     ) -> Trainee:
-        """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated them)."""
+        """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated
+        them)."""
         return self._add_trainee(
             user,
             source="hub",
@@ -549,8 +566,9 @@ class ProgressStore:
     def submit(self, trainee: Trainee, exercise, answer: Any, *, seconds: float, lang: str = "zh"):
         """Grade a practice answer and record it; record a summative answer ungraded.
 
-        Returns the :class:`shegong.training.grading.Result`, or ``None`` for a summative submission.
-        Raises :class:`~shegong.errors.GradingError` (answer of the wrong shape; nothing is recorded).
+        Returns the :class:`shegong.training.grading.Result`, or ``None`` for a summative
+        submission. Raises :class:`~shegong.errors.GradingError` (answer of the wrong shape; nothing
+        is recorded).
         """
 
         stored = answer.to_dict("records") if hasattr(answer, "to_dict") else answer
@@ -577,7 +595,8 @@ class ProgressStore:
         return result
 
     def attempts(self, trainee: Trainee | int | None = None) -> list[dict[str, Any]]:
-        """Attempt rows as dicts (columns of ``attempts``), oldest first, optionally for one trainee."""
+        """Attempt rows as dicts (columns of ``attempts``), oldest first, optionally for one
+        trainee."""
         q = select(AttemptRow).order_by(AttemptRow.id)
         if trainee is not None:
             q = q.where(

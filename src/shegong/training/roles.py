@@ -139,7 +139,8 @@ def _login(login: str) -> str:
 
 
 def require_staff(store: ProgressStore, login: str | None = None, *, admin: bool = False) -> str:
-    """The pseudonym of ``login`` (default :func:`current_login`) if it holds a trainer (or admin) role.
+    """The pseudonym of ``login`` (default :func:`current_login`) if it holds a trainer (or admin)
+    role.
 
     Raises:
         AccessError: the login has no such role; the message says how to grant it.
@@ -153,7 +154,8 @@ def require_staff(store: ProgressStore, login: str | None = None, *, admin: bool
         )
         raise AccessError(
             f"此账号不是{zh} this account is not {en} in the progress store: an administrator "
-            f"runs `shegong roles grant LOGIN --role {need}`, LOGIN being this account's sign-in name "
+            f"runs `shegong roles grant LOGIN --role {need}`, LOGIN being this "
+            "account's sign-in name "
             "(the JupyterHub user, or the system user where there is no hub)"
         )
     return store.pseudonym(login)

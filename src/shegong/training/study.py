@@ -26,6 +26,8 @@ PAGE_CAP_SECONDS = 20 * 60
 
 
 class StudyTimeRow(Base):
+    """Time spent on one item of a module: trainee, module, item, ``seconds``, when recorded."""
+
     __tablename__ = "study_time"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)

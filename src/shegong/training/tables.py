@@ -1,4 +1,5 @@
-"""Progress-store tables for assessment, marking, mentoring, training sessions, roles and certificates.
+"""Progress-store tables for assessment, marking, mentoring, training sessions, roles and
+certificates.
 
 They share :class:`shegong.training.progress.Base` and are created by the Alembic revisions ``0002``
 (``migrations/versions/0002_assessment_mentoring.py``) and ``0004`` (``role_grants``). Every table
@@ -6,24 +7,27 @@ refers to trainees by the store id (``trainees.id``) and to trainers by a pseudo
 DESIGN.md §7); only ``role_grants`` also keeps the login a role was granted to (an account name,
 printed by ``shegong roles list``; trainees' logins are never stored).
 
-=========================  =================================================================================
+=========================  =====================================================================
 table                      rows
-=========================  =================================================================================
-``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older than
-                           revision 0004), ``role`` trainer / admin, ``granted_by``, ``granted_at``;
-                           trainees are implicit
-``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
-``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for
-                           objective items; ``criterion`` is ``""`` for a whole item; ``points``; ``comment``
-``releases``               an assessment whose scores trainees may now see (``released_at``, ``released_by``)
+=========================  =====================================================================
+``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older
+                           than revision 0004), ``role`` trainer / admin, ``granted_by``,
+                           ``granted_at``; trainees are implicit
+``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON,
+                           seconds
+``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is
+                           ``auto`` for objective items; ``criterion`` is ``""`` for a whole item;
+                           ``points``; ``comment``
+``releases``               an assessment whose scores trainees may now see (``released_at``,
+                           ``released_by``)
 ``comment_bank``           reusable grading comments per exercise
-``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted / signed_off /
-                           returned, mentor comment
+``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted /
+                           signed_off / returned, mentor comment
 ``training_sessions``      a training session: module, date, hours, format, trainer pseudonym
 ``attendance``             (session, trainee, present)
 ``reactions``              Kirkpatrick L1 reaction survey: Likert 1–5 per item (JSON), comment
 ``certificates``           one per (trainee, stage): serial number, issue time
-=========================  =================================================================================
+=========================  =====================================================================
 """
 
 from __future__ import annotations
@@ -48,6 +52,8 @@ from shegong.training.progress import Base
 
 
 class RoleGrantRow(Base):
+    """A role granted to a trainer or admin (table ``role_grants``)."""
+
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("pseudonym", "role", name="uq_role_grant"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -59,6 +65,8 @@ class RoleGrantRow(Base):
 
 
 class SubmissionRow(Base):
+    """One summative attempt of a trainee (table ``submissions``)."""
+
     __tablename__ = "submissions"
     __table_args__ = (
         UniqueConstraint("trainee_id", "assessment_id", "attempt_no", name="uq_submission"),
@@ -74,6 +82,8 @@ class SubmissionRow(Base):
 
 
 class ItemScoreRow(Base):
+    """One score of a submitted item, per grader and criterion (table ``item_scores``)."""
+
     __tablename__ = "item_scores"
     __table_args__ = (
         UniqueConstraint(
@@ -92,6 +102,8 @@ class ItemScoreRow(Base):
 
 
 class ReleaseRow(Base):
+    """An assessment whose scores trainees may see (table ``releases``)."""
+
     __tablename__ = "releases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -100,6 +112,8 @@ class ReleaseRow(Base):
 
 
 class CommentRow(Base):
+    """A reusable grading comment for an exercise (table ``comment_bank``)."""
+
     __tablename__ = "comment_bank"
     __table_args__ = (UniqueConstraint("exercise_key", "text", name="uq_comment"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -110,6 +124,8 @@ class CommentRow(Base):
 
 
 class PracticeEntryRow(Base):
+    """One mentoring-log entry (帮/带/教) and its review (table ``practice_entries``)."""
+
     __tablename__ = "practice_entries"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainees.id"), index=True)
@@ -125,6 +141,8 @@ class PracticeEntryRow(Base):
 
 
 class TrainingSessionRow(Base):
+    """A training session: module, date, hours, format, trainer (table ``training_sessions``)."""
+
     __tablename__ = "training_sessions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     module_id: Mapped[str] = mapped_column(String(64))
@@ -135,6 +153,8 @@ class TrainingSessionRow(Base):
 
 
 class AttendanceRow(Base):
+    """Whether a trainee attended a training session (table ``attendance``)."""
+
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("session_id", "trainee_id", name="uq_attendance"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -144,6 +164,8 @@ class AttendanceRow(Base):
 
 
 class ReactionRow(Base):
+    """A trainee's reaction survey of a session, Likert 1–5 per item (table ``reactions``)."""
+
     __tablename__ = "reactions"
     __table_args__ = (UniqueConstraint("session_id", "trainee_id", name="uq_reaction"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -155,6 +177,8 @@ class ReactionRow(Base):
 
 
 class CertificateRow(Base):
+    """A certificate issued to a trainee for a stage (table ``certificates``)."""
+
     __tablename__ = "certificates"
     __table_args__ = (UniqueConstraint("trainee_id", "stage", name="uq_certificate"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,1 +1,2 @@
-"""Alembic migrations of the progress store, run programmatically by :func:`shegong.training.progress.migrate`."""
+"""Alembic migrations of the progress store, run programmatically by
+:func:`shegong.training.progress.migrate`."""

@@ -1,4 +1,5 @@
-"""Alembic environment: always online, on the connection :func:`shegong.training.progress.migrate` passes in."""
+"""Alembic environment: always online, on the connection :func:`shegong.training.progress.migrate`
+passes in."""
 
 from alembic import context
 
