@@ -26,13 +26,31 @@ _SEXES = ("男性", "女性", "男童", "女童", "男", "女")
 
 
 def _guesses(paths: list[str]) -> dict[str, list[str]]:
-    """Likely canonical columns among unmatched header paths (totals of 人次, volunteers …)."""
+    """Likely canonical columns among unmatched header paths (totals of 人次, volunteers …).
+
+    Beneficiary columns by group (男性, 女性, 男童, 女童 …) become ``persons`` and the parts of
+    ``person_times`` (each beneficiary took part once in the event); the 总合计 of their group is
+    the row's stated total, compared with them on import (issue 16)."""
     out: dict[str, list[str]] = {}
+    leaves = [
+        p
+        for p in paths
+        if p.split("/")[-1] in _SEXES
+        and not any(t in p.split("/") for t in _TOTALS)
+        and "志愿" not in p
+    ]
+    if len(leaves) >= 2:
+        group = leaves[0].split("/")[0]
+        stated = [p for p in paths if p == f"{group}/总合计"]
+        out["persons"] = leaves
+        out["person_times_parts"] = leaves
+        if stated:
+            out["person_times"] = stated
     ranked = sorted(paths, key=lambda p: (p.split("/")[-1] != "总合计", len(p)))
     for p in ranked:
         parts = p.split("/")
         has_total = any(t in parts for t in _TOTALS)
-        if "人次" in p and has_total:
+        if "人次" in p and has_total and "person_times_parts" not in out:
             out.setdefault("person_times", []).append(p)
         elif "志愿" in p and has_total and parts[-1] in ("人数", "人次"):
             out.setdefault("volunteers", []).append(p)
@@ -42,15 +60,6 @@ def _guesses(paths: list[str]) -> dict[str, list[str]]:
             out.setdefault("year", []).append(p)
         elif parts[-1] == "月份":
             out.setdefault("month", []).append(p)
-    leaves = [
-        p
-        for p in paths
-        if p.split("/")[-1] in _SEXES
-        and not any(t in p.split("/") for t in _TOTALS)
-        and "志愿" not in p
-    ]
-    if len(leaves) >= 2:
-        out["persons"] = leaves
     return out
 
 
@@ -84,6 +93,8 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
     for canon, guess in _guesses(unmatched).items():
         if canon == "persons":
             sums[canon] = guess
+        elif canon == "person_times_parts":
+            sums["person_times"] = guess
         elif canon not in columns:
             columns[canon] = guess[:1]
     unmatched = [
