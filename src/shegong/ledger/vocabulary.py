@@ -53,11 +53,17 @@ _EDGE = " \t.,;:。，；：、*·•-—_/"
 _SPLIT = re.compile(r"[、，,/／;；+＋&]|及|和")
 
 
+_WRAPPED = re.compile(r"^[(\[【〔]([^()\[\]【】〔〕]*)[)\]】〕]$")
+
+
 def fold_label(text: object) -> str:
     """A label as matched: NFKC (full-width → half-width), no white space, ASCII letters in lower
-    case, without punctuation at either end (``“ 低保户 ”`` → ``低保户``)."""
+    case, without punctuation at either end or brackets around the whole (``“ 低保户 ”`` and
+    ``（低保户）`` → ``低保户``)."""
     folded = "".join(unicodedata.normalize("NFKC", str(text)).split()).lower()
-    return folded.strip(_EDGE + "\"'“”‘’")
+    folded = folded.strip(_EDGE + "\"'“”‘’")
+    wrapped = _WRAPPED.match(folded)
+    return wrapped.group(1).strip(_EDGE) if wrapped else folded
 
 
 @dataclass(frozen=True)
@@ -250,7 +256,18 @@ def load_vocabulary(path: Path, column: str, known_sources: set[str]) -> Vocabul
     index = dict(explicit)
     for key, codes in generated.items():
         if key in explicit:
-            continue  # a form written out beats a suffix form
+            if explicit[key] not in codes:  # written out for one code, a suffix form of another
+                where = next(
+                    f"key terms[{i}]" for i, t in enumerate(terms) if t.code == explicit[key]
+                )
+                stem = next(
+                    (f for f in explicit if any(key == f + fold_label(x) for x in suffixes)), key
+                )
+                problems.append(
+                    f"{where}: {key!r} is also a form of {min(codes)} "
+                    f"({stem} + {key[len(stem) :]}) — keep it in one term"
+                )
+            continue  # a form written out of the same code
         if len(codes) > 1:
             problems.append(
                 f"key suffixes: {key!r} would mean {' and '.join(sorted(codes))} — list it under one term"

@@ -25,7 +25,7 @@ from shegong.indicators.results import (
     read_findings,
     read_indicators,
 )
-from shegong.ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
+from shegong.ledger.vocabulary import LABELS_EN, LABELS_ZH
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
 from shegong.reports.format import (
@@ -41,7 +41,6 @@ from shegong.reports.services import show_services
 from shegong.reports.team import show_training
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
-AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
 #: the row of a children table holding what the unit recorded without naming a child unit
 OWN_LEVEL = {
     "zh": {4: "本级/未填村", "other": "本级/未归入下级"},
@@ -254,7 +253,7 @@ class UnitReport:
             {"month": monthly["period"].str[5:].astype(int), "value": monthly["value"]}
         )
         area = d7a[(d7a["period"] == str(year)) & d7a["service_area"].notna()]
-        labels = LABELS_ZH if lang == "zh" else AREA_LABELS_EN
+        labels = LABELS_ZH if lang == "zh" else LABELS_EN  # 未填 / 未归类 named too (issue 16)
         by_area = pd.DataFrame(
             {"label": area["service_area"].map(lambda c: labels.get(c, c)), "value": area["value"]}
         )
