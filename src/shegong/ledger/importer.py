@@ -113,10 +113,9 @@ def import_file(
                 )
         result = read_sheet(raw, bands, reader, profile)
         summary.header_rows += result.header_rows
-        if result.header_rows:
-            reader.warnings["repeated_header"] = reader.warnings.get("repeated_header", 0) + len(
-                result.header_rows
-            )
+        for h in result.header_rows:
+            reader.where = f"{h['sheet']}!{h['row']}"
+            reader.warn("repeated_header")
         _formulas(path, raw.sheet, result.rejects)
         summary.rows_read += result.rows_read
         summary.skipped_blank += result.skipped_blank
@@ -143,7 +142,7 @@ def import_file(
     summary.fixes = dict(sorted(reader.fixes.items()))
     summary.fix_examples = {k: reader.examples[k] for k in summary.fixes}
     summary.warnings = dict(sorted(reader.warnings.items()))
-    summary.warning_examples = {k: reader.warning_examples[k] for k in summary.warnings}
+    summary.warning_examples = {k: reader.warning_examples.get(k, []) for k in summary.warnings}
     summary.unmapped_labels = reader.unmapped_labels()
     summary.beneficiary_mismatches = reader.mismatches
     summary.totals = {

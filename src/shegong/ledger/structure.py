@@ -173,7 +173,8 @@ def find_header(
     """The header band within the profile's scan rows naming the most known columns (at least
     4, or every label the profile lists when it lists fewer), or None.
 
-    The band starts at a row with at least two labels (a title row never starts a header) and
+    The band starts at a row of text only with at least two labels (a title row never starts a
+    header, a data row neither) and
     takes up to two more rows below that hold only text and leave the first row's columns blank
     (the sub-labels under merged group cells: 志愿服务 over 人数 · 时长).
     """
@@ -183,6 +184,8 @@ def find_header(
     for start in range(first, min(profile.header_scan_rows, len(rows))):
         if sum(1 for v in rows[start] if isinstance(v, str) and v.strip()) < 2:
             continue
+        if any(not is_blank(v) and not isinstance(v, str) for v in rows[start]):
+            continue  # a header row holds labels only: a row with a date or a number is data
         first = _band_paths(rows, start, 1, merged)
         matched = set(_match(first, len(first), profile)[0].values())
         depth = 1
