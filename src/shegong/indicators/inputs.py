@@ -34,9 +34,6 @@ import pandera.pandas as pa
 from shegong import atomic
 from shegong.config import Workspace
 from shegong.errors import DatasetError, Location
-from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
-from shegong.ledger.privacy import Pseudonymiser, load_key, scrub
-from shegong.ledger.read import read_sheets
 from shegong.indicators.input_specs import (
     _MAP,
     FALSE,
@@ -51,6 +48,9 @@ from shegong.indicators.input_specs import (
     table_schema,
     typed_frame,
 )
+from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
+from shegong.ledger.privacy import Pseudonymiser, load_key, scrub
+from shegong.ledger.read import read_sheets
 from shegong.ledger.structure import column_letter
 from shegong.ledger.vocabulary import VOCABULARIES
 from shegong.orgunits import LEDGER_UNIT_TYPES, OrgUnits

@@ -17,6 +17,7 @@ import pandas as pd
 
 from shegong.config import Workspace, language
 from shegong.errors import ReportError
+from shegong.indicators import scheme as evaluation_scheme
 from shegong.indicators.registry import Registry, load_registry
 from shegong.indicators.results import (
     GRADE_LABELS,
@@ -173,6 +174,8 @@ class UnitReport:
     table: pd.DataFrame | None = None
     units: OrgUnits | None = None
     registry: Registry | None = None
+    #: the unit's type (``station``, ``centre`` …): labels, targets and advice follow it (issue 16)
+    unit_type: str = "station"
 
     @classmethod
     def load(
@@ -280,7 +283,8 @@ class UnitReport:
             org_unit,
             str(info["name"]),
             int(info["level"]),
-            units.level_label(int(info["level"]), lang),
+            evaluation_scheme.unit_label(str(info["unit_type"]), lang)
+            or units.level_label(int(info["level"]), lang),
             int(year),
             lang,
             kpis,
@@ -293,6 +297,7 @@ class UnitReport:
             table,
             units,
             registry,
+            str(info["unit_type"]),
         )
 
     # -- pieces -------------------------------------------------------------------------
@@ -333,6 +338,8 @@ class UnitReport:
             return None
         total = self.evaluation[self.evaluation["dimension"] == "total"].iloc[0]
         t = self.text
+        if (mark := evaluation_scheme.not_graded(total, self.lang)) is not None:  # issue 16
+            return pd.DataFrame([["—", mark, "—", "—"]], columns=t["summary_cols"])
         change = "—" if pd.isna(total["change"]) else f"{total['change']:+.1f}"
         rank = (
             "—"
@@ -449,7 +456,8 @@ class UnitReport:
         if summary is not None:
             display(Markdown(f"## {self.text['summary']}"))
             display(HTML(summary))
-            display(Image(self.dimensions_png(), format="png"))
+            note = evaluation_scheme.report_note(self.evaluation, self.unit_type, self.lang)
+            display(Markdown(note) if note else Image(self.dimensions_png(), format="png"))
         display(Markdown(f"## {self.text['kpi']}"))
         display(HTML(self.kpi_html()))
         if self.monthly["value"].sum() == 0:
@@ -472,4 +480,5 @@ class UnitReport:
         if not found.empty:
             display(Markdown(f"## {self.text['findings']}"))
             display(HTML(styled_html(found, "shegong-findings", left=(0, 1, 2))))
-        display(Markdown(f"*{self.text['note']}*"))
+        line = evaluation_scheme.report_sources(self.workspace, self.year, self.lang)
+        display(Markdown(f"*{line or self.text['note']}*"))  # the inputs imported, no other
