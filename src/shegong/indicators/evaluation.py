@@ -273,14 +273,38 @@ SOURCE_INPUT = {
 }
 
 
+def inputs_of(registry: Registry) -> dict[str, list[str]]:
+    """Input kind → the weighted measures it feeds (its sources, and ``service_lists`` for the
+    measures filtering on ``in_service_list``), in registry order."""
+    out: dict[str, list[str]] = {}
+    for m in registry.measures:
+        if not m.weight:
+            continue
+        for t in (m.numerator, m.denominator):
+            if t is None:
+                continue
+            term = registry.resolve(t)
+            kinds = [SOURCE_INPUT.get(term.source)]
+            kinds += ["service_lists"] if "in_service_list" in term.filter else []
+            for kind in kinds:
+                if kind and m.id not in out.setdefault(kind, []):
+                    out[kind].append(m.id)
+    return out
+
+
 def consistency_findings(
     table: pd.DataFrame,
     units: OrgUnits,
     registry: Registry,
     year: int,
     scheme: Scheme | None = None,
+    present: set[str] | None = None,
 ) -> pd.DataFrame:
-    """The consistency checks of the module docstring for ``year``; columns of :data:`FINDINGS_SCHEMA`."""
+    """The consistency checks of the module docstring for ``year``; columns of :data:`FINDINGS_SCHEMA`.
+
+    ``input_missing``: one warning per input kind the workspace lacks for the year (``present``,
+    or, without it, every input whose weighted measures have no rows), naming the measures it
+    feeds, at the root units of a type the scheme grades."""
     yearly = _yearly(table, year)
     wide = yearly.pivot(index="org_unit", columns="indicator", values="value")
     num = yearly.pivot(index="org_unit", columns="indicator", values="numerator")
@@ -330,10 +354,10 @@ def consistency_findings(
         for code, kids in units.frame.groupby("parent_code"):
             if code not in col.index or pd.isna(col.get(code)):
                 continue
-            present = [k for k in kids["code"] if k in col.index]
-            if not present:
+            below = [k for k in kids["code"] if k in col.index]
+            if not below:
                 continue
-            parent, total = float(col[code]), float(col[present].sum())
+            parent, total = float(col[code]), float(col[below].sum())
             lv, kind = int(info.at[code, "level"]), info.at[code, "unit_type"]
             if abs(parent - total) < 1e-6:
                 continue
@@ -366,14 +390,12 @@ def consistency_findings(
                     f"{m.id}: units below sum to {total:,.2f} but this unit has {parent:,.2f}",
                 )
     roots = units.frame[units.frame["parent_code"].isna()]
-    missing: dict[str, list[str]] = {}  # input kind → weighted measures it would have scored
-    for m in registry.measures:
-        if m.weight and m.id not in set(yearly["indicator"]):
-            for t in (m.numerator, m.denominator):
-                if t is not None:
-                    kind = SOURCE_INPUT.get(registry.resolve(t).source)
-                    if kind and m.id not in missing.setdefault(kind, []):
-                        missing[kind].append(m.id)
+    uses = inputs_of(registry)
+    if present is None:  # inputs whose weighted measures have no rows this year
+        absent = [k for k, ids in uses.items() if not set(ids) & set(yearly["indicator"])]
+    else:  # the inputs a grade needs that the workspace lacks for the year (the grading rule)
+        absent = [k for k in uses if k not in present]
+    missing = {k: uses[k] for k in absent}
     scheme = scheme or default_scheme()
     roots = roots[[scheme.rule(t).graded for t in roots["unit_type"]]]  # a centre is not scored
     for kind, ids in missing.items():
@@ -454,7 +476,7 @@ def evaluate(
     if not following.empty and not frame.empty:  # the next year's change is against these scores
         refreshed = _rank_and_change(following.copy(), frame)
         result = _merge_write(path, refreshed, EVALUATION_SCHEMA, year + 1, order)
-    findings = consistency_findings(table, units, registry, year, scheme)
+    findings = consistency_findings(table, units, registry, year, scheme, present)
     _merge_write(
         findings_file(workspace),
         findings,

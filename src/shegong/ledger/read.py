@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
 
+import openpyxl  # reads formulas (uncalculated_formulas); python-calamine reads the values
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from shegong.errors import DatasetError, Location
@@ -89,8 +90,6 @@ def uncalculated_formulas(
     the formulas). Other file types: an empty set."""
     if not cells or path.suffix.lower() not in {".xlsx", ".xlsm"}:
         return set()
-    import openpyxl  # only for this check: python-calamine reads the values
-
     last = max(r for r, _c in cells)
     found = set()
     try:

@@ -3,8 +3,9 @@
 Every sheet's header band is found (title rows, 1–3 merged header rows); each column's header
 path is matched against the standard profile's synonyms (exactly, then by its last part), and
 count columns under the same group are proposed as ``sum_columns`` where a group has parts.
-Labels of the station's own drop-down values (活动类型, 项目领域) found in the data are listed
-under ``value_maps`` with empty targets to fill in. The draft is YAML text to review, never
+Labels of the station's own drop-down values (活动类型, 项目领域 …) found in the data that the
+vocabularies of ``datasets/vocabularies/`` do not know are listed under ``value_maps`` with empty
+targets to fill in. The draft is YAML text to review, never
 used silently.
 """
 
@@ -19,7 +20,7 @@ from shegong.ledger.normalise import is_blank
 from shegong.ledger.profiles import CANONICAL, SCHEMA_VERSION, load_profile
 from shegong.ledger.read import read_sheets
 from shegong.ledger.structure import HeaderMap, find_header, fold
-from shegong.ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
+from shegong.ledger.vocabulary import VOCABULARIES
 
 _TOTALS = ("总合计", "合计", "总计")
 _SEXES = ("男性", "女性", "男童", "女童", "男", "女")
@@ -101,12 +102,12 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
         p for p in unmatched if not any(p in g for g in (*columns.values(), *sums.values()))
     ]
     value_maps: dict[str, dict[str, str]] = {}
-    for canon, vocab in (("event_type", EVENT_TYPES), ("service_area", SERVICE_AREAS)):
+    for canon in ("event_type", "service_area", "client_category", "resource_kind"):
         j = header.columns.get(canon)
         if j is None:
             continue
         seen = sorted({str(r[j]).strip() for r in body if j < len(r) and not is_blank(r[j])})
-        own = [v for v in seen if fold(v) not in {fold(k) for k in vocab}]
+        own = [v for v in seen if VOCABULARIES[canon].lookup(v) is None]  # datasets/vocabularies
         if own:
             value_maps[canon] = {v: "" for v in own}
     draft = {
