@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from shegong.ledger.rows import REASONS, WARNINGS
-from shegong.ledger.vocabulary import FILES
+from shegong.ledger.vocabulary import FILES, LABELS_ZH
 
 if TYPE_CHECKING:
     from shegong.ledger.summary import FileSummary
@@ -243,7 +243,9 @@ def _warnings(s: "FileSummary") -> list[str]:
             if u["suggestion"]:
                 hint = u["suggestion_label"]
             elif u["candidates"]:
-                hint = "含多个类别 several: " + "、".join(u["candidates"])
+                hint = "含多个类别 several: " + "、".join(
+                    LABELS_ZH.get(c, c) for c in u["candidates"]
+                )
             else:
                 hint = "—"
             rows.append(
