@@ -200,7 +200,11 @@ def test_cli_import_says_what_the_summary_line_hides(ws, tmp_path, capsys):
         "拒收 rejected 1: 服务日期不是有效日期 service date is not a valid date (invalid_date)"
         in out
     )
-    assert "原版.csv: 拒收行已写入 rejected rows written to ledger/rejects/原版.csv.xlsx" in out
+    # the reasons file the README names first, then the annotated workbook to send back (issue 16)
+    assert (
+        "原版.csv: 拒收行已写入 rejected rows written to ledger/rejects/原版.csv.csv "
+        "与 and ledger/rejects/原版.csv.xlsx" in out
+    )
     copy = tmp_path / "副本.csv"
     copy.write_bytes(first.read_bytes())
     assert main(["ledger", "import", str(copy), "--workspace", str(ws.root)]) == 0

@@ -1,5 +1,5 @@
 """The keys under which a distinct value seen at one unit counts
-(shegong.indicators.compute._set_keys):
+(shegong.indicators.distinct._set_keys):
 the tests on its bit masks, worked out by hand, and the guard on the masks' 63 bits."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from shegong.errors import IndicatorError
-from shegong.indicators.compute import _set_keys
+from shegong.indicators.distinct import _set_keys
 
 
 def _con(service_areas: int, client_categories: int) -> duckdb.DuckDBPyConnection:

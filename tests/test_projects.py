@@ -309,16 +309,18 @@ def test_bad_project_files_rejected_with_file_row_column_reasons(tmp_path):
     assert (s.rows_read, s.accepted, s.rejected) == (9, 1, 8)
     rejects = pd.read_csv(w.inputs / "rejects" / "projects.csv", dtype=str, keep_default_na=False)
     got = {(r.file, int(r.row), r.column, r.reason) for r in rejects.itertuples()}
+    # columns named as the file names them (letter and header), each reason with its message
     assert got == {
-        ("项目.csv", 3, "end_date", "end_before_start"),
-        ("项目.csv", 4, "stations", "unknown_station"),
-        ("项目.csv", 5, "funding_type", "unknown_value"),
-        ("项目.csv", 6, "project_code", "duplicate_project_code"),
-        ("项目.csv", 7, "villages", "village_outside_stations"),
-        ("项目.csv", 8, "budget_fen", "negative_amount"),
-        ("项目.csv", 9, "project_code", "bad_project_code"),
-        ("项目.csv", 10, "budget_fen", "money_precision"),
+        ("项目.csv", 3, "G 结束日期", "end_before_start"),
+        ("项目.csv", 4, "H 覆盖站点", "unknown_station"),
+        ("项目.csv", 5, "D 资助类型", "unknown_value"),
+        ("项目.csv", 6, "A 项目编号", "duplicate_project_code"),
+        ("项目.csv", 7, "I 覆盖村（社区）", "village_outside_stations"),
+        ("项目.csv", 8, "E 预算（元）", "negative_amount"),
+        ("项目.csv", 9, "A 项目编号", "bad_project_code"),
+        ("项目.csv", 10, "E 预算（元）", "money_precision"),
     }
+    assert rejects.set_index("row").loc["3", "message"] == "结束（离职）日期早于开始（入职）日期"
     (tmp_path / "无表头.csv").write_text("编号,名字\nP-1,x\n", encoding="utf-8")
     with pytest.raises(DatasetError, match="项目编号 .project_code.*预算（元）"):
         import_input("projects", tmp_path / "无表头.csv", workspace=w)

@@ -29,7 +29,7 @@ UNIT = "990000001000"
 def ws(tmp_path_factory):
     workspace = Workspace.at(tmp_path_factory.mktemp("real") / "ws")
     workspace.org_units_file.write_text(
-        f"code,name,parent_code,level,unit_type,aliases\n{UNIT},同心源小家,,4,station,\n",
+        f"code,name,parent_code,level,unit_type,aliases\n{UNIT},同心源小家,,4,centre,\n",
         encoding="utf-8",
     )
     return workspace
@@ -51,7 +51,9 @@ def test_header_band_and_table_width():
         34,
     )  # rows 2–4; AJ–AK lookups left out
     assert header.labels["volunteers"] == "志愿者服务人数及时长统计/合计/人数"
-    assert header.columns["person_times"] == 32 and len(header.sums["persons"]) == 4
+    # the row's stated total of beneficiaries (R, a stale formula) and its four parts (L M O P)
+    assert header.columns["person_times"] == 17
+    assert header.sums["person_times"] == header.sums["persons"] == (11, 12, 14, 15)
 
 
 def test_every_row_ends_in_one_class(summary):
@@ -67,7 +69,24 @@ def test_every_row_ends_in_one_class(summary):
         "no_activity": 1,
         "stray_numbers": 3,
     }
-    assert summary["totals"] == {"person_times": 28, "volunteer_hours": 60.0, "resources_yuan": 0.0}
+    # person-times are the beneficiaries the sheet lists by group (成人 男性 · 女性, 儿童 男童 ·
+    # 女童) over the 19 events — not 活动受益人次统计 / 总合计, which repeats the volunteers' count
+    # (28)
+    assert summary["totals"] == {
+        "person_times": 145,
+        "volunteer_hours": 60.0,
+        "resources_yuan": 0.0,
+    }
+    # 18 rows state 0 in R (a stale formula) beside parts of 3–9; row 34 lists no beneficiaries
+    assert summary["warnings"] == {"beneficiaries_disagree": 18, "no_beneficiaries": 1}
+    mismatches = summary["files"][0]["beneficiary_mismatches"]
+    assert [(m["row"], m["stated"], m["parts_sum"]) for m in mismatches[:3]] == [
+        (15, 0.0, 7.0),
+        (16, 0.0, 7.0),
+        (17, 0.0, 7.0),
+    ]
+    assert [m["row"] for m in mismatches] == [*range(15, 32), 35]
+    assert mismatches[0]["column"] == "R 本次活动受益人数统计/总合计"
     assert summary["files"][0]["skipped_sheets"] == [
         {"sheet": "Sheet2", "reason": "not_in_profile"},
         {"sheet": "Sheet3", "reason": "not_in_profile"},
@@ -100,6 +119,7 @@ def test_every_dated_activity_is_an_event(ws, summary):
         ""
     ]  # row 35 leaves 项目领域 blank
     assert (int(df["volunteers"].sum()), int(df["persons"].sum())) == (28, 145)
+    assert df["person_times"].tolist() == [*[7] * 8, 6, 9, 9, 9, 9, 10, 9, 9, 8, 0, 11]
     assert df["profile"].unique().tolist() == ["activity_beneficiaries"]
 
 
@@ -166,7 +186,7 @@ def test_indicators_and_report_for_its_org_unit(ws, summary):
         & table["client_category"].isna()
     ].set_index("indicator")
     assert (
-        mine.at["D7a", "value"] == 28
+        mine.at["D7a", "value"] == 145
         and mine.at["F2b", "value"] == 28
         and mine.at["F2c", "value"] == 60
     )

@@ -192,6 +192,16 @@ class ProfileError(DatasetError):
     (exit code 2)."""
 
 
+class VocabularyError(DatasetError):
+    """A ledger vocabulary (``datasets/vocabularies/*.yaml``) or an evaluation scheme
+    (``datasets/schemes/*.yaml``) is invalid; the message names file, key and fix (exit code 2)."""
+
+
+class WorkspaceBusyError(ShegongError):
+    """Another command holds the workspace's lock (one writer at a time); the message names that
+    command, its process id and since when (exit code 1)."""
+
+
 class UnknownAppError(ShegongError, KeyError):
     """``?app=NAME`` names no served app (exit code 2); the message lists the apps."""
 

@@ -65,10 +65,18 @@ def _html_exporter():
 
 
 def notebook_html(nb: nbformat.NotebookNode) -> str:
-    """Static HTML of an executed notebook: outputs only, nothing fetched from the network, and a
-    ``<meta>`` Content Security Policy that runs no script at all
-    (:data:`shegong.safe_html.OFFLINE_CSP`)."""
-    html, _ = _html_exporter().from_notebook_node(nb)
+    """Static HTML of an executed notebook: outputs only, nothing fetched from the network; the
+    page's title is the report's own (its first heading) and its language the report's (a Chinese
+    report is ``lang="zh-CN"``, never nbconvert's "Notebook" in English), with a ``<meta>`` Content
+    Security Policy that runs no script at all (:data:`shegong.safe_html.OFFLINE_CSP`)."""
+    texts = (
+        "".join(m) if isinstance(m, list) else str(m) for k, m in _outputs(nb) if k == "markdown"
+    )
+    heads = (m for m in texts if m.startswith("# "))
+    title = next(heads, "# Notebook")[2:].split("\n", 1)[0].strip()
+    html, _ = _html_exporter().from_notebook_node(nb, resources={"metadata": {"name": title}})
+    lang = nb.metadata.get("papermill", {}).get("parameters", {}).get("lang", "zh")
+    html = html.replace('<html lang="en">', f'<html lang="{"en" if lang == "en" else "zh-CN"}">', 1)
     return with_csp_meta(_CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html)))
 
 

@@ -2,9 +2,11 @@
 
 The org-unit file is a CSV with columns ``code`` (12-digit string), ``name``, ``parent_code``
 (empty for a root), ``level`` (1 province … 5 village), ``unit_type`` (``admin``, ``hub``,
-``station``, ``room``) and ``aliases`` (joined by ``|``). Parent and level always come from
-these columns, never from the digits of the code (DOMAIN.md §4): service centres outside the
-statistical system get codes of their own.
+``station``, ``room``, or ``centre`` — a service organisation outside the township network such
+as a care home or a charity's project site, which keeps a ledger like a station but is not judged
+against station targets, DOMAIN.md §4) and ``aliases`` (joined by ``|``). Parent and level always
+come from these columns, never from the digits of the code (DOMAIN.md §4): service centres outside
+the statistical system get codes of their own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from shegong.errors import Location, OrgUnitError
 COLUMNS = ("code", "name", "parent_code", "level", "unit_type", "aliases")
 #: optional columns kept as read: a station's opening date and its pilot batch (DOMAIN.md §4)
 OPTIONAL_COLUMNS = ("opening_date", "pilot_batch")
-UNIT_TYPES = ("admin", "hub", "station", "room")
+UNIT_TYPES = ("admin", "hub", "station", "room", "centre")
+#: unit types that keep a ledger of their own: a ledger's 所属站点 resolves to one of these
+LEDGER_UNIT_TYPES = ("station", "centre")
 LEVEL_NAMES_ZH = {
     1: "省级",
     2: "盟市级",
@@ -87,9 +91,11 @@ class OrgUnits:
         path = Path(path)
         if not path.exists():
             raise OrgUnitError(
-                f"找不到单元文件 no org-unit file at {path}: check --workspace (the "
-                "workspace keeps it in "
-                "inputs/org_units.csv: copy your org-unit CSV there)",
+                f"找不到单元文件 no org-unit file at {path}: check --workspace, or "
+                "import a ledger with "
+                "`shegong ledger import FILE --org-units ORG_UNITS.csv`, which keeps "
+                "the org-unit file "
+                "in the workspace (inputs/org_units.csv) for every later command",
                 Location(path.name),
             )
         data = path.read_bytes()  # one read: the magic bytes and the text
@@ -212,19 +218,25 @@ class OrgUnits:
         return str(self.row(code)["name"])
 
     def resolve(
-        self, label: object, *, unit_type: str | None = None, parent: str | None = None
+        self,
+        label: object,
+        *,
+        unit_type: str | tuple[str, ...] | None = None,
+        parent: str | None = None,
     ) -> str | None:
         """The code whose name or alias is ``label`` (folded), or None when none or several match.
 
-        ``unit_type`` and ``parent`` narrow the candidates (e.g. a room under a given station).
+        ``unit_type`` (one type or a tuple of types) and ``parent`` narrow the candidates (e.g. a
+        room under a given station).
         """
         hits = self._by_name.get(normalise_name(label), [])
+        types = (unit_type,) if isinstance(unit_type, str) else unit_type
         if unit_type or parent:
             info = self.frame.set_index("code")
             hits = [
                 c
                 for c in hits
-                if (unit_type is None or info.at[c, "unit_type"] == unit_type)
+                if (types is None or info.at[c, "unit_type"] in types)
                 and (parent is None or info.at[c, "parent_code"] == parent)
             ]
         unique = sorted(set(hits))

@@ -7,34 +7,19 @@ input, each failure with a one-line message on stderr.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from shegong import __version__
-from shegong.config import DEFAULT_PORT
-from shegong.errors import ShegongError
+from shegong.cli.common import add as _add
+from shegong.cli.common import positive_int as _positive_int
+from shegong.cli.common import workspace as _workspace
+from shegong.cli.common import writing
+from shegong.config import DEFAULT_PORT, Workspace
+from shegong.errors import ConfigError, ShegongError
 
 #: Modules that add verbs of their own: each has ``register(subparsers)``.
-VERB_MODULES = ("shegong.cli.training",)
-
-
-def _positive_int(text: str) -> int:
-    """argparse type: a whole number ≥ 1 (worker and pool counts)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
-def _workspace(args: argparse.Namespace, *, create: bool = True):
-    from shegong.config import Workspace
-
-    return Workspace.at(args.workspace, create=create)
+VERB_MODULES = ("shegong.cli.ledger", "shegong.cli.training")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -46,114 +31,16 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_ledger_import(args: argparse.Namespace) -> int:
-    from shegong.ledger.importer import import_ledgers
-    from shegong.ledger.rows import REASONS
-
-    summary = import_ledgers(
-        [Path(f) for f in args.files],
-        workspace=_workspace(args),
-        org_units_file=Path(args.org_units) if args.org_units else None,
-        profile=args.profile,
-        check=args.check,
-        replace=args.replace,
-        progress=not args.json,
-    )
-    data = summary.to_dict()
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False))
-    else:
-        print(
-            f"读取 {data['rows_read']} 行：接收 {data['accepted']}，拒收 {data['rejected']}，"
-            f"空行 {data['skipped_blank']}，合计行 {data['total_rows']} "
-            f"(rows read / accepted / rejected / blank / total rows)"
-        )
-        for reason, n in data["rejected_by_reason"].items():
-            zh, en = REASONS.get(reason, (reason, reason))
-            print(f"  拒收 rejected {n}: {zh} {en} ({reason})")
-        for f in summary.files:
-            _say_file(f)
-    for f in summary.files:
-        if f.accepted == 0 and not args.check:
-            why = (
-                "表头下没有数据行 has no data rows under its header"
-                if f.rows_read == f.skipped_blank + f.total_rows
-                else "没有一行被接收 no row was accepted: see the rejects file"
-            )
-            print(f"警告 warning: {f.file} {why}", file=sys.stderr)
-    return 0
-
-
-def _say_file(f) -> None:
-    """What the one-line summary hides about one imported file (the rest is in ``--json``)."""
-    if f.duplicate_of:
-        print(
-            f"  {f.file}: 与已导入的 {f.duplicate_of} 内容相同，未重复存储 same "
-            f"content as {f.duplicate_of}: not stored twice"
-        )
-    for verb_zh, verb_en, entries in (
-        ("已替换", "replaced", f.replaced),
-        ("重叠", "overlaps", f.overlaps),
-    ):
-        for other in sorted({e["file"] for e in entries}):
-            mine = [e for e in entries if e["file"] == other]
-            rows, months = sum(e["rows"] for e in mine), len(mine)
-            print(
-                f"  {f.file}: {verb_zh} {other} 的 {rows} 行（{months} 个站点月份）"
-                f" {verb_en} {rows} rows of {other} ({months} station-months)"
-                + (
-                    ""
-                    if verb_en == "replaced"
-                    else " — 可能重复计数，如为更正版请加 --replace (double counting? "
-                    "--replace if it is a correction)"
-                )
-            )
-    for s in f.skipped_sheets:
-        why = {
-            "hidden": "隐藏的工作表 hidden sheet",
-            "no_header": "没有台账表头 no ledger header",
-            "not_in_profile": "不在映射配置中 not in the profile",
-        }.get(s["reason"], s["reason"])
-        print(f"  {f.file}: 跳过工作表 skipped sheet {s['sheet']}（{why}）")
-    if f.repeated_rows:
-        shown = "、".join(f"{r['sheet']}!{r['row']} = {r['same_as']}" for r in f.repeated_rows[:3])
-        print(
-            f"  {f.file}: 警告 {len(f.repeated_rows)} "
-            "行与前面的行完全相同，可能重复录入 warning: rows repeat earlier "
-            "rows in every field (double entry?): "
-            f"{shown}{' …' if len(f.repeated_rows) > 3 else ''}"
-        )
-    stale = [r for r in f.reconciliation if r.get("kind") == "stale_total"]
-    if stale:
-        print(
-            f"  {f.file}: {len(stale)} 处合计与明细不符 total cells disagree with the "
-            "rows (see the quality report)"
-        )
-    if f.rejected and "rejects_xlsx" in f.outputs:
-        print(f"  {f.file}: 拒收行已写入 rejected rows written to {f.outputs['rejects_xlsx']}")
-
-
-def _cmd_ledger_template(args: argparse.Namespace) -> int:
-    from shegong.ledger.template import write_template
-
-    out = write_template(
-        Path(args.out), org_units_file=Path(args.org_units) if args.org_units else None
-    )
-    print(f"模板已写入 template written: {out}")
-    return 0
-
-
-def _cmd_ledger_profile_suggest(args: argparse.Namespace) -> int:
-    from shegong.ledger.suggest import suggest_profile
-
-    print(suggest_profile(Path(args.file), name=args.name), end="")
-    return 0
-
-
 def _cmd_indicators_compute(args: argparse.Namespace) -> int:
+    ws = _workspace(args, create=False)
+    with writing(ws):
+        return _compute(args, ws)
+
+
+def _compute(args: argparse.Namespace, ws: Workspace) -> int:
     from shegong.indicators.pilot_year import compute_pilot_year
 
-    result = compute_pilot_year(_workspace(args, create=False), year=args.year)
+    result = compute_pilot_year(ws, year=args.year)
     if lost := result.rows_outside:
         codes = "、".join(f"{code}（{n} 行）" for code, n in list(lost.items())[:5])
         print(
@@ -200,9 +87,11 @@ def _cmd_indicators_inputs(args: argparse.Namespace) -> int:
                 )
                 return 2
             chosen[kind] = Path(path)
-        done = {kind: import_input(kind, path, workspace=ws) for kind, path in chosen.items()}
+        with writing(ws):
+            done = {kind: import_input(kind, path, workspace=ws) for kind, path in chosen.items()}
     else:
-        done = import_inputs(ws)
+        with writing(ws):
+            done = import_inputs(ws)
     for kind, s in done.items():
         print(
             f"{kind}: 读取 {s.rows_read}，接收 {s.accepted}，拒收 {s.rejected}，空行 "
@@ -235,6 +124,23 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    ws = _workspace(args, create=False)
+    if args.all:
+        from shegong.orgunits import OrgUnits
+
+        present = set(OrgUnits.read_csv(ws.org_units_file).frame["level"])
+        wanted = set(args.levels or (2, 3, 4))
+        if not present & wanted:
+            raise ConfigError(
+                f"没有该层级的单元 no org unit at level(s) {', '.join(map(str, sorted(wanted)))}: "
+                f"the org-unit file has levels {', '.join(map(str, sorted(present)))} "
+                "— give --levels from those"
+            )
+    with writing(ws):
+        return _report(args, ws)
+
+
+def _report(args: argparse.Namespace, ws) -> int:  # noqa: ANN001 — a Workspace
     from shegong.exports import pdf_unavailable
     from shegong.reports.batch import (
         failure_line,
@@ -243,7 +149,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
         run_reports,
     )
 
-    ws = _workspace(args, create=False)
     if args.projects:
         manifest = run_project_reports(
             ws,
@@ -309,12 +214,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: 参数错误 {zh} — error: {message}\n")
 
 
-def _add(sub, name: str, func: Callable, help_: str) -> argparse.ArgumentParser:
-    p = sub.add_parser(name, help=help_, description=help_)
-    p.set_defaults(func=func)
-    return p
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with ``--help`` on every verb."""
     parser = _Parser(prog="shegong", description="社工站培训与评估工作台 Shegong Workbench")
@@ -339,73 +238,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers", type=_positive_int, default=None, help="report processes (default: CPU count)"
     )
-
-    ledger = sub.add_parser("ledger", help="服务台账 service ledgers").add_subparsers(
-        dest="ledger_verb", required=True
-    )
-    p = _add(
-        ledger,
-        "import",
-        _cmd_ledger_import,
-        "导入服务台账 import service ledgers (.xlsx, .xls, .csv)",
-    )
-    p.add_argument(
-        "files",
-        nargs="+",
-        metavar="FILE",
-        help="ledger files: .xlsx, .xls or .csv (UTF-8 or GB18030)",
-    )
-    p.add_argument(
-        "--workspace",
-        default=None,
-        help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)",
-    )
-    p.add_argument(
-        "--org-units",
-        default=None,
-        help="org-unit CSV (default: the workspace's inputs/org_units.csv)",
-    )
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="validate only: write the quality report (ledger/quality/), no Parquet, no log entry",
-    )
-    p.add_argument(
-        "--json", action="store_true", help="print one JSON summary on stdout and nothing else"
-    )
-    p.add_argument(
-        "--profile",
-        default=None,
-        metavar="NAME|PATH",
-        help="mapping profile: a name in datasets/profiles/ or a .yaml path (default: standard)",
-    )
-    p.add_argument(
-        "--replace",
-        action="store_true",
-        help="a corrected ledger replaces earlier rows for the same station and month "
-        "(recorded in import_log.jsonl)",
-    )
-    p = _add(
-        ledger,
-        "template",
-        _cmd_ledger_template,
-        "生成标准台账模板（含下拉列表）write the blank standard template with drop-down lists",
-    )
-    p.add_argument("out", metavar="OUT.xlsx")
-    p.add_argument(
-        "--org-units", default=None, help="org-unit CSV whose stations fill the 所属站点 drop-down"
-    )
-    profile = ledger.add_parser("profile", help="映射配置 mapping profiles").add_subparsers(
-        dest="profile_verb", required=True
-    )
-    p = _add(
-        profile,
-        "suggest",
-        _cmd_ledger_profile_suggest,
-        "为未知格式起草映射配置 draft a mapping profile from a file's headers",
-    )
-    p.add_argument("file", metavar="FILE")
-    p.add_argument("--name", default=None, help="profile name (default: from the file name)")
 
     ind = sub.add_parser("indicators", help="指标 indicators").add_subparsers(
         dest="ind_verb", required=True
@@ -455,7 +287,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True, help="pilot year, e.g. 2021")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--all", action="store_true", help="every unit at the chosen levels")
-    who.add_argument("--unit", nargs="+", metavar="CODE", help="12-digit org-unit codes")
+    who.add_argument(
+        "--unit",
+        nargs="+",
+        action="extend",
+        metavar="CODE",
+        help="12-digit org-unit codes: several after one --unit, or --unit repeated",
+    )
     who.add_argument(
         "--projects",
         action="store_true",
@@ -466,8 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--levels",
         nargs="+",
         type=int,
+        choices=range(1, 6),
+        metavar="L",
         default=None,
-        help="levels to report with --all (default 2 3 4)",
+        help="levels 1–5 to report with --all (default 2 3 4)",
     )
     p.add_argument(
         "--workers",

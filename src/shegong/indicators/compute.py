@@ -10,11 +10,14 @@ hierarchy through a closure table:
   then summed up the ancestry (quarters and the year from the months);
 - distinct counts (households, persons, organisations) are counted again at every level — never
   summed from children; values seen at one unit only (most of them) are counted there from one
-  grouping pass by value, without the per-ancestor de-duplication (:func:`_distinct_ledger`);
+  grouping pass by value, without the per-ancestor de-duplication
+  (:func:`shegong.indicators.distinct.distinct_ledger`);
 - rates are ratios of sums (Σ numerator ÷ Σ denominator × factor) — never a mean of ratios —
   and are suppressed (value null, status ``suppressed``) when the denominator is below the
   measure's ``min_denominator``;
-- each yearly value gets its target for the unit's pilot year (stage 1–3) and a status.
+- each yearly value gets its target for the unit's pilot year (stage 1–3) and unit type — the
+  registry's, unless the evaluation scheme (:mod:`shegong.indicators.scheme`) gives the unit type
+  none or targets of its own — and a status.
 
 Units, periods and disaggregations stay small integers ordered like their text (:func:`_keys`)
 until the output rows are written. The result replaces that year's rows in
@@ -34,7 +37,9 @@ import pyarrow.parquet as pq
 from shegong import atomic
 from shegong.config import Workspace
 from shegong.errors import IndicatorError
-from shegong.indicators.duck import quote
+from shegong.indicators.distinct import distinct_ledger
+from shegong.indicators.distinct import keys_sql as _keys
+from shegong.indicators.duck import quote, quote_list
 from shegong.indicators.registry import (
     SOURCE_COLUMNS,
     Measure,
@@ -42,6 +47,7 @@ from shegong.indicators.registry import (
     Term,
     load_registry,
 )
+from shegong.indicators.scheme import Scheme, default_scheme
 from shegong.indicators.sources import build_sources, org_frame, term_key, unit_stages, where
 from shegong.orgunits import OrgUnits
 
@@ -84,16 +90,6 @@ def _period_text(col: str, year: int) -> str:
     return f"""CASE WHEN {col} = 0 THEN '{y}'
                     WHEN {col} > 20 THEN '{y}Q' || CAST({col} - 20 AS VARCHAR)
                     ELSE '{y}-' || lpad(CAST({col} AS VARCHAR), 2, '0') END"""
-
-
-def _keys(period: str, service_area: str, client_category: str) -> str:
-    """The integer keys of the term tables and ``wide``, each UTINYINT and 0 for the year / all:
-    ``p`` a period code (:func:`_period_text`), ``sa`` and ``cc`` ids of ``sa_map`` and ``cc_map``.
-    Their order is the order of the text they stand for."""
-    return (
-        f"CAST({period} AS UTINYINT) AS p, CAST({service_area} AS UTINYINT) AS sa, "
-        f"CAST({client_category} AS UTINYINT) AS cc"
-    )
 
 
 def _ledger_year(con, year: int, terms: dict[str, Term]) -> dict[str, str]:
@@ -185,126 +181,6 @@ def _additive_ledger(
     return names
 
 
-#: The distinct counts' grouping sets as (set id, key expression over ``{name}_r``): the year,
-#: quarters (period code 21–24), months (1–12), service areas and client categories (map ids).
-_DISTINCT_SETS = (
-    (0, "CAST(0 AS UTINYINT)"),
-    (1, "CAST(20 + quarter AS UTINYINT)"),
-    (2, "CAST(month AS UTINYINT)"),
-    (3, "sa_c"),
-    (4, "cc_c"),
-)
-
-
-def _set_keys(con) -> list[tuple[int, int, str]]:
-    """Every (set id, key) of :data:`_DISTINCT_SETS` with the test a value's bit masks (months
-    ``mo``, service areas ``sam``, client categories ``ccm``) pass when the value occurs under
-    that key.
-
-    Raises:
-        IndicatorError: a disaggregation column with more than 63 values (the ledger's
-            vocabularies have a handful).
-    """
-    ids = {}
-    for d, m in (("service_area", "sa_map"), ("client_category", "cc_map")):
-        ids[m] = [r[0] for r in con.execute(f"SELECT id FROM {m} ORDER BY id").fetchall()]
-        if len(ids[m]) > 63:
-            raise IndicatorError(
-                f"台账 {d} 列有 {len(ids[m])} 个不同取值，最多可计 63 个 / the ledger's {d} column "
-                f"has {len(ids[m])} distinct values; at most 63 can be counted"
-            )
-    return [
-        (0, 0, "TRUE"),
-        *((1, 20 + q, f"(mo & {7 << (3 * q - 2)}) <> 0") for q in range(1, 5)),
-        *((2, m, f"(mo & {1 << m}) <> 0") for m in range(1, 13)),
-        *((3, i, f"(sam & {1 << i}) <> 0") for i in ids["sa_map"]),
-        *((4, i, f"(ccm & {1 << i}) <> 0") for i in ids["cc_map"]),
-    ]
-
-
-def _distinct_ledger(con, term: Term, flag: str, year: int, name: str) -> None:
-    """A distinct count (households, persons) at every level, counted from the rows — never
-    summed from children.
-
-    One grouping pass by value codes each value as a small integer and keeps the unit where it
-    was seen (when only one) and bit masks of its months, service areas and client categories.
-    A value seen at one unit only (most of them) counts at that unit once under each key whose
-    bit its masks hold (:func:`_set_keys`) — no further pass over its rows. The rows of the
-    values seen at several units are taken again; every (period or disaggregation, value) finds
-    its units in one grouping pass per set: if they all lie on one line of descent (a village
-    room and its own station) the value counts once at the deepest of them and at each of its
-    ancestors; only values seen at units on different branches are de-duplicated per ancestor
-    through the closure table. All parts add up to exactly ``COUNT(DISTINCT value)`` per
-    ancestor.
-    """
-    f = term.field
-    bit = "bit_or(CAST(1 AS UBIGINT) << {})"
-    con.execute(f"""CREATE TABLE {name}_v AS SELECT {f} AS v,
-                        CAST(row_number() OVER () AS UINTEGER) AS vid,
-                           min(uid) AS uid, min(uid) = max(uid) AS one_unit,
-                           {bit.format("month")} AS mo, {bit.format("sa_c")} AS sam,
-                               {bit.format("cc_c")} AS ccm
-                    FROM ledger_y WHERE {f} IS NOT NULL AND {flag} GROUP BY {f}""")
-    counts = ", ".join(f"count_if({test}) AS c{1000 * s + k}" for s, k, test in _set_keys(con))
-    key = "CAST(key[2:] AS INTEGER)"  # c1021 → set 1, key 21
-    con.execute(f"""CREATE TABLE {name}_one AS SELECT CAST({key} // 1000 AS UTINYINT) AS s,
-                           CAST({key} % 1000 AS UTINYINT) AS k, uid AS d, c
-                    FROM (UNPIVOT (SELECT uid, {counts} FROM {name}_v WHERE one_unit GROUP BY uid)
-                          ON COLUMNS(* EXCLUDE (uid)) INTO NAME key VALUE c) WHERE c > 0""")
-    con.execute(f"""CREATE TABLE {name}_r AS SELECT l.uid, l.level, l.month, l.quarter, l.sa_c,
-                        l.cc_c, v.vid AS v
-                    FROM ledger_y l JOIN (SELECT v, vid FROM {name}_v WHERE NOT one_unit) v
-                        ON v.v = l.{f} WHERE {flag}""")
-    con.execute(f"DROP TABLE {name}_v")
-    con.execute(f"CREATE TABLE {name}_g (s UTINYINT, k UTINYINT, v UINTEGER, d INTEGER)")
-    for (
-        set_id,
-        key,
-    ) in _DISTINCT_SETS:  # values on one line of descent are counted at once; the others kept in _g
-        con.execute(f"""CREATE TEMP TABLE pairs AS SELECT {key} AS k, v, arg_max(uid, level) AS d,
-                               min(uid) <> max(uid) AS multi FROM {name}_r GROUP BY k, v""")
-        con.execute(
-            f"INSERT INTO {name}_one SELECT {set_id}, k, d, COUNT(*) FROM pairs WHERE "
-            "NOT multi GROUP BY k, d"
-        )
-        con.execute(f"INSERT INTO {name}_g SELECT {set_id}, k, v, d FROM pairs WHERE multi")
-        con.execute("DROP TABLE pairs")
-    con.execute(
-        f"""CREATE TABLE {name}_p AS SELECT DISTINCT * FROM ({
-            " UNION ALL ".join(
-                f"SELECT {set_id} AS s, {key} AS k, v, uid FROM {name}_r "
-                f"WHERE v IN (SELECT v FROM {name}_g)"
-                for set_id, key in _DISTINCT_SETS
-            )
-        }) p SEMI JOIN {name}_g m USING (s, k, v)"""
-    )
-    con.execute(f"""CREATE TABLE {name}_n AS SELECT m.s, m.k, m.v FROM {name}_g m
-        JOIN {name}_p p USING (s, k, v) LEFT JOIN ancestry_i a ON a.uid = m.d AND a.anc = p.uid
-        GROUP BY ALL HAVING bool_or(a.uid IS NULL)""")
-    con.execute(f"""CREATE TABLE {name} AS
-        WITH one AS (SELECT d, s, k, c FROM {name}_one
-                     UNION ALL SELECT d, s, k, COUNT(*) FROM {name}_g ANTI JOIN {
-        name
-    }_n USING (s, k, v) GROUP BY ALL),
-             many AS (SELECT DISTINCT a.anc, p.s, p.k, p.v FROM {name}_p p SEMI JOIN {
-        name
-    }_n USING (s, k, v)
-                      JOIN ancestry_i a ON a.uid = p.uid),
-             r AS (SELECT anc, s, k, SUM(c) AS c FROM (SELECT a.anc, o.s, o.k, o.c FROM one o
-                 JOIN ancestry_i a ON a.uid = o.d
-                                                     UNION ALL SELECT anc, s, k, COUNT(*) FROM many
-                                                         GROUP BY ALL) GROUP BY ALL)
-        SELECT anc AS uid, {
-        _keys(
-            "CASE WHEN s < 3 THEN k ELSE 0 END",
-            "CASE WHEN s = 3 THEN k ELSE 0 END",
-            "CASE WHEN s = 4 THEN k ELSE 0 END",
-        )
-    }, CAST(c AS DOUBLE) / {term.scale!r} AS {name} FROM r""")
-    for part in ("r", "one", "g", "p", "n"):
-        con.execute(f"DROP TABLE {name}_{part}")
-
-
 def _other(con, term: Term, year: int, name: str) -> None:
     """A term over a yearly input table (roster, survey …): yearly rows only."""
     con.execute(f"""CREATE TABLE {name} AS
@@ -346,7 +222,7 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
             continue
         name = f"x{i}"
         if t.source == "ledger":
-            _distinct_ledger(con, t, flags[where(t)], year, name)
+            distinct_ledger(con, t, flags[where(t)], year, name)
         else:
             _other(con, t, year, name)
         columns[k] = name
@@ -360,14 +236,36 @@ def _wide(con, registry: Registry, year: int, have: set[str]) -> dict[str, str]:
         WITH k AS ({" UNION ALL BY NAME ".join(f"({p})" for p in parts)}),
              w AS (SELECT uid, p, sa, cc{sums} FROM k GROUP BY ALL)
         SELECT u.code AS org_unit, {_period_text("w.p", year)} AS period, sm.value AS service_area,
-               cm.value AS client_category, w.*, u.level, u.stage, COALESCE(su.n, 0) AS n_under
+               cm.value AS client_category, w.*, u.level, u.stage, u.unit_type, COALESCE(su.n,
+                   0) AS n_under
         FROM w JOIN units u ON u.uid = w.uid LEFT JOIN under su ON su.code = u.code
         LEFT JOIN sa_map sm ON sm.id = w.sa LEFT JOIN cc_map cm ON cm.id = w.cc
         ORDER BY w.uid, w.p, w.sa, w.cc""")
     return columns
 
 
-def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: int) -> str | None:
+def _target_sql(m: Measure, scheme: Scheme) -> str:
+    """The target of a yearly value: the registry's by pilot year (``stage``), unless the unit's
+    type has no targets or targets of its own in the scheme (issue 16: a centre is not judged
+    against station targets)."""
+    by_stage = " ".join(f"WHEN {int(st)} THEN {float(t)!r}" for st, t in m.targets.items())
+    target = f"CASE stage {by_stage} END" if m.targets else "NULL::DOUBLE"
+    cases = []
+    for unit_type, rule in scheme.unit_types.items():
+        if rule.targets == "registry":
+            continue
+        own = rule.targets if isinstance(rule.targets, dict) else {}
+        years = " ".join(f"WHEN {int(st)} THEN {float(t)!r}" for st, t in own.get(m.id, {}).items())
+        cases.append(
+            f"WHEN unit_type = '{unit_type}' THEN "
+            + (f"CASE stage {years} END" if years else "NULL::DOUBLE")
+        )
+    return f"CASE {' '.join(cases)} ELSE {target} END" if cases else target
+
+
+def _measure_sql(
+    m: Measure, registry: Registry, columns: dict[str, str], year: int, scheme: Scheme
+) -> str | None:
     """One measure's output rows, projected from ``wide``: a yearly row for every unit at its
     levels, plus every period and disaggregation where its terms have data; ratios of sums,
     suppressed below ``min_denominator``; the target of the unit's pilot year (× operating
@@ -395,8 +293,7 @@ def _measure_sql(m: Measure, registry: Registry, columns: dict[str, str], year: 
         )
     yearly_only = num_t.source != "ledger" or (den_t is not None and den_t.source != "ledger")
     dis = set(m.disaggregate)
-    by_stage = " ".join(f"WHEN {int(st)} THEN {float(t)!r}" for st, t in m.targets.items())
-    target = f"CASE stage {by_stage} END" if m.targets else "NULL::DOUBLE"
+    target = _target_sql(m, scheme)
     if m.target_scope == "per_station":
         target = f"CASE WHEN {total} AND n_under > 0 AND level <= 4 THEN ({target}) * n_under END"
     status = f"""CASE WHEN suppressed THEN 'suppressed' WHEN target IS NULL THEN 'no_target'
@@ -422,6 +319,7 @@ def write_indicators(
     *,
     year: int,
     registry: Registry | None = None,
+    scheme: Scheme | None = None,
     org_units: OrgUnits | None = None,
 ) -> int:
     """Compute every registered measure for every org unit for the pilot ``year`` and write them
@@ -444,15 +342,16 @@ def write_indicators(
             OrgUnitError for a bad org-unit file; RegistryError for a bad registry.
     """
     registry = registry or load_registry()
+    scheme = scheme or default_scheme()
     org_units = org_units or OrgUnits.read_csv(workspace.org_units_file)
     ledgers = sorted(workspace.accepted_dir.glob("*.parquet"))
     if not ledgers:
         raise IndicatorError(
             "no ledger has been imported into this workspace: run `shegong ledger import` first"
         )
-    in_year = duckdb.execute(
-        "SELECT count(*) FROM read_parquet(?, union_by_name=true) WHERE year = ?",
-        [[str(f) for f in ledgers], int(year)],
+    in_year = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet({quote_list(ledgers)}, union_by_name=true) "
+        f"WHERE year = {int(year)}"
     ).fetchall()[0][0]
     if not in_year:  # never overwrite good results with an empty year
         raise IndicatorError(
@@ -467,9 +366,12 @@ def write_indicators(
         con.execute("SET preserve_insertion_order = false")
         con.register("ancestry_df", org_units.ancestry())
         con.execute("CREATE TABLE ancestry AS SELECT * FROM ancestry_df")
-        units = org_units.frame[["code", "level"]].assign(stage=org_units.frame["code"].map(stage))
+        units = org_units.frame[["code", "level", "unit_type"]].assign(
+            stage=org_units.frame["code"].map(stage)
+        )
         con.register("units_df", units)
         con.execute("""CREATE TABLE units AS SELECT code, CAST(level AS INTEGER) AS level, stage,
+                            unit_type,
                                CAST(row_number() OVER (ORDER BY code) AS INTEGER) AS uid
                                    FROM units_df""")
         con.execute("""CREATE TABLE ancestry_i AS SELECT u.uid, x.uid AS anc FROM ancestry a
@@ -483,7 +385,7 @@ def write_indicators(
         parts = [
             sql
             for m in registry.measures
-            if (sql := _measure_sql(m, registry, columns, year)) is not None
+            if (sql := _measure_sql(m, registry, columns, year, scheme)) is not None
         ]
         sources = [" UNION ALL ".join(f"({p})" for p in parts)]
         kept = 0
@@ -541,6 +443,7 @@ def compute_indicators(
     *,
     year: int,
     registry: Registry | None = None,
+    scheme: Scheme | None = None,
     org_units: OrgUnits | None = None,
 ) -> pd.DataFrame:
     """:func:`write_indicators`, then the year's rows as a frame, ordered by indicator, org unit,
@@ -556,7 +459,7 @@ def compute_indicators(
     Raises:
         As :func:`write_indicators`.
     """
-    write_indicators(workspace, year=year, registry=registry, org_units=org_units)
+    write_indicators(workspace, year=year, registry=registry, scheme=scheme, org_units=org_units)
     table = pq.read_table(workspace.indicators_file, schema=OUTPUT_SCHEMA).filter(
         pc.starts_with(pc.field("period"), str(int(year)))
     )

@@ -6,8 +6,10 @@ the training-to-outcome join (DOMAIN.md §3; issue 5).
 - ``indicators/evaluation.parquet`` — one row per org unit (levels 1–4) × year × dimension
   (``A`` … ``G`` and ``total``): ``score`` and ``max_score`` (points on the 100-point scale),
   ``measures_scored``/``measures_unscored``, and on the ``total`` row ``grade`` (excellent /
-  good / pass / fail at 90 / 80 / 60), ``rank`` and ``peers`` (among units of the same level),
-  ``previous_score`` and ``change`` (against the previous pilot year);
+  good / pass / fail at 90 / 80 / 60), ``rank`` and ``peers`` (among the graded units of the
+  same level and unit type), ``previous_score`` and ``change`` (against the previous pilot
+  year), and on every row ``unit_type``, ``grading`` (graded / inputs_missing / not_graded) and
+  ``missing_inputs``;
 - ``indicators/findings.parquet`` — consistency checks reported, not hidden: files ÷
   households above 100 %, cases closed above cases opened, children that do not sum to their
   parent for additive measures, events recorded at a station without a village, inputs never
@@ -22,7 +24,14 @@ marks, near (≥ the ``near`` share of the target, default 80 %) 60 %, missed no
 达标 / 基本达标 / 未达标 scoring of published station evaluations; a suppressed or missing measure
 is not scored, and its dimension is scored on the measures that are (``score × share ÷ scored
 weight``); the total is the sum of the dimensions scored, rescaled to 100 when a whole
-dimension is missing.
+dimension has no scored measure.
+
+No grade from missing inputs (issue 16): the evaluation scheme (``datasets/schemes/workbench.yaml``,
+:mod:`shegong.indicators.scheme`) lists the inputs a grade needs for each unit type; a unit is
+scored and graded only when the workspace holds every one of them for the year, otherwise its
+scores stay empty and ``missing_inputs`` names what is missing. A unit type the scheme does not
+grade (``centre``: a service organisation outside the station network, DOMAIN.md §4) is never
+scored, graded or ranked.
 """
 
 from __future__ import annotations
@@ -36,22 +45,20 @@ import pyarrow.parquet as pq
 
 from shegong import atomic
 from shegong.config import Workspace
+from shegong.indicators.outcomes import STAGE_COLUMNS, STAGES, training_outcomes  # noqa: F401
 from shegong.indicators.registry import DIMENSIONS, Registry, load_registry
 from shegong.indicators.results import (
     GRADE_LABELS,  # noqa: F401 — re-exported; the labels live with the readers
     evaluation_path,
     read_indicators,
-    read_input,
 )
 from shegong.indicators.results import findings_path as findings_file
 from shegong.indicators.results import outcomes_path as outcomes_file
+from shegong.indicators.scheme import Scheme, default_scheme, present_inputs
 from shegong.indicators.sources import org_frame, unit_stages
 from shegong.orgunits import OrgUnits
 
 GRADES = ((90.0, "excellent"), (80.0, "good"), (60.0, "pass"), (0.0, "fail"))
-STAGES = ("传", "帮", "带", "教")
-STAGE_COLUMNS = ("stage_pass", "stage_help", "stage_lead", "stage_teach")
-OUTCOME_MEASURES = ("D1", "D3b", "D4b", "E1", "G1", "G4")
 EVALUATED_LEVELS = (1, 2, 3, 4)
 #: Share of a measure's weight earned by status.
 CREDIT = {"met": 1.0, "near": 0.6, "missed": 0.0}
@@ -72,6 +79,9 @@ EVALUATION_SCHEMA = pa.schema(
         ("peers", pa.int32()),
         ("previous_score", pa.float64()),
         ("change", pa.float64()),
+        ("unit_type", pa.string()),
+        ("grading", pa.string()),
+        ("missing_inputs", pa.string()),
     ]
 )
 FINDINGS_SCHEMA = pa.schema(
@@ -106,10 +116,25 @@ def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def score_units(
-    table: pd.DataFrame, registry: Registry, year: int, stages: dict[str, int] | None = None
+    table: pd.DataFrame,
+    registry: Registry,
+    year: int,
+    stages: dict[str, int] | None = None,
+    *,
+    scheme: Scheme | None = None,
+    unit_types: dict[str, str] | None = None,
+    present: set[str] | None = None,
 ) -> pd.DataFrame:
     """Dimension and total scores of every unit for ``year`` (columns of :data:`EVALUATION_SCHEMA`
-    except rank, peers, previous_score and change, which :func:`evaluate` adds)."""
+    except rank, peers, previous_score and change, which :func:`evaluate` adds).
+
+    The scheme's rule for the unit's type (``unit_types``: code → type; default station) decides
+    whether it is scored: ``grading`` is ``graded``; ``not_graded`` for a type the scheme never
+    grades (a centre: its scores stay empty); ``inputs_missing`` when ``present`` (the input kinds
+    the workspace holds for the year, :func:`~shegong.indicators.scheme.present_inputs`) lacks one
+    the grade needs — no score, no grade, and ``missing_inputs`` names them (``;``-joined).
+    ``present=None`` applies no input rule (scores from what is there, rescaled)."""
+    scheme = scheme or default_scheme()
     yearly = _yearly(table, year)
     yearly = yearly[yearly["level"].isin(EVALUATED_LEVELS)]
     weights = {m.id: m for m in registry.measures if m.weight > 0}
@@ -117,6 +142,10 @@ def score_units(
     rows = []
     for code, unit in yearly.groupby("org_unit", sort=True):
         level = int(unit["level"].iloc[0])
+        unit_type = (unit_types or {}).get(code, "station")
+        rule = scheme.rule(unit_type)
+        missing = [] if present is None else scheme.missing_inputs(unit_type, present)
+        grading = "not_graded" if not rule.graded else ("inputs_missing" if missing else "graded")
         got = unit.set_index("indicator")
         dims = []
         for dim, share in DIMENSIONS.items():
@@ -131,7 +160,7 @@ def score_units(
                 points += m.weight * CREDIT[r["status"]]
                 scored += m.weight
             n = sum(1 for m in ids if m.id in got.index and got.loc[m.id, "status"] in CREDIT)
-            score = points * share / scored if scored else np.nan
+            score = points * share / scored if scored and grading == "graded" else np.nan
             dims.append(
                 {
                     "dimension": dim,
@@ -164,7 +193,10 @@ def score_units(
                     "year": int(year),
                     "pilot_year": int((stages or {}).get(code, 0)),
                     **d,
-                    "grade": grade(d["score"]) if d["dimension"] == "total" else None,
+                    "grade": scheme.grade(d["score"]) if d["dimension"] == "total" else None,
+                    "unit_type": unit_type,
+                    "grading": grading,
+                    "missing_inputs": ";".join(missing) or None,
                 }
             )
     frame = pd.DataFrame(rows)
@@ -174,12 +206,20 @@ def score_units(
 
 
 def _rank_and_change(frame: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
+    """Rank each scored unit among the scored units of its level and unit type (a centre is never
+    ranked against stations; an ungraded unit has no rank), and the change on ``previous``."""
+    if "unit_type" not in frame.columns:
+        frame["unit_type"] = "station"
+    frame["unit_type"] = frame["unit_type"].fillna("station")
     total = frame["dimension"] == "total"
-    ranks = frame[total].groupby("level")["score"].rank(ascending=False, method="min")
+    groups = ["level", "unit_type"]
+    ranks = frame[total].groupby(groups)["score"].rank(ascending=False, method="min")
     frame["rank"] = pd.array([pd.NA] * len(frame), dtype="Int32")
     frame.loc[ranks.index, "rank"] = ranks.astype("Int32")
-    peers = frame[total & frame["score"].notna()].groupby("level").size()
-    frame["peers"] = frame["level"].map(peers).where(total).astype("Int32")
+    peers = frame[total & frame["score"].notna()].groupby(groups).size()
+    keys = pd.MultiIndex.from_frame(frame[groups])
+    counted = pd.Series(peers.reindex(keys).to_numpy(), index=frame.index)
+    frame["peers"] = counted.where(total & frame["score"].notna()).astype("Int32")
     frame["previous_score"] = np.nan
     if previous is not None and not previous.empty:
         prev = previous.set_index(["org_unit", "dimension"])["score"]
@@ -218,11 +258,56 @@ def _finding(
     )
 
 
+#: registry source → the input kind it is built from (``stations`` come from the org-unit file)
+SOURCE_INPUT = {
+    "ledger": "ledger",
+    "staff": "roster",
+    "training": "training",
+    "survey": "survey",
+    "site_visits": "site_visits",
+    "receipts": "receipts",
+    "audits": "audits",
+    "organisations": "organisations",
+    "case_outcomes": "case_outcomes",
+    "priority_households": "priority_households",
+    "groups": "groups",
+    "divisions": "divisions",
+}
+
+
+def inputs_of(registry: Registry) -> dict[str, list[str]]:
+    """Input kind → the weighted measures it feeds (its sources, and ``service_lists`` for the
+    measures filtering on ``in_service_list``), in registry order."""
+    out: dict[str, list[str]] = {}
+    for m in registry.measures:
+        if not m.weight:
+            continue
+        for t in (m.numerator, m.denominator):
+            if t is None:
+                continue
+            term = registry.resolve(t)
+            kinds = [SOURCE_INPUT.get(term.source)]
+            kinds += ["service_lists"] if "in_service_list" in term.filter else []
+            for kind in kinds:
+                if kind and m.id not in out.setdefault(kind, []):
+                    out[kind].append(m.id)
+    return out
+
+
 def consistency_findings(
-    table: pd.DataFrame, units: OrgUnits, registry: Registry, year: int
+    table: pd.DataFrame,
+    units: OrgUnits,
+    registry: Registry,
+    year: int,
+    scheme: Scheme | None = None,
+    present: set[str] | None = None,
 ) -> pd.DataFrame:
     """The consistency checks of the module docstring for ``year``; columns of
-    :data:`FINDINGS_SCHEMA`."""
+    :data:`FINDINGS_SCHEMA`.
+
+    ``input_missing``: one warning per input kind the workspace lacks for the year (``present``,
+    or, without it, every input whose weighted measures have no rows), naming the measures it
+    feeds, at the root units of a type the scheme grades."""
     yearly = _yearly(table, year)
     wide = yearly.pivot(index="org_unit", columns="indicator", values="value")
     num = yearly.pivot(index="org_unit", columns="indicator", values="numerator")
@@ -274,10 +359,10 @@ def consistency_findings(
         for code, kids in units.frame.groupby("parent_code"):
             if code not in col.index or pd.isna(col.get(code)):
                 continue
-            present = [k for k in kids["code"] if k in col.index]
-            if not present:
+            below = [k for k in kids["code"] if k in col.index]
+            if not below:
                 continue
-            parent, total = float(col[code]), float(col[present].sum())
+            parent, total = float(col[code]), float(col[below].sum())
             lv, kind = int(info.at[code, "level"]), info.at[code, "unit_type"]
             if abs(parent - total) < 1e-6:
                 continue
@@ -311,85 +396,31 @@ def consistency_findings(
                     f"{m.id}: units below sum to {total:,.2f} but this unit has {parent:,.2f}",
                 )
     roots = units.frame[units.frame["parent_code"].isna()]
-    for m in registry.measures:
-        if m.weight and m.id not in set(yearly["indicator"]):
-            for r in roots.itertuples():
-                _finding(
-                    rows,
-                    r.code,
-                    int(r.level),
-                    year,
-                    "input_missing",
-                    "warning",
-                    m.id,
-                    np.nan,
-                    np.nan,
-                    f"{m.id} 的输入文件未导入，本项不计分",
-                    f"{m.id}: its input was never imported; not scored",
-                )
+    uses = inputs_of(registry)
+    if present is None:  # inputs whose weighted measures have no rows this year
+        absent = [k for k, ids in uses.items() if not set(ids) & set(yearly["indicator"])]
+    else:  # the inputs a grade needs that the workspace lacks for the year (the grading rule)
+        absent = [k for k in uses if k not in present]
+    missing = {k: uses[k] for k in absent}
+    scheme = scheme or default_scheme()
+    roots = roots[[scheme.rule(t).graded for t in roots["unit_type"]]]  # a centre is not scored
+    for kind, ids in missing.items():
+        zh, en = scheme.input_names([kind], "zh")[0], scheme.input_names([kind], "en")[0]
+        for r in roots.itertuples():
+            _finding(
+                rows,
+                r.code,
+                int(r.level),
+                year,
+                "input_missing",
+                "warning",
+                ids[0],
+                np.nan,
+                np.nan,
+                f"未导入{zh}：{'、'.join(ids)} 无数据，不计分",
+                f"{en} not imported: {', '.join(ids)} have no data and are not scored",
+            )
     return pd.DataFrame(rows, columns=FINDINGS_SCHEMA.names)
-
-
-def training_outcomes(
-    ws: Workspace, table: pd.DataFrame, evaluation: pd.DataFrame
-) -> pd.DataFrame | None:
-    """Per station × training year: trainees, pre/post gain, stage reached, and the station's
-    indicators (:data:`OUTCOME_MEASURES`) and total score in the following year.
-
-    Columns: ``station``, ``training_year``, ``outcome_year``, ``trainees`` (distinct, n),
-    ``scored`` (n with both scores), ``pre_mean``, ``post_mean``, ``gain_mean`` (points),
-    ``stage_pass`` … ``stage_teach`` (trainees whose highest stage is 传 … 教), one column per
-    outcome measure (its value in ``outcome_year``, null when not computed), ``total_score``.
-    None when no training records were imported.
-    """
-    training = read_input(ws, "training")
-    if training is None or training.empty:
-        return None
-    t = training.assign(rank=training["stage"].map({s: i for i, s in enumerate(STAGES)}))
-    per = (
-        t.groupby(["station_code", "year", "trainee_pid"])
-        .agg(rank=("rank", "max"), pre=("pre_score", "mean"), post=("post_score", "mean"))
-        .reset_index()
-    )
-    per["gain"] = per["post"] - per["pre"]
-    rows = []
-    for (station, year), g in per.groupby(["station_code", "year"]):
-        scored = g.dropna(subset=["pre", "post"])
-        row = {
-            "station": station,
-            "training_year": int(year),
-            "outcome_year": int(year) + 1,
-            "trainees": len(g),
-            "scored": len(scored),
-            "pre_mean": scored["pre"].mean(),
-            "post_mean": scored["post"].mean(),
-            "gain_mean": scored["gain"].mean(),
-        }
-        row.update({c: int((g["rank"] == i).sum()) for i, c in enumerate(STAGE_COLUMNS)})
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    for col in ("pre_mean", "post_mean", "gain_mean"):
-        out[col] = out[col].astype("float64").round(2)
-    yearly = table[
-        table["service_area"].isna()
-        & table["client_category"].isna()
-        & table["indicator"].isin(OUTCOME_MEASURES)
-    ]
-    values = yearly.set_index(["org_unit", "period", "indicator"])["value"]
-    for m in OUTCOME_MEASURES:
-        out[m] = [
-            values.get((s, str(y), m), np.nan)
-            for s, y in zip(out["station"], out["outcome_year"], strict=True)
-        ]
-    totals = (
-        evaluation[evaluation["dimension"] == "total"].set_index(["org_unit", "year"])["score"]
-        if not evaluation.empty
-        else pd.Series(dtype=float)
-    )
-    out["total_score"] = [
-        totals.get((s, y), np.nan) for s, y in zip(out["station"], out["outcome_year"], strict=True)
-    ]
-    return out.sort_values(["training_year", "station"]).reset_index(drop=True)
 
 
 def _merge_write(
@@ -402,7 +433,8 @@ def _merge_write(
             if not old.empty
             else frame
         )
-    frame = frame.sort_values(sort).reset_index(drop=True)[schema.names]
+    # years evaluated before a column was added (unit_type, grading …) read it as null
+    frame = frame.sort_values(sort).reset_index(drop=True).reindex(columns=schema.names)
     out = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
     atomic.write_with(path, lambda p: pq.write_table(out, p))
     return frame
@@ -413,6 +445,7 @@ def evaluate(
     *,
     year: int,
     registry: Registry | None = None,
+    scheme: Scheme | None = None,
     org_units: OrgUnits | None = None,
 ) -> pd.DataFrame:
     """Score every unit for ``year`` and write the three files of the module docstring.
@@ -427,10 +460,17 @@ def evaluate(
     """
 
     registry = registry or load_registry()
+    scheme = scheme or default_scheme()
     table = read_indicators(workspace, totals_only=True)
     units = org_units or OrgUnits.read_csv(workspace.org_units_file)
     stages = unit_stages(org_frame(units), registry, year)
-    frame = score_units(table, registry, year, stages)
+    types = dict(zip(units.frame["code"], units.frame["unit_type"], strict=True))
+    present = present_inputs(workspace, year)
+    if (table["period"] == str(year)).any():  # computed indicators of the year come from its ledger
+        present.add("ledger")
+    frame = score_units(
+        table, registry, year, stages, scheme=scheme, unit_types=types, present=present
+    )
     path = evaluation_path(workspace)
     previous = None
     if path.exists():
@@ -443,7 +483,7 @@ def evaluate(
     if not following.empty and not frame.empty:  # the next year's change is against these scores
         refreshed = _rank_and_change(following.copy(), frame)
         result = _merge_write(path, refreshed, EVALUATION_SCHEMA, year + 1, order)
-    findings = consistency_findings(table, units, registry, year)
+    findings = consistency_findings(table, units, registry, year, scheme, present)
     _merge_write(
         findings_file(workspace),
         findings,

@@ -11,7 +11,9 @@ table with pandera (lazy) and writes:
 
 - ``inputs/accepted/<kind>.parquet`` — accepted rows, columns of the spec plus ``org_unit``,
   ``station_code`` and ``year`` where the kind has a station;
-- ``inputs/rejects/<kind>.csv`` — ``file, sheet, row, column, reason, value``;
+- ``inputs/rejects/<kind>.csv`` — ``file, sheet, row, column, reason, message, value,
+  all_reasons``: ``column`` as the file names it (letter and header, e.g. ``B 所属站点``),
+  ``message`` the reason in Chinese (:data:`shegong.indicators.input_specs.REASONS`);
 - ``inputs/quality/<kind>.json`` — the row accounting.
 
 Every data row read ends in exactly one class: accepted, rejected or skipped_blank
@@ -32,232 +34,39 @@ import pandera.pandas as pa
 from shegong import atomic
 from shegong.config import Workspace
 from shegong.errors import DatasetError, Location
+from shegong.indicators.input_specs import (
+    _MAP,
+    FALSE,
+    FILES,
+    FUNDING_TYPES,
+    SPECS,
+    SPENDING_CATEGORIES,
+    TRUE,
+    Col,
+    column_label,
+    reason_message,
+    table_schema,
+    typed_frame,
+)
 from shegong.indicators.results import input_path, read_input
 from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
 from shegong.ledger.privacy import Pseudonymiser, load_key, scrub
 from shegong.ledger.read import read_sheets
-from shegong.ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
-from shegong.orgunits import OrgUnits
+from shegong.ledger.structure import column_letter
+from shegong.ledger.vocabulary import VOCABULARIES
+from shegong.orgunits import LEDGER_UNIT_TYPES, OrgUnits
 
-TRUE = {"是", "有", "1", "√", "✓", "true", "yes", "y", "达成", "符合"}
-FALSE = {"否", "无", "0", "×", "✗", "false", "no", "n", "未达成", "不符合"}
+__all__ = [
+    "FILES",
+    "FUNDING_TYPES",
+    "SPECS",
+    "SPENDING_CATEGORIES",
+    "Col",
+    "InputSummary",
+    "import_input",
+    "import_inputs",
+]
 
-
-@dataclass(frozen=True)
-class Col:
-    """One column: ``name`` (code), ``labels`` (header texts), ``type`` (str, int, float, date,
-    bool, station, room, code; ``money`` 元 stored as integer fen; ``stations``/``rooms``/
-    ``event_types``/``areas`` lists joined by ``;``; ``project`` a code of the imported
-    projects), ``allowed`` values (str) or a ``range`` (numbers), and
-    ``personal`` (a pseudonym kind: the value is hashed into ``<name>`` and never kept)."""
-
-    name: str
-    labels: tuple[str, ...]
-    type: str = "str"
-    required: bool = True
-    allowed: tuple[str, ...] = ()
-    range: tuple[float, float] | None = None
-    personal: str | None = None
-
-
-def _c(name: str, zh: str, type_: str = "str", **kw) -> Col:
-    return Col(name, (name, zh, *kw.pop("also", ())), type_, **kw)
-
-
-_STATION = _c("station", "所属站点", "station", also=("station_code",))
-_YEAR = _c("year", "年度", "int", range=(2000, 2100))
-_AREAS = tuple(SERVICE_AREAS.values()) + tuple(SERVICE_AREAS)
-_PROJECT = _c("project_code", "项目编号", "project", required=False)
-#: Funding types of a project (issue 8): 政府购买 government purchase, 公益创投 venture
-#: philanthropy, 慈善资助 charity.
-FUNDING_TYPES = {"政府购买": "purchase", "公益创投": "venture_philanthropy", "慈善资助": "charity"}
-SPENDING_CATEGORIES = {
-    "人员": "personnel",
-    "活动": "activities",
-    "物资": "materials",
-    "管理": "admin",
-    "其他": "other",
-}
-SPECS: dict[str, tuple[Col, ...]] = {
-    # projects first: project_spending, survey and case_outcomes refer to their codes
-    "projects": (
-        _c("project_code", "项目编号", "code_text"),
-        _c("project_name", "项目名称"),
-        _c("funder", "资助方"),
-        _c("funding_type", "资助类型", allowed=(*FUNDING_TYPES, *FUNDING_TYPES.values())),
-        _c("round", "批次", required=False),
-        _c("programme", "所属计划", required=False, also=("服务计划",)),
-        _c("budget_fen", "预算（元）", "money", also=("budget_yuan", "预算")),
-        _c("start_date", "开始日期", "date"),
-        _c("end_date", "结束日期", "date"),
-        _c("stations", "覆盖站点", "stations"),
-        _c("villages", "覆盖村（社区）", "rooms", required=False),
-        _c("event_types", "服务类型", "event_types", required=False),
-        _c("service_areas", "服务领域", "areas", required=False),
-        _c("target_person_times", "目标服务人次", "int", required=False, range=(0, 10_000_000)),
-        _c("target_households", "目标服务户数", "int", required=False, range=(0, 10_000_000)),
-        _c("target_activities", "目标活动次数", "int", required=False, range=(0, 1_000_000)),
-    ),
-    "project_spending": (
-        _c("project_code", "项目编号", "project"),
-        _c("date", "支出日期", "date"),
-        _c("amount_fen", "金额（元）", "money", also=("amount_yuan", "金额")),
-        _c("category", "支出类别", allowed=(*SPENDING_CATEGORIES, *SPENDING_CATEGORIES.values())),
-    ),
-    "roster": (
-        _c("staff_id", "工号"),
-        _STATION,
-        _c("name", "姓名", required=False, personal="staff"),
-        _c("role", "角色", allowed=("站长", "社工", "志愿者", "督导")),
-        _c("employment", "用工形式", allowed=("专职", "兼职")),
-        _c(
-            "qualification",
-            "职业资格",
-            allowed=("助理社会工作师", "社会工作师", "高级社会工作师", "无"),
-        ),
-        _c("certificate_year", "取证年份", "int", required=False, range=(1990, 2100)),
-        _c("start_date", "入职日期", "date", required=False),
-        _c("end_date", "离职日期", "date", required=False),
-    ),
-    "training": (
-        _c("session_id", "场次编号"),
-        _c("date", "培训日期", "date"),
-        _c("hours", "学时", "float", range=(0, 24)),
-        _c("module", "模块", required=False),
-        _c("format", "形式", allowed=("讲授", "个别督导", "团体督导", "跟岗", "实地参访")),
-        _c("trainer", "培训师", required=False),
-        _c("trainee_id", "学员工号", required=False),
-        _c("trainee", "学员", personal="trainee"),
-        _STATION,
-        _c(
-            "trainee_role",
-            "学员角色",
-            allowed=("站长", "社工", "志愿者", "村（社区）干部", "居民骨干", "社会组织人员"),
-        ),
-        _c("stage", "阶段", allowed=("传", "帮", "带", "教")),
-        _c("pre_score", "前测", "float", required=False, range=(0, 100)),
-        _c("post_score", "后测", "float", required=False, range=(0, 100)),
-    ),
-    "survey": (
-        _c("response_id", "问卷编号"),
-        _STATION,
-        _c("date", "调查日期", "date"),
-        _c(
-            "respondent_type",
-            "受访者类型",
-            allowed=("client", "resident", "partner", "服务对象", "居民", "合作方"),
-        ),
-        _c("channel", "方式", required=False),
-        _c("consent", "知情同意", "bool"),
-        _c("satisfaction", "总体满意度", "int", range=(1, 5)),
-        *(
-            _c(f"aware_{k}", f"知晓{zh}", "bool")
-            for k, zh in (
-                ("address", "地址"),
-                ("services", "服务"),
-                ("staff", "社工"),
-                ("channel", "求助渠道"),
-                ("funding", "经费来源"),
-            )
-        ),
-        _PROJECT,
-    ),
-    "divisions": (
-        _c("division_code", "区划代码", "code"),
-        _c("name", "名称"),
-        _c("kind", "类型", allowed=("township", "village", "乡镇", "村")),
-        _c("parent_unit", "上级单元", "code"),
-        _c("served_by", "服务单元", "code", required=False),
-        _c("opened", "设立日期", "date", required=False),
-    ),
-    "site_visits": (
-        _STATION,
-        _YEAR,
-        _c("visit_date", "查看日期", "date", required=False),
-        *(
-            _c(k, zh, "bool")
-            for k, zh in (
-                ("reception", "接待室"),
-                ("case_room", "个案室"),
-                ("group_room", "小组活动室"),
-                ("locked_files", "档案柜上锁"),
-                ("rule_service_flow", "服务流程制度"),
-                ("rule_files", "档案管理制度"),
-                ("rule_supervision", "督导制度"),
-                ("rule_finance", "财务制度"),
-                ("rule_safety", "安全制度"),
-                ("rule_privacy", "隐私保护制度"),
-            )
-        ),
-    ),
-    "receipts": (
-        _STATION,
-        _YEAR,
-        _c("month", "月份", "int", range=(1, 12)),
-        _c("due_date", "应报日期", "date"),
-        _c("received_date", "收到日期", "date", required=False),
-    ),
-    "audits": (
-        _STATION,
-        _YEAR,
-        _c("file_no", "档案编号", personal="case_file"),
-        *(
-            _c(k, zh, "bool")
-            for k, zh in (
-                ("intake", "接案"),
-                ("assessment", "预估"),
-                ("planning", "计划"),
-                ("intervention", "介入"),
-                ("evaluation", "评估"),
-                ("termination", "结案"),
-            )
-        ),
-    ),
-    "service_lists": (_STATION, _YEAR, _c("service_area", "服务领域", allowed=_AREAS)),
-    "organisations": (
-        _c("org_id", "组织编号"),
-        _c("org_name", "组织名称", required=False),
-        _STATION,
-        _c("relation", "关系", allowed=("linked", "incubated", "链接", "培育")),
-        _c("date", "日期", "date"),
-    ),
-    "case_outcomes": (
-        _STATION,
-        _c("case_no", "个案编号", personal="case"),
-        _c("closed_date", "结案日期", "date"),
-        _c("goals_met", "目标达成", "bool"),
-        _PROJECT,
-    ),
-    "priority_households": (
-        _STATION,
-        _YEAR,
-        _c("village", "村（社区）", "room", required=False),
-        _c("household", "户编号", personal="household", also=("household_no",)),
-        _c("category", "对象类别"),
-    ),
-    "groups": (
-        _c("group_id", "小组编号"),
-        _STATION,
-        _c("group_name", "小组名称", required=False),
-        _c("service_area", "服务领域", allowed=_AREAS),
-        _c("start_date", "开始日期", "date"),
-        _c("sessions", "计划节数", "int", required=False, range=(1, 100)),
-    ),
-}
-#: Default file name of each kind in ``inputs/`` (CSV; .xlsx works too when given explicitly).
-FILES = {kind: f"{kind}.csv" for kind in SPECS}
-_MAP = {
-    "服务对象": "client",
-    "居民": "resident",
-    "合作方": "partner",
-    "乡镇": "township",
-    "村": "village",
-    "链接": "linked",
-    "培育": "incubated",
-    **SERVICE_AREAS,
-    **FUNDING_TYPES,
-    **SPENDING_CATEGORIES,
-}
 _LIST_SPLIT = re.compile(r"[;；,，、/\s]+")
 
 
@@ -278,7 +87,6 @@ class InputSummary:
 
 
 def accepted_dir(ws: Workspace) -> Path:
-    """The folder of accepted input tables: ``inputs/accepted`` (one Parquet file per kind)."""
     return ws.inputs / "accepted"
 
 
@@ -303,7 +111,9 @@ class _Resolver:
 
     def __init__(self, units: OrgUnits, workspace: Workspace | None = None) -> None:
         self.units = units
-        self.stations = set(units.frame.loc[units.frame["unit_type"] == "station", "code"])
+        self.stations = set(
+            units.frame.loc[units.frame["unit_type"].isin(LEDGER_UNIT_TYPES), "code"]
+        )
         self.cache: dict[tuple, str | None] = {}
         self.workspace = workspace
         self._projects: dict[str, tuple[pd.Timestamp, pd.Timestamp]] | None = None
@@ -334,8 +144,9 @@ class _Resolver:
         if unit_type == "station" and text in self.stations:
             return text
         key = (text, unit_type, parent)
+        types = LEDGER_UNIT_TYPES if unit_type == "station" else unit_type  # a centre too
         if key not in self.cache:
-            self.cache[key] = self.units.resolve(value, unit_type=unit_type, parent=parent)
+            self.cache[key] = self.units.resolve(value, unit_type=types, parent=parent)
         return self.cache[key]
 
 
@@ -354,10 +165,10 @@ def _list(col: Col, value: object, units: _Resolver, rec: dict) -> str:
                 code = item if units.units.row(item)["parent_code"] in parents else None
             reason = "village_outside_stations"
         elif col.type == "event_types":
-            code = EVENT_TYPES.get(item, item if item in EVENT_TYPES.values() else None)
+            code = VOCABULARIES["event_type"].lookup(item)
             reason = "unknown_event_type"
         else:
-            code = SERVICE_AREAS.get(item, item if item in SERVICE_AREAS.values() else None)
+            code = VOCABULARIES["service_area"].lookup(item)
             reason = "unknown_service_area"
         if code is None:
             raise CellProblem(reason, item)
@@ -443,26 +254,6 @@ def _parse(col: Col, value: object, units: _Resolver, rec: dict, year_hint: int 
     return _MAP.get(text, text)
 
 
-def _schema(spec: tuple[Col, ...]) -> pa.DataFrameSchema:
-    dtypes = {
-        "int": "Int64",
-        "money": "Int64",
-        "float": "Float64",
-        "bool": "boolean",
-        "date": "datetime64[ns]",
-    }
-    cols = {}
-    for c in spec:
-        name = (
-            f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
-        )
-        checks = [pa.Check.in_range(*c.range)] if c.range else []
-        if c.type in ("station", "room", "code"):
-            checks.append(pa.Check.str_matches(r"^\d{12}$"))
-        cols[name] = pa.Column(dtypes.get(c.type, str), checks, nullable=not c.required)
-    return pa.DataFrameSchema(cols)
-
-
 def import_input(
     kind: str,
     path: Path,
@@ -501,6 +292,15 @@ def import_input(
                 )
             continue
         header_row, where = found
+        head = sheet.rows[header_row]
+
+        def shown(name: str, where=where, head=head) -> str:  # the column as the file names it
+            j = where.get(name)
+            if j is None:
+                return column_label(spec, name)
+            text = head[j] if j < len(head) and not is_blank(head[j]) else column_label(spec, name)
+            return f"{column_letter(j)} {str(text).strip()}"
+
         hint = next((int(t) for t in re.findall(r"20\d\d", f"{sheet.file} {sheet.sheet}")), None)
         for r in range(header_row + 1, len(sheet.rows)):
             row = sheet.rows[r]
@@ -535,8 +335,9 @@ def import_input(
                             "file": sheet.file,
                             "sheet": sheet.sheet,
                             "row": r + 1,
-                            "column": name,
+                            "column": shown(name),
                             "reason": reason,
+                            "message": reason_message(reason),
                             "value": "" if value is None else scrub(str(value)),
                             "all_reasons": ";".join(f"{p[0]}:{p[1]}" for p in problems),
                         }
@@ -549,10 +350,10 @@ def import_input(
                     rec["station_code"] = rec.pop(c.name)
             rec["_row"] = (sheet.sheet, r + 1)
             records.append(rec)
-    frame = pd.DataFrame.from_records(records, columns=[*(_schema(spec).columns), "_row"])
-    frame = _typed(frame, spec)
+    frame = pd.DataFrame.from_records(records, columns=[*(table_schema(spec).columns), "_row"])
+    frame = typed_frame(frame, spec)
     try:
-        frame = _schema(spec).validate(frame, lazy=True)
+        frame = table_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as e:
         bad = sorted({int(i) for i in e.failure_cases["index"].dropna()})
         for i in bad:
@@ -563,8 +364,9 @@ def import_input(
                     "file": summary.file,
                     "sheet": sheet_name,
                     "row": row_no,
-                    "column": str(case["column"]),
+                    "column": column_label(spec, str(case["column"])),
                     "reason": "schema_check",
+                    "message": reason_message("schema_check"),
                     "value": "",
                     "all_reasons": str(case["check"]),
                 }
@@ -584,8 +386,16 @@ def import_input(
 def _row_problems(
     kind: str, rec: dict, units: _Resolver, seen: set[str]
 ) -> list[tuple[str, str, object]]:
-    """Checks across the columns of one row (issue 8): a project's dates in order, its code
-    unique in the file; a spending dated within its project's period."""
+    """Checks across the columns of one row: a project's dates in order and its code unique in the
+    file, a spending dated within its project's period (issue 8); a staff member's id unique in
+    the roster and the end date not before the start (issue 16)."""
+    if kind == "roster":
+        start, end = rec.get("start_date"), rec.get("end_date")
+        if start is not None and end is not None and end < start:
+            return [("end_date", "end_before_start", end.date())]
+        if rec["staff_id"] in seen:
+            return [("staff_id", "duplicate_staff_id", rec["staff_id"])]
+        seen.add(rec["staff_id"])
     if kind == "projects":
         if rec["end_date"] < rec["start_date"]:
             return [("end_date", "end_before_start", rec["end_date"].date())]
@@ -597,24 +407,6 @@ def _row_problems(
         if not start <= rec["date"] <= end:
             return [("date", "date_outside_project", rec["date"].date())]
     return []
-
-
-def _typed(frame: pd.DataFrame, spec: tuple[Col, ...]) -> pd.DataFrame:
-    for c in spec:
-        name = (
-            f"{c.name}_pid" if c.personal else ("station_code" if c.type == "station" else c.name)
-        )
-        if c.type in ("int", "money"):
-            frame[name] = pd.array(frame[name], dtype="Int64")
-        elif c.type == "float":
-            frame[name] = pd.array(frame[name], dtype="Float64")
-        elif c.type == "bool":
-            frame[name] = pd.array(frame[name], dtype="boolean")
-        elif c.type == "date":
-            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
-        else:
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-    return frame
 
 
 def _derive(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
@@ -650,7 +442,7 @@ def _write(
         except (ValueError, KeyError, TypeError):
             summary.replaced = {"file": None, "accepted": None}
     atomic.write_with(out, lambda p: frame.to_parquet(p, index=False))
-    cols = ["file", "sheet", "row", "column", "reason", "value", "all_reasons"]
+    cols = ["file", "sheet", "row", "column", "reason", "message", "value", "all_reasons"]
     atomic.write_with(
         rej,
         lambda p: pd.DataFrame(rejects, columns=cols).to_csv(p, index=False, encoding="utf-8-sig"),

@@ -18,35 +18,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pandera.errors
 
 from shegong.config import Workspace
 from shegong.errors import DatasetError, Location
 from shegong.ledger.normalise import is_blank
-from shegong.ledger.outputs import write_outputs
+from shegong.ledger.outputs import keep_org_units, write_outputs
 from shegong.ledger.privacy import Pseudonymiser, load_key
-from shegong.ledger.profiles import PERSONAL, Profile, load_profile
-from shegong.ledger.read import RawSheet, read_sheets
-from shegong.ledger.reconcile import reconcile
-from shegong.ledger.rows import REASONS, RowReader, reject_record
-from shegong.ledger.schema import COLUMNS, LEDGER_SCHEMA
-from shegong.ledger.structure import (
-    BLANK,
-    TOTAL,
-    HeaderMap,
-    column_letter,
-    find_header,
-    row_kind,
-    structural_reason,
-    table_cells,
-)
+from shegong.ledger.profiles import Profile, load_profile
+from shegong.ledger.read import read_sheets, uncalculated_formulas
+from shegong.ledger.rows import REASONS, RowReader
+from shegong.ledger.schema import COLUMNS
+from shegong.ledger.sheet import read_sheet
+from shegong.ledger.structure import column_letter, find_bands
 from shegong.ledger.summary import FileSummary, ImportSummary
+from shegong.ledger.table import frame_of, repeated_rows, validate
 from shegong.orgunits import OrgUnits
 
 __all__ = [
@@ -62,268 +51,6 @@ __all__ = [
 #: the longest file name an import takes: its outputs add a suffix and a temporary part (≤ 255
 #: bytes)
 MAX_NAME_BYTES = 200
-
-
-#: the fields that make two accepted rows the same event
-_EVENT_FIELDS = [
-    "date",
-    "org_unit",
-    "event_type",
-    "service_area",
-    "client_category",
-    "client_pid",
-    "household_pid",
-    "person_times",
-    "persons",
-    "volunteers",
-    "volunteer_hours",
-    "resources_fen",
-    "resource_kind",
-    "staff_ids",
-    "project_code",
-    "programme",
-]
-
-
-def repeated_rows(frame: pd.DataFrame) -> list[dict]:
-    """Rows of ``frame`` (accepted ledger rows) equal in every event field to an earlier row:
-    ``sheet``, ``row`` and ``same_as`` (``sheet!row`` of the first)."""
-    if frame.empty or not frame.duplicated(_EVENT_FIELDS).any():
-        return []
-    first = frame.groupby(_EVENT_FIELDS, sort=False, dropna=False).ngroup()
-    seen: dict[int, str] = {}
-    out = []
-    for group, sheet, row in zip(first, frame["source_sheet"], frame["source_row"], strict=True):
-        if group in seen:
-            out.append({"sheet": sheet, "row": int(row), "same_as": seen[group]})
-        else:
-            seen[group] = f"{sheet}!{row}"
-    return out
-
-
-@dataclass
-class _SheetResult:
-    records: list[dict] = field(default_factory=list)
-    rejects: list[dict] = field(default_factory=list)
-    reconciliation: list[dict] = field(default_factory=list)
-    total_rows: int = 0
-    skipped_blank: int = 0
-    skipped_by_profile: int = 0
-    rows_read: int = 0
-
-
-def _year_hint(*texts: str) -> int | None:
-    for text in texts:
-        m = re.search(r"(20\d{2})", text)
-        if m:
-            return int(m.group(1))
-    return None
-
-
-def _first_dated(rows: list[list[object]], header: HeaderMap) -> int:
-    j = header.columns.get("date")
-    if j is None:
-        return 0
-    for i, row in enumerate(rows):
-        if j < len(row) and not is_blank(row[j]):
-            return i
-    return len(rows)
-
-
-#: header words of columns that may hold personal data even when no profile maps them
-_PERSONAL_WORDS = (
-    "姓名",
-    "身份证",
-    "证件",
-    "电话",
-    "手机",
-    "住址",
-    "地址",
-    "对象",
-    "备注",
-    "联系人",
-)
-
-
-def _annotate(reject: dict, row: list[object], header: HeaderMap) -> dict:
-    """Keep the row's table cells for the annotated rejects workbook (never written to CSV/JSON)."""
-    bad = reject["all_reasons"].split(":", 1)[0]
-    reject["_cells"] = table_cells(row, header)
-    reject["_paths"] = header.paths
-    reject["_masked"] = {
-        header.columns[n] for n in (*PERSONAL, "note", "staff") if n in header.columns
-    } | {j for j, path in enumerate(header.paths) if any(w in path for w in _PERSONAL_WORDS)}
-    reject["_bad"] = header.columns.get(bad)
-    return reject
-
-
-def _fill_merged_down(raw: RawSheet, header: HeaderMap, reader: RowReader) -> None:
-    """Give every row of a cell merged down one column (所属站点 over four rows) the merged value,
-    as the reader of the sheet sees it; Excel keeps it in the first row only. Merges across
-    columns (a 合计 label) are left alone."""
-    for (r0, c0), (r1, c1) in raw.merged:
-        if (
-            c0 != c1
-            or r1 <= r0
-            or r0 < header.data_start
-            or r0 >= len(raw.rows)
-            or c0 >= len(raw.rows[r0])
-        ):
-            continue
-        value = raw.rows[r0][c0]
-        if is_blank(value):
-            continue
-        for r in range(r0 + 1, min(r1, len(raw.rows) - 1) + 1):
-            cells = raw.rows[r]
-            if c0 < len(cells) and is_blank(cells[c0]):
-                cells[c0] = value
-        reader.where = f"{raw.sheet}!{column_letter(c0)}{r0 + 1}:{column_letter(c0)}{r1 + 1}"
-        reader.note_fix("merged_fill")
-
-
-def _read_sheet(
-    raw: RawSheet, header: HeaderMap, reader: RowReader, profile: Profile
-) -> _SheetResult:
-    """Classify and read every row under the header of one sheet."""
-    out = _SheetResult()
-    _fill_merged_down(raw, header, reader)
-    body = raw.rows[header.data_start :]
-    first_dated = _first_dated(body, header)
-    title = str(raw.rows[0][0]) if raw.rows and raw.rows[0] else ""
-    sheet_year = _year_hint(raw.sheet, raw.file, title)
-    year_j = header.columns.get("year")
-    carried_year: int | None = None
-    totals: list[tuple[int, list]] = []
-    data_rows: list[list] = []
-    accepted_rows: list[list] = []
-    for offset, row in enumerate(body):
-        excel_row = header.data_start + 1 + offset
-        out.rows_read += 1
-        if excel_row in profile.skip_rows:
-            out.skipped_blank += 1
-            out.skipped_by_profile += 1
-            continue
-        kind = row_kind(row, header, profile)
-        if kind == BLANK:
-            out.skipped_blank += 1
-            continue
-        if kind == TOTAL:
-            totals.append((excel_row, row))
-            continue
-        if year_j is not None and year_j < len(row) and not is_blank(row[year_j]):
-            carried_year = _year_hint(
-                str(int(row[year_j])) if isinstance(row[year_j], float) else str(row[year_j])
-            )
-        reason = structural_reason(row, header, before_first_date=offset < first_dated)
-        if reason != "stray_numbers":  # figures typed outside the table are no part of its totals
-            data_rows.append(row)
-        if reason is not None:
-            column = "event_type" if reason == "month_summary" else "date"
-            out.rejects.append(
-                _annotate(
-                    reject_record(raw.file, raw.sheet, header, excel_row, row, [(column, reason)]),
-                    row,
-                    header,
-                )
-            )
-            continue
-        reader.where = f"{raw.sheet}!{excel_row}"
-        rec, problems = reader.read(row, header, carried_year or sheet_year)
-        if problems:
-            out.rejects.append(
-                _annotate(
-                    reject_record(raw.file, raw.sheet, header, excel_row, row, problems),
-                    row,
-                    header,
-                )
-            )
-            continue
-        rec.update(source_sheet=raw.sheet, source_row=excel_row)
-        out.records.append(rec)
-        accepted_rows.append(row)
-    out.total_rows = len(totals)
-    out.reconciliation = reconcile(raw.file, raw.sheet, header, totals, data_rows, accepted_rows)
-    return out
-
-
-def _frame(records: list[dict], file: str, sha: str, profile: str) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(records)
-    if df.empty:
-        df = pd.DataFrame({c: pd.Series(dtype="object") for c in COLUMNS})
-    df["source_file"] = file
-    df["profile"] = profile
-    df["event_id"] = [
-        f"{sha[:12]}-{s}-{r}" for s, r in zip(df["source_sheet"], df["source_row"], strict=True)
-    ]
-    df["date"] = pd.to_datetime(df["date"]).astype("datetime64[ms]")
-    df["year"] = df["date"].dt.year.astype("int32")
-    df["month"] = df["date"].dt.month.astype("int32")
-    for name in ("person_times", "volunteers", "resources_fen", "source_row"):
-        df[name] = df[name].astype("int64")
-    df["persons"] = pd.array(
-        [None if v is None or pd.isna(v) else int(v) for v in df["persons"]], dtype="Int64"
-    )
-    df["volunteer_hours"] = df["volunteer_hours"].astype("float64")
-    df["has_note"] = df["has_note"].astype(bool)
-    df["id_checksum_ok"] = df["id_checksum_ok"].astype("boolean")
-    for name in (
-        "event_id",
-        "org_unit",
-        "station_code",
-        "room_code",
-        "event_type",
-        "service_area",
-        "client_category",
-        "client_pid",
-        "household_pid",
-        "staff_ids",
-        "resource_kind",
-        "source_file",
-        "source_sheet",
-        "pt_qualifier",
-        "profile",
-        "project_code",
-        "programme",
-    ):
-        df[name] = (
-            df[name].astype("str").where(df[name].notna(), None)
-            if len(df)
-            else df[name].astype(str)
-        )
-    return df[list(COLUMNS)].reset_index(drop=True)
-
-
-def _validate(df: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[dict]]:
-    """Lazy pandera validation; failing rows move to rejects with reason ``schema_check``."""
-    try:
-        return LEDGER_SCHEMA.validate(df, lazy=True), []
-    except pandera.errors.SchemaErrors as e:
-        cases = e.failure_cases
-        bad_index = sorted({int(i) for i in cases["index"].dropna()})
-        if not bad_index:  # a failure without row index means the table itself is malformed
-            raise DatasetError(
-                f"ledger table failed its schema: {cases['check'].tolist()[:5]}", Location(file)
-            ) from e
-        rejects = []
-        for i in bad_index:
-            row_cases = cases[cases["index"] == i]
-            rejects.append(
-                {
-                    "file": file,
-                    "sheet": df.at[i, "source_sheet"],
-                    "row": int(df.at[i, "source_row"]),
-                    "column": str(row_cases["column"].iloc[0]),
-                    "reason": "schema_check",
-                    "message": REASONS["schema_check"][0],
-                    "value": "",
-                    "all_reasons": ";".join(
-                        f"{c}:{k}"
-                        for c, k in zip(row_cases["column"], row_cases["check"], strict=True)
-                    ),
-                }
-            )
-        kept = df.drop(index=bad_index).reset_index(drop=True)
-        return LEDGER_SCHEMA.validate(kept), rejects
 
 
 def import_file(
@@ -363,11 +90,12 @@ def import_file(
         if raw.hidden:  # hidden sheets hold old data or lookup lists, not this period's events
             summary.skipped_sheets.append({"sheet": raw.sheet, "reason": "hidden"})
             continue
-        header = find_header(raw.rows, profile, raw.merged)
-        if header is None:
+        bands = find_bands(raw.rows, profile, raw.merged)
+        if not bands:
             if any(not is_blank(v) for r in raw.rows for v in r):
                 summary.skipped_sheets.append({"sheet": raw.sheet, "reason": "no_header"})
             continue
+        header = bands[-1]
         if header.missing_required:
             raise DatasetError(
                 f"the header lacks required column(s) {', '.join(header.missing_required)}; "
@@ -376,7 +104,20 @@ def import_file(
                 Location(raw.file, raw.sheet, header.row + 1),
             )
         summary.sheets.append(raw.sheet)
-        result = _read_sheet(raw, header, reader, profile)
+        for canon, others in header.duplicates.items():
+            for j in others:
+                reader.where = raw.sheet
+                reader.warn(
+                    "duplicate_header",
+                    f"{header.labels[canon]}: {column_letter(header.columns[canon])} "
+                    f"read, {column_letter(j)} not",
+                )
+        result = read_sheet(raw, bands, reader, profile)
+        summary.header_rows += result.header_rows
+        for h in result.header_rows:
+            reader.where = f"{h['sheet']}!{h['row']}"
+            reader.warn("repeated_header")
+        _formulas(path, raw.sheet, result.rejects)
         summary.rows_read += result.rows_read
         summary.skipped_blank += result.skipped_blank
         summary.skipped_by_profile += result.skipped_by_profile
@@ -391,7 +132,7 @@ def import_file(
             Location(path.name),
         )
 
-    frame, schema_rejects = _validate(_frame(records, path.name, sha, profile.name), path.name)
+    frame, schema_rejects = validate(frame_of(records, path.name, sha, profile.name), path.name)
     rejects += schema_rejects
     summary.accepted = len(frame)
     summary.rejected = len(rejects)
@@ -401,6 +142,10 @@ def import_file(
     summary.rejected_by_reason = dict(sorted(summary.rejected_by_reason.items()))
     summary.fixes = dict(sorted(reader.fixes.items()))
     summary.fix_examples = {k: reader.examples[k] for k in summary.fixes}
+    summary.warnings = dict(sorted(reader.warnings.items()))
+    summary.warning_examples = {k: reader.warning_examples.get(k, []) for k in summary.warnings}
+    summary.unmapped_labels = reader.unmapped_labels()
+    summary.beneficiary_mismatches = reader.mismatches
     summary.totals = {
         "person_times": int(frame["person_times"].sum()),
         "volunteer_hours": round(float(frame["volunteer_hours"].sum()), 2),
@@ -415,6 +160,35 @@ def import_file(
         )
     write_outputs(workspace, path, frame, rejects, summary, sheets, check=check, replace=replace)
     return summary
+
+
+#: reasons of a required cell read blank — a formula never calculated reads blank too
+_BLANK_REASONS = {
+    "missing_date": "date",
+    "missing_station": "station",
+    "missing_event_type": "event_type",
+    "missing_person_times": "person_times",
+}
+
+
+def _formulas(path: Path, sheet: str, rejects: list[dict]) -> None:
+    """Re-name the reason of rows rejected for a blank required cell that holds a formula whose
+    value was never calculated (a workbook written by a program): ``formula_not_calculated``,
+    whose message says to open and save the file in Excel or WPS."""
+    wanted = {}
+    for r in rejects:
+        for part in r["all_reasons"].split(";"):
+            column, _, reason = part.partition(":")
+            j = r.get("_columns", {}).get(column)
+            if reason in _BLANK_REASONS and j is not None:
+                wanted.setdefault((r["row"], j), []).append(r)
+    for cell in uncalculated_formulas(path, sheet, set(wanted)):
+        for r in wanted[cell]:
+            r["reason"] = "formula_not_calculated"
+            r["message"] = REASONS["formula_not_calculated"][0]
+            r["all_reasons"] = r["all_reasons"].replace(
+                f":{r['all_reasons'].split(':', 1)[1].split(';')[0]}", ":formula_not_calculated", 1
+            )
 
 
 def import_ledgers(
@@ -434,7 +208,9 @@ def import_ledgers(
         files: .xlsx, .xls or .csv ledgers.
         workspace: where outputs go (``ledger/accepted``, ``rejects``, ``quality``, the log).
         org_units_file: the org-unit CSV; default the workspace's ``inputs/org_units.csv``.
-            The station column must resolve to a station by name or alias.
+            The station column must resolve to a station (or centre) by name or alias. A file
+            given here is validated and kept as the workspace's ``inputs/org_units.csv`` (not
+            with ``check``), where every later command reads it.
         profile: a mapping profile name (``datasets/profiles/<name>.yaml``), path or
             :class:`~.profiles.Profile`; default ``standard``.
         check: validate and write only the quality report (JSON + HTML): no Parquet, no log.
@@ -477,6 +253,7 @@ def import_ledgers(
             "and import again",
             Location(twice[0]),
         )
+    kept = None if check or org_units_file is None else keep_org_units(workspace, org_units_file)
     summaries = []
     # delay: an error in the first second is printed alone, without a half-drawn bar
     for path in tqdm(files, desc="导入台账 import", unit="file", disable=not progress, delay=1.0):
@@ -504,7 +281,7 @@ def import_ledgers(
                     "the files after it were not",
                 )
             raise
-    return ImportSummary(summaries)
+    return ImportSummary(summaries, org_units=kept)
 
 
 def damaged_parquet(detail: str, location: Location | None = None) -> DatasetError:

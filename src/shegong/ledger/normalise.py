@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+#: serial day 0 of a workbook in the 1904 date system (Excel for Mac's old default)
+EXCEL_EPOCH_1904 = dt.date(1904, 1, 1)
 SERIAL_RANGE = (20000, 80000)  # 1954 … 2119: plausible Excel serial day numbers
 UNITS = ("元", "人次", "人", "次", "场", "个", "户", "小时", "h", "H")
 QUALIFIERS = {"余": "≥", "多": "≥", "以上": "≥", "约": "≈", "近": "≈", "左右": "≈"}
@@ -34,6 +36,7 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(,\d{3})+(?![\d,])")
 _SCALE = {"万": Decimal(10_000), "亿": Decimal(100_000_000)}
 
 
@@ -95,7 +98,13 @@ def parse_quantity(value: object) -> Quantity | None:
         return Quantity(Decimal(value))
     if isinstance(value, float):
         return Quantity(Decimal(repr(value)))
-    text = fold_text(value).replace(",", "").replace("，", "")
+    text = fold_text(value).replace("，", ",")
+    if "," in text:  # thousands separators only in groups of three: 1,493 — never 1,5 (1.5 or 15?)
+        if "," in _THOUSANDS.sub("", text):
+            raise CellProblem(
+                "ambiguous_number", f"{text}: a comma that is not a thousands separator"
+            )
+        text = text.replace(",", "")
     qualifier = None
     for word, mark in QUALIFIERS.items():
         if word in text:
@@ -126,12 +135,15 @@ _MONTH_DAY = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*日?$")
 _ISO_TIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})[ T]\d{1,2}:\d{2}(:\d{2})?$")
 
 
-def parse_date(value: object, *, year_hint: int | None = None) -> dt.date | None:
+def parse_date(
+    value: object, *, year_hint: int | None = None, epoch_1904: bool = False
+) -> dt.date | None:
     """Parse a date cell; None for a blank cell.
 
     Accepts date/datetime cells, Excel serial numbers (integers 20000–80000), and text
     ``2021年5月18日``, ``2021.5.18``, ``2021/5/18``, ``2021-05-18``, ``5月18日`` (year from
-    ``year_hint``).
+    ``year_hint``). Serial numbers count from 1899-12-30, or from 1904-01-01 in a workbook of
+    the 1904 date system (``epoch_1904``).
 
     Raises:
         CellProblem: ``ambiguous_date`` for a float such as 6.3 (June 30 or June 3?) or a
@@ -148,7 +160,7 @@ def parse_date(value: object, *, year_hint: int | None = None) -> dt.date | None
         raise CellProblem("invalid_date", "not a date")
     if isinstance(value, (int, float)):
         if float(value).is_integer() and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return (EXCEL_EPOCH_1904 if epoch_1904 else EXCEL_EPOCH) + dt.timedelta(days=int(value))
         raise CellProblem("ambiguous_date", f"the number {value} could be read as several dates")
     text = fold_text(value)
     for pattern in (_FULL_DATE, _ISO_TIME):

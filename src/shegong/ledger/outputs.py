@@ -239,3 +239,28 @@ def write_outputs(
         ws.import_log.parent.mkdir(parents=True, exist_ok=True)
         with ws.import_log.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def keep_org_units(ws: Workspace, given: Path) -> dict:
+    """Keep the org-unit file an import was given in the workspace (``inputs/org_units.csv``),
+    where every later command (compute, report, serve) reads it — the one rule for the org-unit
+    file (docs/contracts.md). An earlier, different file is kept as
+    ``inputs/org_units.previous.csv``.
+
+    Returns ``kept`` (path relative to the workspace), ``previous`` (or None) and ``changed``.
+    """
+    target = ws.org_units_file
+    data = Path(given).read_bytes()
+    out = {"kept": str(target.relative_to(ws.root)), "previous": None, "changed": False}
+    if target.exists() and (
+        target.resolve() == Path(given).resolve() or target.read_bytes() == data
+    ):
+        return out
+    if target.exists():
+        previous = target.with_name("org_units.previous.csv")
+        old = target.read_bytes()
+        atomic.write_with(previous, lambda p: p.write_bytes(old))
+        out["previous"] = str(previous.relative_to(ws.root))
+    atomic.write_with(target, lambda p: p.write_bytes(data))
+    out["changed"] = True
+    return out

@@ -12,8 +12,13 @@ A profile is a versioned YAML file (``datasets/profiles/<name>.yaml``; ``--profi
       volunteers: [志愿者人数, 志愿服务/人数]         # a merged multi-row header by its path "A/B"
     sum_columns:                                  # canonical column ← sub-group columns added up
       persons: [成人受益人数统计/男性, 成人受益人数统计/女性]
-    value_maps:                                   # a station's own labels → our labels (or codes)
-      event_type: {志愿者日常陪伴: 志愿服务}
+      person_times: [成人受益人数统计/男性, 成人受益人数统计/女性]  # beneficiaries by group: their
+                                                  # sum is the event's person-times;
+                                                  columns.person_times, # when mapped, is the row's
+                                                  stated total, compared
+    value_maps:                                   # a station's own labels → our labels (or codes),
+      event_type: {志愿者日常陪伴: 志愿服务}         # extending datasets/vocabularies/ for this
+      layout
     fixed: {station: 同心源小家}                    # values for columns the file lacks
     skip_rows: [3]                                # Excel row numbers never read as data
     total_words: [总合计, 合计, 总计, 小计]
@@ -33,6 +38,7 @@ import yaml
 
 from shegong import config
 from shegong.errors import ProfileError
+from shegong.ledger.vocabulary import VOCABULARIES
 
 SCHEMA_VERSION = 1
 
@@ -236,6 +242,23 @@ def profile_from_dict(data: object, *, source: str = "<memory>") -> Profile:
                 )
             )
         maps[canon] = {str(k): str(v) for k, v in mapping.items()}
+        if canon in VOCABULARIES:  # a target must name a label or code of the vocabulary
+            vocab = VOCABULARIES[canon]
+            wrong = [
+                f"{k} → {v}"
+                for k, v in maps[canon].items()
+                if v.strip() and vocab.lookup(v) is None
+            ]
+            if wrong:
+                problems.append(
+                    _problem(
+                        source,
+                        f"value_maps.{canon}",
+                        f"target not in datasets/vocabularies/{vocab.source}: "
+                        f"{', '.join(wrong[:5])}",
+                        f"write one of {', '.join(t.label_zh for t in vocab.terms)}",
+                    )
+                )
     fixed = data.get("fixed") or {}
     if not isinstance(fixed, dict) or any(k not in CANONICAL for k in fixed):
         problems.append(

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from shegong.ledger.rows import REASONS
+from shegong.ledger.rows import REASONS, WARNINGS
+from shegong.ledger.vocabulary import FILES, LABELS_ZH
 from shegong.safe_html import csp_meta
 
 if TYPE_CHECKING:
@@ -38,6 +39,22 @@ FIX_LABELS: dict[str, tuple[str, str]] = {
     ),
     "value_map:resource_kind": ("资源类型按映射配置转换", "resource kinds mapped by the profile"),
     "value_map:station": ("站点名称按映射配置转换", "station names mapped by the profile"),
+    "synonym:event_type": (
+        "服务类型的同义写法已识别",
+        "service types written as synonyms recognised",
+    ),
+    "synonym:service_area": (
+        "服务领域的同义写法已识别",
+        "service areas written as synonyms recognised",
+    ),
+    "synonym:client_category": (
+        "对象类别的同义写法已识别（如 低保户 → 低保、特困供养人员 → 特困人员）",
+        "client categories written as synonyms recognised (低保户 → 低保 …)",
+    ),
+    "synonym:resource_kind": (
+        "资源类型的同义写法已识别",
+        "resource kinds written as synonyms recognised",
+    ),
     "merged_fill": (
         "纵向合并的单元格已向下填充（如所属站点）",
         "cells merged down a column filled into every row (e.g. the station)",
@@ -185,6 +202,7 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
     ]
     if not moved.empty:
         parts += [_h2("替换或重叠的期间", "replaced or overlapping periods"), _table(moved)]
+    parts += _warnings(s)
     if s.repeated_rows:
         repeated = pd.DataFrame(s.repeated_rows[:300]).rename(
             columns={"sheet": "工作表 sheet", "row": "行 row", "same_as": "与此行相同 same as"}
@@ -203,3 +221,104 @@ def render_quality_html(summary: "FileSummary", rejects: list[dict]) -> str:
         parts += [_h2("未读取的工作表", "sheets not read"), _table(pd.DataFrame(s.skipped_sheets))]
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+#: ledger column → its header in the standard template
+_COLUMN_ZH = {
+    "service_area": "服务领域",
+    "client_category": "对象类别",
+    "resource_kind": "资源类型",
+}
+
+
+def _warnings(s: "FileSummary") -> list[str]:
+    """Sections for rows kept with a warning: counts, unmapped labels with a suggested mapping
+    (and the lines to add to a profile's ``value_maps``), rows whose total disagrees with its
+    parts."""
+    parts: list[str] = []
+    if s.warnings:
+        table = pd.DataFrame(
+            [
+                (
+                    WARNINGS.get(k, (k, k))[0],
+                    WARNINGS.get(k, (k, k))[1],
+                    n,
+                    "；".join(s.warning_examples.get(k, [])),
+                )
+                for k, n in s.warnings.items()
+            ],
+            columns=["提示 warning", "warning (en)", "行数 rows", "示例 examples"],
+        )
+        parts += [_h2("已接收但需核对的行", "rows kept with a warning"), _table(table)]
+    if s.unmapped_labels:
+        rows = []
+        for u in s.unmapped_labels:
+            if u["suggestion"]:
+                hint = u["suggestion_label"]
+            elif u["candidates"]:
+                hint = "含多个类别 several: " + "、".join(
+                    LABELS_ZH.get(c, c) for c in u["candidates"]
+                )
+            else:
+                hint = "—"
+            rows.append(
+                (
+                    _COLUMN_ZH.get(u["column"], u["column"]),
+                    u["label"],
+                    u["rows"],
+                    ", ".join(u["where"]),
+                    hint,
+                )
+            )
+        table = pd.DataFrame(
+            rows,
+            columns=["列 column", "原标签 label", "行数 rows", "行 where", "建议映射 suggestion"],
+        )
+        snippet = {}
+        for u in s.unmapped_labels:
+            if u["suggestion"]:
+                snippet.setdefault(u["column"], []).append(
+                    f"    {u['label']}: {u['suggestion_label']}"
+                )
+        yaml_lines = "\n".join(
+            f"  {column}:\n" + "\n".join(lines) for column, lines in snippet.items()
+        )
+        parts += [
+            _h2(
+                "未归类的标签（事件已接收，计入总数）", "unmapped labels (events kept and counted)"
+            ),
+            "<p class='muted'>这些标签不在词表中：事件照常接收并计入服务人次等总数，"
+            "类别记为“未归类”，原标签保留。"
+            "核对建议后，可把映射加入映射配置的 value_maps，或在 "
+            "datasets/vocabularies/ 中补充同义词，再重新导入。"
+            " These labels are not in the vocabularies (datasets/vocabularies/): the "
+            "events count in every "
+            "total as 未归类 (unmapped). Vocabularies: "
+            f"{html.escape(', '.join(FILES.values()))}.</p>",
+            _table(table),
+        ]
+        if yaml_lines:
+            parts.append(
+                "<p>映射配置可加入 add to a profile:</p><pre>value_maps:\n"
+                f"{html.escape(yaml_lines)}</pre>"
+            )
+    if s.beneficiary_mismatches:
+        table = pd.DataFrame(s.beneficiary_mismatches[:300])[
+            ["sheet", "row", "column", "stated", "parts_sum"]
+        ]
+        table.columns = ["工作表 sheet", "行 row", "列 column", "填报合计 stated", "分项之和 parts"]
+        parts += [
+            _h2(
+                "合计与分项不符的行（按分项计）", "rows whose stated total disagrees with its parts"
+            ),
+            _table(table),
+        ]
+    if s.header_rows:
+        table = pd.DataFrame(s.header_rows).rename(
+            columns={"sheet": "工作表 sheet", "row": "行 row"}
+        )
+        parts += [
+            _h2("数据中重复的表头行（已跳过）", "header rows repeated in the data (skipped)"),
+            _table(table),
+        ]
+    return parts

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
+import openpyxl  # reads formulas (uncalculated_formulas); python-calamine reads the values
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from shegong.errors import DatasetError, Location
@@ -36,6 +39,10 @@ class RawSheet:
     merged: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = ()
     #: hidden in Excel (old data, lookup lists): the importer skips it and says so
     hidden: bool = False
+    #: the workbook counts serial dates from 1904-01-01 (Excel for Mac's old setting): numbers in
+    #: General-formatted date cells are read with that epoch (.xlsx; date-formatted cells are
+    #: converted by the reader either way)
+    epoch_1904: bool = False
 
 
 def read_sheets(path: Path) -> list[RawSheet]:
@@ -58,7 +65,51 @@ def read_sheets(path: Path) -> list[RawSheet]:
     )
 
 
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _epoch_1904(path: Path) -> bool:
+    """Whether an .xlsx workbook uses the 1904 date system (``workbookPr date1904``)."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            root = ElementTree.fromstring(z.read("xl/workbook.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return False
+    pr = root.find(f"{_MAIN_NS}workbookPr")
+    return pr is not None and pr.get("date1904", "0").lower() in {"1", "true"}
+
+
+def uncalculated_formulas(
+    path: Path, sheet: str, cells: set[tuple[int, int]]
+) -> set[tuple[int, int]]:
+    """Of ``cells`` (1-based Excel row, 0-based column) of an .xlsx sheet, those holding a formula
+    whose result was never calculated — a workbook written by a program, never opened in Excel or
+    WPS, stores formulas without their values, and every reader sees them blank (openpyxl reads
+    the formulas). Other file types: an empty set."""
+    if not cells or path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return set()
+    last = max(r for r, _c in cells)
+    found = set()
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            rows = wb[sheet].iter_rows(min_row=1, max_row=last, values_only=True)
+            for r, values in enumerate(rows, start=1):
+                for rr, c in cells:
+                    if rr == r and c < len(values) and isinstance(values[c], str):
+                        if values[c].startswith("="):
+                            found.add((r, c))
+        finally:
+            wb.close()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return set()
+    return found
+
+
 def _read_excel(path: Path) -> list[RawSheet]:
+    epoch_1904 = _epoch_1904(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []
@@ -72,7 +123,12 @@ def _read_excel(path: Path) -> list[RawSheet]:
                 merged = ()
             sheets.append(
                 RawSheet(
-                    path.name, name, [list(r) for r in grid], merged=merged, hidden=name in hidden
+                    path.name,
+                    name,
+                    [list(r) for r in grid],
+                    merged=merged,
+                    hidden=name in hidden,
+                    epoch_1904=epoch_1904,
                 )
             )
         return sheets

@@ -1,5 +1,6 @@
 """Normalise one ledger data row into a canonical record, collecting every problem with its
-reason code (the rejection reasons shown to stations, zh-CN and en)."""
+reason code (:data:`REASONS`, shown to stations in zh-CN and en) and every warning about a row
+kept (:data:`WARNINGS`)."""
 
 from __future__ import annotations
 
@@ -10,65 +11,23 @@ from decimal import Decimal
 from shegong.ledger.normalise import CellProblem, fold_text, is_blank, parse_date, parse_quantity
 from shegong.ledger.privacy import Pseudonymiser, id_checksum_ok, scrub
 from shegong.ledger.profiles import PERSONAL, Profile
+from shegong.ledger.reasons import REASONS, WARNINGS
 from shegong.ledger.structure import HeaderMap, column_letter
-from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
-from shegong.orgunits import OrgUnits
+from shegong.ledger.vocabulary import (
+    BREAKDOWNS,
+    LABELS_ZH,
+    UNMAPPED,
+    VOCABULARIES,
+    fold_label,
+)
+from shegong.orgunits import LEDGER_UNIT_TYPES, OrgUnits
+
+__all__ = ["LIMITS", "REASONS", "WARNINGS", "RowReader", "reject_record"]
 
 EARLIEST = dt.date(2000, 1, 1)
 
-#: reason code → message shown to the station (zh-CN, en).
-REASONS: dict[str, tuple[str, str]] = {
-    "missing_date": ("服务日期为空", "service date is empty"),
-    "invalid_date": ("服务日期不是有效日期", "service date is not a valid date"),
-    "ambiguous_date": (
-        "服务日期有歧义（如 6.3），请写成 2021年6月3日",
-        "ambiguous date (such as 6.3): write 2021-06-03",
-    ),
-    "date_out_of_range": ("服务日期不在合理范围（2000年至今）", "service date outside 2000…today"),
-    "missing_station": ("所属站点为空", "station is empty"),
-    "unknown_station": ("所属站点不在组织单元文件中", "station is not in the org-unit file"),
-    "missing_event_type": ("服务类型为空", "service type is empty"),
-    "unknown_event_type": (
-        "服务类型不在标准列表中，也不在映射配置中",
-        "service type is neither standard nor mapped in the profile",
-    ),
-    "unknown_service_area": (
-        "服务领域不在标准列表中，也不在映射配置中",
-        "service area is neither standard nor mapped in the profile",
-    ),
-    "unknown_client_category": (
-        "对象类别不在标准列表中",
-        "client category is not in the standard list",
-    ),
-    "unknown_resource_kind": ("资源类型应为 现金 或 物资", "resource type must be 现金 or 物资"),
-    "missing_person_times": ("服务人次为空", "person-times is empty"),
-    "invalid_number": ("不是数字", "not a number"),
-    "not_integer": ("人数、人次须为整数", "counts must be whole numbers"),
-    "negative_number": ("不能为负数", "must not be negative"),
-    "money_precision": ("金额最多两位小数（分）", "money has more than two decimals"),
-    "missing_household": ("入户走访须填写户编号", "a home visit needs a household number"),
-    "month_summary": (
-        "月度汇总行（无活动日期），不是单次服务记录",
-        "a month-summary row (no date), not a service event",
-    ),
-    "no_activity": ("没有活动日期和活动类型的行", "a row with neither a date nor an activity"),
-    "stray_numbers": (
-        "表格外的零散数字（无日期、无活动）",
-        "stray numbers outside the table (no date, no activity)",
-    ),
-    "schema_check": ("未通过台账结构校验", "failed the ledger schema check"),
-    "too_large": (
-        "数值过大，超出合理范围（多写了位数，或填入了电话、身份证号？）",
-        "number too large for this column (extra digits, or a phone or ID number?)",
-    ),
-}
-
-_VOCABULARIES = {
-    "event_type": (EVENT_TYPES, "unknown_event_type"),
-    "service_area": (SERVICE_AREAS, "unknown_service_area"),
-    "client_category": (CLIENT_CATEGORIES, "unknown_client_category"),
-    "resource_kind": (RESOURCE_KINDS, "unknown_resource_kind"),
-}
+#: words in 村（社区） that mean the station itself: no warning
+_OWN_LEVEL_WORDS = {"本级", "站本级", "本站", "全镇", "全乡", "全街道", "全苏木", "辖区", "无"}
 
 
 #: the largest value a count or amount column may hold (as in the ledger schema, :mod:`.schema`)
@@ -102,10 +61,13 @@ class RowReader:
         self.maps = {
             name: {_key(k): v for k, v in m.items()} for name, m in profile.value_maps.items()
         }
-        # a mapped label may name our Chinese label or our code directly
-        self._folded = {
-            name: {_key(k): c for k, c in {**v, **{code: code for code in v.values()}}.items()}
-            for name, (v, _r) in _VOCABULARIES.items()
+        # the vocabularies of datasets/vocabularies/, extended by the profile's value_maps
+        self.vocabs = {
+            name: vocab.extended(profile.value_maps.get(name, {}))
+            for name, vocab in VOCABULARIES.items()
+        }
+        self._own = {
+            name: {fold_label(k) for k in profile.value_maps.get(name, {})} for name in VOCABULARIES
         }
         self._labels: dict[str, dict[object, tuple]] = {}
         self._rooms: dict[tuple[str, str], str | None] = {}
@@ -114,6 +76,16 @@ class RowReader:
         self._pids: dict[tuple, tuple[str | None, str | None]] = {}
         self.fixes: dict[str, int] = {}
         self.examples: dict[str, list[str]] = {}
+        self.warnings: dict[str, int] = {}
+        self.warning_examples: dict[str, list[str]] = {}
+        #: (column, label as written) → [rows, first places]
+        self.unmapped: dict[tuple[str, str], list] = {}
+        #: rows whose stated total disagrees with its parts (accepted rows only)
+        self.mismatches: list[dict] = []
+        self.sheet, self.row = "", 0
+        #: the sheet's workbook counts serial dates from 1904 (set per sheet by the importer)
+        self.epoch_1904 = False
+        self._pending: list[tuple[str, str | None]] | None = None
         self.where = ""
 
     def note_fix(self, what: str, example: str | None = None) -> None:
@@ -123,6 +95,51 @@ class RowReader:
         shown = self.examples.setdefault(what, [])
         if len(shown) < 3:
             shown.append(scrub(f"{self.where}: {example}") if example else self.where)
+
+    def warn(self, what: str, example: str | None = None) -> None:
+        """Count a warning (code of :data:`WARNINGS`) with up to three examples (never personal).
+        Inside :meth:`read` it counts only when the row is accepted."""
+        if self._pending is not None:
+            self._pending.append((what, example))
+            return
+        self.warnings[what] = self.warnings.get(what, 0) + 1
+        shown = self.warning_examples.setdefault(what, [])
+        if len(shown) < 3:
+            shown.append(scrub(f"{self.where}: {example}") if example else self.where)
+
+    def _commit(self, accepted: bool) -> None:
+        pending, self._pending = self._pending or [], None
+        if not accepted:
+            return
+        for what, example in pending:
+            if what.startswith("unmapped:"):
+                entry = self.unmapped.setdefault((what[9:], example or ""), [0, []])
+                entry[0] += 1
+                if len(entry[1]) < 5:
+                    entry[1].append(self.where)
+                what = "unmapped_label"
+            self.warn(what, example)
+
+    def unmapped_labels(self) -> list[dict]:
+        """Every breakdown label that mapped to nothing: ``column``, ``label`` (as written, phone
+        and ID numbers masked), ``rows`` (n), ``where`` (up to five ``sheet!row``), ``suggestion``
+        (a code or None), ``suggestion_label`` (its zh label) and ``candidates`` (codes it names
+        when it names several), most frequent first."""
+        out = []
+        for (column, label), (rows, where) in self.unmapped.items():
+            code, candidates = self.vocabs[column].suggest(label)
+            out.append(
+                {
+                    "column": column,
+                    "label": label,
+                    "rows": rows,
+                    "where": where,
+                    "suggestion": code,
+                    "suggestion_label": LABELS_ZH.get(code) if code else None,
+                    "candidates": list(candidates),
+                }
+            )
+        return sorted(out, key=lambda u: (-u["rows"], u["column"], u["label"]))
 
     def count(self, value: object, name: str, problems: list, *, required: bool = False) -> int:
         """The cell as a non-negative whole count (0 when blank or bad); appends ``(name, reason)``
@@ -174,23 +191,30 @@ class RowReader:
         return q.value
 
     def label(self, name: str, value: object, problems: list) -> str | None:
-        """The vocabulary code of the cell for column ``name`` (through the profile's value map),
-        ``None`` when blank; appends ``(name, reason)`` to ``problems`` for an unknown label."""
+        """The code of a vocabulary label (None for blank). An unknown service type is a problem
+        (it decides how the event counts); an unknown breakdown label is :data:`UNMAPPED`, kept
+        with the label as written and counted in a warning."""
         if is_blank(value):
             return None
         cache = self._labels.setdefault(name, {})
         hit = cache.get(value)
         if hit is None:
-            _vocab, reason = _VOCABULARIES[name]
-            key = _key(value)
-            mapped = self.maps.get(name, {}).get(key)
-            code = self._folded[name].get(_key(mapped) if mapped is not None else key)
-            hit = cache[value] = (code, mapped, reason)
-        code, mapped, reason = hit
-        if mapped is not None:
-            self.note_fix(f"value_map:{name}", f"{value} → {mapped}")
+            key = fold_label(value)
+            code = self.vocabs[name].lookup(value)
+            own = key in self._own[name]
+            standard = code is not None and key == fold_label(LABELS_ZH.get(code, ""))
+            hit = cache[value] = (code, own, standard)
+        code, own, standard = hit
+        if own:
+            self.note_fix(f"value_map:{name}", f"{value} → {LABELS_ZH.get(code, code)}")
+        elif code is not None and not standard and code != fold_label(value):
+            self.note_fix(f"synonym:{name}", f"{value} → {LABELS_ZH.get(code, code)}")
         if code is None:
-            problems.append((name, reason))
+            if name not in BREAKDOWNS:
+                problems.append((name, f"unknown_{name}"))
+                return None
+            self.warn(f"unmapped:{name}", scrub(fold_text(value))[:60])
+            return UNMAPPED
         return code
 
     def staff_ids(self, value: object) -> str | None:
@@ -213,7 +237,7 @@ class RowReader:
         key = _key(value)
         if key not in self._stations:
             mapped = self.maps.get("station", {}).get(key, value)
-            code = self._stations[key] = self.org_units.resolve(mapped, unit_type="station")
+            code = self._stations[key] = self.org_units.resolve(mapped, unit_type=LEDGER_UNIT_TYPES)
             self._names[key] = _key(self.org_units.name(code)) if code else ""
         return self._stations[key]
 
@@ -223,6 +247,7 @@ class RowReader:
         """The canonical record of ``row`` and its problems ``[(column, reason), …]``."""
         problems: list[tuple[str, str]] = []
         rec: dict = {}
+        self._pending = []
         values = dict(
             self.profile.fixed
         )  # every mapped cell once; blanks fall back to fixed values
@@ -237,7 +262,7 @@ class RowReader:
         date = None
         raw_date = c("date")
         try:
-            date = parse_date(raw_date, year_hint=year_hint)
+            date = parse_date(raw_date, year_hint=year_hint, epoch_1904=self.epoch_1904)
             if date is None:
                 problems.append(("date", "missing_date"))
             elif not EARLIEST <= date <= self.today:
@@ -268,20 +293,21 @@ class RowReader:
                     c("village"), unit_type="room", parent=station
                 )
             room = self._rooms[key]
+            village = _key(c("village"))
+            if room is None and village not in _OWN_LEVEL_WORDS:
+                self.warn("unknown_village", village[:40])
         rec.update(station_code=station, room_code=room, org_unit=room or station)
 
         for name in ("event_type", "service_area", "client_category", "resource_kind"):
             rec[name] = self.label(name, c(name), problems)
+            if name in BREAKDOWNS:
+                rec[f"{name}_label"] = (
+                    scrub(fold_text(c(name)))[:60] if rec[name] == UNMAPPED else None
+                )
         if rec["event_type"] is None and not any(p[0] == "event_type" for p in problems):
             problems.append(("event_type", "missing_event_type"))
 
-        rec["person_times"] = self.count(c("person_times"), "person_times", problems, required=True)
-        q = None
-        try:
-            q = parse_quantity(c("person_times"))
-        except CellProblem:
-            pass
-        rec["pt_qualifier"] = q.qualifier if q is not None else None
+        mismatch = self.person_times(row, header, c("person_times"), rec, problems)
         if "persons" in header.sums:
             parts = [row[j] if j < len(row) else None for j in header.sums["persons"]]
             given = [p for p in parts if not is_blank(p)]
@@ -323,7 +349,59 @@ class RowReader:
         ):  # issue 8: optional, as written (codes, not personal data)
             value = c(name)
             rec[name] = None if value is None else fold_text(value) or None
+        if mismatch is not None and not problems:
+            self.mismatches.append(mismatch)
+            self.warn(
+                "beneficiaries_disagree", f"{mismatch['stated']:g} ≠ {mismatch['parts_sum']:g}"
+            )
+        self._commit(not problems)
         return rec, problems
+
+    def person_times(
+        self, row: list[object], header: HeaderMap, stated: object, rec: dict, problems: list
+    ) -> dict | None:
+        """Fill ``person_times`` and ``pt_qualifier`` of ``rec``.
+
+        Where the profile lists beneficiary parts (``sum_columns.person_times``: 男性, 女性, 男童,
+        女童 …) and the row fills any, person-times are their sum, and a stated total (the
+        ``columns.person_times`` cell) that differs is returned as a disagreement (``sheet``,
+        ``row``, ``stated``, ``parts_sum``). A row without parts counts its stated total; a stated
+        total of 0 without parts (a formula zero) is kept as 0 person-times with a warning."""
+        parts_j = header.sums.get("person_times")
+        given = [] if parts_j is None else [row[j] for j in parts_j if j < len(row)]
+        given = [p for p in given if not is_blank(p)]
+        if given:
+            before = len(problems)
+            total = sum(self.count(p, "person_times", problems) for p in given)
+            rec["pt_qualifier"] = None
+            if total > LIMITS["person_times"]:
+                problems.append(("person_times", "too_large"))
+            rec["person_times"] = total
+            if len(problems) > before or stated is None:
+                return None
+            try:
+                q = parse_quantity(stated)
+            except CellProblem:
+                q = None
+            if q is not None and q.value != total:
+                return {
+                    "sheet": self.sheet,
+                    "row": self.row,
+                    "column": header.describe("person_times"),
+                    "stated": float(q.value),
+                    "parts_sum": float(total),
+                }
+            return None
+        rec["person_times"] = self.count(stated, "person_times", problems, required=True)
+        if parts_j is not None and rec["person_times"] == 0 and stated is not None:
+            self.warn("no_beneficiaries")
+        q = None
+        try:
+            q = parse_quantity(stated)
+        except CellProblem:
+            pass
+        rec["pt_qualifier"] = q.qualifier if q is not None else None
+        return None
 
 
 def reject_record(

@@ -38,15 +38,22 @@ programme         string|null   所属计划 (named service programme, e.g. 暖�
                                 so
 ================  ============  ====================================================================
 
+Then ``service_area_label``, ``client_category_label`` and ``resource_kind_label`` (string|null):
+the 服务领域, 对象类别 or 资源类型 as written where it maps to nothing (its code is ``unmapped``),
+null otherwise.
+
 Columns after ``source_row`` were added in issue 4, ``project_code`` and ``programme`` in
-issue 8 (ledgers imported before lack them); readers select columns by name.
+issue 8, the three ``*_label`` columns in issue 16 (ledgers imported before lack them); readers
+select columns by name. Codes come from the vocabularies of ``datasets/vocabularies/``
+(:mod:`.vocabulary`); a breakdown label that maps to nothing is ``unmapped`` (未归类) — the event
+counts in every total — with the label kept beside it (phone and ID numbers masked).
 """
 
 from __future__ import annotations
 
 import pandera.pandas as pa
 
-from shegong.ledger.vocabulary import CLIENT_CATEGORIES, EVENT_TYPES, RESOURCE_KINDS, SERVICE_AREAS
+from shegong.ledger.vocabulary import UNMAPPED, VOCABULARIES
 
 COLUMNS = (
     "event_id",
@@ -77,9 +84,19 @@ COLUMNS = (
     "profile",
     "project_code",
     "programme",
+    "service_area_label",
+    "client_category_label",
+    "resource_kind_label",
 )
 
 _CODE = r"^\d{12}$"
+
+
+def _codes(column: str) -> list[str]:
+    """The codes a column may hold: its vocabulary's, and ``unmapped`` for a breakdown."""
+    codes = list(VOCABULARIES[column].codes)
+    return sorted(codes if column == "event_type" else [*codes, UNMAPPED])
+
 
 LEDGER_SCHEMA = pa.DataFrameSchema(
     {
@@ -90,13 +107,9 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "org_unit": pa.Column(str, pa.Check.str_matches(_CODE)),
         "station_code": pa.Column(str, pa.Check.str_matches(_CODE)),
         "room_code": pa.Column(str, pa.Check.str_matches(_CODE), nullable=True),
-        "event_type": pa.Column(str, pa.Check.isin(sorted(EVENT_TYPES.values()))),
-        "service_area": pa.Column(
-            str, pa.Check.isin(sorted(SERVICE_AREAS.values())), nullable=True
-        ),
-        "client_category": pa.Column(
-            str, pa.Check.isin(sorted(CLIENT_CATEGORIES.values())), nullable=True
-        ),
+        "event_type": pa.Column(str, pa.Check.isin(_codes("event_type"))),
+        "service_area": pa.Column(str, pa.Check.isin(_codes("service_area")), nullable=True),
+        "client_category": pa.Column(str, pa.Check.isin(_codes("client_category")), nullable=True),
         "client_pid": pa.Column(str, pa.Check.str_matches(r"^P-[0-9a-f]{16}$"), nullable=True),
         "household_pid": pa.Column(str, pa.Check.str_matches(r"^H-[0-9a-f]{16}$"), nullable=True),
         "id_checksum_ok": pa.Column("boolean", nullable=True),
@@ -105,9 +118,7 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "volunteers": pa.Column("int64", pa.Check.in_range(0, 10_000)),
         "volunteer_hours": pa.Column("float64", pa.Check.in_range(0, 100_000)),
         "resources_fen": pa.Column("int64", pa.Check.ge(0)),
-        "resource_kind": pa.Column(
-            str, pa.Check.isin(sorted(RESOURCE_KINDS.values())), nullable=True
-        ),
+        "resource_kind": pa.Column(str, pa.Check.isin(_codes("resource_kind")), nullable=True),
         "has_note": pa.Column(bool),
         "source_file": pa.Column(str),
         "source_sheet": pa.Column(str),
@@ -117,6 +128,9 @@ LEDGER_SCHEMA = pa.DataFrameSchema(
         "profile": pa.Column(str),
         "project_code": pa.Column(str, nullable=True),
         "programme": pa.Column(str, nullable=True),
+        "service_area_label": pa.Column(str, nullable=True),
+        "client_category_label": pa.Column(str, nullable=True),
+        "resource_kind_label": pa.Column(str, nullable=True),
     },
     checks=[
         pa.Check(

@@ -53,6 +53,8 @@ class HeaderMap:
     paths: tuple[str, ...] = ()
     width: int = 0
     required: tuple[str, ...] = ("date", "station", "event_type", "person_times")
+    #: canonical column → the further columns whose header is the same label (the first is read)
+    duplicates: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def data_start(self) -> int:
@@ -116,7 +118,8 @@ def _band_paths(rows: list[list[object]], start: int, depth: int, merged: tuple)
 def _match(
     paths: list[str], width: int, profile: Profile
 ) -> tuple[dict[str, int], dict[str, tuple[int, ...]]]:
-    """Canonical column → column index: exact path matches first, then path endings."""
+    """Canonical column → column index: exact path matches first, then path endings; a label
+    found in several columns is read from the first (:func:`_duplicates` names the others)."""
     columns: dict[str, int] = {}
     taken: set[int] = set()
     wanted = [(canon, fold(label)) for canon, labels in profile.columns.items() for label in labels]
@@ -144,6 +147,18 @@ def _match(
     return columns, sums
 
 
+def _duplicates(
+    paths: list[str], width: int, columns: dict[str, int]
+) -> dict[str, tuple[int, ...]]:
+    """Canonical column → the other table columns with exactly the header path of the one read."""
+    out = {}
+    for canon, j in columns.items():
+        same = tuple(k for k in range(width) if k != j and paths[k] and paths[k] == paths[j])
+        if same:
+            out[canon] = same
+    return out
+
+
 def _continues(row: list[object], matched: set[int]) -> bool:
     """A row below the first header row is a header row too when it holds text only and the
     columns named by the first row (merged downwards) are blank in it."""
@@ -154,20 +169,25 @@ def _continues(row: list[object], matched: set[int]) -> bool:
     return all(j >= len(row) or is_blank(row[j]) for j in matched)
 
 
-def find_header(rows: list[list[object]], profile: Profile, merged: tuple = ()) -> HeaderMap | None:
+def find_header(
+    rows: list[list[object]], profile: Profile, merged: tuple = (), *, first: int = 0
+) -> HeaderMap | None:
     """The header band within the profile's scan rows naming the most known columns (at least
     4, or every label the profile lists when it lists fewer), or None.
 
-    The band starts at a row with at least two labels (a title row never starts a header) and
+    The band starts at a row of text only with at least two labels (a title row never starts a
+    header, a data row neither) and
     takes up to two more rows below that hold only text and leave the first row's columns blank
     (the sub-labels under merged group cells: 志愿服务 over 人数 · 时长).
     """
     best: tuple[int, int] | None = None  # (score, -start)
     best_map: HeaderMap | None = None
     need = min(4, len(profile.columns))
-    for start in range(min(profile.header_scan_rows, len(rows))):
+    for start in range(first, min(profile.header_scan_rows, len(rows))):
         if sum(1 for v in rows[start] if isinstance(v, str) and v.strip()) < 2:
             continue
+        if any(not is_blank(v) and not isinstance(v, str) for v in rows[start]):
+            continue  # a header row holds labels only: a row with a date or a number is data
         first = _band_paths(rows, start, 1, merged)
         matched = set(_match(first, len(first), profile)[0].values())
         depth = 1
@@ -192,13 +212,54 @@ def find_header(rows: list[list[object]], profile: Profile, merged: tuple = ()) 
                 last_row=start + depth - 1,
                 columns=columns,
                 sums=sums,
-                labels={k: paths[j] for k, j in columns.items()}
-                | {k: "+".join(paths[j] for j in js) for k, js in sums.items()},
+                # a column mapped as such (a row's stated total) is named before the parts it sums
+                labels={k: "+".join(paths[j] for j in js) for k, js in sums.items()}
+                | {k: paths[j] for k, j in columns.items()},
                 paths=tuple(paths[:width]),
                 width=width,
                 required=profile.required_from_file,
+                duplicates=_duplicates(paths, width, columns),
             )
     return best_map
+
+
+def find_bands(rows: list[list[object]], profile: Profile, merged: tuple = ()) -> list[HeaderMap]:
+    """The header bands of a sheet, top first: the best band (:func:`find_header`) and any band
+    above it within the scan rows that names enough known columns — a first table under a header
+    of its own, whose rows are read under that header up to the next band. Empty when the sheet
+    has no header."""
+    best = find_header(rows, profile, merged)
+    if best is None:
+        return []
+    bands: list[HeaderMap] = []
+    start = 0
+    while start < best.row:
+        band = find_header(rows[: best.row], profile, merged, first=start)
+        if band is None or band.last_row >= best.row:
+            break
+        bands.append(band)
+        start = band.data_start
+    return [*bands, best]
+
+
+def header_words(header: HeaderMap) -> frozenset[str]:
+    """Every label of the header band's paths (folded), for :func:`is_header_row`."""
+    return frozenset(part for path in header.paths for part in path.split("/") if part)
+
+
+def is_header_row(row: list[object], header: HeaderMap, words: frozenset[str]) -> bool:
+    """A header row repeated inside the data (a pasted block, the next month's table): at least
+    two cells, all text, every one a label of the header band, one of them a mapped column's."""
+    cells = table_cells(row, header)
+    j = header.columns.get("date")
+    if j is not None and not (is_blank(cells[j]) or isinstance(cells[j], str)):
+        return False  # a data row: its date is a date or a number
+    texts = [v for v in cells if not is_blank(v)]
+    if len(texts) < 2 or not all(isinstance(v, str) for v in texts):
+        return False
+    folded = [fold(v) for v in texts]
+    mapped = {header.labels.get(c, "").split("/")[-1] for c in header.columns}
+    return all(f in words for f in folded) and any(f in mapped for f in folded)
 
 
 # -- rows -------------------------------------------------------------------------------------
@@ -221,7 +282,8 @@ def table_cells(row: list[object], header: HeaderMap) -> list[object]:
 
 def row_kind(row: list[object], header: HeaderMap, profile: Profile) -> str:
     """``skipped_blank`` (only blanks, white space or formula zeros inside the table),
-    ``total_row`` (合计 / 总合计 / 小计 in a label column or the first column) or ``data``."""
+    ``total_row`` (a label column or the first column reads 合计 / 总合计 / 小计, alone or after a
+    period such as 4月 or 本月: :func:`is_total_label`) or ``data``."""
     cells = table_cells(row, header)
     if all(is_blank_cell(v) for v in cells):
         return BLANK
@@ -231,10 +293,29 @@ def row_kind(row: list[object], header: HeaderMap, profile: Profile) -> str:
         if (
             isinstance(value, str)
             and any(ch in value for ch in last_chars)
-            and any(w in fold(value) for w in profile.total_words)
+            and is_total_label(value, profile.total_words)
         ):
             return TOTAL
     return DATA
+
+
+_PERIOD = re.compile(
+    r"^(本月|本季度?|本年度?|全年|累计|以上|上述|共计|本页|"
+    r"(20\d\d年)?[0-9一二三四五六七八九十]{0,3}(月份?|季度|年度?)?)?$"
+)
+_BRACKETS = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+
+
+def is_total_label(value: str, words: tuple[str, ...]) -> bool:
+    """Whether a cell names a total row: one of ``words`` alone or after a period (``合计``,
+    ``总合计``, ``4月小计``, ``本月合计``, ``合计（元）``) — never a name that merely contains the
+    word
+    (a village called 小计村)."""
+    text = _BRACKETS.sub("", fold(value)).strip(":：。.、")
+    for word in sorted(map(fold, words), key=len, reverse=True):
+        if text.endswith(word) and _PERIOD.match(text[: -len(word)]):
+            return True
+    return False
 
 
 def label_columns(header: HeaderMap) -> list[int]:

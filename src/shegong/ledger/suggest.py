@@ -3,8 +3,9 @@
 Every sheet's header band is found (title rows, 1–3 merged header rows); each column's header
 path is matched against the standard profile's synonyms (exactly, then by its last part), and
 count columns under the same group are proposed as ``sum_columns`` where a group has parts.
-Labels of the station's own drop-down values (活动类型, 项目领域) found in the data are listed
-under ``value_maps`` with empty targets to fill in. The draft is YAML text to review, never
+Labels of the station's own drop-down values (活动类型, 项目领域 …) found in the data that the
+vocabularies of ``datasets/vocabularies/`` do not know are listed under ``value_maps`` with empty
+targets to fill in. The draft is YAML text to review, never
 used silently.
 """
 
@@ -19,20 +20,38 @@ from shegong.ledger.normalise import is_blank
 from shegong.ledger.profiles import CANONICAL, SCHEMA_VERSION, load_profile
 from shegong.ledger.read import read_sheets
 from shegong.ledger.structure import HeaderMap, find_header, fold
-from shegong.ledger.vocabulary import EVENT_TYPES, SERVICE_AREAS
+from shegong.ledger.vocabulary import VOCABULARIES
 
 _TOTALS = ("总合计", "合计", "总计")
 _SEXES = ("男性", "女性", "男童", "女童", "男", "女")
 
 
 def _guesses(paths: list[str]) -> dict[str, list[str]]:
-    """Likely canonical columns among unmatched header paths (totals of 人次, volunteers …)."""
+    """Likely canonical columns among unmatched header paths (totals of 人次, volunteers …).
+
+    Beneficiary columns by group (男性, 女性, 男童, 女童 …) become ``persons`` and the parts of
+    ``person_times`` (each beneficiary took part once in the event); the 总合计 of their group is
+    the row's stated total, compared with them on import (issue 16)."""
     out: dict[str, list[str]] = {}
+    leaves = [
+        p
+        for p in paths
+        if p.split("/")[-1] in _SEXES
+        and not any(t in p.split("/") for t in _TOTALS)
+        and "志愿" not in p
+    ]
+    if len(leaves) >= 2:
+        group = leaves[0].split("/")[0]
+        stated = [p for p in paths if p == f"{group}/总合计"]
+        out["persons"] = leaves
+        out["person_times_parts"] = leaves
+        if stated:
+            out["person_times"] = stated
     ranked = sorted(paths, key=lambda p: (p.split("/")[-1] != "总合计", len(p)))
     for p in ranked:
         parts = p.split("/")
         has_total = any(t in parts for t in _TOTALS)
-        if "人次" in p and has_total:
+        if "人次" in p and has_total and "person_times_parts" not in out:
             out.setdefault("person_times", []).append(p)
         elif "志愿" in p and has_total and parts[-1] in ("人数", "人次"):
             out.setdefault("volunteers", []).append(p)
@@ -42,15 +61,6 @@ def _guesses(paths: list[str]) -> dict[str, list[str]]:
             out.setdefault("year", []).append(p)
         elif parts[-1] == "月份":
             out.setdefault("month", []).append(p)
-    leaves = [
-        p
-        for p in paths
-        if p.split("/")[-1] in _SEXES
-        and not any(t in p.split("/") for t in _TOTALS)
-        and "志愿" not in p
-    ]
-    if len(leaves) >= 2:
-        out["persons"] = leaves
     return out
 
 
@@ -84,18 +94,20 @@ def suggest_profile(path: Path, *, name: str | None = None) -> str:
     for canon, guess in _guesses(unmatched).items():
         if canon == "persons":
             sums[canon] = guess
+        elif canon == "person_times_parts":
+            sums["person_times"] = guess
         elif canon not in columns:
             columns[canon] = guess[:1]
     unmatched = [
         p for p in unmatched if not any(p in g for g in (*columns.values(), *sums.values()))
     ]
     value_maps: dict[str, dict[str, str]] = {}
-    for canon, vocab in (("event_type", EVENT_TYPES), ("service_area", SERVICE_AREAS)):
+    for canon in ("event_type", "service_area", "client_category", "resource_kind"):
         j = header.columns.get(canon)
         if j is None:
             continue
         seen = sorted({str(r[j]).strip() for r in body if j < len(r) and not is_blank(r[j])})
-        own = [v for v in seen if fold(v) not in {fold(k) for k in vocab}]
+        own = [v for v in seen if VOCABULARIES[canon].lookup(v) is None]  # datasets/vocabularies
         if own:
             value_maps[canon] = {v: "" for v in own}
     draft = {

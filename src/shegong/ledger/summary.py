@@ -46,6 +46,19 @@ class FileSummary:
     #: copy of a month in a summary sheet, a pasted row): ``sheet``, ``row``, ``same_as``
     #: ("sheet!row"). They are kept — two identical events can happen — and shown as a warning.
     repeated_rows: list[dict] = field(default_factory=list)
+    #: issue 16 — rows kept with something to look at: warning code → rows
+    #: (:data:`shegong.ledger.rows.WARNINGS`), and up to three examples each ("sheet!row: …")
+    warnings: dict[str, int] = field(default_factory=dict)
+    warning_examples: dict[str, list[str]] = field(default_factory=dict)
+    #: breakdown labels kept as 未归类: ``column``, ``label``, ``rows``, ``where``, ``suggestion``
+    #: (a code or None), ``suggestion_label``, ``candidates``
+    unmapped_labels: list[dict] = field(default_factory=list)
+    #: accepted rows whose stated total disagrees with the sum of its beneficiary parts:
+    #: ``sheet``, ``row``, ``column``, ``stated``, ``parts_sum`` (person-times counted = parts_sum)
+    beneficiary_mismatches: list[dict] = field(default_factory=list)
+    #: header rows found again inside the data (skipped, counted in ``skipped_blank``):
+    #: ``sheet``, ``row``
+    header_rows: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -53,6 +66,9 @@ class ImportSummary:
     """The result of :func:`import_ledgers`: per-file summaries and their sums."""
 
     files: list[FileSummary]
+    #: the org-unit file the import was given, kept in the workspace (``kept``, ``previous``,
+    #: ``changed``; :func:`shegong.ledger.outputs.keep_org_units`), or None
+    org_units: dict | None = None
 
     def _sum(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.files)
@@ -68,6 +84,10 @@ class ImportSummary:
             "volunteer_hours": round(sum(f.totals["volunteer_hours"] for f in self.files), 2),
             "resources_yuan": round(sum(f.totals["resources_yuan"] for f in self.files), 2),
         }
+        warnings: dict[str, int] = {}
+        for f in self.files:
+            for k, v in f.warnings.items():
+                warnings[k] = warnings.get(k, 0) + v
         return {
             "rows_read": self._sum("rows_read"),
             "accepted": self._sum("accepted"),
@@ -77,5 +97,7 @@ class ImportSummary:
             "totals": totals,
             "reconciliation": [r for f in self.files for r in f.reconciliation],
             "rejected_by_reason": dict(sorted(reasons.items())),
+            "warnings": dict(sorted(warnings.items())),
+            "org_units": self.org_units,
             "files": [asdict(f) for f in self.files],
         }

@@ -48,18 +48,26 @@ def write_template(
     """Write the blank template to ``out`` (.xlsx) and return it.
 
     Args:
-        out: the workbook to write (parent folders are created).
+        out: the workbook to write, in an existing folder (a missing folder is a typing error
+            more often than a wish: it is refused, not created).
         org_units_file: an org-unit CSV whose stations fill the 所属站点 drop-down; without it
             the column is free text.
 
     Raises:
-        ConfigError: ``out`` does not end in .xlsx. OrgUnitError for a bad org-unit file.
+        ConfigError: ``out`` does not end in .xlsx, or its folder does not exist. OrgUnitError
+            for a bad org-unit file.
     """
     import openpyxl
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
     out = Path(out)
+    if not out.parent.is_dir():
+        raise ConfigError(
+            f"文件夹不存在 the folder {out.parent} does not exist: create it first, "
+            "or give a path in an "
+            "existing folder"
+        )
     if out.suffix.lower() != ".xlsx":
         raise ConfigError(
             f"the template is an .xlsx workbook: give a file name ending in .xlsx, not {out.name!r}"
@@ -142,6 +150,5 @@ def write_template(
     for row in range(3, last + 1):
         ws.cell(row=row, column=TEMPLATE_HEADER.index("服务日期") + 1).number_format = "yyyy/m/d"
     wb.properties.created = wb.properties.modified = dt.datetime(2024, 1, 1)
-    out.parent.mkdir(parents=True, exist_ok=True)
     atomic.write_with(out, lambda p: wb.save(p))
     return out

@@ -22,6 +22,7 @@ from shegong.config import Workspace
 from shegong.exports import MARKDOWN_SOURCE_MIME
 from shegong.indicators.registry import Registry, load_registry
 from shegong.indicators.results import read_indicators
+from shegong.indicators.scheme import default_scheme
 from shegong.ledger.rows import REASONS
 from shegong.orgunits import OrgUnits
 from shegong.reports.format import format_value, styled_html, unit_label
@@ -67,11 +68,21 @@ def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def peer_comparison(
-    table: pd.DataFrame, registry: Registry, org_unit: str, level: int, year: int, lang: str
+    table: pd.DataFrame,
+    registry: Registry,
+    org_unit: str,
+    level: int,
+    year: int,
+    lang: str,
+    among: set[str] | None = None,
 ) -> pd.DataFrame:
-    """Columns: indicator id, name, this unit, peer median, peers (n), unit. Empty without peers."""
+    """Columns: indicator id, name, this unit, peer median, peers (n), unit. Empty without peers.
+    Peers are the units of the same level, and of ``among`` when given (units of the same type:
+    a centre is not compared with stations)."""
     yearly = _yearly(table, year)
     peers = yearly[(yearly["level"] == level)]
+    if among is not None:
+        peers = peers[peers["org_unit"].isin(among)]
     n = peers["org_unit"].nunique()
     if n < 2:
         return pd.DataFrame()
@@ -268,6 +279,7 @@ TITLES = {
         "peer_cols": ["编号", "指标", "本单元", "同级中位数", "单元数", "单位"],
         "advice": "整改建议",
         "no_advice": "本年度各项有目标的指标均已达标或接近目标。",
+        "no_targets": "{label}不按社工站的目标评判，不生成整改建议。",
         "narrative": "评估意见",
         "annex": "附件一 数据质量",
         "method": "附件二 指标说明与来源",
@@ -277,6 +289,7 @@ TITLES = {
         "peer_cols": ["Id", "Indicator", "This unit", "Peer median", "Units", "Unit"],
         "advice": "Rectification recommendations",
         "no_advice": "Every measure with a target met it or came near.",
+        "no_targets": "A {label} is not judged against station targets: no rectification advice.",
         "narrative": "Evaluator's opinion",
         "annex": "Annex 1 Data quality",
         "method": "Annex 2 Indicator definitions and sources",
@@ -294,6 +307,9 @@ def show_sections(report, workspace: str | Workspace) -> None:
     registry = report.registry or load_registry()
     table = report.table if report.table is not None else read_indicators(ws)
     lines = recommendations(table, registry, report.org_unit, report.year, report.lang)
+    rule = default_scheme().rule(getattr(report, "unit_type", "station"))
+    if rule.advice == "none":  # advice follows the unit type (issue 16)
+        lines, t = [], {**t, "no_advice": t["no_targets"].format(label=report.level_label)}
     display(
         Markdown(
             f"## {t['advice']}\n\n"
@@ -304,8 +320,10 @@ def show_sections(report, workspace: str | Workspace) -> None:
     if text:  # the evaluator's Markdown is outside text: sanitised HTML, its source for the .docx
         display(Markdown(f"## {t['narrative']}"))
         display(narrative_output(text), raw=True)
+    units = report.units or OrgUnits.read_csv(ws.org_units_file)
+    same = units.frame.loc[units.frame["unit_type"] == getattr(report, "unit_type", "station")]
     peers = peer_comparison(
-        table, registry, report.org_unit, report.level, report.year, report.lang
+        table, registry, report.org_unit, report.level, report.year, report.lang, set(same["code"])
     )
     if not peers.empty:
         shown = pd.DataFrame(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shegong.ledger.vocabulary import CLIENT_CATEGORIES, LABELS_ZH
+from shegong.ledger.vocabulary import CLIENT_CATEGORIES, LABELS_EN, LABELS_ZH, UNMAPPED
 from shegong.reports import charts
 from shegong.reports.format import (
     STATUS,
@@ -28,22 +28,12 @@ from shegong.reports.format import (
 )
 
 MIX_MEASURES = ("D1", "D7b", "D7a", "D3a")
-#: client categories in the ledger's order, then events recorded without one (group sessions,
-#: community events)
-CATEGORY_ORDER = (*CLIENT_CATEGORIES.values(), "unspecified")
+#: client categories in the vocabulary's order, then labels kept as 未归类 (issue 16), then events
+#: recorded without one (group sessions, community events)
+CATEGORY_ORDER = (*CLIENT_CATEGORIES.values(), UNMAPPED, "unspecified")
 CATEGORY_LABELS = {
-    "zh": {**{c: LABELS_ZH[c] for c in CLIENT_CATEGORIES.values()}, "unspecified": "未标注类别"},
-    "en": {
-        "dibao": "Dibao (minimum living guarantee)",
-        "extreme_poverty": "Extreme poverty",
-        "left_behind_child": "Left-behind children",
-        "child_in_difficulty": "Children in difficulty",
-        "disabled": "Persons with disabilities",
-        "elderly_living_alone": "Elderly living alone",
-        "empty_nest_elderly": "Empty-nest elderly",
-        "general": "General residents",
-        "unspecified": "Category not recorded",
-    },
+    "zh": {**{c: LABELS_ZH[c] for c in CATEGORY_ORDER}, "unspecified": "未标注类别"},
+    "en": {**{c: LABELS_EN[c] for c in CATEGORY_ORDER}, "unspecified": "Category not recorded"},
 }
 #: (society code, measure id) in the order of DOMAIN.md §1
 SOCIETIES = (

@@ -17,6 +17,7 @@ import pandas as pd
 
 from shegong.config import Workspace, language
 from shegong.errors import ReportError
+from shegong.indicators import scheme as evaluation_scheme
 from shegong.indicators.registry import Registry, load_registry
 from shegong.indicators.results import (
     GRADE_LABELS,
@@ -25,7 +26,7 @@ from shegong.indicators.results import (
     read_findings,
     read_indicators,
 )
-from shegong.ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
+from shegong.ledger.vocabulary import LABELS_EN, LABELS_ZH
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
 from shegong.reports.format import (
@@ -42,7 +43,6 @@ from shegong.reports.team import show_training
 from shegong.safe_html import escape_markdown
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
-AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
 #: the row of a children table holding what the unit recorded without naming a child unit
 OWN_LEVEL = {
     "zh": {4: "本级/未填村", "other": "本级/未归入下级"},
@@ -177,6 +177,8 @@ class UnitReport:
     table: pd.DataFrame | None = None
     units: OrgUnits | None = None
     registry: Registry | None = None
+    #: the unit's type (``station``, ``centre`` …): labels, targets and advice follow it (issue 16)
+    unit_type: str = "station"
 
     @classmethod
     def load(
@@ -258,7 +260,7 @@ class UnitReport:
             {"month": monthly["period"].str[5:].astype(int), "value": monthly["value"]}
         )
         area = d7a[(d7a["period"] == str(year)) & d7a["service_area"].notna()]
-        labels = LABELS_ZH if lang == "zh" else AREA_LABELS_EN
+        labels = LABELS_ZH if lang == "zh" else LABELS_EN  # 未填 / 未归类 named too (issue 16)
         by_area = pd.DataFrame(
             {"label": area["service_area"].map(lambda c: labels.get(c, c)), "value": area["value"]}
         )
@@ -285,7 +287,8 @@ class UnitReport:
             org_unit,
             str(info["name"]),
             int(info["level"]),
-            units.level_label(int(info["level"]), lang),
+            evaluation_scheme.unit_label(str(info["unit_type"]), lang)
+            or units.level_label(int(info["level"]), lang),
             int(year),
             lang,
             kpis,
@@ -298,6 +301,7 @@ class UnitReport:
             table,
             units,
             registry,
+            str(info["unit_type"]),
         )
 
     # -- pieces -------------------------------------------------------------------------
@@ -340,6 +344,8 @@ class UnitReport:
             return None
         total = self.evaluation[self.evaluation["dimension"] == "total"].iloc[0]
         t = self.text
+        if (mark := evaluation_scheme.not_graded(total, self.lang)) is not None:  # issue 16
+            return pd.DataFrame([["—", mark, "—", "—"]], columns=t["summary_cols"])
         change = "—" if pd.isna(total["change"]) else f"{total['change']:+.1f}"
         rank = (
             "—"
@@ -462,7 +468,8 @@ class UnitReport:
         if summary is not None:
             display(Markdown(f"## {self.text['summary']}"))
             display(HTML(summary))
-            display(Image(self.dimensions_png(), format="png"))
+            note = evaluation_scheme.report_note(self.evaluation, self.unit_type, self.lang)
+            display(Markdown(note) if note else Image(self.dimensions_png(), format="png"))
         display(Markdown(f"## {self.text['kpi']}"))
         display(HTML(self.kpi_html()))
         if self.monthly["value"].sum() == 0:
@@ -485,4 +492,5 @@ class UnitReport:
         if not found.empty:
             display(Markdown(f"## {self.text['findings']}"))
             display(HTML(styled_html(found, "shegong-findings", left=(0, 1, 2))))
-        display(Markdown(f"*{self.text['note']}*"))
+        line = evaluation_scheme.report_sources(self.workspace, self.year, self.lang)
+        display(Markdown(f"*{line or self.text['note']}*"))  # the inputs imported, no other
