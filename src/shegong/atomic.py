@@ -14,6 +14,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from shegong.config import setting
 from shegong.errors import WorkspaceBusyError
 
 #: the lock file in a workspace's root, and the note of who holds it
@@ -102,7 +103,7 @@ def workspace_lock(
     """
     root.mkdir(parents=True, exist_ok=True)
     if timeout is None:
-        timeout = float(os.environ.get("SHEGONG_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+        timeout = float(setting("SHEGONG_LOCK_TIMEOUT") or DEFAULT_LOCK_TIMEOUT)
     lock = FileLock(root / LOCK_FILE)
     try:
         lock.acquire(timeout=0)

@@ -60,6 +60,12 @@ SETTINGS: dict[str, Setting] = {
             "0 starts report kernels the ordinary way instead of forking a pre-imported parent",
         ),
         Setting(
+            "SHEGONG_LOCK_TIMEOUT",
+            None,
+            "seconds a command waits for another to release the workspace lock "
+            "(default shegong.atomic.DEFAULT_LOCK_TIMEOUT)",
+        ),
+        Setting(
             "SHEGONG_DEMO_PASSWORD",
             "shegong-demo-2022",
             "the password of the demo accounts `shegong demo` creates",
