@@ -179,6 +179,7 @@ def test_a_realistic_ledger_keeps_every_event_and_its_totals(ws, tmp_path):
     html = (ws.quality_dir / "台账.xlsx.html").read_text(encoding="utf-8")
     assert "未归类的标签（事件已接收，计入总数）" in html and "孤寡老人" in html
     assert "含多个类别 several: 低保、残疾人" in html
+    assert "服务领域 17 / 400 行（4.2%）；对象类别 10 / 400 行（2.5%）" in html
 
 
 def test_service_types_no_vocabulary_places_are_rejected_not_guessed(ws, tmp_path):

@@ -283,10 +283,18 @@ def _warnings(s: "FileSummary") -> list[str]:
         yaml_lines = "\n".join(
             f"  {column}:\n" + "\n".join(lines) for column, lines in snippet.items()
         )
+        per_column: dict[str, int] = {}
+        for u in s.unmapped_labels:
+            per_column[u["column"]] = per_column.get(u["column"], 0) + u["rows"]
+        share = "；".join(
+            f"{_COLUMN_ZH.get(c, c)} {n} / {s.accepted} 行（{100 * n / max(s.accepted, 1):.1f}%）"
+            for c, n in per_column.items()
+        )
         parts += [
             _h2(
                 "未归类的标签（事件已接收，计入总数）", "unmapped labels (events kept and counted)"
             ),
+            f"<p>未归类占接收行 share of accepted rows: {html.escape(share)}</p>",
             "<p class='muted'>这些标签不在词表中：事件照常接收并计入服务人次等总数，"
             "类别记为“未归类”，原标签保留。"
             "核对建议后，可把映射加入映射配置的 value_maps，或在 "
