@@ -160,9 +160,9 @@ def test_after_20_page_views_the_kernels_are_back_to_the_pool_size(server, chrom
             page.locator(
                 "table.shegong-kpi" if i % 2 else "a[href*='unit=152200000000']"
             ).first.wait_for(timeout=120_000)
-    deadline = (
-        time.monotonic() + 90
-    )  # closed pages shut their kernels down; the culler takes any left after 20 s
+    # closed pages shut their kernels down; the culler takes any left after 20 s (a busy machine
+    # needs longer to stop them: the test is about leaks, not speed)
+    deadline = time.monotonic() + 180
     while _kernels(proc.pid) != POOL and time.monotonic() < deadline:
         time.sleep(1)
     assert _kernels(proc.pid) == POOL

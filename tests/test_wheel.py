@@ -9,6 +9,7 @@ the test environment's third-party packages (a ``.pth`` file) but not its editab
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -77,8 +78,10 @@ def test_the_wheel_installs_and_every_module_and_data_file_opens(tmp_path):
         check=True,
         capture_output=True,
     )
+    # the data the workbench reads (datasets/, notebooks/) stays in the checkout: SHEGONG_ROOT
+    env = {**os.environ, "SHEGONG_ROOT": str(ROOT)}
     out = subprocess.run(
-        [python, "-c", CHECK], capture_output=True, text=True, cwd=tmp_path, check=False
+        [python, "-c", CHECK], capture_output=True, text=True, cwd=tmp_path, check=False, env=env
     )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout)
