@@ -68,7 +68,7 @@ def served(tmp_path_factory):
         store = ProgressStore(env["SHEGONG_DATABASE_URL"])
         modules = load_curricula()
         a = A.load_assessments(modules)["m01-final"]
-        t = store.register("browser-trainee", "1234", role="volunteer", station="152201101")
+        t = store.add_trainee("browser-trainee", role="volunteer", station="152201101")
         A.submit(
             store,
             t,

@@ -1,7 +1,9 @@
 """The cohort app (trainer): module × trainee heat map, stages and who is stuck where, sessions with
 attendance and L1 reactions, the gradebook export and stage certificates.
 
-Trainees appear by pseudonym; filters by station and trainee role. Needs the trainer or admin role.
+Trainees appear by pseudonym; filters by station and trainee role. Needs the trainer or admin role
+(action ``read_answers``); only trainees within the person's scope are shown, and certificates are
+checked again and audited by :mod:`shegong.trainer.certificates`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pandas as pd
 
 from shegong.config import Workspace
 from shegong.errors import ShegongError
+from shegong.people import Person, check
 from shegong.trainer import certificates, cohort
 from shegong.trainer.progression import update_stage
 from shegong.trainer.rules import load_rules
@@ -24,7 +27,7 @@ from shegong.training.assessment import load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
 from shegong.training.progress import ROLES, ProgressStore, Trainee
-from shegong.training.roles import require_staff
+from shegong.training.roles import in_scope
 
 TEXT = {
     "title": {"zh": "学员进度总览", "en": "Cohort progress"},
@@ -148,6 +151,16 @@ def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) 
     return shown.to_html(index=False, classes=css, na_rep="—", escape=True, border=0)
 
 
+def _profiles(store: ProgressStore) -> list[Trainee]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from shegong.training.progress import TraineeRow
+
+    with Session(store.engine) as s:
+        return [Trainee._of(r) for r in s.scalars(select(TraineeRow))]
+
+
 class CohortApp(w.VBox):
     """Filters (``station``, ``role``), the heat map, the stage table, sessions, export and certificates.
 
@@ -157,19 +170,20 @@ class CohortApp(w.VBox):
     def __init__(
         self,
         *,
+        person: Person | None,
         lang: str = "zh",
         store: ProgressStore | None = None,
-        login: str | None = None,
         workspace: str | os.PathLike[str] | None = None,
     ) -> None:
         self.lang = lang
+        self.actor = check(person, "read_answers")
         self.store = store or ProgressStore.open(workspace=workspace)
-        self.trainer = require_staff(self.store, login)
+        self.trainer = self.store.pseudonym(self.actor.login)
         self.workspace = Path(workspace) if workspace else Workspace.at(None).root
         self.modules = load_curricula()
         self.assessments = load_assessments(self.modules)
         self.rules = load_rules()
-        people = cohort.trainees(self.store)
+        people = self._people()
         stations = sorted({p["station"] for p in people if p["station"]})
         self.station = w.Dropdown(
             options=[(t("all", lang), "")] + [(s, s) for s in stations],
@@ -234,6 +248,15 @@ class CohortApp(w.VBox):
         self.add_class("shegong-cohort")
         self.refresh()
 
+    def _people(self, **filters: str | None) -> list[dict[str, Any]]:
+        """The trainees (rows of :func:`shegong.trainer.cohort.trainees`) within the actor's scope."""
+        codes = {p.id: p.station_code for p in _profiles(self.store)}
+        return [
+            p
+            for p in cohort.trainees(self.store, **filters)
+            if in_scope(self.store, self.actor, codes.get(p["id"]))
+        ]
+
     def _filters(self) -> dict[str, str | None]:
         return {"station": self.station.value or None, "role": self.role.value or None}
 
@@ -247,7 +270,7 @@ class CohortApp(w.VBox):
 
     def refresh(self) -> None:
         """Recompute the tables for the current filters (stages are updated by the rules first)."""
-        people = cohort.trainees(self.store, **self._filters())
+        people = self._people(**self._filters())
         for p in people:
             update_stage(
                 self.store,
@@ -255,7 +278,9 @@ class CohortApp(w.VBox):
                 self.assessments,
                 self.rules,
             )
+        shown = {p["pseudonym"] for p in people}  # the actor's scope
         frame = cohort.heatmap(self.store, self.modules, **self._filters())
+        frame = frame[frame.index.isin(shown)]
         titles = {k: text(m.title, self.lang) for k, m in self.modules.items()}
         self.heat.value = (
             heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
@@ -268,6 +293,7 @@ class CohortApp(w.VBox):
             lang=self.lang,
             **self._filters(),
         )
+        over = over[over["trainee"].isin(shown)]
         self.stages.value = (
             frame_html(over, "shegong-stages", t("columns", self.lang)) if len(over) else ""
         )
@@ -332,13 +358,12 @@ class CohortApp(w.VBox):
         if self.cert_pick.value is None:
             return None
         trainee_id, stage = self.cert_pick.value
-        p = next(r for r in cohort.trainees(self.store) if r["id"] == trainee_id)
-        trainee = Trainee(p["id"], p["pseudonym"], p["role"], p["station"], p["stage_reached"])
+        trainee = next(p for p in _profiles(self.store) if p.id == trainee_id)
         cert = certificates.issue(
             self.store,
             trainee,
             stage,
-            by=self.trainer,
+            by=self.actor,
             out_dir=self.workspace / "certificates",
             modules=self.modules,
         )

@@ -2,8 +2,11 @@
 
 ``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
 ``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
-``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only) and
-``shegong roles grant LOGIN --role trainer|admin [--workspace DIR]``. Each handler makes one
+``shegong grade [--workspace DIR] [--release ASSESSMENT] [--by LOGIN]`` (trainer side: keys are read
+here only), ``shegong roles grant|revoke LOGIN --role R [--scope CODE...] [--by LOGIN]``,
+``shegong roles list`` and ``shegong init --workspace DIR --admin LOGIN``. The command line's
+authority is owning the store (its file, or the database credentials): it acts as an unscoped
+admin, and its audit entries record the OS user and ``--by``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
 by :func:`shegong.cli.main.main` (2 bad input, 1 failure).
 """
@@ -46,7 +49,8 @@ def _cmd_import_gift(args: argparse.Namespace) -> int:
 
 def _cmd_progress_export(args: argparse.Namespace) -> int:
     from shegong.config import Workspace
-    from shegong.training.progress import ProgressStore, export_gradebook
+    from shegong.training.gradebook import export_gradebook
+    from shegong.training.progress import ProgressStore
 
     out = Path(args.out) if args.out else Workspace.at(args.workspace).root / "gradebook.xlsx"
     path = export_gradebook(ProgressStore.open(workspace=args.workspace), out)
@@ -57,18 +61,52 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
 def _cmd_grade(args: argparse.Namespace) -> int:
     from shegong.trainer.marking import grade_workspace
 
-    summary = grade_workspace(workspace=args.workspace, release_ids=args.release or [])
+    from shegong.training.roles import store_owner
+
+    summary = grade_workspace(
+        workspace=args.workspace, release_ids=args.release or [], by=store_owner(args.by)
+    )
     for line in summary.lines():
         print(line)
     return 0
 
 
-def _cmd_roles_grant(args: argparse.Namespace) -> int:
+def _cmd_roles(args: argparse.Namespace) -> int:
+    from shegong.training import roles
     from shegong.training.progress import ProgressStore
-    from shegong.training.roles import grant
 
-    grant(ProgressStore.open(workspace=args.workspace), args.login, args.role)
-    print(f"已授权 granted: {args.role}")
+    store = ProgressStore.open(workspace=args.workspace)
+    if args.roles_verb == "list":
+        for line in roles.list_lines(store):
+            print(line)
+        return 0
+    by = roles.store_owner(args.by)
+    if args.roles_verb == "grant":
+        p = roles.grant(store, args.login, args.role, scope=args.scope, by=by)
+        print(f"已授权 granted: {p.login} {args.role}")
+    else:
+        p = roles.revoke(store, args.login, args.role, by=by)
+        print(f"已撤销 revoked: {p.login} {args.role}")
+    return 0
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from shegong.config import Workspace
+    from shegong.training import roles
+    from shegong.training.accounts import create_account
+    from shegong.training.progress import ProgressStore
+
+    ws = Workspace.at(args.workspace)
+    store = ProgressStore.open(workspace=ws.root)
+    password = os.environ.get("SHEGONG_ADMIN_PASSWORD") or getpass.getpass(
+        f"管理员 {args.admin} 的密码 password for {args.admin}: "
+    )
+    create_account(store, args.admin, password)
+    roles.grant(store, args.admin, "admin", by=roles.store_owner(args.admin))
+    print(f"工作区已创建 workspace ready: {ws.root}; 管理员 admin: {args.admin}")
     return 0
 
 
@@ -139,21 +177,66 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
         metavar="ASSESSMENT",
         help="release this assessment's scores to trainees (refused while answers are unscored); repeatable",
     )
+    p.add_argument(
+        "--by", default=None, metavar="LOGIN", help="on whose behalf (recorded in audit.jsonl)"
+    )
     p.set_defaults(func=_cmd_grade)
 
     rol = subparsers.add_parser(
-        "roles", help="角色 trainer and administrator roles"
+        "roles", help="角色与范围 roles and scope of accounts"
     ).add_subparsers(dest="roles_verb", required=True)
+    for verb, text in (
+        ("grant", "授权 give LOGIN a role (and set its scope)"),
+        ("revoke", "撤销 take a role from LOGIN"),
+    ):
+        p = rol.add_parser(
+            verb,
+            help=text,
+            description=f"{text}. Needs the store (its file or database credentials); written "
+            "to <workspace>/audit.jsonl with the OS user and --by.",
+        )
+        p.add_argument("login", metavar="LOGIN", help="sign-in name (normalised: NFKC, lower case)")
+        p.add_argument(
+            "--role",
+            choices=("trainee", "trainer", "evaluator", "station", "admin"),
+            required=True,
+            help="role",
+        )
+        if verb == "grant":
+            p.add_argument(
+                "--scope",
+                nargs="+",
+                metavar="CODE",
+                default=None,
+                help="12-digit org-unit codes the account is limited to (a county covers its "
+                "subtree; a station account: its station); default: unchanged (none = all)",
+            )
+        p.add_argument("--by", default=None, metavar="LOGIN", help="on whose behalf (audited)")
+        p.add_argument(
+            "--workspace",
+            default=None,
+            help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)",
+        )
+        p.set_defaults(func=_cmd_roles)
     p = rol.add_parser(
-        "grant",
-        help="授权 give a login the trainer or admin role",
-        description="Record LOGIN (a JupyterHub user or OS login; stored as a keyed pseudonym) as trainer or admin.",
+        "list",
+        help="列出 accounts with their roles and scope",
+        description="Print login<TAB>role,role<TAB>scope per account, sorted by login "
+        "(scope: codes joined by commas, * for all).",
     )
-    p.add_argument("login", metavar="LOGIN", help="JupyterHub user name or OS login")
-    p.add_argument("--role", choices=("trainer", "admin"), required=True, help="role to grant")
     p.add_argument(
         "--workspace",
         default=None,
         help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)",
     )
-    p.set_defaults(func=_cmd_roles_grant)
+    p.set_defaults(func=_cmd_roles)
+
+    p = subparsers.add_parser(
+        "init",
+        help="新建工作区 a new workspace and its first administrator",
+        description="Create the workspace (and its progress store, 0600) and the admin account "
+        "LOGIN; the password is read from $SHEGONG_ADMIN_PASSWORD or asked for.",
+    )
+    p.add_argument("--workspace", required=True, help="workspace directory")
+    p.add_argument("--admin", required=True, metavar="LOGIN", help="the first administrator")
+    p.set_defaults(func=_cmd_init)

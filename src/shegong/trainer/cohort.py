@@ -19,8 +19,9 @@ from shegong.errors import ProgressError
 from shegong.trainer.marking import submission_scores
 from shegong.trainer.progression import status
 from shegong.training.assessment import Assessment
+from shegong.training.gradebook import export_gradebook
 from shegong.training.model import Module, text
-from shegong.training.progress import ROLES, ProgressStore, Trainee, export_gradebook
+from shegong.training.progress import ROLES, ProgressStore, Trainee
 from shegong.training.tables import AttendanceRow, ReactionRow, TrainingSessionRow
 
 #: Kirkpatrick L1 reaction items, rated 1 (strongly disagree) … 5 (strongly agree) — our proposal.
@@ -297,7 +298,7 @@ def export(
     assessments: dict[str, Assessment],
     rules,
 ) -> Path:
-    """The gradebook workbook (:func:`shegong.training.progress.export_gradebook`) plus the sheets ``测评 Assessments``
+    """The gradebook workbook (:func:`shegong.training.gradebook.export_gradebook`) plus the sheets ``测评 Assessments``
     (score per submission, points), ``阶段 Stages`` (:func:`overview`) and ``培训 Sessions`` (:func:`sessions`)."""
 
     scores = pd.DataFrame(

@@ -6,8 +6,9 @@ e.g. PostgreSQL for a JupyterHub cohort). The schema is migrated on open with th
 scripts in :mod:`shegong.training.migrations`; concurrent openers of one SQLite file take a file lock.
 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
-keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
-PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached),
+keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); sign-in accounts, their
+roles, scope and sessions are :mod:`shegong.training.accounts`'s. A SQLite store file is created
+owner-only (0600): it holds answers and password hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached),
 ``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
 graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
 """
@@ -15,10 +16,9 @@ graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import hmac
 import os
-import secrets
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,11 +41,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from shegong.atomic import write_with
 from shegong.config import database_url
-from shegong.errors import ConfigError, ProgressError
+from shegong.errors import ProgressError
 from shegong.ledger.privacy import load_key
-from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
 
 ROLES = {
@@ -56,7 +54,6 @@ ROLES = {
     "social_org_staff": {"zh": "社会组织工作人员", "en": "social-organisation staff"},
 }
 STAGE_ORDER = ("传", "帮", "带", "教")
-_PBKDF2_ROUNDS = 120_000
 
 
 class Base(DeclarativeBase):
@@ -68,9 +65,10 @@ class TraineeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     source: Mapped[str] = mapped_column(String(8))
-    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     role: Mapped[str] = mapped_column(String(32))
     station: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    station_code: Mapped[str | None] = mapped_column(String(12), nullable=True)
     stage_reached: Mapped[str | None] = mapped_column(String(4), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -105,17 +103,28 @@ class CompletionRow(Base):
 
 @dataclass(frozen=True)
 class Trainee:
-    """A signed-in trainee as the player sees it: store id, pseudonym, role code, station, stage reached."""
+    """A signed-in trainee as the player sees it: store id, pseudonym, role code (occupation, see
+    :data:`ROLES`), station name, stage reached, display name and 12-digit station code."""
 
     id: int
     pseudonym: str
     role: str
     station: str | None
     stage_reached: str | None
+    display_name: str | None = None
+    station_code: str | None = None
 
     @classmethod
     def _of(cls, row: TraineeRow) -> "Trainee":
-        return cls(row.id, row.pseudonym, row.role, row.station, row.stage_reached)
+        return cls(
+            row.id,
+            row.pseudonym,
+            row.role,
+            row.station,
+            row.stage_reached,
+            row.display_name,
+            row.station_code,
+        )
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -134,6 +143,17 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql(
             "BEGIN IMMEDIATE"
         )  # take the write lock up front: no upgrade deadlocks
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only (0600) unless it exists (an existing file keeps the mode
+    its owner gave it). SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)  # whatever the umask
+    os.close(fd)
 
 
 @contextmanager
@@ -172,21 +192,6 @@ def migrate(engine: Engine) -> str:
     return str(head)
 
 
-def _hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
-    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt.hex()}${digest.hex()}"
-
-
-def _check_password(password: str, stored: str | None) -> bool:
-    try:
-        _, rounds, salt, digest = (stored or "").split("$")
-    except ValueError:
-        return False
-    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(rounds))
-    return hmac.compare_digest(got.hex(), digest)
-
-
 class ProgressStore:
     """One progress database. Open with :meth:`open`; every method is one short transaction.
 
@@ -196,12 +201,20 @@ class ProgressStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: where ``audit.jsonl`` goes: the SQLite file's folder, else ``SHEGONG_WORKSPACE`` (or None)
+        self.workspace: Path | None = None
         if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (
             None,
             "",
             ":memory:",
         ):
-            Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(make_url(url).database)
+            db.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(db)
+            _private_file(Path(f"{db}.migrate.lock"))
+            self.workspace = db.parent
+        elif os.environ.get("SHEGONG_WORKSPACE"):
+            self.workspace = Path(os.environ["SHEGONG_WORKSPACE"])
         self.engine = create_engine(url)
         if self.engine.url.get_backend_name() == "sqlite":
             _sqlite_pragmas(self.engine)
@@ -222,17 +235,31 @@ class ProgressStore:
 
     # -- trainees
     def pseudonym(self, login: str) -> str:
-        """``T`` + 16 hex digits of HMAC-SHA-256(key, login): stable, not reversible without the key."""
+        """``T`` + 16 hex digits of HMAC-SHA-256(key, login normalised as by
+        :func:`shegong.people.normalise_login`): stable, not reversible without the key."""
         if self._key is None:
             self._key = load_key()
+        canonical = unicodedata.normalize("NFKC", login).casefold().strip()
         return (
-            "T"
-            + hmac.new(self._key, b"trainee:" + login.strip().encode(), "sha256").hexdigest()[:16]
+            "T" + hmac.new(self._key, b"trainee:" + canonical.encode(), "sha256").hexdigest()[:16]
         )
 
-    def _add_trainee(
-        self, login: str, *, source: str, role: str, station: str | None, password: str | None
+    def add_trainee(
+        self,
+        login: str,
+        *,
+        source: str = "local",
+        role: str,
+        station: str | None = None,
+        display_name: str | None = None,
+        station_code: str | None = None,
     ) -> Trainee:
+        """Create the trainee profile of ``login`` (occupational ``role`` of :data:`ROLES`, station
+        name and code, display name). The sign-in account is :mod:`shegong.training.accounts`'s.
+
+        Raises:
+            ProgressError: unknown role, empty login, or the login already has a profile.
+        """
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
         if not login.strip():
@@ -242,7 +269,8 @@ class ProgressStore:
             source=source,
             role=role,
             station=station or None,
-            password_hash=_hash_password(password) if password else None,
+            display_name=(display_name or "").strip() or None,
+            station_code=station_code or None,
             created_at=datetime.now(UTC),
         )
         try:
@@ -255,39 +283,19 @@ class ProgressStore:
                 "该账号已注册，请直接登录 / this login is already registered: sign in instead"
             ) from e
 
-    def register(
-        self, login: str, password: str, *, role: str, station: str | None = None
-    ) -> Trainee:
-        """Create a local trainee (no JupyterHub); the password must have at least 4 characters."""
-        if len(password) < 4:
-            raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
-        return self._add_trainee(
-            login, source="local", role=role, station=station, password=password
-        )
-
-    def sign_in(self, login: str, password: str) -> Trainee:
-        """The local trainee with this login and password; :class:`ProgressError` otherwise (same message either way)."""
+    def trainee(self, login: str) -> Trainee | None:
+        """The trainee profile of ``login`` (any source), or ``None`` before it is filled in."""
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
-            if (
-                row is None
-                or row.source != "local"
-                or not _check_password(password, row.password_hash)
-            ):
-                raise ProgressError(
-                    "账号或密码不正确；第一次使用请先注册 / login or password is wrong; first time here? register first"
-                )
-            return Trainee._of(row)
-
-    def hub_trainee(self, user: str) -> Trainee | None:
-        """The trainee of JupyterHub user ``user``, or ``None`` before their profile is filled in."""
-        with Session(self.engine) as s:
-            row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(user)))
             return Trainee._of(row) if row else None
 
+    def hub_trainee(self, user: str) -> Trainee | None:
+        """The trainee of JupyterHub user ``user`` (same as :meth:`trainee`)."""
+        return self.trainee(user)
+
     def register_hub(self, user: str, *, role: str, station: str | None = None) -> Trainee:
-        """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated them)."""
-        return self._add_trainee(user, source="hub", role=role, station=station, password=None)
+        """Create the profile of an already authenticated person (no password here)."""
+        return self.add_trainee(user, source="hub", role=role, station=station)
 
     # -- attempts
     def record_attempt(
@@ -432,82 +440,3 @@ class ProgressStore:
                 for r in s.scalars(select(CompletionRow).order_by(CompletionRow.id))
             ]
         return {"trainees": trainees, "attempts": self.attempts(), "completions": completions}
-
-
-def export_gradebook(
-    store: ProgressStore,
-    out: Path,
-    *,
-    curricula: dict | None = None,
-    extra_sheets: dict[str, Any] | None = None,
-) -> Path:
-    """Write the gradebook workbook to ``out`` (atomically) and return it.
-
-    Sheets: ``成绩册 Gradebook`` (one row per trainee: pseudonym, role, station, stage reached, and per
-    module the sum of best scores / the module's practice points, from ``curricula`` or the shipped
-    curricula), ``作答 Attempts`` (open answers' text left out), ``学员 Trainees``, ``完成 Completions``.
-    ``extra_sheets`` (sheet name → DataFrame) are appended, e.g. by :func:`shegong.trainer.cohort.export`.
-    Times are UTC without zone. Raises :class:`~shegong.errors.CurriculumError` for invalid curricula.
-    """
-    import pandas as pd
-
-    if curricula is None:
-        try:
-            curricula = load_curricula()
-        except (
-            ConfigError
-        ):  # no curricula folder (installed without the checkout): totals from attempts
-            curricula = {}
-    data = store.tables()
-    attempts = pd.DataFrame(
-        data["attempts"], columns=[c.name for c in AttemptRow.__table__.columns]
-    )
-    trainees = pd.DataFrame(
-        data["trainees"],
-        columns=["id", "pseudonym", "source", "role", "station", "stage_reached", "created_at"],
-    )
-    completions = pd.DataFrame(
-        data["completions"], columns=[c.name for c in CompletionRow.__table__.columns]
-    )
-    attempts["answer"] = [
-        None if t == "open" else (str(a) if a is not None else None)
-        for t, a in zip(attempts["exercise_type"], attempts["answer"])
-    ]
-    rows = []
-    for t in trainees.to_dict("records"):
-        row = {
-            "学员 pseudonym": t["pseudonym"],
-            "角色 role": ROLES[t["role"]]["zh"],
-            "社工站 station": t["station"],
-            "阶段 stage": t["stage_reached"],
-        }
-        mine = attempts[(attempts["trainee_id"] == t["id"]) & attempts["score"].notna()]
-        best = mine.groupby(["module_id", "exercise_id"])["score"].max().groupby("module_id").sum()
-        for module_id in sorted(set(best.index) | set(curricula)):
-            total = (
-                sum(e.points for e in curricula[module_id].exercises if e.mode == "practice")
-                if module_id in curricula
-                else mine[mine.module_id == module_id]
-                .groupby("exercise_id")["max_score"]
-                .max()
-                .sum()
-            )
-            row[f"{module_id} 得分"] = float(best.get(module_id, 0.0))
-            row[f"{module_id} 满分"] = float(total)
-        rows.append(row)
-    for frame in (attempts, trainees, completions):
-        for col in frame.columns:
-            if col.endswith("_at"):
-                frame[col] = pd.to_datetime(frame[col], utc=True).dt.tz_localize(None)
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            pd.DataFrame(rows).to_excel(xw, sheet_name="成绩册 Gradebook", index=False)
-            attempts.to_excel(xw, sheet_name="作答 Attempts", index=False)
-            trainees.to_excel(xw, sheet_name="学员 Trainees", index=False)
-            completions.to_excel(xw, sheet_name="完成 Completions", index=False)
-            for name, frame in (extra_sheets or {}).items():
-                frame.to_excel(xw, sheet_name=name, index=False)
-
-    write_with(Path(out), write)
-    return Path(out)
