@@ -60,7 +60,6 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from shegong.trainer.marking import grade_workspace
-
     from shegong.training.roles import store_owner
 
     summary = grade_workspace(

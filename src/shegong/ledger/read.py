@@ -82,8 +82,8 @@ def _read_excel(path: Path) -> list[RawSheet]:
             head.startswith(b"PK") or head.startswith(b"\xd0\xcf\x11\xe0")
         ):  # .xlsx is a zip, .xls an OLE file
             raise DatasetError(
-                f"不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
-                f"if it is text, save it as .csv (UTF-8)",
+                "不是 Excel 文件 not an Excel workbook (its content is neither .xlsx nor .xls): "
+                "if it is text, save it as .csv (UTF-8)",
                 Location(path.name),
             ) from e
         raise DatasetError(

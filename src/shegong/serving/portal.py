@@ -12,6 +12,12 @@
 ``/?app=NAME``               a trainer app (cohort progress, grading queue, mentoring log)
 ==========================  =====================================================================
 
+Since issue 14 the front server (:mod:`shegong.serving.front`) answers ``/`` and fresh reports
+itself, without a kernel (:mod:`shegong.serving.pages`); this notebook runs for the widget apps,
+live reports and project reports only, for a signed-in person whose login the server put into the
+kernel's environment (:func:`served_login`) — never a URL value. In JupyterLab the notebook still
+shows the index itself.
+
 Serving one notebook keeps one kernel pool whatever the number of reports (DESIGN.md §2.4).
 The query string is read as Voila's ``get_query_string()`` reads it (:func:`wait_for_request`),
 which also works in a preheated kernel. Before that wait a preheated kernel has imported only
@@ -114,6 +120,32 @@ def wait_for_request() -> None:
         env[key] = value
 
 
+#: the kernel's environment variable holding the signed-in login: Voila copies it from the
+#: ``X-Shegong-Login`` header the front server sets from the session (shegong.serving.front)
+LOGIN_ENV = "HTTP_X_SHEGONG_LOGIN"
+
+
+def served_login() -> str | None:
+    """The login the front server authenticated for this page (``None`` outside the portal, e.g. in
+    JupyterLab, where the widgets ask for a sign-in)."""
+    return os.environ.get(LOGIN_ENV) or None
+
+
+def served_person():  # noqa: ANN201 - a shegong.people.Person or None
+    """The :class:`~shegong.people.Person` of :func:`served_login` (roles and scope from the store)."""
+    login = served_login()
+    if login is None:
+        return None
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import person
+
+    store = ProgressStore.open()
+    try:
+        return person(store, login)
+    finally:
+        store.close()
+
+
 def query_parameters() -> dict[str, str]:
     """The page's query parameters (first value of each), after :func:`wait_for_request`; outside
     Voila those of ``$QUERY_STRING`` (empty when unset)."""
@@ -138,7 +170,7 @@ def available_years(ws: Workspace) -> list[int]:
     return sorted({int(p) for p in periods if p and p.isdigit()})
 
 
-def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
+def failed_units(ws: Workspace, year: int) -> dict[str, str]:
     import json
 
     manifest = ws.reports_dir(year) / "manifest.json"
@@ -213,7 +245,7 @@ def unit_index(
     if county:
         counties = unit_counties(units)
         frame = frame[frame["code"].map(counties.get) == county]
-    failed = _failed_units(ws, year)
+    failed = failed_units(ws, year)
     lines = []
     for level, group in frame.groupby("level", sort=True):
         lines += [f"### {units.level_label(int(level), lang)}", ""]
@@ -312,12 +344,14 @@ def show(workspace: str | Path | None = None, *, year: int | None = None, lang: 
     A :class:`~shegong.errors.ShegongError` is shown as its one-line message (tracebacks are
     hidden by Voila); anything else propagates.
     """
-    from IPython.display import Markdown, display
+    import html
+
+    from IPython.display import HTML, display
 
     try:
         _route(workspace, year=year, lang=lang)
-    except ShegongError as e:
-        display(Markdown(f"**出错了 Error:** {e.message()}"))
+    except ShegongError as e:  # the message may quote a URL value: text, never markup
+        display(HTML(f"<p><b>出错了 Error:</b> {html.escape(e.message())}</p>"))
 
 
 def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None:
@@ -382,13 +416,13 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
         from shegong.widgets import module_player_app
 
         display(Markdown(link(t["back"], lang=lang)))
-        display(module_player_app(query["module"], lang))
+        display(module_player_app(query["module"], lang, login=served_login()))
         return
     if "app" in query:
         from shegong.widgets.apps import show_app
 
         display(Markdown(link(t["back"], lang=lang)))
-        show_app(query["app"], lang)
+        show_app(query["app"], lang, person=served_person())
         return
     other = "en" if lang == "zh" else "zh"
     switch = " · ".join(f"**{y}**" if y == year else link(str(y), year=y, lang=lang) for y in years)

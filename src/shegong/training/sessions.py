@@ -22,11 +22,11 @@ from shegong.errors import AccessError
 from shegong.people import audit, normalise_login
 from shegong.training.accounts import (
     SignInError,
-    as_utc,
     account_row,
-    token_hash,
+    as_utc,
     ensure_account,
     password_matches,
+    token_hash,
 )
 from shegong.training.progress import ProgressStore
 from shegong.training.tables import AccountRow, SignInAttemptRow, WebSessionRow
