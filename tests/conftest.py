@@ -1,10 +1,10 @@
-"""Shared fixtures: a private pseudonym key, the demo workspace built once, a browser."""
+"""Shared fixtures: a private pseudonym key, the demo workspace built once, the portal on it, one
+Chromium (tests/portal.py) and one sign-in for every browser test."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -50,12 +50,6 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path
     return ws
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     """Debian's chromium; a missing browser skips, or fails when SHEGONG_REQUIRE_BROWSER=1."""
@@ -69,4 +63,45 @@ def chromium() -> str:
     return path
 
 
-from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test
+from .portal import free_port  # noqa: E402,F401 — one helper for every server a test starts
+
+#: the password of the account the demo browser tests sign in with
+DEMO_PASSWORD = "browser-admin-2021"
+
+
+@pytest.fixture(scope="session")
+def demo_portal(demo_workspace: Path):
+    """The front server on the demo workspace (``shegong serve`` as a user runs it), with an admin
+    account ``browser-admin`` the browser tests sign in as; stopped at the end of the session."""
+    from shegong.training.accounts import create_account
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import grant
+
+    from .portal import running_portal
+
+    store = ProgressStore.open(workspace=demo_workspace)
+    create_account(store, "browser-admin", DEMO_PASSWORD)
+    grant(store, "browser-admin", "admin")
+    store.close()
+    with running_portal(demo_workspace, kernel_cap=4, cull_idle_timeout=20, cull_interval=5) as p:
+        yield p
+
+
+@pytest.fixture
+def browser(chromium: str):
+    """Debian's chromium (tests/portal.py); the test fails on any CSP violation a page reports."""
+    from .portal import chromium_browser
+
+    with chromium_browser(chromium) as b:
+        yield b
+    assert b.csp_violations == []
+
+
+@pytest.fixture
+def demo_page(demo_portal, browser):
+    """A page signed in to the demo portal as its admin."""
+    from .portal import sign_in_page
+
+    page = browser.new_page()
+    sign_in_page(page, demo_portal.url, "browser-admin", DEMO_PASSWORD)
+    return page

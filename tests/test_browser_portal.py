@@ -41,15 +41,6 @@ def served(tmp_path_factory):
     store.close()
 
 
-@pytest.fixture
-def browser(chromium):
-    from .portal import chromium_browser
-
-    with chromium_browser(chromium) as b:
-        yield b
-    assert b.csp_violations == []  # every page of the test kept to the Content-Security-Policy
-
-
 def test_trainer_scores_an_open_answer_in_the_grading_queue(served, browser):
     portal, store, trainee = served
     page = browser.new_page()

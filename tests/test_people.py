@@ -295,3 +295,33 @@ def test_registration_by_invitation_or_approval_and_password_resets(store):
     accounts.set_password(store, admin, "other-county", "other-steppe-3")
     actions = [e["action"] for e in read_audit(store.workspace)]
     assert actions.count("reset_password") == 2 and "set_status" in actions
+
+
+def test_demo_accounts_are_made_once_and_returned(store, monkeypatch):
+    from shegong.config import Workspace
+    from shegong.demo.accounts import DEFAULT_PASSWORD, create_demo_accounts
+
+    monkeypatch.delenv("SHEGONG_DEMO_PASSWORD", raising=False)
+    ws = Workspace.at(store.workspace, create=False)
+    made = create_demo_accounts(ws, store)
+    again = create_demo_accounts(ws, store)  # idempotent: `shegong demo` twice
+    assert [a.login for a in made] == [a.login for a in again]
+    by_login = {a.login: a for a in made}
+    assert {a.login: sorted(a.person.roles) for a in made[:6]} == {
+        "admin": ["admin"],
+        "trainer-li": ["trainer"],
+        "trainer-wang": ["trainer"],
+        "eval-league": ["evaluator"],
+        "eval-county": ["evaluator"],
+        "station-1": ["station"],
+    }
+    assert by_login["eval-county"].person.scope == {COUNTY}
+    assert by_login["station-1"].person.scope == {STATION}
+    trainees = made[6:]
+    assert len(trainees) == 12 and all(a.person.roles == {"trainee"} for a in trainees)
+    assert len({a.station_code for a in trainees}) == 3 and all(a.display_name for a in trainees)
+    assert store.trainee("trainee01").display_name == trainees[0].display_name
+    assert (
+        sessions.sign_in(store, "trainee12", DEFAULT_PASSWORD, address="127.0.0.1") == "trainee12"
+    )
+    assert list_lines(store)[0] == "admin\tadmin\t*"
