@@ -18,9 +18,10 @@ SHEGONG = [sys.executable, "-m", "shegong.cli.main"]
 
 @pytest.fixture(scope="session", autouse=True)
 def pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every test session gets its own key, never the user's."""
+    """Every test session gets its own keys (pseudonyms, session cookies), never the user's."""
     key = tmp_path_factory.mktemp("key") / "pseudonym.key"
     os.environ["SHEGONG_KEY_FILE"] = str(key)
+    os.environ["SHEGONG_SESSION_KEY_FILE"] = str(key.parent / "session.key")  # the portal's
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return key
 

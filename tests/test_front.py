@@ -6,12 +6,14 @@ import json
 import os
 import re
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import requests
 
 from shegong.config import project_root
+from shegong.errors import ConfigError
 from shegong.training import accounts
 from shegong.training.progress import ProgressStore
 from shegong.training.roles import grant
@@ -292,3 +294,18 @@ def test_five_failed_sign_ins_lock_the_account_and_the_address_behind_a_proxy(wo
         assert locked.status_code == 429 and 800 < int(locked.headers["Retry-After"]) <= 901
         assert attempt("admin", PASSWORD, "10.0.0.7").status_code == 429  # the address
         assert attempt("admin", PASSWORD, "10.0.0.8").status_code == 302
+
+
+def test_the_session_key_and_the_store_are_owner_only(portal, workspace, tmp_path):
+    import stat
+
+    from shegong.serving.security import session_secret
+
+    key = tmp_path / "keys" / "session.key"
+    first = session_secret(key)
+    assert session_secret(key) == first and len(first) == 32  # created once, then read
+    for f in (key, Path(os.environ["SHEGONG_SESSION_KEY_FILE"]), workspace / "progress.sqlite"):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    key.write_bytes(b"short")
+    with pytest.raises(ConfigError, match="damaged"):
+        session_secret(key)

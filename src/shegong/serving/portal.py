@@ -154,8 +154,12 @@ def query_parameters() -> dict[str, str]:
 
 
 def link(text: str, **params: object) -> str:
-    """A Markdown link to this same page with ``params`` as the query string."""
-    return f"[{text}](?{urlencode({k: v for k, v in params.items() if v is not None})})"
+    """A Markdown link to this same page with ``params`` as the query string; ``text`` (a unit or
+    project name from a data file) is escaped, so it stays text in the rendered page."""
+    import html
+
+    label = html.escape(text).replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}](?{urlencode({k: v for k, v in params.items() if v is not None})})"
 
 
 def available_years(ws: Workspace) -> list[int]:
