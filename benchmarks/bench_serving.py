@@ -184,7 +184,7 @@ def _baseline(ws: Workspace) -> tuple[float, float, float]:
 
 
 def _portal(ws: Workspace) -> tuple[float, float, float]:
-    with running_portal(ws) as portal:
+    with running_portal(ws.root) as portal:
         sessions = [signed_in(portal.url, "bench-admin", PASSWORD) for _ in range(CLIENTS)]
         slowest, peak = _burst(portal.url, sessions, portal.proc.pid)
         render = (

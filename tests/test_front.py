@@ -309,3 +309,87 @@ def test_the_session_key_and_the_store_are_owner_only(portal, workspace, tmp_pat
     key.write_bytes(b"short")
     with pytest.raises(ConfigError, match="damaged"):
         session_secret(key)
+
+
+def _post(session, url, **data):
+    return session.post(
+        url, data={"_xsrf": session.cookies["_xsrf"], **data}, allow_redirects=False, timeout=60
+    )
+
+
+def test_accounts_in_the_browser_invite_register_reset_disable_grant(portal, workspace):
+    from shegong.people import read_audit
+
+    trainer = signed_in(portal.url, "trainer-li", PASSWORD)
+    page = _post(trainer, portal.url + "admin", action="invite")
+    code = re.search(r"(?:邀请码|Invitation code)[^：:]*[：:] ?([0-9A-F]{10})", page.text).group(1)
+    assert "shegong-accounts" not in page.text  # the account list is the admins'
+    newcomer = requests.Session()
+    xsrf(newcomer, portal.url + "register")
+    form = dict(
+        login="Wang.Min",
+        password="wangmin-steppe-7",
+        display_name="王敏",
+        station_code=STATION,
+        role="volunteer",
+    )
+    refused = _post(newcomer, portal.url + "register", **form, invitation="WRONG")
+    assert refused.status_code == 400 and "invitation" in refused.text
+    ok = _post(newcomer, portal.url + "register", **form, invitation=code)
+    assert ok.status_code == 302 and "notice=registered" in ok.headers["Location"]
+    store = ProgressStore.open(workspace=workspace)
+    me = store.trainee("wang.min")
+    assert (me.display_name, me.station_code, me.station) == ("王敏", STATION, "义勒力特镇社工站")
+    signed_in(portal.url, "wang.min", "wangmin-steppe-7")
+    assert (
+        _post(
+            trainer,
+            portal.url + "admin",
+            action="reset",
+            login="wang.min",
+            password="wangmin-river-8",
+        ).status_code
+        == 200
+    )
+    with pytest.raises(AssertionError):
+        signed_in(portal.url, "wang.min", "wangmin-steppe-7")  # the old password is gone
+    assert (
+        _post(
+            trainer, portal.url + "admin", action="status", login="wang.min", status="disabled"
+        ).status_code
+        == 403
+    )  # only admins disable
+    admin = signed_in(portal.url, "admin", PASSWORD)
+    listed = _get(portal.url + "admin", admin).text
+    assert "shegong-accounts" in listed and "wang.min" in listed
+    assert (
+        _post(
+            admin,
+            portal.url + "admin",
+            action="grant",
+            login="wang.min",
+            role="evaluator",
+            scope=COUNTY,
+        ).status_code
+        == 200
+    )
+    from shegong.training.roles import person
+
+    assert person(store, "wang.min").roles == {"trainee", "evaluator"}
+    assert person(store, "wang.min").scope == {COUNTY}
+    assert (
+        _post(
+            admin, portal.url + "admin", action="status", login="wang.min", status="disabled"
+        ).status_code
+        == 200
+    )
+    with pytest.raises(AssertionError):
+        signed_in(portal.url, "wang.min", "wangmin-river-8")
+    actions = [(e["actor"], e["action"], e["target"]) for e in read_audit(workspace)]
+    assert ("trainer-li", "reset_password", "wang.min") in actions
+    assert ("admin", "grant", "wang.min") in actions and (
+        "admin",
+        "set_status",
+        "wang.min",
+    ) in actions
+    store.close()

@@ -18,12 +18,8 @@ live reports and project reports only, for a signed-in person whose login the se
 kernel's environment (:func:`served_login`) — never a URL value. In JupyterLab the notebook still
 shows the index itself.
 
-Serving one notebook keeps one kernel pool whatever the number of reports (DESIGN.md §2.4).
-The query string is read as Voila's ``get_query_string()`` reads it (:func:`wait_for_request`),
-which also works in a preheated kernel. Before that wait a preheated kernel has imported only
-what ipykernel needs (pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel):
-a replayed report needs nothing more; the index, the apps and live reports import the rest
-(ipywidgets, pandas …) after the request.
+The query string is the kernel's ``$QUERY_STRING`` (Voila sets it from the request); modules are
+imported when a route needs them (ipywidgets, pandas …), so this module stays light.
 """
 
 from __future__ import annotations
@@ -85,41 +81,6 @@ TEXT = {
 }
 
 
-def wait_for_request() -> None:
-    """In a preheated Voila kernel, wait for the page request and put its details (``QUERY_STRING``
-    …) into ``os.environ``; elsewhere return at once.
-
-    The same exchange as Voila 0.5's ``voila.utils.wait_for_request`` — one JSON message read
-    from the websocket ``/voila/query/<kernel id>`` of the server named by the ``VOILA_*``
-    environment variables Voila gives its pool kernels — without importing ``voila.utils``, which
-    pulls jupyter_server and nbconvert (≈ 50 MiB) into every pool kernel. Falls back to Voila's
-    own function when the connection fails.
-    """
-    env = os.environ
-    if env.get("VOILA_PREHEAT", "False") == "False":
-        return
-    import json
-
-    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
-    url = (
-        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
-        f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
-    )
-    from websockets.exceptions import WebSocketException  # a dependency of Voila's own wait
-    from websockets.sync.client import connect
-
-    try:
-        with connect(url, open_timeout=5, max_size=None) as channel:
-            info = channel.recv()
-    except (OSError, TimeoutError, WebSocketException):
-        from voila.utils import wait_for_request as voila_wait
-
-        voila_wait()
-        return
-    for key, value in json.loads(info).items():
-        env[key] = value
-
-
 #: the kernel's environment variable holding the signed-in login: Voila copies it from the
 #: ``X-Shegong-Login`` header the front server sets from the session (shegong.serving.front)
 LOGIN_ENV = "HTTP_X_SHEGONG_LOGIN"
@@ -147,9 +108,8 @@ def served_person():  # noqa: ANN201 - a shegong.people.Person or None
 
 
 def query_parameters() -> dict[str, str]:
-    """The page's query parameters (first value of each), after :func:`wait_for_request`; outside
-    Voila those of ``$QUERY_STRING`` (empty when unset)."""
-    wait_for_request()
+    """The page's query parameters (first value of each): Voila puts the request's query string into
+    the kernel's ``$QUERY_STRING`` (empty when unset, e.g. in JupyterLab)."""
     return {k: v[0] for k, v in parse_qs(os.environ.get("QUERY_STRING", "")).items()}
 
 
@@ -395,9 +355,7 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
 def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
     from IPython.display import Markdown, display
 
-    query = (
-        query_parameters()
-    )  # a preheated kernel waits here for its request (light: see the module docstring)
+    query = query_parameters()
     lang = language(query.get("lang", lang))
     ws = Workspace.at(workspace or os.environ.get("SHEGONG_WORKSPACE", "workspace"), create=False)
     years = (
