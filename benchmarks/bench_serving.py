@@ -8,8 +8,8 @@ serving before it, on the same workspace.
 
 The portal (``shegong serve``: the front server renders the index and fresh reports without a
 kernel) is compared with the serving before issue 14 — Voila with a pool of 8 preheated kernels,
-every page view a kernel, no sign-in — started here with that command line
-(:func:`baseline_command`). Both serve the demo's 2021 league and county reports, run by the
+every page view a kernel, no sign-in — started here from that commit's files (:func:`baseline_checkout`,
+:data:`BASELINE_REV`) with its command line (:func:`baseline_command`). Both serve the demo's 2021 league and county reports, run by the
 report batch beforehand. The portal's clients sign in through the form first (tests/portal.py),
 outside the measured burst.
 """
@@ -52,13 +52,31 @@ CLIENTS, PAGES = 30, 5
 PASSWORD = "bench-admin-2021"
 
 
-def baseline_command(port: int) -> list[str]:
-    """``shegong serve`` before issue 14: Voila on the viewer notebook, 8 preheated kernels."""
+#: the commit whose serving is the baseline (the last before issue 14)
+BASELINE_REV = os.environ.get("SHEGONG_BENCH_SERVING_BASELINE", "7828429")
+
+
+def baseline_checkout(dest: Path) -> Path:
+    """The baseline commit's ``src``, ``notebooks`` and ``datasets`` (``git archive``) in ``dest``."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", BASELINE_REV, "src", "notebooks", "datasets"],
+        cwd=project_root(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def baseline_command(port: int, root: Path) -> list[str]:
+    """``shegong serve`` before issue 14 (the checkout ``root``): Voila on the viewer notebook,
+    8 preheated kernels, every page view a kernel, no sign-in."""
     return [
         sys.executable,
         "-m",
         "voila",
-        str(project_root() / INDEX_NOTEBOOK),
+        str(root / INDEX_NOTEBOOK),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -201,7 +219,7 @@ def run() -> list[dict]:
         os.environ.setdefault("SHEGONG_SESSION_KEY_FILE", str(tmp / "session.key"))
         ws = _workspace(tmp)
         ours = _portal(ws)
-        base = _baseline(ws)
+        base = _baseline(ws, tmp)
     load = f"load average {os.getloadavg()[0]:.1f} (2 cores: figures need a quiet machine)"
     return [
         {

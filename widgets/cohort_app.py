@@ -151,16 +151,6 @@ def frame_html(frame: pd.DataFrame, css: str, columns: list[str] | None = None) 
     return shown.to_html(index=False, classes=css, na_rep="—", escape=True, border=0)
 
 
-def _profiles(store: ProgressStore) -> list[Trainee]:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from shegong.training.progress import TraineeRow
-
-    with Session(store.engine) as s:
-        return [Trainee._of(r) for r in s.scalars(select(TraineeRow))]
-
-
 class CohortApp(w.VBox):
     """Filters (``station``, ``role``), the heat map, the stage table, sessions, export and certificates.
 
@@ -250,7 +240,7 @@ class CohortApp(w.VBox):
 
     def _people(self, **filters: str | None) -> list[dict[str, Any]]:
         """The trainees (rows of :func:`shegong.trainer.cohort.trainees`) within the actor's scope."""
-        codes = {p.id: p.station_code for p in _profiles(self.store)}
+        codes = {p.id: p.station_code for p in self.store.profiles()}
         return [
             p
             for p in cohort.trainees(self.store, **filters)
@@ -358,7 +348,7 @@ class CohortApp(w.VBox):
         if self.cert_pick.value is None:
             return None
         trainee_id, stage = self.cert_pick.value
-        trainee = next(p for p in _profiles(self.store) if p.id == trainee_id)
+        trainee = next(p for p in self.store.profiles() if p.id == trainee_id)
         cert = certificates.issue(
             self.store,
             trainee,

@@ -76,7 +76,7 @@ class MentorReview(w.VBox):
 
     def refresh(self) -> None:
         """Reload the waiting entries (filtered by station)."""
-        codes = {p.id: p.station_code for p in _trainees(self.store)}
+        codes = {p.id: p.station_code for p in self.store.profiles()}
         waiting = [
             e
             for e in mentoring.entries(self.store, status="submitted")
@@ -180,16 +180,6 @@ class TraineeLog(w.VBox):
         self.table.value = (
             f"<table class='shegong-entries'><tbody>{rows}</tbody></table>" if rows else ""
         )
-
-
-def _trainees(store: ProgressStore) -> list[Trainee]:
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from shegong.training.progress import TraineeRow
-
-    with Session(store.engine) as s:
-        return [Trainee._of(r) for r in s.scalars(select(TraineeRow))]
 
 
 class MentoringApp(w.VBox):

@@ -105,6 +105,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
     )
     create_account(store, args.admin, password)
     roles.grant(store, args.admin, "admin", by=roles.store_owner(args.admin))
+    from shegong.training.answer_keys import protect_keys
+    from shegong.training.curriculum import load_curricula
+
+    protect_keys(load_curricula())
     print(f"工作区已创建 workspace ready: {ws.root}; 管理员 admin: {args.admin}")
     return 0
 

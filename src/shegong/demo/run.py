@@ -28,6 +28,8 @@ from shegong.indicators.projects import compute_projects
 from shegong.ledger.importer import import_ledgers
 from shegong.reports.batch import failure_line, run_project_reports, run_reports
 from shegong.serving.serve import serve as serve_workspace
+from shegong.training.answer_keys import protect_keys
+from shegong.training.curriculum import load_curricula
 from shegong.training.progress import ProgressStore
 
 DEMO_YEARS = (2021, 2022)
@@ -121,6 +123,7 @@ def run_demo(
     say(
         f"⑥ 演示账号 demo accounts (password from ${PASSWORD_ENV}; admin is the first administrator)"
     )
+    protect_keys(load_curricula())  # answer keys owner-only (0600)
     store = ProgressStore.open(workspace=ws.root)
     try:
         for account in create_demo_accounts(ws, store):

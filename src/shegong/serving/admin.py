@@ -10,6 +10,7 @@ from shegong.people import ROLES, may
 from shegong.serving import pages
 from shegong.serving.security import current_person
 from shegong.serving.signin import _Page
+from shegong.training import accounts, roles
 
 TEXT = {
     "zh": {
@@ -57,7 +58,6 @@ class AdminHandler(_Page):
     def _show(
         self, status: int = 200, *, error: str = "", notice: str = "", code: str = ""
     ) -> None:
-        from shegong.training import accounts, roles
 
         person = current_person(self)
         lang = self.lang()
@@ -92,8 +92,6 @@ class AdminHandler(_Page):
             self._show()
 
     def post(self) -> None:
-        from shegong.training import accounts, roles
-
         if not self._allowed():
             return
         actor = current_person(self)

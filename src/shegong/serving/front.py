@@ -33,6 +33,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -46,7 +48,10 @@ from voila.tornado.handler import TornadoVoilaHandler
 
 from shegong.config import Workspace, language
 from shegong.errors import AccessError, ConfigError
+from shegong.indicators.projects import projects_file
+from shegong.orgunits import OrgUnits
 from shegong.people import check
+from shegong.reports.archive import archived_report
 from shegong.serving import admin, pages, signin
 from shegong.serving.security import (
     LOOPBACK,
@@ -56,7 +61,11 @@ from shegong.serving.security import (
     security_headers,
     session_secret,
 )
+from shegong.training.answer_keys import protect_keys
+from shegong.training.curriculum import load_curricula
 from shegong.training.progress import ProgressStore
+from shegong.training.roles import unit_ancestors
+from shegong.widgets.apps import APPS
 
 LOGIN_HEADER = "X-Shegong-Login"
 
@@ -100,13 +109,10 @@ _CODE = re.compile(r"^\d{12}$")
 def _bad_query(ws: Workspace, query: dict[str, str]) -> str:
     """Why a query names nothing served (an unknown unit, app, module or a malformed year), before
     any kernel starts; empty when it is fine. The values are quoted as text by the page."""
-    from shegong.widgets.apps import APPS
 
     if "year" in query and not query["year"].isdigit():
         return f"year {query['year']!r}: a year such as 2021"
     if "unit" in query:
-        from shegong.orgunits import OrgUnits
-
         if not _CODE.match(query["unit"]) or query["unit"] not in OrgUnits.read_csv(
             ws.org_units_file
         ):
@@ -114,8 +120,6 @@ def _bad_query(ws: Workspace, query: dict[str, str]) -> str:
     if "app" in query and query["app"] not in APPS:
         return f"app {query['app']!r}: one of {', '.join(APPS)}"
     if "module" in query:
-        from shegong.training.curriculum import load_curricula
-
         if query["module"] not in load_curricula():
             return f"module {query['module']!r}: no such training module"
     if "project" in query and query["project"] not in _project_ids(ws):
@@ -126,11 +130,9 @@ def _bad_query(ws: Workspace, query: dict[str, str]) -> str:
 
 
 def _project_ids(ws: Workspace) -> set[str]:
-    from shegong.indicators.projects import projects_file
-
     if not projects_file(ws).exists():
         return set()
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # heavy: only when a project is asked for
 
     return set(pq.read_table(projects_file(ws), columns=["scope_id"]).column(0).to_pylist())
 
@@ -199,9 +201,6 @@ class PortalHandler(TornadoVoilaHandler):
         )
 
     async def _report(self, app: Portal, ws: Workspace, query: dict[str, str]) -> None:
-        from shegong.reports.archive import archived_report
-        from shegong.training.roles import unit_ancestors
-
         code, t = query["unit"], pages.TEXT[self.lang]
         if self.person is None and not app.public_reports:
             self._sign_in_first()
@@ -220,8 +219,6 @@ class PortalHandler(TornadoVoilaHandler):
         year = pages.year_of(query.get("year"), ws)
         archived = archived_report(ws, code, year, self.lang)
         if archived.status == "fresh" and archived.path is not None:
-            from shegong.orgunits import OrgUnits
-
             units = OrgUnits.read_csv(ws.org_units_file)
             name = units.name(code) if code in units else code
             self.finish(
@@ -305,6 +302,8 @@ class Portal(Voila):
         super().initialize(argv)
         self.workspace_dir = Workspace.at(self.workspace, create=False)
         self.store = ProgressStore.open(workspace=self.workspace_dir.root)
+
+        protect_keys(load_curricula())  # answer keys owner-only before anyone signs in
         self.voila_configuration.prelaunch_hook = prelaunch_hook
         self.voila_configuration.http_header_envs = [LOGIN_HEADER]
         self.voila_configuration.preheat_kernel = False
@@ -366,9 +365,6 @@ class Portal(Voila):
         ]
 
     def start(self) -> None:
-        import shutil
-        import tempfile
-
         self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
         settings = self.init_settings()
         self.app = HostCheckedApplication(**settings)

@@ -24,9 +24,15 @@ import mistune
 from markupsafe import Markup
 
 from shegong.config import Workspace
+from shegong.indicators.projects import projects_file
+from shegong.indicators.results import GRADE_LABELS
+from shegong.orgunits import OrgUnits
 from shegong.people import Person, covers, may
 from shegong.reports.archive import WIDGET_MIME
 from shegong.serving import portal
+from shegong.training.curriculum import load_curricula
+from shegong.training.model import text
+from shegong.widgets.apps import APPS
 
 TEMPLATES = Path(__file__).parent / "templates"
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -114,8 +120,6 @@ def unit_groups(
     """The index's units as (level label, rows) per level — the units of
     :func:`shegong.serving.portal.unit_index` with the same filters, limited to the ``person``'s
     scope (everything for an unscoped person or public reports, ``person`` ``None``)."""
-    from shegong.indicators.results import GRADE_LABELS
-    from shegong.orgunits import OrgUnits
 
     units = OrgUnits.read_csv(ws.org_units_file)
     frame = units.frame[units.frame["level"].isin(levels)].sort_values(["level", "code"])
@@ -155,11 +159,10 @@ def unit_groups(
 def project_groups(ws: Workspace, year: int, lang: str) -> list[tuple[str, list[dict[str, str]]]]:
     """The year's rounds, funders, programmes and projects as (scope label, rows with ``name``,
     ``code`` and ``href``) — the links of :func:`shegong.serving.portal.project_index`."""
-    from shegong.indicators.projects import projects_file
 
     if not projects_file(ws).exists():
         return []
-    import pandas as pd
+    import pandas as pd  # heavy: only when projects were computed
 
     table = pd.read_parquet(
         projects_file(ws), columns=["scope", "scope_id", "name", "year"]
@@ -202,10 +205,6 @@ def index_page(
     grades, counties = portal.index_filters(ws, year, lang) if show_reports else ([], [])
     modules, apps = [], []
     if person is not None:
-        from shegong.training.curriculum import load_curricula
-        from shegong.training.model import text
-        from shegong.widgets.apps import APPS
-
         modules = [
             (key, f"{m.order}. {text(m.title, lang)}（{m.stage}）")
             for key, m in load_curricula().items()

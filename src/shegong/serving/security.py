@@ -18,6 +18,8 @@ from tornado.httputil import HTTPServerRequest, split_host_and_port
 
 from shegong.errors import ConfigError
 from shegong.people import Person
+from shegong.training.roles import person
+from shegong.training.sessions import session_login
 
 COOKIE = "shegong_session"
 #: the one inline script Voila's handler writes (a keep-alive during long cells), allowed by hash
@@ -117,8 +119,6 @@ class SessionIdentity(IdentityProvider):
         return []  # /signin, /register, /signout are the portal's (shegong.serving.signin)
 
     def get_user(self, handler: tornado.web.RequestHandler) -> User | None:
-        from shegong.training.sessions import session_login
-
         token = handler.get_signed_cookie(COOKIE, max_age_days=1)
         if not token:
             return None
@@ -128,8 +128,6 @@ class SessionIdentity(IdentityProvider):
 
 def current_person(handler: tornado.web.RequestHandler) -> Person | None:
     """The signed-in person of a request (roles and scope from the store), or ``None``."""
-    from shegong.training.roles import person
-
     user = getattr(handler, "current_user", None)
     if user is None:
         return None

@@ -17,9 +17,13 @@ from jupyter_server.base.handlers import JupyterHandler
 
 from shegong.config import language
 from shegong.errors import ConfigError, ShegongError
+from shegong.orgunits import OrgUnits
 from shegong.people import may
 from shegong.serving import pages
 from shegong.serving.security import COOKIE, client_address, current_person
+from shegong.training.accounts import register
+from shegong.training.progress import ROLES
+from shegong.training.sessions import SignInError, end_session, sign_in, start_session
 
 
 class _Page(JupyterHandler):
@@ -90,8 +94,6 @@ class SignInHandler(_Page):
 
     @allow_unauthenticated
     def post(self) -> None:
-        from shegong.training.sessions import SignInError, sign_in, start_session
-
         address = client_address(self.request, self.portal.trusted_proxies)
         login = self.get_body_argument("login", "")
         try:
@@ -135,8 +137,6 @@ class SignOutHandler(_Page):
 
     @allow_unauthenticated
     def post(self) -> None:
-        from shegong.training.sessions import end_session
-
         token = self.get_signed_cookie(COOKIE, max_age_days=1)
         if token:
             end_session(self.store, token.decode())
@@ -148,15 +148,11 @@ class RegisterHandler(_Page):
     """``/register``: a trainee's account (display name, station, invitation code)."""
 
     def _stations(self) -> list[tuple[str, str]]:
-        from shegong.orgunits import OrgUnits
-
         frame = OrgUnits.read_csv(self.portal.workspace_dir.org_units_file).frame
         frame = frame[frame["level"] == 4].sort_values("code")
         return list(zip(frame["code"], frame["name"], strict=True))
 
     def _form(self, status: int, error: str, form: dict[str, str]) -> None:
-        from shegong.training.progress import ROLES
-
         lang = self.lang()
         self.render_page(
             "register.html",
@@ -180,8 +176,6 @@ class RegisterHandler(_Page):
 
     @allow_unauthenticated
     def post(self) -> None:
-        from shegong.training.accounts import register
-
         form = {
             k: self.get_body_argument(k, "")
             for k in ("login", "display_name", "station_code", "role", "invitation")

@@ -43,7 +43,7 @@ _ROUNDS = 260_000  # PBKDF2-HMAC-SHA256 iterations
 
 @lru_cache(maxsize=8)
 def _closure(path: str, mtime: float) -> dict[str, frozenset[str]]:
-    from shegong.orgunits import OrgUnits
+    from shegong.orgunits import OrgUnits  # pandas: only when a scope is checked
 
     anc = OrgUnits.read_csv(path).ancestry()
     return {c: frozenset(g) for c, g in anc.groupby("code")["ancestor"]}

@@ -289,6 +289,11 @@ class ProgressStore:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
             return Trainee._of(row) if row else None
 
+    def profiles(self) -> list[Trainee]:
+        """Every trainee profile, in id order."""
+        with Session(self.engine) as s:
+            return [Trainee._of(r) for r in s.scalars(select(TraineeRow).order_by(TraineeRow.id))]
+
     def hub_trainee(self, user: str) -> Trainee | None:
         """The trainee of JupyterHub user ``user`` (same as :meth:`trainee`)."""
         return self.trainee(user)
