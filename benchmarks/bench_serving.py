@@ -174,12 +174,19 @@ def _first_renders(url: str, signed: bool) -> float:
         return slowest
 
 
-def _baseline(ws: Workspace) -> tuple[float, float, float]:
+def _baseline(ws: Workspace, tmp: Path) -> tuple[float, float, float]:
+    root = baseline_checkout(tmp / "baseline")
+    env = voila_env(ws)
+    env.update(
+        PYTHONPATH=str(root / "src"),  # the baseline's package, before the editable install
+        SHEGONG_ROOT=str(root),
+        JUPYTER_PATH=str(root / "src" / "shegong" / "serving" / "share"),
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen(
-        baseline_command(port),
-        env=voila_env(ws),
+        baseline_command(port, root),
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
     )

@@ -393,3 +393,17 @@ def test_accounts_in_the_browser_invite_register_reset_disable_grant(portal, wor
         "wang.min",
     ) in actions
     store.close()
+
+
+def test_public_reports_are_read_only_for_anonymous_visitors(workspace):
+    with running_portal(workspace, public_reports=True) as p:
+        index = _get(p.url + "?year=2021")
+        assert index.status_code == 200 and "义勒力特镇社工站" in index.text
+        assert "/?app=" not in index.text and "/?module=" not in index.text  # no apps listed
+        report = _get(p.url + f"?unit={STATION}&year=2021")
+        assert report.status_code == 200 and "shegong-kpi" in report.text
+        for path in (f"?unit={STATION}&year=2021&lang=en", "?app=mentoring", "?module=m01-ethics"):
+            reply = _get(p.url + path)  # a live report or an app needs a kernel: sign in first
+            assert reply.status_code == 302 and reply.headers["Location"].startswith("/signin")
+        assert _get(p.url + "admin").status_code == 302
+        assert p.kernels() == 0
