@@ -60,12 +60,13 @@ def baseline_checkout(dest: Path) -> Path:
     """The baseline commit's ``src``, ``notebooks`` and ``datasets`` (``git archive``) in ``dest``."""
     dest.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "archive", BASELINE_REV, "src", "notebooks", "datasets"],
+        ["git", "archive", BASELINE_REV, "src", "widgets", "notebooks", "datasets"],
         cwd=project_root(),
         capture_output=True,
         check=True,
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    (dest / "widgets").rename(dest / "src" / "shegong" / "widgets")  # its shegong.widgets
     return dest
 
 
