@@ -49,7 +49,6 @@ from voila.tornado.handler import TornadoVoilaHandler
 from shegong.config import Workspace, language
 from shegong.errors import AccessError, ConfigError
 from shegong.indicators.projects import projects_file
-from shegong.orgunits import OrgUnits
 from shegong.people import check
 from shegong.reports.archive import archived_report
 from shegong.serving import admin, pages, signin
@@ -113,14 +112,12 @@ def _bad_query(ws: Workspace, query: dict[str, str]) -> str:
     if "year" in query and not query["year"].isdigit():
         return f"year {query['year']!r}: a year such as 2021"
     if "unit" in query:
-        if not _CODE.match(query["unit"]) or query["unit"] not in OrgUnits.read_csv(
-            ws.org_units_file
-        ):
+        if not _CODE.match(query["unit"]) or query["unit"] not in pages.org_units(ws):
             return f"unit {query['unit']!r}: no such org unit (a 12-digit code of the index)"
     if "app" in query and query["app"] not in APPS:
         return f"app {query['app']!r}: one of {', '.join(APPS)}"
     if "module" in query:
-        if query["module"] not in load_curricula():
+        if query["module"] not in dict(pages.module_links("zh")):
             return f"module {query['module']!r}: no such training module"
     if "project" in query and query["project"] not in _project_ids(ws):
         return f"project {query['project']!r}: no such project, programme, funder or round"
@@ -219,7 +216,7 @@ class PortalHandler(TornadoVoilaHandler):
         year = pages.year_of(query.get("year"), ws)
         archived = archived_report(ws, code, year, self.lang)
         if archived.status == "fresh" and archived.path is not None:
-            units = OrgUnits.read_csv(ws.org_units_file)
+            units = pages.org_units(ws)
             name = units.name(code) if code in units else code
             self.finish(
                 pages.report_page(

@@ -30,7 +30,7 @@ from shegong.orgunits import OrgUnits
 from shegong.people import Person, covers, may
 from shegong.reports.archive import WIDGET_MIME
 from shegong.serving import portal
-from shegong.training.curriculum import load_curricula
+from shegong.training.curriculum import curricula_root, load_curricula
 from shegong.training.model import text
 from shegong.widgets.apps import APPS
 
@@ -121,7 +121,7 @@ def unit_groups(
     :func:`shegong.serving.portal.unit_index` with the same filters, limited to the ``person``'s
     scope (everything for an unscoped person or public reports, ``person`` ``None``)."""
 
-    units = OrgUnits.read_csv(ws.org_units_file)
+    units = org_units(ws)
     frame = units.frame[units.frame["level"].isin(levels)].sort_values(["level", "code"])
     if search.strip():
         needle = search.strip()
@@ -205,10 +205,7 @@ def index_page(
     grades, counties = portal.index_filters(ws, year, lang) if show_reports else ([], [])
     modules, apps = [], []
     if person is not None:
-        modules = [
-            (key, f"{m.order}. {text(m.title, lang)}（{m.stage}）")
-            for key, m in load_curricula().items()
-        ]
+        modules = list(module_links(lang))
         apps = [
             (name, zh if lang == "zh" else en)
             for name, (zh, en) in APPS.items()
@@ -244,6 +241,35 @@ def index_page(
         modules=modules,
         apps=apps,
     )
+
+
+@lru_cache(maxsize=4)
+def _org_units(path: str, mtime: float) -> OrgUnits:
+    return OrgUnits.read_csv(path)
+
+
+def org_units(ws: Workspace) -> OrgUnits:
+    """The workspace's org units, read once per version of ``inputs/org_units.csv``."""
+    return _org_units(str(ws.org_units_file), ws.org_units_file.stat().st_mtime)
+
+
+def _curricula_stamp() -> float:
+    root = curricula_root()
+    return max((p.stat().st_mtime for p in root.rglob("*.yaml")), default=0.0)
+
+
+@lru_cache(maxsize=8)
+def _module_links(lang: str, stamp: float) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (key, f"{m.order}. {text(m.title, lang)}（{m.stage}）")
+        for key, m in load_curricula().items()
+    )
+
+
+def module_links(lang: str) -> tuple[tuple[str, str], ...]:
+    """(module id, label) of every training module, read once per version of the curricula (the
+    YAML takes ≈ 0.3 s to load: not per page view)."""
+    return _module_links(lang, _curricula_stamp())
 
 
 #: apps that need the trainer or admin role (checked before a kernel starts, and again inside)
