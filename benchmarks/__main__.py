@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-MODULES = ("bench_import", "bench_indicators", "bench_pipeline", "bench_widgets")
+MODULES = ("bench_import", "bench_indicators", "bench_pipeline", "bench_serving", "bench_widgets")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,7 @@ def run(repeat: int = 200) -> list[dict]:
         os.environ["SHEGONG_KEY_FILE"] = str(Path(tmp) / "pseudonym.key")
         try:
             store = ProgressStore(f"sqlite:///{Path(tmp) / 'progress.sqlite'}")
-            trainee = store.register("bench", "bench", role="volunteer")
+            trainee = store.add_trainee("bench", role="volunteer")
             module = load_module("m01-ethics")
             single, multi = module.exercise("e01"), module.exercise("e02")
             submit = lambda ex, answer, seconds: store.submit(trainee, ex, answer, seconds=seconds)  # noqa: E731

@@ -1,5 +1,6 @@
-"""Shared fixtures: a private pseudonym key, the demo workspace built once, a browser, a
-throwaway PostgreSQL server and progress-store URLs on SQLite and on PostgreSQL."""
+"""Shared fixtures: a private pseudonym key, the demo workspace built once, the portal on it, one
+Chromium (tests/portal.py) and one sign-in for every browser test, a throwaway PostgreSQL server
+and progress-store URLs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import atexit
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,9 +24,10 @@ SHEGONG = [sys.executable, "-m", "shegong.cli.main"]
 
 @pytest.fixture(scope="session", autouse=True)
 def pseudonym_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every test session gets its own key, never the user's."""
+    """Every test session gets its own keys (pseudonyms, session cookies), never the user's."""
     key = tmp_path_factory.mktemp("key") / "pseudonym.key"
     os.environ["SHEGONG_KEY_FILE"] = str(key)
+    os.environ["SHEGONG_SESSION_KEY_FILE"] = str(key.parent / "session.key")  # the portal's
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return key
 
@@ -54,12 +55,6 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path
     assert proc.returncode == 0, proc.stderr[-3000:]
     (ws / "demo_stderr.log").write_text(proc.stderr, encoding="utf-8")
     return ws
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -130,3 +125,46 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
 
 
 from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test
+
+from .portal import free_port  # noqa: E402,F401 — one helper for every server a test starts
+
+#: the password of the account the demo browser tests sign in with
+DEMO_PASSWORD = "browser-admin-2021"
+
+
+@pytest.fixture(scope="session")
+def demo_portal(demo_workspace: Path):
+    """The front server on the demo workspace (``shegong serve`` as a user runs it), with an admin
+    account ``browser-admin`` the browser tests sign in as; stopped at the end of the session."""
+    from shegong.training.accounts import create_account
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import grant
+
+    from .portal import running_portal
+
+    store = ProgressStore.open(workspace=demo_workspace)
+    create_account(store, "browser-admin", DEMO_PASSWORD)
+    grant(store, "browser-admin", "admin")
+    store.close()
+    with running_portal(demo_workspace, kernel_cap=4, cull_idle_timeout=20, cull_interval=5) as p:
+        yield p
+
+
+@pytest.fixture
+def browser(chromium: str):
+    """Debian's chromium (tests/portal.py); the test fails on any CSP violation a page reports."""
+    from .portal import chromium_browser
+
+    with chromium_browser(chromium) as b:
+        yield b
+    assert b.csp_violations == []
+
+
+@pytest.fixture
+def demo_page(demo_portal, browser):
+    """A page signed in to the demo portal as its admin."""
+    from .portal import sign_in_page
+
+    page = browser.new_page()
+    sign_in_page(page, demo_portal.url, "browser-admin", DEMO_PASSWORD)
+    return page

@@ -41,7 +41,7 @@ def assessments(modules):
 @pytest.fixture
 def trainee_factory(store):
     def make(login: str, *, role: str = "community_worker", station: str | None = "152201101"):
-        return store.register(login, "1234", role=role, station=station)
+        return store.add_trainee(login, role=role, station=station)
 
     return make
 
@@ -70,7 +70,8 @@ def test_shipped_assessments_list_summative_items_with_a_window(assessments):
 def test_migrations_add_the_tables_up_to_head(store):
     names = set(inspect(store.engine).get_table_names())
     assert {
-        "role_grants",
+        "accounts",
+        "account_roles",
         "submissions",
         "item_scores",
         "releases",

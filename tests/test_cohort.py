@@ -71,7 +71,7 @@ def test_sessions_attendance_and_l1_reactions(cohort_store):
         held_on="2021-04-10",
         hours=3,
         format="lecture",
-        trainer=trainer,
+        trainer=store.pseudonym(trainer.login),
     )
     cohort.record_attendance(store, sid, a)
     cohort.record_attendance(store, sid, b)

@@ -36,6 +36,8 @@ if _log:
 PROBE = """
 import gc, json, os
 app = _
+app.signin.login.value, app.signin.password.value = "trace-trainee", "trace-pass-2021"
+app.signin.sign_in_button.click()  # outside the portal the trainee signs in (no hub variable)
 app.items["s01"].choice.value = "b"
 app.items["s04"].text.value = "未经本人同意，不能告诉网格员。"
 assert app.send() is not None
@@ -107,7 +109,7 @@ def test_assessment_notebook_never_opens_or_holds_a_key(tmp_path):
         SHEGONG_DATABASE_URL=f"sqlite:///{tmp_path / 'progress.sqlite'}",
         SHEGONG_KEY_FILE=str(tmp_path / "p.key"),
         SHEGONG_WORKSPACE=str(tmp_path / "ws"),
-        JUPYTERHUB_USER="trace-trainee",
+        JUPYTERHUB_USER="someone-else",  # never read: identity is a sign-in, not a variable
         SHEGONG_TRACE_LOG=str(tmp_path / "opens.log"),
         SHEGONG_STRINGS_OUT=str(tmp_path / "strings.json"),
         PYTHONPATH=str(trace_dir),
@@ -116,7 +118,10 @@ def test_assessment_notebook_never_opens_or_holds_a_key(tmp_path):
     old_key = os.environ.get("SHEGONG_KEY_FILE")
     os.environ["SHEGONG_KEY_FILE"] = env["SHEGONG_KEY_FILE"]
     try:
-        store.register_hub("trace-trainee", role="volunteer", station="152201101")
+        from shegong.training.accounts import create_account
+
+        create_account(store, "trace-trainee", "trace-pass-2021")
+        store.add_trainee("trace-trainee", role="volunteer", station="152201101")
     finally:
         os.environ["SHEGONG_KEY_FILE"] = old_key or ""
     proc = subprocess.run(

@@ -143,39 +143,8 @@ def test_index_filter_choices(ws):
     assert grades == [("All", ""), ("excellent", "excellent"), ("good", "good"), ("fail", "fail")]
 
 
-def test_preheated_kernel_gets_its_request_from_voila_query_socket(monkeypatch):
-    """The exchange of Voila 0.5's wait_for_request: one JSON message on /voila/query/<kernel
-    id>."""
-    import threading
-
-    from websockets.sync.server import serve
-
-    paths = []
-
-    def handler(connection):
-        paths.append(connection.request.path)
-        connection.send(
-            json.dumps({"QUERY_STRING": "unit=152200000000&lang=en", "SCRIPT_NAME": "/"})
-        )
-
-    with serve(handler, "127.0.0.1", 0) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        for key, value in {
-            "VOILA_PREHEAT": "True",
-            "VOILA_KERNEL_ID": "k-1",
-            "VOILA_APP_IP": "127.0.0.1",
-            "VOILA_APP_PORT": str(server.socket.getsockname()[1]),
-            "VOILA_SERVER_URL": "/",
-            "QUERY_STRING": "",
-        }.items():
-            monkeypatch.setenv(key, value)
-        assert query_parameters() == {"unit": "152200000000", "lang": "en"}
-        server.shutdown()
-    assert paths == ["/voila/query/k-1"]
-
-
 def test_viewer_modules_import_no_heavy_library_before_the_request():
-    """What a preheated pool kernel holds while it waits (see shegong.serving.portal)."""
+    """The portal modules the front server and kernels import stay light (no pandas, no widgets)."""
     import subprocess
     import sys
 

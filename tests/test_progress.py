@@ -44,10 +44,13 @@ def test_schema_is_migrated_to_head(store):
         if store.engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert (
-            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
+            conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "p14people01"
         )  # 0002: assessment, marking, mentoring (issue 7); 0003: the trainee's track (issue 19);
         # h14_trainee_profile (after 0003): display name, station code, time on pages (issue 14);
-        # 0004 (after h14_trainee_profile): role grants (issue 15)
+        # 0004 (after h14_trainee_profile): role grants (issue 15); p14people01 (after 0004):
+        # accounts with roles and scope, sessions (issue 14)
+    assert {"account_roles", "account_scopes", "web_sessions", "signin_attempts"} <= names
+    assert "role_grants" not in names
 
 
 def test_migrations_form_one_chain():
@@ -59,37 +62,62 @@ def test_migrations_form_one_chain():
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(progress.__file__).with_name("migrations")))
     scripts = ScriptDirectory.from_config(cfg)
-    assert scripts.get_heads() == ["0004"]  # one head: no branch left unmerged
+    assert scripts.get_heads() == ["p14people01"]  # one head: no branch left unmerged
     chain = [r.revision for r in scripts.walk_revisions()]  # head first
-    assert chain == ["0004", "h14_trainee_profile", "0003", "0002", "0001"]
+    assert chain == ["p14people01", "0004", "h14_trainee_profile", "0003", "0002", "0001"]
 
 
 def test_trainees_are_pseudonymous_and_sign_in_checks_the_password(store):
-    t = store.register("wangfang", "station-1", role="community_worker", station="152201100")
+    from shegong.training import accounts, sessions
+
+    code = accounts.invite(store, grant_person(store))
+    t, status = accounts.register(
+        store,
+        "WangFang",
+        "station-1-pass",
+        display_name="王芳",
+        role="community_worker",
+        station="义勒力特镇社工站",
+        station_code="152201100000",
+        invitation=code,
+    )
+    assert status == "active" and (t.display_name, t.station_code) == ("王芳", "152201100000")
     assert t.pseudonym.startswith("T") and len(t.pseudonym) == 17 and "wangfang" not in t.pseudonym
-    assert store.sign_in("wangfang", "station-1") == t
-    with pytest.raises(ProgressError, match="wrong"):
-        store.sign_in("wangfang", "nope")
+    assert (
+        sessions.sign_in(store, "ｗａｎｇｆａｎｇ", "station-1-pass", address="1.2.3.4")
+        == "wangfang"
+    )
+    assert store.trainee("wangfang") == t
+    with pytest.raises(accounts.SignInError, match="wrong"):
+        sessions.sign_in(store, "wangfang", "nope", address="1.2.3.4")
     with pytest.raises(ProgressError, match="already registered"):
-        store.register("wangfang", "xxxx", role="volunteer")
+        store.add_trainee("wangfang", role="volunteer")
     with pytest.raises(ProgressError, match="unknown role"):
-        store.register("li", "xxxx", role="mayor")
+        store.add_trainee("li", role="mayor")
     with store.engine.connect() as conn:
         dump = " ".join(str(v) for row in conn.execute(text("SELECT * FROM trainees")) for v in row)
     assert "wangfang" not in dump and "station-1" not in dump
 
 
-def test_hub_trainee_has_no_password_and_is_found_by_user(store):
-    assert store.hub_trainee("jovyan") is None
+def grant_person(store):
+    from shegong.training.roles import grant
+
+    return grant(store, "trainer-li", "trainer")
+
+
+def test_profile_of_an_authenticated_login_has_no_password(store):
+    from shegong.training import accounts, sessions
+
+    assert store.trainee("jovyan") is None
     t = store.register_hub("jovyan", role="resident_backbone", station="152201101")
-    assert store.hub_trainee("jovyan") == t
-    with pytest.raises(ProgressError):
-        store.sign_in("jovyan", "")
+    assert store.trainee("jovyan") == t
+    with pytest.raises(accounts.SignInError):
+        sessions.sign_in(store, "jovyan", "", address="127.0.0.1")
 
 
 def test_submit_grades_and_records_an_attempt(store):
     module = load_module("m01-ethics")
-    t = store.register("a", "1234", role="volunteer")
+    t = store.add_trainee("a", role="volunteer")
     result = store.submit(t, module.exercise("e02"), ["a", "b", "d"], seconds=12.5)
     assert result.score == 2.0
     with pytest.raises(GradingError):
@@ -111,7 +139,7 @@ def test_submit_grades_and_records_an_attempt(store):
 
 def test_times_are_utc_on_either_database(store):
     """The test server's own timezone is Asia/Shanghai; SQLite stores naive UTC."""
-    t = store.register("a", "1234", role="volunteer")
+    t = store.add_trainee("a", role="volunteer")
     store.record_attempt(t, EXERCISE, answer="b", score=1.0, graded_by="auto", seconds=2)
     created = store.attempts(t)[0]["created_at"]
     assert created.utcoffset() in (None, timedelta(0))
@@ -123,7 +151,7 @@ def test_times_are_utc_on_either_database(store):
 def test_blank_cells_of_an_answer_are_stored_as_null_on_either_database(store):
     import numpy as np
 
-    t = store.register("a", "1234", role="volunteer")
+    t = store.add_trainee("a", role="volunteer")
     answer = [{"户数": float("nan"), "金额": float("inf"), "人次": np.int64(3), "备注": "空"}]
     store.record_attempt(t, EXERCISE, answer=answer, score=0.0, graded_by="auto", seconds=1)
     [row] = store.attempts(t)
@@ -132,7 +160,7 @@ def test_blank_cells_of_an_answer_are_stored_as_null_on_either_database(store):
 
 def test_completion_records_score_and_stage(store):
     module = load_module("m01-ethics")
-    t = store.register("a", "1234", role="volunteer")
+    t = store.add_trainee("a", role="volunteer")
     store.submit(t, module.exercise("e01"), "b", seconds=3)
     store.submit(
         t, module.exercise("e01"), "a", seconds=3
@@ -154,7 +182,7 @@ def test_gradebook_export_via_cli(store_url, tmp_path, monkeypatch, capsys):
         monkeypatch.setenv("SHEGONG_DATABASE_URL", store_url)
     s = ProgressStore.open(workspace=ws)
     module = load_module("m01-ethics")
-    t = s.register("a", "1234", role="volunteer", station="152201101")
+    t = s.add_trainee("a", role="volunteer", station="152201101")
     s.submit(t, module.exercise("e01"), "b", seconds=3)
     s.submit(
         t, module.exercise("e07"), {"text": "孙奶奶的秘密……", "ratings": {"promise": 1}}, seconds=60
@@ -195,7 +223,7 @@ def _writer(url: str, key_file: str, worker: int, n: int) -> None:
 
     os.environ["SHEGONG_KEY_FILE"] = key_file
     store = ProgressStore(url)
-    t = store.register(f"trainee-{worker}", "pass", role="volunteer")
+    t = store.add_trainee(f"trainee-{worker}", role="volunteer")
     for i in range(n):
         store.record_attempt(
             t, EXERCISE, answer=str(i), score=float(i % 2), graded_by="auto", seconds=0.1

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import event
 
 from shegong.errors import AccessError, MarkingError
+from shegong.people import read_audit
 from shegong.trainer import marking as M
 from shegong.training import assessment as A
-from shegong.training.roles import grant, require_staff
+from shegong.training.roles import grant, person
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
 
@@ -123,11 +124,14 @@ def test_two_graders_are_averaged_and_ratings_are_checked(
     )  # s01 1 + s02 1 (6 人次) + s03 mean 4
 
 
-def test_release_through_the_cli_needs_a_trainer(
-    store, modules, assessments, trainee_factory, monkeypatch, capsys
+def test_release_through_the_cli_acts_as_the_store_owner_and_is_audited(
+    store, modules, assessments, trainee_factory, monkeypatch, capsys, tmp_path
 ):
+    """The command line's authority is owning the store: `grade --release` works without a granted
+    role, and the audit entry names the OS user and --by."""
+    import getpass
+
     from shegong.cli.main import main
-    from shegong.training.roles import current_login
 
     a, m = assessments["m01-final"], modules["m01-ethics"]
     t = trainee_factory("zheng")
@@ -143,12 +147,11 @@ def test_release_through_the_cli_needs_a_trainer(
     assert main(["grade"]) == 0
     out = capsys.readouterr().out
     assert "objective items scored: 3" in out and "m01-final: 1" in out
-    with pytest.raises(AccessError):
-        require_staff(store)
-    assert main(["grade", "--release", "m01-final"]) == 2  # not a trainer yet
-    assert "not a trainer" in capsys.readouterr().err
-    assert main(["roles", "grant", current_login(), "--role", "admin"]) == 0
-    g = require_staff(store, admin=True)
+    with pytest.raises(AccessError, match="may not score"):
+        M.queue(store, person(store, "zheng"), assessments, modules)  # a trainee is no grader
+    assert main(["grade", "--release", "m01-final", "--by", "Zhou"]) == 1  # not scored yet
+    assert "not scored yet" in capsys.readouterr().err
+    g = grant(store, "zhou", "trainer")
     [item] = M.queue(store, g, assessments, modules)
     M.score_open(
         store,
@@ -158,6 +161,13 @@ def test_release_through_the_cli_needs_a_trainer(
         {"refuse": 1, "reason": 1, "alternative": 1},
         item.criteria,
     )
-    assert main(["grade", "--release", "m01-final"]) == 0
+    assert main(["grade", "--release", "m01-final", "--by", "Zhou"]) == 0
     assert "released: m01-final" in capsys.readouterr().out
     assert A.results(store, t, a)[0].score == 7.0  # 1 + 2 + 1 + 3
+    [entry] = [e for e in read_audit(store.workspace) if e["action"] == "release"]
+    assert (entry["actor"], entry["source"], entry["os_user"], entry["target"]) == (
+        "zhou",
+        "cli",
+        getpass.getuser(),
+        "m01-final",
+    )

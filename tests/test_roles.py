@@ -1,9 +1,9 @@
-"""Granted roles: grant, revoke, list, migration 0004, `shegong roles` on SQLite and PostgreSQL.
+"""Granted roles: grant, revoke, list, migrations 0004 and p14people01, `shegong roles` on SQLite
+and PostgreSQL.
 
 Every test runs on a SQLite file and on the session's throwaway PostgreSQL server (``store_url``).
 """
 
-import getpass
 import os
 import subprocess
 from pathlib import Path
@@ -17,7 +17,7 @@ from shegong.cli.main import main
 from shegong.errors import AccessError
 from shegong.training import progress
 from shegong.training.progress import ProgressStore, migrate
-from shegong.training.roles import grant, list_roles, revoke, role_of, roles_of
+from shegong.training.roles import grant, list_roles, revoke, role_of, roles_of, store_owner
 
 from .conftest import SHEGONG
 
@@ -35,30 +35,43 @@ def store(store_url):
         yield s
 
 
+def _granted(engine) -> list[tuple]:
+    """(login, role) of every account role, sorted."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT a.login, r.role FROM accounts a JOIN account_roles r "
+                "ON r.account_id = a.id ORDER BY a.login, r.role"
+            )
+        ).all()
+    return [tuple(r) for r in rows]
+
+
 def test_roles_add_up_are_revoked_and_listed_by_login(store):
-    grant(store, "zhou", "admin", by="root")
+    grant(store, "zhou", "admin", by=store_owner("root"))
     grant(store, " li ", "trainer")
     grant(store, "li", "admin")
     grant(store, "li", "admin")  # twice: still one grant
-    store.register("sun", "1234", role="volunteer")
+    store.add_trainee("sun", role="volunteer")  # a trainee profile without an account
     assert [r.line() for r in list_roles(store)] == ["li\tadmin,trainer\t", "zhou\tadmin\t"]
     assert roles_of(store, "li") == ("admin", "trainer") and role_of(store, "li") == "admin"
     assert (role_of(store, "sun"), role_of(store, "nobody")) == ("trainee", None)
-    assert revoke(store, "li", "admin") is True
-    assert revoke(store, "li", "admin") is False
+    assert revoke(store, "li", "admin").roles == {"trainer"}
+    assert revoke(store, "li", "admin").roles == {"trainer"}  # not held: nothing changes
     assert role_of(store, "li") == "trainer"
-    assert revoke(store, "zhou", "admin") is True
-    assert [r.line() for r in list_roles(store)] == ["li\ttrainer\t"]
+    with pytest.raises(AccessError, match="last administrator"):
+        revoke(store, "zhou", "admin")  # a workspace keeps one admin
+    grant(store, "li", "admin")
+    revoke(store, "zhou", "admin")
+    assert [r.line() for r in list_roles(store)] == ["li\tadmin,trainer\t"]
     with pytest.raises(AccessError, match="unknown role"):
         grant(store, "li", "mayor")
-    with pytest.raises(AccessError, match="login name is required"):
+    with pytest.raises(AccessError, match="login is 2–64"):
         grant(store, "  ", "trainer")
-    with store.engine.connect() as conn:
-        row = conn.execute(text("SELECT login, role, granted_by FROM role_grants")).one()
-    assert tuple(row) == ("li", "trainer", getpass.getuser())  # the OS user granted it
+    assert _granted(store.engine) == [("li", "admin"), ("li", "trainer")]
 
 
-def test_migration_0004_keeps_the_roles_of_0003(store_url):
+def test_migrations_0004_and_p14people01_keep_the_roles_of_0003(store_url):
     engine = create_engine(store_url)
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(progress.__file__).with_name("migrations")))
@@ -73,7 +86,7 @@ def test_migration_0004_keeps_the_roles_of_0003(store_url):
                 ),
                 [{"p": "Tzhou", "r": "admin"}, {"p": "Tli", "r": "trainer"}],
             )
-        assert migrate(engine) == "0004"
+            command.upgrade(cfg, "0004")
         assert "accounts" not in inspect(engine).get_table_names()
         with engine.connect() as conn:
             rows = conn.execute(
@@ -81,14 +94,29 @@ def test_migration_0004_keeps_the_roles_of_0003(store_url):
             ).all()
         assert [tuple(r) for r in rows] == [("Tli", None, "trainer"), ("Tzhou", None, "admin")]
         with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
             conn.execute(
                 text(
                     "INSERT INTO role_grants (pseudonym, login, role, granted_at) "
                     "VALUES (:p, :l, :r, CURRENT_TIMESTAMP)"
                 ),
-                {"p": "Tli", "l": "li", "r": "admin"},
+                {"p": "Tli", "l": "Li", "r": "admin"},
             )
+        assert migrate(engine) == "p14people01"  # role_grants → accounts, roles carried over
+        assert "role_grants" not in inspect(engine).get_table_names()
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT a.pseudonym, a.login, r.role FROM accounts a JOIN account_roles r "
+                    "ON r.account_id = a.id ORDER BY a.pseudonym, r.role"
+                )
+            ).all()
+        assert [tuple(r) for r in rows] == [
+            ("Tli", "li", "admin"),  # the login normalised as sign-in normalises it
+            ("Tli", "li", "trainer"),
+            ("Tzhou", None, "admin"),
+        ]
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0003")
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT pseudonym, role FROM accounts ORDER BY pseudonym"))
@@ -101,10 +129,17 @@ def test_grants_made_before_0004_list_their_pseudonym(store):
     with store.engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO role_grants (pseudonym, role, granted_at) "
-                "VALUES (:p, :r, CURRENT_TIMESTAMP)"
+                "INSERT INTO accounts (pseudonym, status, created_at) "
+                "VALUES (:p, 'active', CURRENT_TIMESTAMP)"
             ),
-            {"p": store.pseudonym("wang"), "r": "trainer"},
+            {"p": store.pseudonym("wang")},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO account_roles (account_id, role) "
+                "SELECT id, 'trainer' FROM accounts WHERE pseudonym = :p"
+            ),
+            {"p": store.pseudonym("wang")},
         )
     assert [r.line() for r in list_roles(store)] == [f"{store.pseudonym('wang')}\ttrainer\t"]
     grant(store, "wang", "trainer")  # granted again: the login is kept from now on
@@ -141,14 +176,8 @@ def test_shegong_roles_creates_the_store_and_lists_what_it_granted(
     engine = create_engine(store_url)
     try:
         with engine.connect() as conn:
-            assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
-            rows = conn.execute(
-                text("SELECT login, role, granted_by FROM role_grants ORDER BY login, role")
-            ).all()
-        assert [tuple(r) for r in rows] == [
-            ("li", "admin", getpass.getuser()),
-            ("li", "trainer", getpass.getuser()),
-            ("zhou", "admin", "setup"),
-        ]
+            version = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        assert version == "p14people01"
+        assert _granted(engine) == [("li", "admin"), ("li", "trainer"), ("zhou", "admin")]
     finally:
         engine.dispose()

@@ -7,7 +7,7 @@ from shegong.errors import AccessError, UnknownAppError
 from shegong.trainer import mentoring
 from shegong.training import assessment as A
 from shegong.training.curriculum import load_module
-from shegong.training.roles import grant
+from shegong.training.roles import grant, person
 from shegong.widgets.apps import APPS, build_app
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
@@ -45,10 +45,13 @@ def test_router_lists_apps_and_refuses_unknown_names():
 
 
 def test_trainer_apps_need_the_trainer_role(store, submitted):
-    with pytest.raises(AccessError, match="roles grant"):
-        build_app("grading")
+    with pytest.raises(AccessError, match="sign in first"):
+        build_app("grading")  # nobody signed in
+    trainee = person(store, "someone")
+    with pytest.raises(AccessError, match="roles grant someone --role trainer"):
+        build_app("grading", person=trainee)
     with pytest.raises(AccessError):
-        build_app("cohort")
+        build_app("cohort", person=trainee)
 
 
 def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
@@ -56,7 +59,7 @@ def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
 
     grant(store, "li", "trainer")
     grant(store, "wang", "trainer")
-    app = GradingQueueApp(store=store, login="li")
+    app = GradingQueueApp(store=store, person=person(store, "li"))
     assert app.item is not None and app.item.exercise_id == "s04"
     shown = "".join(getattr(c, "value", "") for c in app.body.children)
     assert "安全计划" in shown and submitted.pseudonym not in shown and "152201101" not in shown
@@ -68,7 +71,7 @@ def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
     app.comment.value, app.keep.value = "理由充分", True
     assert app.save() == 4.5
     assert "已保存" in app.status.value and app.item is None
-    second = GradingQueueApp(store=store, login="wang")
+    second = GradingQueueApp(store=store, person=person(store, "wang"))
     assert second.reuse.options[-1] == ("理由充分", "理由充分")  # the reusable comment is offered
     second.reuse.value = "理由充分"
     assert second.comment.value == "理由充分"
@@ -90,7 +93,9 @@ def test_grading_queue_scores_comments_and_shows_kappa(store, submitted):
 def test_mentoring_app_switches_on_role(store, submitted, monkeypatch):
     from shegong.widgets.mentoring_log import MentoringApp, MentorReview, TraineeLog
 
-    trainee_view = MentoringApp(store=store, login="someone")  # not staff: sign-in first
+    trainee_view = MentoringApp(
+        store=store, person=person(store, "someone")
+    )  # not staff: sign-in first
     trainee_view.start(store, submitted)
     log = trainee_view.view
     assert isinstance(log, TraineeLog)
@@ -101,7 +106,7 @@ def test_mentoring_app_switches_on_role(store, submitted, monkeypatch):
     )
     entry = log.record()
     grant(store, "mentor", "trainer")
-    mentor = MentoringApp(store=store, login="mentor").view
+    mentor = MentoringApp(store=store, person=person(store, "mentor")).view
     assert isinstance(mentor, MentorReview) and list(mentor.buttons) == [entry]
     ok, back, comment = mentor.buttons[entry]
     back.click()  # no comment: refused, shown
@@ -120,7 +125,7 @@ def test_cohort_app_heatmap_tracks_export_and_certificate(store, submitted, tmp_
 
     store.submit(submitted, load_module("m01-ethics").exercise("e01"), "b", seconds=60)
     grant(store, "li", "admin")
-    app = CohortApp(store=store, login="li", workspace=tmp_path)
+    app = CohortApp(store=store, person=person(store, "li"), workspace=tmp_path)
     assert "shegong-heatmap" in app.heat.value and f">{submitted.pseudonym}<" in app.heat.value
     assert "data-share='0.0667'" in app.heat.value  # 1 of 15 practice points in m01
     app.role.value = "volunteer"
@@ -139,17 +144,17 @@ def test_cohort_app_heatmap_tracks_export_and_certificate(store, submitted, tmp_
     for m in ("m01-ethics", "m09-local-ethics", "m06-assistance"):
         store.complete_module(submitted, load_module(m))
     M.auto_score(store, assessments_, modules_)
-    [item] = M.queue(store, app.trainer, assessments_, modules_)
+    [item] = M.queue(store, app.actor, assessments_, modules_)
     M.score_open(
         store,
-        app.trainer,
+        app.actor,
         item.submission_id,
         "s04",
         {"refuse": 2, "reason": 2, "alternative": 1},
         item.criteria,
     )
-    M.release(store, assessments_["m01-final"], modules_["m01-ethics"], app.trainer)
-    _pass(store, submitted, app.trainer, assessments_, modules_, "m09-final", M09, M09_FULL)
+    M.release(store, assessments_["m01-final"], modules_["m01-ethics"], app.actor)
+    _pass(store, submitted, app.actor, assessments_, modules_, "m09-final", M09, M09_FULL)
     app.refresh()
     assert app.cert_pick.value == (submitted.id, "传")
     monkeypatch.setattr(
@@ -171,7 +176,7 @@ def test_sessions_attendance_and_the_trainees_reaction_survey(store, submitted, 
     from shegong.widgets.survey import ReactionSurvey
 
     grant(store, "li", "trainer")
-    app = CohortApp(store=store, login="li", workspace=tmp_path)
+    app = CohortApp(store=store, person=person(store, "li"), workspace=tmp_path)
     app.new_date.value, app.new_hours.value, app.new_format.value = (
         "2021-04-10",
         3.0,

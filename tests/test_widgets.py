@@ -22,7 +22,7 @@ def store(store_url, tmp_path, monkeypatch):
 
 @pytest.fixture
 def trainee(store):
-    return store.register("liuxia", "1234", role="part_time_staff", station="152201101")
+    return store.add_trainee("liuxia", role="part_time_staff", station="152201101")
 
 
 def ticking_clock(step: float = 2.0):
@@ -148,12 +148,25 @@ def test_numeric_and_ledger_cleaning_widgets(store, trainee):
     assert rows[1]["score"] == cleaning.points
 
 
+def _invitation(url: str) -> str:
+    from shegong.training import accounts
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import grant
+
+    store = ProgressStore(url)
+    try:
+        return accounts.invite(store, grant(store, "trainer-li", "trainer"))
+    finally:
+        store.close()
+
+
 def test_local_sign_in_widget_registers_then_signs_in(tmp_path, monkeypatch):
+    """Outside the portal (JupyterLab), the widget registers with an invitation code and signs in."""
     from shegong.widgets import ModulePlayerApp
 
     url = f"sqlite:///{tmp_path / 'app.sqlite'}"
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
-    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    code = _invitation(url)
     app = ModulePlayerApp("m02-home-visits", store_url=url)
     assert app.children == (app.signin,) and app.store is None  # no database until a click
     s = app.signin
@@ -163,31 +176,37 @@ def test_local_sign_in_widget_registers_then_signs_in(tmp_path, monkeypatch):
         "volunteer",
         "巴彦镇社工站",
     )
+    s.display_name.value, s.invitation.value = "赵磊", code
+    s.register_button.click()  # a 4-character password is refused
+    assert "8" in s.message.value and app.player is None
+    s.password.value = "river-stone-42"
     s.register_button.click()
     assert app.player is not None and app.player.module.id == "m02-home-visits"
+    assert app.trainee.display_name == "赵磊"
     app.picker.value = "m05-community"  # the module picker swaps the player
     assert app.player.module.id == "m05-community"
     app.store.close()
 
     again = ModulePlayerApp("m01-ethics", store_url=url)
-    again.signin.login.value, again.signin.password.value = "zhaolei", "wrong"
+    again.signin.login.value, again.signin.password.value = "ZhaoLei", "wrong"
     again.signin.sign_in_button.click()
     assert "login or password is wrong" in again.signin.message.value and again.player is None
-    again.signin.password.value = "abcd"
+    again.signin.password.value = "river-stone-42"
     again.signin.sign_in_button.click()
     assert again.trainee.station == "巴彦镇社工站" and again.trainee.role == "volunteer"
     again.store.close()
 
 
-def test_jupyterhub_user_fills_in_a_profile_once(tmp_path, monkeypatch):
+def test_authenticated_login_fills_in_a_profile_once(tmp_path, monkeypatch):
+    """The portal passes the authenticated login down: no password asked, the profile once."""
     from shegong.widgets import ModulePlayerApp
 
     url = f"sqlite:///{tmp_path / 'hub.sqlite'}"
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
-    monkeypatch.setenv("JUPYTERHUB_USER", "gaoyan")
-    first = ModulePlayerApp("m01-ethics", store_url=url)
+    monkeypatch.setenv("JUPYTERHUB_USER", "someone-else")  # never read
+    first = ModulePlayerApp("m01-ethics", store_url=url, login="gaoyan")
     assert first.player is None and first.signin.hub_user == "gaoyan"
-    assert first.signin.login not in first.signin.children  # no login, no password under the hub
+    assert first.signin.login not in first.signin.children  # no login, no password
     first.signin.role.value = "resident_backbone"
     first.signin.register_button.click()  # no station yet: asked for one
     assert first.trainee is None and "请填写所在社工站" in first.signin.message.value
@@ -195,32 +214,35 @@ def test_jupyterhub_user_fills_in_a_profile_once(tmp_path, monkeypatch):
     first.signin.register_button.click()
     assert first.trainee.role == "resident_backbone"
     first.store.close()
-    second = ModulePlayerApp("m01-ethics", store_url=url)
+    second = ModulePlayerApp("m01-ethics", store_url=url, login="gaoyan")
     assert (
         second.player is not None and second.trainee == first.trainee
     )  # known user: straight to the module
     second.store.close()
+    assert ModulePlayerApp("m01-ethics", store_url=url).player is None  # no login: sign-in
 
 
 def test_sign_in_tells_first_timers_to_register_and_needs_a_station(tmp_path, monkeypatch):
     from shegong.widgets import ModulePlayerApp
 
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
-    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
-    app = ModulePlayerApp("m01-ethics", store_url=f"sqlite:///{tmp_path / 'app.sqlite'}")
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    code = _invitation(url)
+    app = ModulePlayerApp("m01-ethics", store_url=url)
     s = app.signin
     hints = [c.value for c in s.children if hasattr(c, "value") and "注册新学员" in str(c.value)]
-    assert hints and "第一次使用" in hints[0]
+    assert hints and "第一次使用" in hints[0] and "邀请码" in hints[0]
     s.login.value, s.password.value, s.role.value, s.station.value = (
         "sunli",
-        "abcd",
+        "abcd-efgh-42",
         "volunteer",
         "  ",
     )
+    s.display_name.value, s.invitation.value = "孙立", code
     s.register_button.click()
     assert "请填写所在社工站" in s.message.value and app.player is None
     s.sign_in_button.click()  # not registered: told so in Chinese
-    assert "账号或密码不正确" in s.message.value and "register first" in s.message.value
+    assert "账号或密码不正确" in s.message.value
     s.station.value = "巴彦镇社工站"
     s.register_button.click()
     assert app.player is not None and app.trainee.station == "巴彦镇社工站"

@@ -1,7 +1,8 @@
 """The module-player app the notebook displays: identify the trainee, then play the chosen module.
 
-The trainee is the JupyterHub user (``JUPYTERHUB_USER``) where there is one, otherwise whoever signs
-in through :class:`SignInWidget` — never a notebook parameter (DESIGN.md §7).
+The trainee is the person the served portal authenticated (``login``, passed down by the server),
+otherwise whoever signs in through :class:`SignInWidget` — never a URL value or a notebook
+parameter (DESIGN.md §7).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class ModulePlayerApp(w.VBox):
         lang: str = "zh",
         store_url: str | None = None,
         curricula_path: str | None = None,
+        login: str | None = None,
     ) -> None:
         self.modules = load_curricula(curricula_path)
         if module_id not in self.modules:
@@ -47,7 +49,9 @@ class ModulePlayerApp(w.VBox):
         )
         self.picker.observe(self._pick, names="value")
         super().__init__([])
-        self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
+        self.signin, resumed = resume_or_sign_in(
+            self._open_store, self.start, lang=lang, login=login
+        )
         if resumed:
             return
         self.children = [self.signin]

@@ -2,8 +2,9 @@
 
 :data:`APPS` maps an app name to its (Chinese, English) title; :func:`show_app` displays it. The
 apps read ``SHEGONG_WORKSPACE`` (set by ``shegong serve``) for the workspace and its progress store,
-or ``SHEGONG_DATABASE_URL`` when set. Who may use a trainer app follows the login's role
-(:mod:`shegong.training.roles`), never the URL.
+or ``SHEGONG_DATABASE_URL`` when set. The person is the one the front server authenticated
+(:func:`shegong.serving.portal.served_person`), passed in as ``person``; who may use a trainer
+app follows that person's roles and scope (:func:`shegong.people.check`), never the URL.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from IPython.display import display
 
 from shegong.config import language
 from shegong.errors import UnknownAppError
+from shegong.people import Person
 
 APPS: dict[str, tuple[str, str]] = {
     "cohort": ("学员进度总览", "Cohort progress"),
@@ -24,9 +26,9 @@ APPS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_app(name: str, lang: str = "zh", **kw):  # noqa: ANN201 - an ipywidgets container
-    """The app widget for ``name`` (see :data:`APPS`); ``kw`` go to the app (e.g.
-    ``assessment_id``).
+def build_app(name: str, lang: str = "zh", *, person: Person | None = None, **kw):  # noqa: ANN201
+    """The app widget (an ipywidgets container) for ``name`` (see :data:`APPS`) for ``person``;
+    ``kw`` go to the app (e.g. ``assessment_id``).
 
     Raises:
         UnknownAppError: ``name`` is not in :data:`APPS`.
@@ -40,25 +42,26 @@ def build_app(name: str, lang: str = "zh", **kw):  # noqa: ANN201 - an ipywidget
     if name == "cohort":
         from shegong.widgets.cohort_app import CohortApp
 
-        return CohortApp(lang=lang, workspace=workspace)
+        return CohortApp(person=person, lang=lang, workspace=workspace)
     if name == "grading":
         from shegong.widgets.grading_queue import GradingQueueApp
 
-        return GradingQueueApp(lang=lang)
+        return GradingQueueApp(person=person, lang=lang)
     if name == "mentoring":
         from shegong.widgets.mentoring_log import MentoringApp
 
-        return MentoringApp(lang=lang)
+        return MentoringApp(person=person, lang=lang)
     if name == "survey":
         from shegong.widgets.survey import ReactionSurvey
 
-        return ReactionSurvey(lang=lang)
+        return ReactionSurvey(lang=lang, login=person.login if person else None)
     from shegong.widgets.assessment import assessment_app
 
-    return assessment_app(kw.get("assessment_id", "m01-final"), lang)
+    return assessment_app(
+        kw.get("assessment_id", "m01-final"), lang, login=person.login if person else None
+    )
 
 
-def show_app(name: str, lang: str = "zh", **kw) -> None:
-    """Display the app ``name`` in the current notebook (Voila page). Raises as
-    :func:`build_app`."""
-    display(build_app(name, lang, **kw))
+def show_app(name: str, lang: str = "zh", *, person: Person | None = None, **kw) -> None:
+    """Display the app ``name`` in the current notebook (Voila page). Raises as :func:`build_app`."""
+    display(build_app(name, lang, person=person, **kw))

@@ -89,6 +89,7 @@ class AssessmentApp(w.VBox):
         store_url: str | None = None,
         curricula_path: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        login: str | None = None,
     ) -> None:
         self.modules = load_curricula(curricula_path)
         assessments = load_assessments(self.modules, curricula_path)
@@ -111,7 +112,9 @@ class AssessmentApp(w.VBox):
         self.window = w.HTML()
         super().__init__([])
         self.add_class("shegong-assessment")
-        self.signin, resumed = resume_or_sign_in(self._open_store, self.start, lang=lang)
+        self.signin, resumed = resume_or_sign_in(
+            self._open_store, self.start, lang=lang, login=login
+        )
         if resumed:
             return
         self.children = [self.header, self.signin]

@@ -4,7 +4,9 @@ attendance and L1 reactions, the gradebook export and stage certificates.
 Trainees appear by their display name (the pseudonym only for one registered without a name);
 filters by station, trainee role and track. Each trainee's stage follows the rules of their track; a
 trainer confirms or changes the track a trainee chose at registration (issue 19) before certificates
-are issued. Needs the trainer or admin role.
+are issued. Needs the trainer or admin role (action ``read_answers``); only trainees within the
+person's scope are shown, and certificates are checked again and audited by
+:mod:`shegong.trainer.certificates`.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import ipywidgets as w
 import pandas as pd
 
 from shegong.config import Workspace
-from shegong.errors import AccessError, ShegongError
+from shegong.errors import ShegongError
+from shegong.people import Person, check
 from shegong.trainer import certificates, cohort, tracks
 from shegong.trainer.progression import update_stage
 from shegong.trainer.rules import load_rules
@@ -27,7 +30,7 @@ from shegong.training.assessment import load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
 from shegong.training.progress import ROLES, ProgressStore
-from shegong.training.roles import require_staff
+from shegong.training.roles import in_scope
 from shegong.widgets.player import module_label
 
 TEXT = {
@@ -201,24 +204,20 @@ class CohortApp(w.VBox):
     def __init__(
         self,
         *,
+        person: Person | None,
         lang: str = "zh",
         store: ProgressStore | None = None,
-        login: str | None = None,
         workspace: str | os.PathLike[str] | None = None,
     ) -> None:
         self.lang = lang
+        self.actor = check(person, "read_answers")
         self.store = store or ProgressStore.open(workspace=workspace)
-        try:
-            self.trainer = require_staff(self.store, login)
-        except AccessError:
-            if store is None:  # refused: release the store this app opened
-                self.store.close()
-            raise
+        self.trainer = self.store.pseudonym(self.actor.login)
         self.workspace = Path(workspace) if workspace else Workspace.at(None).root
         self.modules = load_curricula()
         self.assessments = load_assessments(self.modules)
         self.rules = load_rules()
-        people = cohort.trainees(self.store)
+        people = self._people()
         stations = sorted({p["station"] for p in people if p["station"]})
         self.station = w.Dropdown(
             options=[(t("all", lang), "")] + [(s, s) for s in stations],
@@ -316,6 +315,15 @@ class CohortApp(w.VBox):
         self.add_class("shegong-cohort")
         self.refresh()
 
+    def _people(self, **filters: str | None) -> list[dict[str, Any]]:
+        """The trainees (rows of :func:`shegong.trainer.cohort.trainees`) within the actor's scope."""
+        codes = {p.id: p.station_code for p in self.store.profiles()}
+        return [
+            p
+            for p in cohort.trainees(self.store, **filters)
+            if in_scope(self.store, self.actor, codes.get(p["id"]))
+        ]
+
     def _filters(self) -> dict[str, str | None]:
         return {
             "station": self.station.value or None,
@@ -333,15 +341,17 @@ class CohortApp(w.VBox):
 
     def refresh(self) -> None:
         """Recompute the tables for the current filters (stages are updated by the rules first)."""
-        people = cohort.trainees(self.store, **self._filters())
+        people = self._people(**self._filters())
         for p in people:
             update_stage(self.store, cohort.as_trainee(p), self.assessments, self.rules)
+        shown = {p["label"] for p in people}  # the actor's scope
         listed = (  # a track's own modules when one track is chosen
             {m: self.modules[m] for m in self.rules.track(self.track.value).modules()}
             if self.track.value
             else self.modules
         )
         frame = cohort.heatmap(self.store, listed, **self._filters())
+        frame = frame[frame.index.isin(shown)]
         titles = {k: text(m.title, self.lang) for k, m in self.modules.items()}
         self.heat.value = (
             heatmap_html(frame, titles) if len(frame) else f"<p>{t('none', self.lang)}</p>"
@@ -354,6 +364,7 @@ class CohortApp(w.VBox):
             lang=self.lang,
             **self._filters(),
         )
+        over = over[over["trainee"].isin(shown)]
         over["track_confirmed"] = [
             t("confirmed" if ok else "unconfirmed", self.lang) for ok in over["track_confirmed"]
         ]
@@ -460,7 +471,7 @@ class CohortApp(w.VBox):
             self.store,
             trainee,
             stage,
-            by=self.trainer,
+            by=self.actor,
             out_dir=self.workspace / "certificates",
             modules=self.modules,
         )

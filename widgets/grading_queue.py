@@ -5,8 +5,9 @@ Answers are shown under an anonymous code (:func:`shegong.trainer.marking.answer
 the trainee's name, pseudonym, role or station: marking is blind. After scoring an answer the
 trainer may reveal who wrote it (``reveal_pick`` lists the answers this trainer scored;
 :func:`shegong.trainer.marking.author`). Runs in the trainer's process only: it reads the answer
-keys (rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in user must hold
-the trainer or admin role (:func:`shegong.training.roles.require_staff`).
+keys (rubrics, model answers) through :mod:`shegong.trainer.marking`. The signed-in person must
+hold the trainer or admin role; the queue holds only answers of trainees within the person's
+scope, and every score and release is checked again and audited by :mod:`shegong.trainer.marking`.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from typing import Any
 
 import ipywidgets as w
 
-from shegong.errors import AccessError, ShegongError
+from shegong.errors import ShegongError
+from shegong.people import Person, check
 from shegong.trainer import marking
 from shegong.trainer.kappa import band
 from shegong.training.assessment import load_assessments
 from shegong.training.curriculum import load_curricula
 from shegong.training.model import text
 from shegong.training.progress import ProgressStore
-from shegong.training.roles import require_staff
 
 TEXT = {
     "title": {"zh": "开放题评分队列", "en": "Grading queue"},
@@ -71,16 +72,12 @@ class GradingQueueApp(w.VBox):
     """
 
     def __init__(
-        self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None
+        self, *, person: Person | None, lang: str = "zh", store: ProgressStore | None = None
     ) -> None:
         self.lang = lang
+        self.actor = check(person, "score")
         self.store = store or ProgressStore.open()
-        try:
-            self.grader = require_staff(self.store, login)
-        except AccessError:
-            if store is None:  # refused: release the store this app opened
-                self.store.close()
-            raise
+        self.grader = self.store.pseudonym(self.actor.login)
         self.modules = load_curricula()
         self.assessments = load_assessments(self.modules)
         marking.auto_score(self.store, self.assessments, self.modules)
@@ -146,7 +143,7 @@ class GradingQueueApp(w.VBox):
         """Show the next answer waiting for this trainer (skipped ones last), and refresh the
         agreement."""
         items = marking.queue(
-            self.store, self.grader, self.assessments, self.modules, lang=self.lang
+            self.store, self.actor, self.assessments, self.modules, lang=self.lang
         )
         items.sort(key=lambda i: (i.submission_id, i.exercise_id) in self.skipped)
         self.item = items[0] if items else None
@@ -213,7 +210,7 @@ class GradingQueueApp(w.VBox):
         it = self.item
         total = marking.score_open(
             self.store,
-            self.grader,
+            self.actor,
             it.submission_id,
             it.exercise_id,
             {k: float(d.value) for k, d in self.ratings.items()},
@@ -282,5 +279,5 @@ class GradingQueueApp(w.VBox):
     def release(self) -> None:
         """Release the chosen assessment (refused while answers are unscored)."""
         a = self.assessments[self.release_pick.value]
-        marking.release(self.store, a, self.modules[a.module_id], self.grader)
+        marking.release(self.store, a, self.modules[a.module_id], self.actor)
         self.status.value = t("released", self.lang, a=html.escape(text(a.title, self.lang)))

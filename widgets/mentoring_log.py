@@ -1,25 +1,27 @@
 """The 传帮带教 mentoring-log app.
 
-A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage,
-kind, date and description — and signs each off or returns it with a comment. Anyone else is a
-trainee: after sign-in (or as the JupyterHub user) they record entries and see their status and the
-mentor's comments. Which view is shown follows the login's role, never a parameter (DESIGN.md §7).
+A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage, kind,
+date and description — and signs each off or returns it with a comment. Anyone else is a trainee:
+after sign-in (or as the JupyterHub user) they record entries and see their status and the mentor's
+comments. Which view is shown follows the signed-in person's roles (passed down by the served
+portal), never a parameter (DESIGN.md §7); a mentor sees only entries of trainees within their
+scope, and each sign-off is checked again and audited by :mod:`shegong.trainer.mentoring`.
 """
 
 from __future__ import annotations
 
 import html
-import os
 from datetime import UTC, datetime
 from typing import Any
 
 import ipywidgets as w
 
 from shegong.errors import ShegongError
+from shegong.people import Person
 from shegong.trainer import mentoring
 from shegong.trainer.rules import load_rules
 from shegong.training.progress import ProgressStore, Trainee
-from shegong.training.roles import current_login, role_of
+from shegong.training.roles import in_scope
 from shegong.widgets.signin import SignInWidget
 
 TEXT = {
@@ -54,7 +56,7 @@ class MentorReview(w.VBox):
     """Waiting entries with a comment box and sign-off / return buttons each
     (``buttons[entry_id]``)."""
 
-    def __init__(self, store: ProgressStore, mentor: str, *, lang: str = "zh") -> None:
+    def __init__(self, store: ProgressStore, mentor: Person, *, lang: str = "zh") -> None:
         self.store, self.mentor, self.lang = store, mentor, lang
         self.kinds = load_rules().kinds
         self.station = w.Dropdown(description=t("station", lang))
@@ -75,7 +77,12 @@ class MentorReview(w.VBox):
 
     def refresh(self) -> None:
         """Reload the waiting entries (filtered by station)."""
-        waiting = mentoring.entries(self.store, status="submitted")
+        codes = {p.id: p.station_code for p in self.store.profiles()}
+        waiting = [
+            e
+            for e in mentoring.entries(self.store, status="submitted")
+            if in_scope(self.store, self.mentor, codes.get(e.trainee_id))
+        ]
         stations = sorted({e.station for e in waiting if e.station})
         current = self.station.value
         self.station.options = [(t("all", self.lang), "")] + [(s, s) for s in stations]
@@ -189,26 +196,25 @@ class TraineeLog(w.VBox):
 
 
 class MentoringApp(w.VBox):
-    """:class:`MentorReview` for trainers and admins; otherwise sign-in, then
-    :class:`TraineeLog`."""
+    """:class:`MentorReview` for trainers and admins; a trainee's :class:`TraineeLog` (after the
+    profile form on a first visit, or a sign-in outside the portal) for everyone else."""
 
     def __init__(
-        self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None
+        self, *, person: Person | None, lang: str = "zh", store: ProgressStore | None = None
     ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open()
-        login = login or current_login()
         super().__init__([])
-        if role_of(self.store, login) in ("trainer", "admin"):
-            self.view: w.Widget = MentorReview(self.store, self.store.pseudonym(login), lang=lang)
+        if person is not None and person.is_staff:
+            self.view: w.Widget = MentorReview(self.store, person, lang=lang)
             self.children = [self.view]
             return
-        hub = os.environ.get("JUPYTERHUB_USER")
-        known = self.store.hub_trainee(hub) if hub else None
+        login = person.login if person is not None else None
+        known = self.store.trainee(login) if login else None
         if known is not None:
             self.start(self.store, known)
         else:
-            self.view = SignInWidget(lambda: self.store, self.start, lang=lang, hub_user=hub)
+            self.view = SignInWidget(lambda: self.store, self.start, lang=lang, hub_user=login)
             self.children = [self.view]
 
     def start(self, store: ProgressStore, trainee: Trainee) -> None:

@@ -1,10 +1,14 @@
-"""Sign-in for trainees without JupyterHub, and the first-visit profile for JupyterHub users.
+"""Sign-in for trainees outside the portal, and the first-visit profile of a signed-in person.
 
-Backed by :class:`shegong.training.progress.ProgressStore` (opened lazily through ``store_factory``
-on the first click, so merely displaying the widget creates no database). Calls
-``on_signed_in(store, trainee)`` once the trainee is known. At registration the trainee chooses a
-track (培训路径) from ``curricula/progression.yaml`` — preset from the role — which a trainer later
-confirms or changes.
+In the served portal the front server has authenticated the person before the kernel started
+(:mod:`shegong.serving.front`) and passes the login down (``login``); the widget then only asks
+for the trainee profile when there is none yet. Opened in JupyterLab outside the portal, it signs
+in with the store's accounts (:func:`shegong.training.accounts.sign_in`) or registers with a
+trainer's invitation code (:func:`shegong.training.accounts.register`). The store is opened
+lazily through ``store_factory`` on the first click, so merely displaying the widget creates no
+database. Calls ``on_signed_in(store, trainee)`` once the trainee is known. At registration the
+trainee chooses a track (培训路径) from ``curricula/progression.yaml`` — preset from the role — which
+a trainer later confirms or changes.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import ipywidgets as w
 
 from shegong.errors import ShegongError
 from shegong.trainer.rules import Rules, load_rules
+from shegong.training import accounts, sessions
 from shegong.training.progress import ROLES, TRACK_OF_ROLE, ProgressError, ProgressStore, Trainee
 
 TEXT = {
@@ -34,15 +39,17 @@ TEXT = {
     "password": {"zh": "密码", "en": "Password"},
     "role": {"zh": "角色", "en": "Role"},
     "station": {"zh": "社工站", "en": "Station"},
+    "display_name": {"zh": "姓名", "en": "Name"},
+    "invitation": {"zh": "邀请码", "en": "Invitation code"},
     "sign_in": {"zh": "登录", "en": "Sign in"},
     "register": {"zh": "注册新学员", "en": "Register"},
     "start": {"zh": "开始学习", "en": "Start"},
     "first_time": {
-        "zh": "第一次使用？填写账号和密码（至少 4 "
-        "个字符），选择角色、培训路径和所在社工站，再点「注册新学员」。",
-        "en": "First time here? Enter a login and a password (4 characters or more), choose "
-        "your role, "
-        "track and station, then click Register.",
+        "zh": "第一次使用？填写账号、密码（至少 8 个字符）、姓名、培训师给的邀请码，"
+        "选择角色、培训路径和所在社工站，再点「注册新学员」。",
+        "en": "First time here? Enter a login, a password (8 characters or more), your name and the "
+        "invitation code your trainer gave you, choose your role, track and station, then click "
+        "Register.",
     },
     "station_required": {"zh": "请填写所在社工站", "en": "Please enter your station"},
 }
@@ -58,16 +65,15 @@ def resume_or_sign_in(
     start: Callable[[ProgressStore, Trainee], None],
     *,
     lang: str,
+    login: str | None = None,
 ) -> tuple["SignInWidget", bool]:
-    """The trainee is the JupyterHub user when one is known (``start`` is called at once and the
-    second value is True); otherwise the returned sign-in widget must be shown (DESIGN.md §7)."""
-    import os
-
-    hub = os.environ.get("JUPYTERHUB_USER")
-    signin = SignInWidget(open_store, start, lang=lang, hub_user=hub)
-    if hub:
+    """With the authenticated ``login`` the served portal passes down, ``start`` is called at once
+    when its trainee profile exists (second value True) and the returned widget asks for the
+    profile otherwise; without a login the widget is a sign-in (DESIGN.md §7)."""
+    signin = SignInWidget(open_store, start, lang=lang, hub_user=login)
+    if login:
         store = open_store()
-        known = store.hub_trainee(hub)
+        known = store.trainee(login)
         if known is not None:
             start(store, known)
             return signin, True
@@ -75,8 +81,8 @@ def resume_or_sign_in(
 
 
 class SignInWidget(w.VBox):
-    """Login + password (sign in or register with role and station); with ``hub_user`` only role and
-    station."""
+    """Login + password (sign in, or register with name, invitation code, role and station); with
+    ``hub_user`` (an already authenticated login) only the profile: role and station."""
 
     def __init__(
         self,
@@ -110,6 +116,8 @@ class SignInWidget(w.VBox):
         self.station = w.Text(
             description=t("station", lang), placeholder="乌兰浩特市义勒力特镇社工站"
         )
+        self.display_name = w.Text(description=t("display_name", lang))
+        self.invitation = w.Text(description=t("invitation", lang))
         self.sign_in_button = w.Button(description=t("sign_in", lang), button_style="primary")
         self.register_button = w.Button(
             description=t("register" if hub_user is None else "start", lang)
@@ -124,6 +132,8 @@ class SignInWidget(w.VBox):
                 self.password,
                 w.HBox([self.sign_in_button]),
                 w.HTML(f"<p><small>{html.escape(t('first_time', lang))}</small></p>"),
+                self.display_name,
+                self.invitation,
                 self.role,
                 self.track,
                 w.HTML(f"<p><small>{html.escape(t('track_note', lang))}</small></p>"),
@@ -165,7 +175,12 @@ class SignInWidget(w.VBox):
         self._done(self.store(), trainee)
 
     def _sign_in(self) -> Trainee:
-        return self.store().sign_in(self.login.value, self.password.value)
+        store = self.store()
+        login = sessions.sign_in(store, self.login.value, self.password.value, address="kernel")
+        trainee = store.trainee(login)
+        if trainee is None:
+            raise ProgressError("此账号没有学员资料 / this account has no trainee profile")
+        return trainee
 
     def _register(self) -> Trainee:
         if not self.station.value.strip():
@@ -177,10 +192,14 @@ class SignInWidget(w.VBox):
                 station=self.station.value.strip(),
                 track=self.track.value,
             )
-        return self.store().register(
+        trainee, _ = accounts.register(
+            self.store(),
             self.login.value,
             self.password.value,
+            display_name=self.display_name.value,
             role=self.role.value,
             station=self.station.value.strip(),
             track=self.track.value,
+            invitation=self.invitation.value,
         )
+        return trainee

@@ -8,7 +8,6 @@ optional comment.
 from __future__ import annotations
 
 import html
-import os
 
 import ipywidgets as w
 from sqlalchemy import select
@@ -63,7 +62,9 @@ class ReactionSurvey(w.VBox):
     """Sign-in, then one form: session, a 1–5 slider per item (``sliders``), comment,
     ``send_button``."""
 
-    def __init__(self, *, lang: str = "zh", store: ProgressStore | None = None) -> None:
+    def __init__(
+        self, *, lang: str = "zh", store: ProgressStore | None = None, login: str | None = None
+    ) -> None:
         self.lang = lang
         self.store = store or ProgressStore.open()
         self.trainee: Trainee | None = None
@@ -77,12 +78,13 @@ class ReactionSurvey(w.VBox):
         self.send_button.on_click(lambda _b: self.send())
         self.status = w.HTML()
         super().__init__([])
-        hub = os.environ.get("JUPYTERHUB_USER")
-        known = self.store.hub_trainee(hub) if hub else None
+        known = self.store.trainee(login) if login else None
         if known is not None:
             self.start(self.store, known)
         else:
-            self.children = [SignInWidget(lambda: self.store, self.start, lang=lang, hub_user=hub)]
+            self.children = [
+                SignInWidget(lambda: self.store, self.start, lang=lang, hub_user=login)
+            ]
 
     def start(self, store: ProgressStore, trainee: Trainee) -> None:
         """Show the form for ``trainee``."""

@@ -61,8 +61,19 @@ SETTINGS: dict[str, Setting] = {
         ),
         Setting(
             "SHEGONG_DEMO_PASSWORD",
-            "shegong-demo-2022",
-            "the password of the demo accounts `shegong demo` creates",
+            "shegong-demo-2021",
+            "the password of the demo accounts `shegong demo` creates (a demo convenience)",
+        ),
+        Setting(
+            "SHEGONG_ADMIN_PASSWORD",
+            None,
+            "the first administrator's password for `shegong init --admin` (asked for when unset)",
+        ),
+        Setting(
+            "SHEGONG_SESSION_KEY_FILE",
+            "~/.config/shegong/session.key",
+            "the key that signs the front server's session cookies, outside the repository, "
+            "created owner-only on first use",
         ),
     )
 }

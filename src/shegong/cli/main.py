@@ -284,7 +284,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from shegong.serving.serve import serve
 
-    serve(_workspace(args, create=False), port=args.port, ip=args.ip, pool_size=args.pool_size)
+    serve(
+        _workspace(args, create=False),
+        port=args.port,
+        ip=args.ip,
+        public_reports=args.public_reports,
+        allow_hosts=args.allow_host or [],
+        trusted_proxies=args.trusted_proxy or [],
+        kernel_cap=args.kernel_cap,
+        registration=args.registration,
+    )
     return 0
 
 
@@ -508,15 +517,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)"
     )
     from shegong.serving.serve import (
-        DEFAULT_POOL_SIZE,  # light: the standard library and shegong.config
+        DEFAULT_KERNEL_CAP,  # light: the standard library and shegong.config
+        REGISTRATION,
     )
 
     p.add_argument(
-        "--pool-size",
-        type=int,
-        default=DEFAULT_POOL_SIZE,
-        help=f"preheated kernels kept ready, ≈52 MiB each (default {DEFAULT_POOL_SIZE}: a burst of "
-        f"{DEFAULT_POOL_SIZE} views; 0 = off)",
+        "--public-reports",
+        action="store_true",
+        help="index and rendered reports readable without sign-in, read-only (a bureau's intranet)",
+    )
+    p.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="NAME",
+        help="a Host name served besides 127.0.0.1 and localhost (others get 403); repeatable",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        metavar="ADDR",
+        help="a reverse proxy's address whose X-Forwarded-For names the client; repeatable",
+    )
+    p.add_argument(
+        "--kernel-cap",
+        type=_positive_int,
+        default=DEFAULT_KERNEL_CAP,
+        help=f"widget apps and live reports running at once (default {DEFAULT_KERNEL_CAP})",
+    )
+    p.add_argument(
+        "--registration",
+        choices=REGISTRATION,
+        default="invitation",
+        help="trainee registration: by a trainer's invitation code (default), pending a "
+        "trainer's approval, or closed",
     )
 
     for module in VERB_MODULES:

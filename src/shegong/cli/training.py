@@ -2,10 +2,12 @@
 
 ``shegong curriculum check [PATH]``, ``shegong curriculum import-gift FILE --module ID``,
 ``shegong progress export --format xlsx [--workspace DIR] [--out FILE]``,
-``shegong grade [--workspace DIR] [--release ASSESSMENT]`` (trainer side: keys are read here only)
-and ``shegong roles grant|revoke LOGIN --role trainer|admin [--by LOGIN] [--workspace DIR]`` and
-``shegong roles list [--workspace DIR]``; every store verb opens ``SHEGONG_DATABASE_URL`` when
-set, else ``<workspace>/progress.sqlite``. Each handler makes one
+``shegong grade [--workspace DIR] [--release ASSESSMENT] [--by LOGIN]`` (trainer side: keys are read
+here only), ``shegong roles grant|revoke LOGIN --role R [--scope CODE...] [--by LOGIN]``,
+``shegong roles list`` and ``shegong init --workspace DIR --admin LOGIN``; every store verb opens
+``SHEGONG_DATABASE_URL`` when set, else ``<workspace>/progress.sqlite``. The command line's
+authority is owning the store (its file, or the database credentials): it acts as an unscoped
+admin, and its audit entries record the OS user and ``--by``. Each handler makes one
 library call; errors are :class:`~shegong.errors.ShegongError` subclasses mapped to exit codes
 by :func:`shegong.cli.main.main` (2 bad input, 1 failure).
 """
@@ -74,43 +76,55 @@ def _cmd_progress_export(args: argparse.Namespace) -> int:
 
 def _cmd_grade(args: argparse.Namespace) -> int:
     from shegong.trainer.marking import grade_workspace
+    from shegong.training.roles import store_owner
 
-    summary = grade_workspace(workspace=args.workspace, release_ids=args.release or [])
+    summary = grade_workspace(
+        workspace=args.workspace, release_ids=args.release or [], by=store_owner(args.by)
+    )
     for line in summary.lines():
         print(line)
     return 0
 
 
-def _cmd_roles_grant(args: argparse.Namespace) -> int:
+def _cmd_roles(args: argparse.Namespace) -> int:
+    from shegong.training import roles
     from shegong.training.progress import ProgressStore
-    from shegong.training.roles import grant
 
     with ProgressStore.open(workspace=args.workspace) as store:
-        grant(store, args.login, args.role, by=args.by)
-    print(f"已授权 granted: {args.login.strip()} {args.role}")
+        if args.roles_verb == "list":
+            for line in roles.list_lines(store):
+                print(line)
+            return 0
+        by = roles.store_owner(args.by)
+        if args.roles_verb == "grant":
+            p = roles.grant(store, args.login, args.role, scope=args.scope, by=by)
+            print(f"已授权 granted: {p.login} {args.role}")
+        else:
+            p = roles.revoke(store, args.login, args.role, by=by)
+            print(f"已撤销 revoked: {p.login} {args.role}")
     return 0
 
 
-def _cmd_roles_revoke(args: argparse.Namespace) -> int:
+def _cmd_init(args: argparse.Namespace) -> int:
+    import getpass
+
+    from shegong.config import Workspace, setting
+    from shegong.training import roles
+    from shegong.training.accounts import create_account
     from shegong.training.progress import ProgressStore
-    from shegong.training.roles import revoke
 
-    with ProgressStore.open(workspace=args.workspace) as store:
-        taken = revoke(store, args.login, args.role)
-    if taken:
-        print(f"已收回 revoked: {args.login.strip()} {args.role}")
-    else:
-        print(f"未持有该角色 not held, nothing changed: {args.login.strip()} {args.role}")
-    return 0
+    ws = Workspace.at(args.workspace)
+    password = setting("SHEGONG_ADMIN_PASSWORD") or getpass.getpass(
+        f"管理员 {args.admin} 的密码 password for {args.admin}: "
+    )
+    with ProgressStore.open(workspace=ws.root) as store:
+        create_account(store, args.admin, password)
+        roles.grant(store, args.admin, "admin", by=roles.store_owner(args.admin))
+    from shegong.training.answer_keys import protect_keys
+    from shegong.training.curriculum import load_curricula
 
-
-def _cmd_roles_list(args: argparse.Namespace) -> int:
-    from shegong.training.progress import ProgressStore
-    from shegong.training.roles import list_roles
-
-    with ProgressStore.open(workspace=args.workspace) as store:
-        for line in list_roles(store):
-            print(line.line())
+    protect_keys(load_curricula())
+    print(f"工作区已创建 workspace ready: {ws.root}; 管理员 admin: {args.admin}")
     return 0
 
 
@@ -158,7 +172,8 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
     p.add_argument(
         "--workspace",
         default=None,
-        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)",
+        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
+        "SHEGONG_DATABASE_URL, when set, names the store instead",
     )
     p.add_argument("--out", default=None, help="output file (default <workspace>/gradebook.xlsx)")
     p.set_defaults(func=_cmd_progress_export)
@@ -173,7 +188,8 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
     p.add_argument(
         "--workspace",
         default=None,
-        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE)",
+        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
+        "SHEGONG_DATABASE_URL, when set, names the store instead",
     )
     p.add_argument(
         "--release",
@@ -182,38 +198,68 @@ def register(subparsers) -> None:  # noqa: ANN001 - argparse's private subparser
         help="release this assessment's scores to trainees (refused while answers are "
         "unscored); repeatable",
     )
+    p.add_argument(
+        "--by", default=None, metavar="LOGIN", help="on whose behalf (recorded in audit.jsonl)"
+    )
     p.set_defaults(func=_cmd_grade)
 
     rol = subparsers.add_parser(
-        "roles", help="角色 trainer and administrator roles"
+        "roles", help="角色与范围 roles and scope of accounts"
     ).add_subparsers(dest="roles_verb", required=True)
-    where = (
-        "workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
-        "SHEGONG_DATABASE_URL, when set, names the store instead"
-    )
-    for verb, func, what in (
-        ("grant", _cmd_roles_grant, "授权 give LOGIN a role (roles add up)"),
-        ("revoke", _cmd_roles_revoke, "收回 take a role from LOGIN"),
+    for verb, text in (
+        ("grant", "授权 give LOGIN a role (and set its scope)"),
+        ("revoke", "撤销 take a role from LOGIN"),
     ):
         p = rol.add_parser(
             verb,
-            help=what,
-            description=f"{what}. LOGIN is a JupyterHub user or OS login; the store keeps it with "
-            "its keyed pseudonym. Authority: owning the store (its file or database credentials).",
+            help=text,
+            description=f"{text}. Needs the store (its file or database credentials); written "
+            "to <workspace>/audit.jsonl with the OS user and --by.",
         )
-        p.add_argument("login", metavar="LOGIN", help="JupyterHub user name or OS login")
-        p.add_argument("--role", choices=("trainer", "admin"), required=True, help="the role")
+        p.add_argument("login", metavar="LOGIN", help="sign-in name (normalised: NFKC, lower case)")
+        p.add_argument(
+            "--role",
+            choices=("trainee", "trainer", "evaluator", "station", "admin"),
+            required=True,
+            help="role",
+        )
         if verb == "grant":
             p.add_argument(
-                "--by", metavar="LOGIN", default=None, help="who grants (default: OS user)"
+                "--scope",
+                nargs="+",
+                metavar="CODE",
+                default=None,
+                help="12-digit org-unit codes the account is limited to (a county covers its "
+                "subtree; a station account: its station); default: unchanged (none = all)",
             )
-        p.add_argument("--workspace", default=None, help=where)
-        p.set_defaults(func=func)
+        p.add_argument("--by", default=None, metavar="LOGIN", help="on whose behalf (audited)")
+        p.add_argument(
+            "--workspace",
+            default=None,
+            help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
+            "SHEGONG_DATABASE_URL, when set, names the store instead",
+        )
+        p.set_defaults(func=_cmd_roles)
     p = rol.add_parser(
         "list",
-        help="列出 every login holding a role",
-        description="Print login<TAB>role,role<TAB>scope per login, sorted by login "
-        "(scope: org-unit codes, empty = all units).",
+        help="列出 accounts with their roles and scope",
+        description="Print login<TAB>role,role<TAB>scope per account, sorted by login "
+        "(scope: codes joined by commas, * for all).",
     )
-    p.add_argument("--workspace", default=None, help=where)
-    p.set_defaults(func=_cmd_roles_list)
+    p.add_argument(
+        "--workspace",
+        default=None,
+        help="workspace holding progress.sqlite (default $SHEGONG_WORKSPACE); "
+        "SHEGONG_DATABASE_URL, when set, names the store instead",
+    )
+    p.set_defaults(func=_cmd_roles)
+
+    p = subparsers.add_parser(
+        "init",
+        help="新建工作区 a new workspace and its first administrator",
+        description="Create the workspace (and its progress store, 0600) and the admin account "
+        "LOGIN; the password is read from $SHEGONG_ADMIN_PASSWORD or asked for.",
+    )
+    p.add_argument("--workspace", required=True, help="workspace directory")
+    p.add_argument("--admin", required=True, metavar="LOGIN", help="the first administrator")
+    p.set_defaults(func=_cmd_init)

@@ -4,7 +4,9 @@ The demo is 兴安盟 (Xing'an League) in pilot years 2021 and 2022; 2021 is cal
 league's indicators reproduce the published figures of DOMAIN.md §5 (see
 ``datasets/demo/README.md``). Reports: 2022 for every unit at levels 2–4 (its league report
 shows the A–G scores, total, grade and change on 2021), 2021 for the league and the counties
-only — enough to compare, and it keeps the batch to ~32 reports. Projects (issue 8): the Bee
+only — enough to compare, and it keeps the batch to ~32 reports. The demo's people (an admin —
+the first administrator —, trainers, evaluators, a station account, twelve trainees) are made by
+:mod:`shegong.demo.accounts` and printed with their password. Projects (issue 8): the Bee
 Plan programmes, the 2022 venture-philanthropy round and a charity project
 (:mod:`shegong.demo.projects`), each with its report, and a portfolio report per funder and round.
 The trainer apps get trainees, answers to grade, mentoring entries and sessions
@@ -18,9 +20,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shegong.config import DEFAULT_PORT, Workspace
+from shegong.demo.accounts import PASSWORD_ENV, create_demo_accounts
 from shegong.demo.generate import generate_demo_inputs
 from shegong.demo.projects import write_demo_projects
-from shegong.demo.trainers import DEFAULT_PASSWORD, PASSWORD_ENV, fill_trainer_apps
+from shegong.demo.trainers import fill_trainer_apps
 from shegong.indicators.evaluation import GRADE_LABELS
 from shegong.indicators.inputs import import_inputs
 from shegong.indicators.pilot_year import compute_pilot_year
@@ -28,6 +31,9 @@ from shegong.indicators.results import read_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.reports.batch import failure_line, run_project_reports, run_reports
 from shegong.serving.serve import serve as serve_workspace
+from shegong.training.answer_keys import protect_keys
+from shegong.training.curriculum import load_curricula
+from shegong.training.progress import ProgressStore
 
 DEMO_YEARS = (2021, 2022)
 DEMO_YEAR = 2022  # the year served and fully reported
@@ -86,12 +92,6 @@ def run_demo(
         if trainers.created
         else "   培训师应用数据已存在 trainer apps already filled"
     )
-    say(
-        f"   演示账号 demo accounts (密码 password: ${PASSWORD_ENV}, 默认 default "
-        f"{DEFAULT_PASSWORD}): "
-        + ", ".join(f"{login} ({role})" for login, role in trainers.staff.items())
-        + f"; 学员 trainees {min(trainers.logins)} … {max(trainers.logins)}"
-    )
     for year in DEMO_YEARS:
         say(f"③ 计算 {year} 年指标与评估 computing indicators and the evaluation of {year}")
         result = compute_pilot_year(ws, year=year)
@@ -144,6 +144,16 @@ def run_demo(
     say(f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed")
     for u in failed:
         say(f"   {failure_line(u)}")
+    say(
+        f"⑥ 演示账号 demo accounts (password from ${PASSWORD_ENV}; admin is the first administrator)"
+    )
+    protect_keys(load_curricula())  # answer keys owner-only (0600)
+    store = ProgressStore.open(workspace=ws.root)
+    try:
+        for account in create_demo_accounts(ws, store):
+            say(f"   {account.line()}")
+    finally:
+        store.close()
     if serve:
         serve_workspace(ws, port=port)
     return ws

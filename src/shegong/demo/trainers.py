@@ -25,9 +25,11 @@ The stages follow each trainee's track in ``curricula/progression.yaml`` whateve
 assessments and entry kinds it names.
 A second run into the same workspace adds nothing (the trainees exist).
 
-Accounts: until the workbench's own account module lands (issue 14, serving half), the logins are
-created here (:func:`ensure_trainee`, :func:`shegong.training.roles.grant`); every demo password is
-``$SHEGONG_DEMO_PASSWORD`` or :data:`DEFAULT_PASSWORD`.
+Accounts: the trainees and :data:`STAFF` get sign-in accounts with roles
+(:func:`shegong.training.accounts.create_account`, :func:`shegong.training.roles.grant`), as the
+other demo people: :data:`STAFF` are made by :func:`shegong.demo.accounts.create_demo_accounts`,
+which :func:`fill_trainer_apps` calls first; every demo password is the ``SHEGONG_DEMO_PASSWORD`` setting
+(default :data:`shegong.demo.accounts.DEFAULT_PASSWORD`, as the README says).
 """
 
 from __future__ import annotations
@@ -41,27 +43,27 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shegong.config import SETTINGS, Workspace, setting
+from shegong.config import Workspace
+from shegong.demo.accounts import STAFF, create_demo_accounts, demo_password
 from shegong.errors import GradingError
 from shegong.indicators.results import read_input
 from shegong.orgunits import OrgUnits
+from shegong.people import Person
 from shegong.trainer import certificates, cohort, marking, mentoring
 from shegong.trainer.progression import status, update_stage
 from shegong.trainer.rules import Track, load_rules
 from shegong.trainer.tracks import confirm_track, unconfirmed
+from shegong.training.accounts import create_account
 from shegong.training.answer_keys import keyed_exercise, load_keys
 from shegong.training.assessment import load_assessments, submit
 from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
 from shegong.training.model import Exercise, Page, text
 from shegong.training.progress import ProgressStore, Trainee, TraineeRow
-from shegong.training.roles import grant
+from shegong.training.roles import grant, store_owner
+from shegong.training.roles import person as person_of
 from shegong.training.study import record_page_time
 
-DEFAULT_PASSWORD = SETTINGS["SHEGONG_DEMO_PASSWORD"].default or ""
-PASSWORD_ENV = "SHEGONG_DEMO_PASSWORD"
-#: demo staff logins and roles (trainer apps need the trainer or admin role)
-STAFF = (("demo-trainer", "trainer"), ("demo-trainer2", "trainer"), ("demo-admin", "admin"))
 #: modules each trainee has worked through, strongest first (cut to the modules there are)
 PROGRESS = (99, 3, 6, 5, 4, 4, 3, 3, 2, 2, 1, 0)
 #: trainees (in enrolment order) whose track a trainer confirmed at enrolment: the first two
@@ -81,12 +83,6 @@ ENTRY_TEXT = {
     "带": "由我主导开展个案面谈，督导在场观察，会后一起复盘沟通技巧。",
     "教": "为 6 名志愿者讲解入户走访的注意事项，督导在场观察并点评。",
 }
-
-
-def demo_password() -> str:
-    """The password of every demo account: ``$SHEGONG_DEMO_PASSWORD``, else
-    :data:`DEFAULT_PASSWORD`."""
-    return setting(PASSWORD_ENV) or DEFAULT_PASSWORD
 
 
 @dataclass
@@ -157,9 +153,10 @@ def ensure_trainee(
         )
         if row is not None:
             return Trainee._of(row), False
-    made = store.register(
+    create_account(store, person["login"], password)
+    grant(store, person["login"], "trainee", by=store_owner())
+    made = store.add_trainee(
         person["login"],
-        password,
         role=person["role"],
         station=person["station"],
         display_name=person["display_name"],
@@ -245,7 +242,7 @@ def _open_text(key: dict, quality: int) -> str:
     return WEAK_ANSWER
 
 
-def _score(store, grader: str, item, quality: int, rng, *, shift: bool) -> None:
+def _score(store, grader: Person, item, quality: int, rng, *, shift: bool) -> None:
     """``grader`` rates every criterion of the open answer ``item`` (a marking.QueueItem) by its
     ``quality`` (2 good … 0 weak); ``shift`` moves some ratings half a point (a second trainer)."""
     ratings = {}
@@ -286,11 +283,11 @@ def _fill(ws: Workspace, store: ProgressStore, rng: random.Random) -> TrainerDem
         staff=dict(STAFF),
         stations=list(dict.fromkeys(p["station"] for p in people)),
     )
-    for login, role in STAFF:
-        grant(store, login, role)
+    create_demo_accounts(ws, store)  # STAFF among them, with their passwords
     if not out.created:
         return out
-    first, second = store.pseudonym(STAFF[0][0]), store.pseudonym(STAFF[1][0])
+    first = store.pseudonym(STAFF[0][0])  # confirms tracks and holds the sessions
+    lead, other = person_of(store, STAFF[0][0]), person_of(store, STAFF[1][0])
     modules = load_curricula()
     assessments = load_assessments(modules)
     rules = load_rules()
@@ -336,20 +333,20 @@ def _fill(ws: Workspace, store: ProgressStore, rng: random.Random) -> TrainerDem
         if a in assessments
     ]
     released = released or list(assessments)[:1]
-    for n, item in enumerate(marking.queue(store, first, assessments, modules)):
+    for n, item in enumerate(marking.queue(store, lead, assessments, modules)):
         keep = item.assessment_id in released or n % 3 != 2  # a third of the others wait
         both = n % 2 == 0 if item.assessment_id in released else n % 3 == 0
         if keep:
-            _score(store, first, item, quality[item.submission_id], rng, shift=False)
+            _score(store, lead, item, quality[item.submission_id], rng, shift=False)
         if keep and both:
-            _score(store, second, item, quality[item.submission_id], rng, shift=True)
+            _score(store, other, item, quality[item.submission_id], rng, shift=True)
             out.double_scored += 1
         out.waiting += not keep
     for a_id in released:
         a = assessments[a_id]
-        marking.release(store, a, modules[a.module_id], first)
+        marking.release(store, a, modules[a.module_id], lead)
         out.released.append(a_id)
-    out.entries_waiting = _mentoring(store, trainees, rules, first, second, rng)
+    out.entries_waiting = _mentoring(store, trainees, rules, lead, other, rng)
     out.sessions = _sessions(ws, store, trainees, people, modules, first, rng)
     for t in trainees:
         update_stage(store, t, assessments, rules)
@@ -366,7 +363,7 @@ def _fill(ws: Workspace, store: ProgressStore, rng: random.Random) -> TrainerDem
             store,
             eligible[0],
             "传",
-            by=first,
+            by=lead,
             out_dir=ws.root / "certificates",
             modules=modules,
             pdf=False,
@@ -376,7 +373,7 @@ def _fill(ws: Workspace, store: ProgressStore, rng: random.Random) -> TrainerDem
     return out
 
 
-def _mentoring(store, trainees, rules, mentor: str, other: str, rng: random.Random) -> int:
+def _mentoring(store, trainees, rules, mentor: Person, other: Person, rng: random.Random) -> int:
     """帮 entries of each trainee's own track: signed off for the two strongest (all their stage
     needs), waiting for five others, one of those returned. Returns the entries left waiting."""
 

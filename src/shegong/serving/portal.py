@@ -12,12 +12,14 @@
 ``/?app=NAME``               a trainer app (cohort progress, grading queue, mentoring log)
 ==========================  =====================================================================
 
-Serving one notebook keeps one kernel pool whatever the number of reports (DESIGN.md §2.4).
-The query string is read as Voila's ``get_query_string()`` reads it (:func:`wait_for_request`),
-which also works in a preheated kernel. Before that wait a preheated kernel has imported only
-what ipykernel needs (pandas, matplotlib and seaborn would add ≈ 150 MiB to every pool kernel):
-a replayed report needs nothing more; the index, the apps and live reports import the rest
-(ipywidgets, pandas …) after the request.
+Since issue 14 the front server (:mod:`shegong.serving.front`) answers ``/`` and fresh reports
+itself, without a kernel (:mod:`shegong.serving.pages`); this notebook runs for the widget apps,
+live reports and project reports only, for a signed-in person whose login the server put into the
+kernel's environment (:func:`served_login`) — never a URL value. In JupyterLab the notebook still
+shows the index itself.
+
+The query string is the kernel's ``$QUERY_STRING`` (Voila sets it from the request); modules are
+imported when a route needs them (ipywidgets, pandas …), so this module stays light.
 """
 
 from __future__ import annotations
@@ -79,51 +81,45 @@ TEXT = {
 }
 
 
-def wait_for_request() -> None:
-    """In a preheated Voila kernel, wait for the page request and put its details (``QUERY_STRING``
-    …) into ``os.environ``; elsewhere return at once.
+#: the kernel's environment variable holding the signed-in login: Voila copies it from the
+#: ``X-Shegong-Login`` header the front server sets from the session (shegong.serving.front)
+LOGIN_ENV = "HTTP_X_SHEGONG_LOGIN"
 
-    The same exchange as Voila 0.5's ``voila.utils.wait_for_request`` — one JSON message read
-    from the websocket ``/voila/query/<kernel id>`` of the server named by the ``VOILA_*``
-    environment variables Voila gives its pool kernels — without importing ``voila.utils``, which
-    pulls jupyter_server and nbconvert (≈ 50 MiB) into every pool kernel. Falls back to Voila's
-    own function when the connection fails.
-    """
-    env = os.environ
-    if env.get("VOILA_PREHEAT", "False") == "False":
-        return
-    import json
 
-    base = env.get("VOILA_WS_BASE_URL", env.get("VOILA_SERVER_URL", "/"))
-    url = (
-        f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{env.get('VOILA_APP_IP', '127.0.0.1')}:"
-        f"{env.get('VOILA_APP_PORT', '8866')}{base}voila/query/{env.get('VOILA_KERNEL_ID')}"
-    )
-    from websockets.exceptions import WebSocketException  # a dependency of Voila's own wait
-    from websockets.sync.client import connect
+def served_login() -> str | None:
+    """The login the front server authenticated for this page (``None`` outside the portal, e.g. in
+    JupyterLab, where the widgets ask for a sign-in)."""
+    return os.environ.get(LOGIN_ENV) or None
 
+
+def served_person():  # noqa: ANN201 - a shegong.people.Person or None
+    """The :class:`~shegong.people.Person` of :func:`served_login` (roles and scope from the store)."""
+    login = served_login()
+    if login is None:
+        return None
+    from shegong.training.progress import ProgressStore
+    from shegong.training.roles import person
+
+    store = ProgressStore.open()
     try:
-        with connect(url, open_timeout=5, max_size=None) as channel:
-            info = channel.recv()
-    except (OSError, TimeoutError, WebSocketException):
-        from voila.utils import wait_for_request as voila_wait
-
-        voila_wait()
-        return
-    for key, value in json.loads(info).items():
-        env[key] = value
+        return person(store, login)
+    finally:
+        store.close()
 
 
 def query_parameters() -> dict[str, str]:
-    """The page's query parameters (first value of each), after :func:`wait_for_request`; outside
-    Voila those of ``$QUERY_STRING`` (empty when unset)."""
-    wait_for_request()
+    """The page's query parameters (first value of each): Voila puts the request's query string into
+    the kernel's ``$QUERY_STRING`` (empty when unset, e.g. in JupyterLab)."""
     return {k: v[0] for k, v in parse_qs(os.environ.get("QUERY_STRING", "")).items()}
 
 
 def link(text: str, **params: object) -> str:
-    """A Markdown link to this same page with ``params`` as the query string."""
-    return f"[{text}](?{urlencode({k: v for k, v in params.items() if v is not None})})"
+    """A Markdown link to this same page with ``params`` as the query string; ``text`` (a unit or
+    project name from a data file) is escaped, so it stays text in the rendered page."""
+    import html
+
+    label = html.escape(text).replace("[", "\\[").replace("]", "\\]")
+    return f"[{label}](?{urlencode({k: v for k, v in params.items() if v is not None})})"
 
 
 def available_years(ws: Workspace) -> list[int]:
@@ -138,7 +134,7 @@ def available_years(ws: Workspace) -> list[int]:
     return sorted({int(p) for p in periods if p and p.isdigit()})
 
 
-def _failed_units(ws: Workspace, year: int) -> dict[str, str]:
+def failed_units(ws: Workspace, year: int) -> dict[str, str]:
     import json
 
     manifest = ws.reports_dir(year) / "manifest.json"
@@ -214,7 +210,7 @@ def unit_index(
     if county:
         counties = unit_counties(units)
         frame = frame[frame["code"].map(counties.get) == county]
-    failed = _failed_units(ws, year)
+    failed = failed_units(ws, year)
     lines = []
     for level, group in frame.groupby("level", sort=True):
         lines += [f"### {units.level_label(int(level), lang)}", ""]
@@ -317,12 +313,14 @@ def show(workspace: str | Path | None = None, *, year: int | None = None, lang: 
     A :class:`~shegong.errors.ShegongError` is shown as its one-line message (tracebacks are
     hidden by Voila); anything else propagates.
     """
-    from IPython.display import Markdown, display
+    import html
+
+    from IPython.display import HTML, display
 
     try:
         _route(workspace, year=year, lang=lang)
-    except ShegongError as e:
-        display(Markdown(f"**出错了 Error:** {e.message()}"))
+    except ShegongError as e:  # the message may quote a URL value: text, never markup
+        display(HTML(f"<p><b>出错了 Error:</b> {html.escape(e.message())}</p>"))
 
 
 def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None:
@@ -362,9 +360,7 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
 def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
     from IPython.display import Markdown, display
 
-    query = (
-        query_parameters()
-    )  # a preheated kernel waits here for its request (light: see the module docstring)
+    query = query_parameters()
     lang = language(query.get("lang", lang))
     ws = Workspace.at(workspace or os.environ.get("SHEGONG_WORKSPACE", "workspace"), create=False)
     years = (
@@ -387,13 +383,13 @@ def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None
         from shegong.widgets import module_player_app
 
         display(Markdown(link(t["back"], lang=lang)))
-        display(module_player_app(query["module"], lang))
+        display(module_player_app(query["module"], lang, login=served_login()))
         return
     if "app" in query:
         from shegong.widgets.apps import show_app
 
         display(Markdown(link(t["back"], lang=lang)))
-        show_app(query["app"], lang)
+        show_app(query["app"], lang, person=served_person())
         return
     other = "en" if lang == "zh" else "zh"
     switch = " · ".join(f"**{y}**" if y == year else link(str(y), year=y, lang=lang) for y in years)

@@ -1,25 +1,20 @@
-"""Serve the evaluator index and reports with Voila (DESIGN.md §2.4, §7).
+"""``shegong serve``: the front server of the portal (DESIGN.md §2.4, §7; issue 14).
 
-One viewer notebook (``notebooks/apps/index.ipynb``) is served at ``/``: without a query it
-lists every org unit; ``/?unit=CODE`` shows that unit's report from precomputed Parquet.
-Voila runs with sources stripped, tracebacks hidden, idle kernels culled (Voila 0.5 otherwise
-leaks a kernel per page view) and bound to 127.0.0.1 unless told otherwise. Pages use the
-project's template ``shegong`` (:data:`TEMPLATE_ROOT`): Voila's lab page without the Font
-Awesome stylesheets it fetches from cdn.jsdelivr.net, so a served page loads nothing from
-another host (offline machines, networks in China) — its error pages (404, 500) neither — with
-links between the portal's pages opening in the same tab, and with every output that holds no
-widget (tables, Markdown, charts) rendered to HTML on the server and shown as soon as the page
-has arrived, instead of after Voila's JupyterLab application has mounted in the browser (the
-first render of a replayed report; widgets are still drawn by the application).
+One process (:class:`shegong.serving.front.Portal`, Voila's application with the portal's
+identity, routes and headers) listens on 127.0.0.1 unless told otherwise. Every request is
+authenticated first (the workbench's sign-in and session cookie); the index and the reports the
+batch has rendered are sent as HTML without a kernel; widget apps (module player, trainer apps)
+and live reports run in Voila kernels — at most ``kernel_cap`` at once, with the person taken from
+the session on the server side — with sources stripped, tracebacks hidden and idle kernels culled
+(Voila 0.5 otherwise leaks a kernel per page view). Pages use the project's template ``shegong``
+(:data:`TEMPLATE_ROOT`): Voila's lab page without inline scripts (the Content-Security-Policy
+allows script files of this server only) and without the Font Awesome stylesheets it fetches
+from cdn.jsdelivr.net, so a served page loads nothing from another host.
 
-Serving targets (issue 6): a report whose batch notebook is fresh is replayed, not recomputed
-(:mod:`shegong.reports.archive`); :data:`DEFAULT_POOL_SIZE` preheated kernels wait for requests, so
-that 8 simultaneous views each find a ready kernel. A waiting pool kernel has imported only
-ipykernel's modules and holds ≈ 52 MiB RSS (``make bench`` measures it): a pool of 8 costs
-≈ 0.4 GiB. Importing ``voila.utils`` for the wait made it ≈ 103 MiB (measured); importing pandas,
-matplotlib and seaborn before the wait, as the viewer did before, adds ≈ 150 MiB more (measured
-in a plain interpreter). Used kernels are replaced :data:`FILL_DELAY` seconds after their page
-was taken.
+Until issue 14 a pool of preheated kernels (≈ 52 MiB each) served every page view, the index and
+replayed reports included; a preheated kernel cannot know who is asking (Voila cannot combine
+preheating with a prelaunch hook), and pages that need no kernel no longer start one, so the
+pool is gone.
 """
 
 from __future__ import annotations
@@ -41,63 +36,66 @@ TEMPLATE = "shegong"
 #: seconds an idle, disconnected kernel lives, and how often the culler looks
 CULL_IDLE_TIMEOUT = 120
 CULL_INTERVAL = 30
-#: preheated kernels kept ready for page views: a burst of 8 simultaneous views finds 8 ready
-#: kernels
-DEFAULT_POOL_SIZE = 8
-#: seconds Voila waits before replacing a used pool kernel (its default, 1 s, makes the refills
-#: compete for the CPU with the pages of a burst on a 2-core machine)
-FILL_DELAY = 3
+#: widget apps and live reports running at once
+DEFAULT_KERNEL_CAP = 8
+REGISTRATION = ("invitation", "approval", "closed")
 
 
-def voila_command(
+def portal_command(
+    workspace: Workspace,
     *,
     port: int = DEFAULT_PORT,
     ip: str = "127.0.0.1",
-    pool_size: int = DEFAULT_POOL_SIZE,
+    public_reports: bool = False,
+    allow_hosts: list[str] | tuple[str, ...] = (),
+    trusted_proxies: list[str] | tuple[str, ...] = (),
+    kernel_cap: int = DEFAULT_KERNEL_CAP,
+    registration: str = "invitation",
     cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
     cull_interval: int = CULL_INTERVAL,
+    queue_seconds: float = 10.0,
 ) -> list[str]:
-    """The Voila command line used by :func:`serve` (tests start it the same way).
+    """The command line of the front server (:func:`serve` and the tests start it the same way).
 
-    ``pool_size`` kernels are started ahead of requests (Voila's ``preheat_kernel``): each waits
-    for its page in :func:`shegong.serving.portal.wait_for_request` (≈ 52 MiB each, see the module
-    docstring). 0 turns preheating off (every page view then starts a
-    kernel, ≈ 2 s slower). A kernel whose page is closed is shut down by the page; one whose
-    page never connected (a plain HTTP client) is culled after ``cull_idle_timeout`` seconds,
-    looked for every ``cull_interval`` seconds.
+    ``allow_hosts`` are Host names served besides 127.0.0.1 and localhost (others get 403);
+    ``trusted_proxies`` the peer addresses whose ``X-Forwarded-For`` names the client;
+    ``kernel_cap`` the widget apps and live reports running at once (a request waits
+    ``queue_seconds`` for a slot, then gets a "busy" page); ``registration`` ``invitation``,
+    ``approval`` or ``closed``. A kernel whose page is closed is shut down by the page; one whose
+    page never connected is culled after ``cull_idle_timeout`` seconds, looked for every
+    ``cull_interval`` seconds.
     """
-    preheat = (
-        [
-            "--preheat_kernel=True",
-            f"--VoilaConfiguration.default_pool_size={pool_size}",
-            f"--VoilaKernelManager.fill_delay={FILL_DELAY}",
-        ]
-        if pool_size > 0
-        else []
-    )
+    hosts = [f"--Portal.allowed_hosts={list(allow_hosts)!r}"] if allow_hosts else []
+    proxies = [f"--Portal.trusted_proxies={list(trusted_proxies)!r}"] if trusted_proxies else []
     return [
         sys.executable,
         "-m",
-        "voila",
+        "shegong.serving.front",
         str(project_root() / INDEX_NOTEBOOK),
         "--no-browser",
         f"--port={port}",
-        f"--Voila.ip={ip}",
+        f"--Portal.ip={ip}",
+        "--Portal.port_retries=0",
+        f"--Portal.workspace={workspace.root}",
+        f"--Portal.public_reports={public_reports}",
+        f"--Portal.kernel_cap={kernel_cap}",
+        f"--Portal.queue_seconds={queue_seconds}",
+        f"--Portal.registration={registration}",
+        *hosts,
+        *proxies,
         "--strip_sources=True",
         "--show_tracebacks=False",
         "--theme=light",
         f"--template={TEMPLATE}",
         f"--MappingKernelManager.cull_idle_timeout={cull_idle_timeout}",
         f"--MappingKernelManager.cull_interval={cull_interval}",
-        # no file of the notebook's folder is served (/voila/files/…)
-        "--VoilaConfiguration.file_denylist=.*",
-        *preheat,
+        "--VoilaConfiguration.file_denylist=.*",  # no file of the notebook's folder is served
     ]
 
 
 def voila_env(workspace: Workspace) -> dict[str, str]:
-    """The environment for Voila and its kernels: the workspace path, the project's template
-    directory first on JUPYTER_PATH, quiet debugger."""
+    """The environment for the front server and its kernels: the workspace path, the project's
+    template directory first on JUPYTER_PATH, quiet debugger."""
     env = dict(os.environ)
     env["SHEGONG_WORKSPACE"] = str(workspace.root)
     env["JUPYTER_PATH"] = os.pathsep.join(
@@ -122,28 +120,32 @@ def serve(
     *,
     port: int = DEFAULT_PORT,
     ip: str = "127.0.0.1",
-    pool_size: int = DEFAULT_POOL_SIZE,
+    **options: object,
 ) -> None:
-    """Start Voila in the foreground until interrupted (Ctrl-C or SIGTERM, which stop Voila and
-    its kernels too).
+    """Start the front server in the foreground until interrupted (Ctrl-C or SIGTERM, which stop it
+    and its kernels too). ``options`` are those of :func:`portal_command`.
 
     Raises:
-        ServeError: the workspace has no computed indicators, or the port is taken.
+        ServeError: the workspace has no computed indicators, the port is taken, or an unknown
+            registration mode.
     """
     if not workspace.indicators_file.exists():
         raise ServeError(
             f"{workspace.root} has no indicators yet: run `shegong demo` or `shegong "
             "indicators compute`"
         )
+    if options.get("registration", "invitation") not in REGISTRATION:
+        raise ServeError(f"registration must be one of {', '.join(REGISTRATION)}")
     _check_port(ip, port)
     print(f"社工站评估工作台已启动 serving: http://{ip}:{port}/  (Ctrl-C 停止 to stop)", flush=True)
     proc = subprocess.Popen(
-        voila_command(port=port, ip=ip, pool_size=pool_size), env=voila_env(workspace)
+        portal_command(workspace, port=port, ip=ip, **options),  # type: ignore[arg-type]
+        env=voila_env(workspace),
     )
 
     def stop(
         signum: int, frame: object
-    ) -> None:  # SIGTERM (a service manager, `kill`) stops Voila too
+    ) -> None:  # SIGTERM (a service manager, `kill`) stops it too
         raise KeyboardInterrupt
 
     try:

@@ -28,12 +28,14 @@ from sqlalchemy.orm import Session
 from shegong.atomic import write_with
 from shegong.errors import MarkingError
 from shegong.exports import CHROMIUM_ARGS, chromium_path
+from shegong.people import Person, audit
 from shegong.safe_html import csp_meta
 from shegong.trainer.progression import status
 from shegong.trainer.rules import Rules, load_rules
 from shegong.training.assessment import load_assessments
 from shegong.training.model import STAGES, Module, text
 from shegong.training.progress import ROLES, CompletionRow, ProgressStore, Trainee, hold
+from shegong.training.roles import check_trainee
 from shegong.training.tables import CertificateRow
 
 STAGE_TITLES = {
@@ -158,17 +160,20 @@ def issue(
     trainee: Trainee,
     stage: str,
     *,
-    by: str,
+    by: Person,
     out_dir: str | os.PathLike[str],
     modules: dict[str, Module],
     pdf: bool = True,
 ) -> Certificate:
-    """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``.
+    """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``. ``by`` needs the
+    ``certify`` action and a scope reaching the trainee's station; the issue is audited.
 
     Raises:
+        AccessError: ``by`` may not certify this trainee.
         MarkingError: the trainee has not reached ``stage`` on their track, or no trainer has
             confirmed the track yet.
     """
+    check_trainee(store, by, "certify", trainee.station_code)
     if stage not in STAGES:
         raise MarkingError(f"unknown stage {stage!r}: use one of {', '.join(STAGES)}")
     if not trainee.track_confirmed:
@@ -198,7 +203,7 @@ def issue(
                 trainee_id=trainee.id,
                 stage=stage,
                 serial=_serial(s, stage, now),
-                issued_by=by,
+                issued_by=store.pseudonym(by.login),
                 issued_at=now,
             )
             s.add(row)
@@ -210,4 +215,5 @@ def issue(
     page = render_html(store, trainee, stage, serial, issued, modules, rules)
     write_with(html_file, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     pdf_file = print_pdf(html_file, out / f"{serial}.pdf") if pdf else None
+    audit(store.workspace, by, "certify", f"trainee:{trainee.id}", stage=stage, serial=serial)
     return Certificate(serial, stage, html_file, pdf_file)

@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from shegong.errors import AssessmentError, GradingError, MarkingError
+from shegong.people import Person, audit, check
 from shegong.trainer.kappa import cohen_kappa
 from shegong.training.answer_keys import keyed_exercise, load_keys, rubric
 from shegong.training.assessment import Assessment, load_assessments
@@ -38,7 +39,7 @@ from shegong.training.curriculum import load_curricula
 from shegong.training.grading import grade
 from shegong.training.model import Module, text
 from shegong.training.progress import ProgressStore, TraineeRow, upsert
-from shegong.training.roles import require_staff
+from shegong.training.roles import check_trainee, in_scope, store_owner
 from shegong.training.tables import CommentRow, ItemScoreRow, ReleaseRow, SubmissionRow
 
 OBJECTIVE = ("single", "multiple", "numeric", "short")
@@ -139,24 +140,38 @@ def _graders(s: Session, submission_id: int, exercise_id: str) -> set[str]:
     )
 
 
+def _station_of(s: Session, submission_id: int) -> str | None:
+    return s.scalar(
+        select(TraineeRow.station_code)
+        .join(SubmissionRow, SubmissionRow.trainee_id == TraineeRow.id)
+        .where(SubmissionRow.id == submission_id)
+    )
+
+
 def queue(
     store: ProgressStore,
-    grader: str,
+    actor: Person,
     assessments: dict[str, Assessment],
     modules: dict[str, Module],
     *,
     lang: str = "zh",
     second_opinion: bool = True,
 ) -> list[QueueItem]:
-    """Open answers ``grader`` (a pseudonym) has not scored: unscored answers first, then (with
-    ``second_opinion``) answers one other trainer scored, for calibration. Oldest first within
-    each."""
+    """Open answers ``actor`` has not scored, of trainees within the actor's scope: unscored answers
+    first, then (with ``second_opinion``) answers one other trainer scored, for calibration. Oldest
+    first within each.
+
+    Raises:
+        AccessError: ``actor`` may not score (:func:`shegong.people.check`, action ``score``).
+    """
+    check(actor, "score")
+    grader = store.pseudonym(actor.login)
     keys = _keys_for(assessments, modules)
     first, second = [], []
     with Session(store.engine) as s:
         for sub in s.scalars(select(SubmissionRow).order_by(SubmissionRow.id)):
             a = assessments.get(sub.assessment_id)
-            if a is None:
+            if a is None or not in_scope(store, actor, _station_of(s, sub.id)):
                 continue
             for ex in a.exercises(modules[a.module_id]):
                 if ex.type != "open":
@@ -184,7 +199,7 @@ def queue(
 
 def score_open(
     store: ProgressStore,
-    grader: str,
+    actor: Person,
     submission_id: int,
     exercise_id: str,
     ratings: dict[str, float],
@@ -192,10 +207,11 @@ def score_open(
     *,
     comment: str = "",
 ) -> float:
-    """Store ``grader``'s rating per criterion (replacing their earlier ones) and return the total
-    points.
+    """Store ``actor``'s rating per criterion (replacing their earlier ones) and return the total
+    points. The actor needs the ``score`` action and a scope reaching the trainee's station. Audited.
 
     Raises:
+        AccessError: the actor may not score this answer.
         MarkingError: a criterion is missing or unknown, or a rating is outside 0…points or not a
             multiple of 0.5.
     """
@@ -210,11 +226,14 @@ def score_open(
             raise MarkingError(
                 f"rating {pts} for {cid} must be between 0 and {top:g} in steps of 0.5"
             )
+    check(actor, "score")
+    grader = store.pseudonym(actor.login)
     now = datetime.now(UTC)
     with Session(store.engine) as s, s.begin():
         # locked: a second save of the same answer waits, then replaces this one's scores
         if s.get(SubmissionRow, submission_id, with_for_update=True) is None:
             raise MarkingError(f"no submission {submission_id}: reload the queue")
+        check_trainee(store, actor, "score", _station_of(s, submission_id))
         s.execute(
             delete(ItemScoreRow).where(
                 ItemScoreRow.submission_id == submission_id,
@@ -239,6 +258,7 @@ def score_open(
                     created_at=now,
                 )
             )
+    audit(store.workspace, actor, "score", f"submission:{submission_id}/{exercise_id}")
     return float(sum(float(p) for p in ratings.values()))
 
 
@@ -380,13 +400,21 @@ def unscored(store: ProgressStore, assessment: Assessment, module: Module) -> in
     return sum((sub, e) not in scored for sub in subs for e in assessment.exercise_ids)
 
 
-def release(store: ProgressStore, assessment: Assessment, module: Module, by: str) -> datetime:
-    """Release ``assessment``'s scores to its trainees; returns the release time (UTC).
+def release(store: ProgressStore, assessment: Assessment, module: Module, by: Person) -> datetime:
+    """Release ``assessment``'s scores to its trainees; returns the release time (UTC). ``by``
+    needs the ``release`` action and a scope reaching every trainee who submitted. Audited.
 
     Raises:
-        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue
-        first).
+        AccessError: ``by`` may not release this assessment.
+        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue first).
     """
+    check(by, "release")
+    with Session(store.engine) as s:
+        subs = list(
+            s.scalars(select(SubmissionRow.id).where(SubmissionRow.assessment_id == assessment.id))
+        )
+        for sub_id in subs:
+            check_trainee(store, by, "release", _station_of(s, sub_id))
     missing = unscored(store, assessment, module)
     if missing:
         raise MarkingError(
@@ -394,9 +422,14 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: st
             "queue (objective items: `shegong grade`) before releasing"
         )
     now = datetime.now(UTC)
-    values = {"assessment_id": assessment.id, "released_by": by, "released_at": now}
+    values = {
+        "assessment_id": assessment.id,
+        "released_by": store.pseudonym(by.login),
+        "released_at": now,
+    }
     with Session(store.engine) as s, s.begin():
         upsert(s, ReleaseRow, values, keys=("assessment_id",))  # released once, by the first
+    audit(store.workspace, by, "release", assessment.id)
     return now
 
 
@@ -462,18 +495,19 @@ def grade_workspace(
     workspace: str | None = None,
     release_ids: list[str] | tuple[str, ...] = (),
     store: ProgressStore | None = None,
+    by: Person | None = None,
 ) -> GradeSummary:
     """``shegong grade``: auto-score, count open answers nobody scored, release ``release_ids``.
 
-    Releasing needs the admin or trainer role of the caller
-    (:func:`shegong.training.roles.require_staff`). Raises :class:`~shegong.errors.KeyAccessError`
-    (keys unreadable), :class:`MarkingError` (unscored answers at release),
-    :class:`~shegong.errors.AssessmentError` (unknown assessment).
+    Releasing is done by ``by`` (default: the command line's authority, the owner of the store —
+    :func:`shegong.training.roles.store_owner`), checked and audited by :func:`release`.
+    Raises :class:`~shegong.errors.KeyAccessError` (keys unreadable), :class:`MarkingError` (unscored
+    answers at release), :class:`~shegong.errors.AssessmentError` (unknown assessment).
     """
 
     if store is None:
         with ProgressStore.open(workspace=workspace) as opened:
-            return grade_workspace(release_ids=release_ids, store=opened)
+            return grade_workspace(release_ids=release_ids, store=opened, by=by)
     modules = load_curricula()
     assessments = load_assessments(modules)
     scored = auto_score(store, assessments, modules)
@@ -488,7 +522,6 @@ def grade_workspace(
     for a_id in release_ids:
         if a_id not in assessments:
             raise AssessmentError(f"no assessment {a_id!r}: use one of {', '.join(assessments)}")
-        by = require_staff(store)
-        release(store, assessments[a_id], modules[assessments[a_id].module_id], by)
+        release(store, assessments[a_id], modules[assessments[a_id].module_id], by or store_owner())
         released.append(a_id)
     return GradeSummary(scored, waiting, released)

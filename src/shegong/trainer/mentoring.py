@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shegong.errors import MarkingError, ProgressError
+from shegong.people import Person, audit
 from shegong.trainer.rules import load_rules
 from shegong.training.progress import ProgressStore, Trainee, TraineeRow
+from shegong.training.roles import check_trainee
 from shegong.training.tables import PracticeEntryRow
 
 STATUSES = {
@@ -127,28 +129,32 @@ def entries(
         ]
 
 
-def _review(store: ProgressStore, entry_id: int, mentor: str, status: str, comment: str) -> None:
+def _review(store: ProgressStore, entry_id: int, mentor: Person, status: str, comment: str) -> None:
     with Session(store.engine) as s, s.begin():
         # locked: of two mentors reviewing at once, the second finds it reviewed
         row = s.get(PracticeEntryRow, entry_id, with_for_update=True)
         if row is None:
             raise MarkingError(f"no mentoring entry {entry_id}: reload the log")
+        station = s.scalar(select(TraineeRow.station_code).where(TraineeRow.id == row.trainee_id))
+        check_trainee(store, mentor, "sign_off", station)
         if row.status != "submitted":
             raise MarkingError(
                 f"entry {entry_id} is already {row.status.replace('_', ' ')}: only waiting entries "
                 "can be signed off or returned"
             )
         row.status, row.mentor_comment = status, comment.strip() or None
-        row.reviewed_by, row.reviewed_at = mentor, datetime.now(UTC)
+        row.reviewed_by, row.reviewed_at = store.pseudonym(mentor.login), datetime.now(UTC)
+    audit(store.workspace, mentor, status, f"entry:{entry_id}")
 
 
-def sign_off(store: ProgressStore, entry_id: int, mentor: str, comment: str = "") -> None:
-    """The mentor (a pseudonym) signs the entry off. Raises :class:`MarkingError` unless it is
-    waiting."""
+def sign_off(store: ProgressStore, entry_id: int, mentor: Person, comment: str = "") -> None:
+    """The mentor signs the entry off (action ``sign_off``, scope reaching the trainee's station;
+    audited). Raises :class:`MarkingError` unless it is waiting, :class:`AccessError` unless
+    allowed."""
     _review(store, entry_id, mentor, "signed_off", comment)
 
 
-def return_entry(store: ProgressStore, entry_id: int, mentor: str, comment: str) -> None:
+def return_entry(store: ProgressStore, entry_id: int, mentor: Person, comment: str) -> None:
     """The mentor returns the entry with a comment (required) saying what to add or redo.
 
     Raises :class:`MarkingError` without a comment or unless the entry is waiting.

@@ -22,6 +22,7 @@ a 0600 key file.
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,23 @@ def keys_path(module: Module) -> Path:
     ``<module>/keys.yaml``."""
     env = setting("SHEGONG_KEYS_DIR")
     return Path(env) / f"{module.id}.yaml" if env else module.path / "keys.yaml"
+
+
+def protect_keys(modules: dict[str, Module]) -> list[Path]:
+    """Make the key file of every module owner-only (0600) where this process owns it (a checkout
+    gives them 0644); returns the files changed. Called by ``shegong init``, ``shegong demo`` and
+    ``shegong serve`` (DESIGN.md §7)."""
+    changed = []
+    for module in modules.values():
+        path = keys_path(module)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            continue
+        if st.st_uid == os.getuid() and st.st_mode & 0o077:
+            path.chmod(0o600)
+            changed.append(path)
+    return changed
 
 
 def load_keys(module: Module) -> dict[str, dict[str, Any]]:

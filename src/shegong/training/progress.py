@@ -13,13 +13,14 @@ run at READ COMMITTED and rows read to be changed are locked (``SELECT … FOR U
 written with ``INSERT … ON CONFLICT`` (docs/contracts.md, "The progress store on PostgreSQL").
 
 Trainees are pseudonymous: the login (JupyterHub user or local login name) is stored only as a
-keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); local passwords are
-PBKDF2 hashes. Tables: ``trainees`` (pseudonym, source hub/local, role, station, stage_reached,
-``track`` chosen at registration and ``track_confirmed_by``/``_at`` once a trainer confirms or
-changes it — revision 0003, issue 19 — and the ``display_name`` and ``station_code`` trainers see,
-revision h14_trainee_profile, issue 14), ``attempts`` (module, exercise, type, mode, answer JSON,
-score, max_score in points, graded_by, seconds_spent in seconds, created_at UTC) and
-``completions``.
+keyed hash (HMAC-SHA-256 with the workspace pseudonym key, DESIGN.md §7); sign-in accounts, their
+roles, scope and sessions are :mod:`shegong.training.accounts`'s. A SQLite store file is created
+owner-only (0600): it holds answers and password hashes. Tables: ``trainees`` (pseudonym, source
+hub/local, role, station, stage_reached, ``track`` chosen at registration and
+``track_confirmed_by``/``_at`` once a trainer confirms or changes it — revision 0003, issue 19 —
+and the ``display_name`` and ``station_code`` trainers see, revision h14_trainee_profile, issue
+14), ``attempts`` (module, exercise, type, mode, answer JSON, score, max_score in points,
+graded_by, seconds_spent in seconds, created_at UTC) and ``completions``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import json
 import math
 import os
 import re
-import secrets
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -80,7 +81,6 @@ TRACK_OF_ROLE = {
     "resident_backbone": "backbone",
 }
 STAGE_ORDER = ("传", "帮", "带", "教")
-_PBKDF2_ROUNDS = 120_000
 _MIGRATION_LOCK = 0x5348_4547_4F4E_47  # "SHEGONG": the advisory lock migrations take on PostgreSQL
 
 
@@ -91,14 +91,13 @@ class Base(DeclarativeBase):
 
 
 class TraineeRow(Base):
-    """A trainee (table ``trainees``): pseudonym, sign-in source, password hash, role, station,
+    """A trainee (table ``trainees``): pseudonym, sign-in source, role, station,
     stage reached, track and its confirmation."""
 
     __tablename__ = "trainees"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
     source: Mapped[str] = mapped_column(String(8))
-    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     role: Mapped[str] = mapped_column(String(32))
     station: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stage_reached: Mapped[str | None] = mapped_column(String(4), nullable=True)
@@ -234,6 +233,17 @@ def _server_options(url: str) -> dict[str, Any]:
     return {}
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty and owner-only (0600) unless it exists (an existing file keeps the mode
+    its owner gave it). SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.fchmod(fd, 0o600)  # whatever the umask
+    os.close(fd)
+
+
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[None]:
     db = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
@@ -321,21 +331,6 @@ def hold(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def _hash_password(password: str, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, _PBKDF2_ROUNDS)
-    return f"pbkdf2_sha256${_PBKDF2_ROUNDS}${salt.hex()}${digest.hex()}"
-
-
-def _check_password(password: str, stored: str | None) -> bool:
-    try:
-        _, rounds, salt, digest = (stored or "").split("$")
-    except ValueError:
-        return False
-    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(rounds))
-    return hmac.compare_digest(got.hex(), digest)
-
-
 class ProgressStore:
     """One progress database. Open with :meth:`open`; every method is one short transaction.
 
@@ -345,12 +340,20 @@ class ProgressStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: where ``audit.jsonl`` goes: the SQLite file's folder, else ``SHEGONG_WORKSPACE`` (or None)
+        self.workspace: Path | None = None
         if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (
             None,
             "",
             ":memory:",
         ):
-            Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+            db = Path(make_url(url).database)
+            db.parent.mkdir(parents=True, exist_ok=True)
+            _private_file(db)
+            _private_file(Path(f"{db}.migrate.lock"))
+            self.workspace = db.parent
+        elif os.environ.get("SHEGONG_WORKSPACE"):
+            self.workspace = Path(os.environ["SHEGONG_WORKSPACE"])
         try:
             if make_url(url).get_backend_name() == "sqlite":
                 self.engine = create_engine(url, json_serializer=json_text)
@@ -392,27 +395,34 @@ class ProgressStore:
 
     # -- trainees
     def pseudonym(self, login: str) -> str:
-        """``T`` + 16 hex digits of HMAC-SHA-256(key, login): stable, not reversible without the
-        key."""
+        """``T`` + 16 hex digits of HMAC-SHA-256(key, login normalised as by
+        :func:`shegong.people.normalise_login`): stable, not reversible without the key."""
         if self._key is None:
             self._key = load_key()
+        canonical = unicodedata.normalize("NFKC", login).casefold().strip()
         return (
-            "T"
-            + hmac.new(self._key, b"trainee:" + login.strip().encode(), "sha256").hexdigest()[:16]
+            "T" + hmac.new(self._key, b"trainee:" + canonical.encode(), "sha256").hexdigest()[:16]
         )
 
-    def _add_trainee(
+    def add_trainee(
         self,
         login: str,
         *,
-        source: str,
+        source: str = "local",
         role: str,
-        station: str | None,
-        password: str | None,
-        track: str | None,
+        station: str | None = None,
+        track: str | None = None,
         display_name: str | None = None,
         station_code: str | None = None,
     ) -> Trainee:
+        """Create the trainee profile of ``login`` (occupational ``role`` of :data:`ROLES`, station
+        name and code, display name — as :func:`shegong.training.profile.check_profile` —, ``track``:
+        the track the trainee chooses, default :data:`TRACK_OF_ROLE` of ``role``, unconfirmed until a
+        trainer confirms or changes it). The sign-in account is :mod:`shegong.training.accounts`'s.
+
+        Raises:
+            ProgressError: unknown role, empty login, or the login already has a profile.
+        """
         display_name, station_code = check_profile(display_name, station_code)
         if role not in ROLES:
             raise ProgressError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
@@ -426,7 +436,6 @@ class ProgressStore:
             source=source,
             role=role,
             station=station or None,
-            password_hash=_hash_password(password) if password else None,
             created_at=datetime.now(UTC),
             track=track,
             display_name=display_name,
@@ -442,58 +451,20 @@ class ProgressStore:
                 "该账号已注册，请直接登录 / this login is already registered: sign in instead"
             ) from e
 
-    def register(
-        self,
-        login: str,
-        password: str,
-        *,
-        role: str,
-        station: str | None = None,
-        track: str | None = None,
-        display_name: str | None = None,
-        station_code: str | None = None,
-    ) -> Trainee:
-        """Create a local trainee (no JupyterHub); the password must have at least 4 characters.
-
-        ``track`` is the track the trainee chooses (default: :data:`TRACK_OF_ROLE` of ``role``); it
-        stays unconfirmed until a trainer confirms or changes it (:mod:`shegong.trainer.tracks`).
-        ``display_name`` and ``station_code`` as :func:`shegong.training.profile.check_profile`.
-        """
-        if len(password) < 4:
-            raise ProgressError("密码至少 4 个字符 / choose a password of at least 4 characters")
-        return self._add_trainee(
-            login,
-            source="local",
-            role=role,
-            station=station,
-            password=password,
-            track=track,
-            display_name=display_name,
-            station_code=station_code,
-        )
-
-    def sign_in(self, login: str, password: str) -> Trainee:
-        """The local trainee with this login and password; :class:`ProgressError` otherwise (same
-        message either way)."""
+    def trainee(self, login: str) -> Trainee | None:
+        """The trainee profile of ``login`` (any source), or ``None`` before it is filled in."""
         with Session(self.engine) as s:
             row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(login)))
-            if (
-                row is None
-                or row.source != "local"
-                or not _check_password(password, row.password_hash)
-            ):
-                raise ProgressError(
-                    "账号或密码不正确；第一次使用请先注册 / login or password is "
-                    "wrong; first time here? register first"
-                )
-            return Trainee._of(row)
+            return Trainee._of(row) if row else None
+
+    def profiles(self) -> list[Trainee]:
+        """Every trainee profile, in id order."""
+        with Session(self.engine) as s:
+            return [Trainee._of(r) for r in s.scalars(select(TraineeRow).order_by(TraineeRow.id))]
 
     def hub_trainee(self, user: str) -> Trainee | None:
-        """The trainee of JupyterHub user ``user``, or ``None`` before their profile is filled
-        in."""
-        with Session(self.engine) as s:
-            row = s.scalar(select(TraineeRow).where(TraineeRow.pseudonym == self.pseudonym(user)))
-            return Trainee._of(row) if row else None
+        """The trainee of JupyterHub user ``user`` (same as :meth:`trainee`)."""
+        return self.trainee(user)
 
     def register_hub(
         self,
@@ -507,12 +478,11 @@ class ProgressStore:
     ) -> Trainee:
         """Create the trainee for JupyterHub user ``user`` (no password: the hub authenticated
         them)."""
-        return self._add_trainee(
+        return self.add_trainee(
             user,
             source="hub",
             role=role,
             station=station,
-            password=None,
             track=track,
             display_name=display_name,
             station_code=station_code,

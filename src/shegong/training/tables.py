@@ -2,24 +2,25 @@
 certificates.
 
 They share :class:`shegong.training.progress.Base` and are created by the Alembic revisions ``0002``
-(``migrations/versions/0002_assessment_mentoring.py``) and ``0004`` (``role_grants``). Every table
-refers to trainees by the store id (``trainees.id``) and to trainers by a pseudonym (never a name,
-DESIGN.md §7); only ``role_grants`` also keeps the login a role was granted to (an account name,
-printed by ``shegong roles list``; trainees' logins are never stored).
+(``migrations/versions/0002_assessment_mentoring.py``) and ``p14people01`` (accounts, which
+replace revision ``0004``'s ``role_grants``). Every table refers to trainees by the store id
+(``trainees.id``) and to trainers by a pseudonym (never a name, DESIGN.md §7); only ``accounts``
+also keeps the login (an account name, printed by ``shegong roles list``).
 
-=========================  =====================================================================
+=========================  =================================================================================
 table                      rows
-=========================  =====================================================================
-``role_grants``            one per (login, role): ``pseudonym``, ``login`` (NULL for grants older
-                           than revision 0004), ``role`` trainer / admin, ``granted_by``,
-                           ``granted_at``; trainees are implicit
-``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON,
-                           seconds
-``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is
-                           ``auto`` for objective items; ``criterion`` is ``""`` for a whole item;
-                           ``points``; ``comment``
-``releases``               an assessment whose scores trainees may now see (``released_at``,
-                           ``released_by``)
+=========================  =================================================================================
+``accounts``               sign-in accounts: ``pseudonym``, ``login`` (normalised), ``password_hash``,
+                           ``status`` active / pending / disabled (revision ``p14people01``)
+``account_roles``          (account, role): trainee, trainer, evaluator, station, admin
+``account_scopes``         (account, org-unit code): the units an account is limited to (none = all)
+``web_sessions``           signed-in browser sessions (token hash, last seen, ended)
+``signin_attempts``        every sign-in try (login, client address, ok) for the lockout
+``invitations``            registration codes a trainer issued (hash, expiry, uses left)
+``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
+``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for
+                           objective items; ``criterion`` is ``""`` for a whole item; ``points``; ``comment``
+``releases``               an assessment whose scores trainees may now see (``released_at``, ``released_by``)
 ``comment_bank``           reusable grading comments per exercise
 ``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted /
                            signed_off / returned, mentor comment
@@ -51,17 +52,64 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shegong.training.progress import Base
 
 
-class RoleGrantRow(Base):
-    """A role granted to a trainer or admin (table ``role_grants``)."""
+class AccountRow(Base):
+    """A sign-in account (table ``accounts``)."""
 
-    __tablename__ = "role_grants"
-    __table_args__ = (UniqueConstraint("pseudonym", "role", name="uq_role_grant"),)
+    __tablename__ = "accounts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    pseudonym: Mapped[str] = mapped_column(String(32))
-    login: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    pseudonym: Mapped[str] = mapped_column(String(32), unique=True)
+    login: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    password_changed_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountRoleRow(Base):
+    __tablename__ = "account_roles"
+    __table_args__ = (UniqueConstraint("account_id", "role", name="uq_account_role"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     role: Mapped[str] = mapped_column(String(16))
-    granted_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccountScopeRow(Base):
+    __tablename__ = "account_scopes"
+    __table_args__ = (UniqueConstraint("account_id", "org_unit", name="uq_account_scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    org_unit: Mapped[str] = mapped_column(String(12))
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    address: Mapped[str] = mapped_column(String(64))
+
+
+class SignInAttemptRow(Base):
+    __tablename__ = "signin_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    login: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class InvitationRow(Base):
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uses_left: Mapped[int] = mapped_column(Integer)
 
 
 class SubmissionRow(Base):
