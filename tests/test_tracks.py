@@ -10,7 +10,9 @@ from sqlalchemy import create_engine, text
 from shegong.errors import ProgressError
 from shegong.trainer.rules import load_rules
 from shegong.trainer.tracks import confirm_track, unconfirmed
+from shegong.training import accounts, sessions
 from shegong.training.progress import ProgressStore, migrate
+from shegong.training.roles import grant
 
 from .test_assessment import store, trainee_factory  # noqa: F401 - fixtures
 
@@ -55,7 +57,7 @@ def test_migration_0003_gives_stored_trainees_the_track_of_their_role(db_url):
                 ),
                 {"p": f"T{login}", "r": role},
             )
-    assert migrate(engine) == "0004"  # the head: 0004 (role grants) follows
+    assert migrate(engine) == "p14people01"  # the head: 0004 (role grants), p14people01 follow
     with engine.connect() as c:
         rows = c.execute(
             text("SELECT pseudonym, track, track_confirmed_by FROM trainees ORDER BY pseudonym")
@@ -75,12 +77,21 @@ def test_store_on_either_database_keeps_the_chosen_and_the_confirmed_track(
 ):
     monkeypatch.setenv("SHEGONG_KEY_FILE", str(tmp_path / "pseudonym.key"))
     s = ProgressStore(db_url)
-    t = s.register("gao", "1234", role="volunteer", track="backbone")  # the trainee's own choice
+    t, _ = accounts.register(
+        s,
+        "gao",
+        "steppe-gao-2021",
+        display_name="高原",
+        role="volunteer",
+        track="backbone",  # the trainee's own choice
+        invitation=accounts.invite(s, grant(s, "trainer-li", "trainer")),
+    )
     assert (t.track, t.track_confirmed) == ("backbone", False)
     by = s.pseudonym("trainer-li")
     t2 = confirm_track(s, t, "volunteer", by=by, rules=load_rules())  # the trainer changes it
     assert (t2.track, t2.track_confirmed) == ("volunteer", True)
-    assert s.sign_in("gao", "1234") == t2
+    assert sessions.sign_in(s, "gao", "steppe-gao-2021", address="127.0.0.1") == "gao"
+    assert s.trainee("gao") == t2
     [row] = s.tables()["trainees"]
     assert (row["track"], row["track_confirmed_by"]) == ("volunteer", by)
     s.close()
@@ -105,7 +116,7 @@ def test_tracks_default_from_the_role_and_only_known_tracks_are_confirmed(store,
     confirm_track(store, vol, "volunteer", by="Tx", rules=rules)
     assert [r["pseudonym"] for r in unconfirmed(store)] == [staff.pseudonym, backbone.pseudonym]
     with pytest.raises(ProgressError, match="not a track id"):
-        store.register("bad", "1234", role="volunteer", track="志愿者")
+        store.add_trainee("bad", role="volunteer", track="志愿者")
 
 
 def test_sign_in_widget_offers_the_tracks_preset_from_the_role(tmp_path, monkeypatch):
@@ -127,7 +138,10 @@ def test_sign_in_widget_offers_the_tracks_preset_from_the_role(tmp_path, monkeyp
     s.track.value = (
         "staff"  # a volunteer who works part-time at the station chooses the staff track
     )
-    s.login.value, s.password.value, s.station.value = "lu", "abcd", "巴彦镇社工站"
+    with ProgressStore(f"sqlite:///{tmp_path / 'app.sqlite'}") as store:
+        code = accounts.invite(store, grant(store, "trainer-li", "trainer"))
+    s.login.value, s.password.value, s.station.value = "lu", "steppe-lu-2021", "巴彦镇社工站"
+    s.display_name.value, s.invitation.value = "卢", code
     s.register_button.click()
     assert (app.trainee.role, app.trainee.track, app.trainee.track_confirmed) == (
         "volunteer",

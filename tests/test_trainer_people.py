@@ -10,7 +10,7 @@ from shegong.trainer.rules import load_rules
 from shegong.training.curriculum import load_module
 from shegong.training.model import Page
 from shegong.training.profile import check_profile, labels
-from shegong.training.roles import grant
+from shegong.training.roles import grant, person
 from shegong.training.study import PAGE_CAP_SECONDS, record_page_time, seconds_by_trainee
 
 from .test_assessment import assessments, modules, store, trainee_factory  # noqa: F401 - fixtures
@@ -45,9 +45,8 @@ def test_cohort_and_mentoring_show_the_name_and_escape_it(store, tmp_path):
     from shegong.widgets.cohort_app import CohortApp
     from shegong.widgets.mentoring_log import MentorReview
 
-    t = store.register(
+    t = store.add_trainee(
         "zhang",
-        "1234",
         role="volunteer",
         display_name="<img src=x onerror=alert(1)>张晓梅",
         station="和平街道社工站",
@@ -57,8 +56,8 @@ def test_cohort_and_mentoring_show_the_name_and_escape_it(store, tmp_path):
     mentoring.record(
         store, t, "vol_accompanied_visit", "2022-05-18", "随社工入户探访"
     )  # her track's kind
-    grant(store, "li", "trainer")
-    app = CohortApp(store=store, login="li", workspace=tmp_path)
+    li = grant(store, "li", "trainer")
+    app = CohortApp(store=store, person=li, workspace=tmp_path)
     assert ">&lt;img src=x onerror=alert(1)&gt;张晓梅<" in app.heat.value
     assert "<img" not in app.heat.value and "<img" not in app.stages.value
     assert t.pseudonym not in app.heat.value + app.stages.value
@@ -68,7 +67,7 @@ def test_cohort_and_mentoring_show_the_name_and_escape_it(store, tmp_path):
     assert (row["track"], row["track_confirmed"]) == ("志愿者", False)  # chosen, not yet confirmed
     assert cohort.trainees(store, station="和平街道社工站", role="volunteer", track="volunteer")
     assert cohort.trainees(store, track="staff") == []
-    review = MentorReview(store, store.pseudonym("li"))
+    review = MentorReview(store, li)
     shown = review.list_box.children[0].children[0].value
     assert "&lt;img src=x onerror=alert(1)&gt;张晓梅" in shown and "<img" not in shown
 
@@ -77,8 +76,7 @@ def test_grading_is_blind_until_the_trainer_has_scored(store, submitted):
     from shegong.widgets.grading_queue import GradingQueueApp
 
     store.set_profile(submitted, display_name="田野", station_code="152201101000")
-    grant(store, "li", "trainer")
-    app = GradingQueueApp(store=store, login="li")
+    app = GradingQueueApp(store=store, person=grant(store, "li", "trainer"))
     shown = "".join(getattr(c, "value", "") for c in app.body.children)
     assert "田野" not in shown and app.reveal_pick.options == ()
     with pytest.raises(MarkingError, match="score it first"):
@@ -94,7 +92,7 @@ def test_grading_is_blind_until_the_trainer_has_scored(store, submitted):
 def test_player_records_time_on_pages(store):
     from shegong.widgets.player import ModulePlayer
 
-    t = store.register("wu", "1234", role="volunteer", display_name="吴敏")
+    t = store.add_trainee("wu", role="volunteer", display_name="吴敏")
     now = [1000.0]
     player = ModulePlayer(load_module("m01-ethics"), trainee=t, store=store, clock=lambda: now[0])
     assert "吴敏" in player.header.value and t.pseudonym not in player.header.value
@@ -135,7 +133,7 @@ def test_demo_set_up_fills_every_trainer_app(tmp_path, monkeypatch):
     store = ProgressStore.open(workspace=ws.root)
     try:
         names = set(made.logins.values())
-        cohort_app = CohortApp(store=store, login="demo-trainer", workspace=ws.root)
+        cohort_app = CohortApp(store=store, person=person(store, "demo-trainer"), workspace=ws.root)
         rows = cohort_app.heat.value.count("<th class='trainee'>")
         assert rows == 12 and all(f">{n}<" in cohort_app.heat.value for n in names)
         assert {label for label, _ in cohort_app.attend_people.options} == names
@@ -143,11 +141,11 @@ def test_demo_set_up_fills_every_trainer_app(tmp_path, monkeypatch):
             len(cohort_app.cert_pick.options) >= 2
             and "shegong-sessions" in cohort_app.sessions.value
         )
-        queue = GradingQueueApp(store=store, login="demo-trainer")
+        queue = GradingQueueApp(store=store, person=person(store, "demo-trainer"))
         assert queue.item is not None and "class='kappa'" in queue.agreement_box.value
-        second = GradingQueueApp(store=store, login="demo-trainer2")
+        second = GradingQueueApp(store=store, person=person(store, "demo-trainer2"))
         assert second.item is not None and second.reveal_pick.options  # scored some, blind
-        mentor = MentoringApp(store=store, login="demo-trainer").view
+        mentor = MentoringApp(store=store, person=person(store, "demo-trainer")).view
         assert isinstance(mentor, MentorReview) and len(mentor.buttons) == 4
         page = (ws.root / "certificates" / f"{made.certificates[0]}.html").read_text("utf-8")
         assert f'<b class="trainee">{made.logins["demo-trainee-01"]}</b>' in page  # the strongest

@@ -64,13 +64,19 @@ def _stations(ws: Workspace) -> tuple[str, str, list[tuple[str, str]]]:
 
 
 def create_demo_accounts(
-    ws: Workspace, store: ProgressStore, *, password: str | None = None, seed: int = 14
+    ws: Workspace,
+    store: ProgressStore,
+    *,
+    password: str | None = None,
+    seed: int = 14,
+    trainees: bool = True,
 ) -> list[DemoAccount]:
     """Create the demo's accounts in ``store`` for the org units of ``ws`` and return them, staff
     first (with :data:`STAFF` of the trainer apps' demo content), then the trainees (``trainee01`` …
     ``trainee12``, at six stations of two counties:
     display name, station name and 12-digit code, occupational role). The password is
-    ``password``, else :func:`demo_password`.
+    ``password``, else :func:`demo_password`. ``trainees`` False: the staff only (the trainer apps'
+    demo content brings its own trainees).
 
     Raises:
         AccessError: the password is too weak for the sign-in rules.
@@ -91,6 +97,8 @@ def create_demo_accounts(
     for login, role, scope in staff:
         create_account(store, login, password)
         out.append(DemoAccount(login, password, grant(store, login, role, scope=scope, by=owner)))
+    if not trainees:
+        return out
     rng = random.Random(seed)
     picked = stations[:: max(1, len(stations) // 6)][:6]
     occupations = list(ROLES)

@@ -283,7 +283,7 @@ def _fill(ws: Workspace, store: ProgressStore, rng: random.Random) -> TrainerDem
         staff=dict(STAFF),
         stations=list(dict.fromkeys(p["station"] for p in people)),
     )
-    create_demo_accounts(ws, store)  # STAFF among them, with their passwords
+    create_demo_accounts(ws, store, trainees=False)  # STAFF among them, with their passwords
     if not out.created:
         return out
     first = store.pseudonym(STAFF[0][0])  # confirms tracks and holds the sessions

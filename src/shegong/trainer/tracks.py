@@ -16,19 +16,24 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from shegong.errors import ProgressError
+from shegong.people import Person
 from shegong.trainer.rules import Rules
 from shegong.training.progress import ProgressStore, Trainee, TraineeRow
+from shegong.training.roles import check_trainee
 
 
 def confirm_track(
-    store: ProgressStore, trainee: Trainee | int, track: str, *, by: str, rules: Rules
+    store: ProgressStore, trainee: Trainee | int, track: str, *, by: Person | str, rules: Rules
 ) -> Trainee:
     """Set ``trainee``'s track to ``track`` (confirming their choice, or changing it) as trainer
-    ``by``.
+    ``by``: the signed-in :class:`~shegong.people.Person` (needs the ``score`` action — trainers
+    and admins — and a scope reaching the trainee's station; recorded as its pseudonym), or the
+    trainer's pseudonym where the caller has checked the person already.
 
     Returns the updated trainee (``track_confirmed`` true).
 
     Raises:
+        AccessError: ``by`` (a person) may not confirm tracks of this trainee.
         ProgressError: ``track`` is not a track of ``rules``, ``by`` is empty, or no such trainee.
     """
     if track not in rules.tracks:
@@ -36,6 +41,8 @@ def confirm_track(
             f"unknown track {track!r}: use one of {', '.join(rules.tracks)} "
             "(curricula/progression.yaml)"
         )
+    actor = by if isinstance(by, Person) else None
+    by = store.pseudonym(by.login) if isinstance(by, Person) else by
     if not by.strip():
         raise ProgressError("a track is confirmed by a trainer: give the trainer's pseudonym")
     tid = trainee if isinstance(trainee, int) else trainee.id
@@ -43,6 +50,8 @@ def confirm_track(
         row = s.get(TraineeRow, tid)
         if row is None:
             raise ProgressError(f"no trainee with id {tid}")
+        if actor is not None:
+            check_trainee(store, actor, "score", row.station_code)
         row.track, row.track_confirmed_by, row.track_confirmed_at = track, by, datetime.now(UTC)
         s.flush()
         return Trainee._of(row)
