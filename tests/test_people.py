@@ -84,7 +84,7 @@ def test_a_trainees_session_is_refused_every_trainer_action(store, modules, asse
     assert me.roles == {"trainee"}
     a, m = assessments["m01-final"], modules["m01-ethics"]
     A.submit(store, t, a, m, {"s01": "b", "s04": {"text": "自己的答案"}}, seconds=5)
-    entry = mentoring.record(store, t, "co_home_visit", "2021-05-18", "与督导共同走访")
+    entry = mentoring.record(store, t, "vol_accompanied_visit", "2021-05-18", "与督导共同走访")
     refused = {
         "read answers (queue)": lambda: M.queue(store, me, assessments, modules),
         "score": lambda: M.score_open(store, me, 1, "s04", {}, []),
@@ -131,7 +131,7 @@ def test_a_county_trainer_reaches_only_its_county(store, modules, assessments):
             {"refuse": 1, "reason": 1, "alternative": 1},
             queue[0].criteria,
         )
-    entry = mentoring.record(store, theirs, "co_home_visit", "2021-05-18", "走访")
+    entry = mentoring.record(store, theirs, "vol_accompanied_visit", "2021-05-18", "走访")
     with pytest.raises(AccessError, match="outside the scope"):
         mentoring.sign_off(store, entry, trainer)
     with pytest.raises(AccessError, match="outside the scope"):
@@ -171,9 +171,9 @@ def test_grant_is_audited_with_the_os_user_and_by_and_listed_sorted(store, capsy
     capsys.readouterr()
     assert main(["roles", "list"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        "admin\tadmin\t*",
+        "admin\tadmin\t",  # main's format: roles sorted, an empty scope is the whole workspace
         f"st1\tstation\t{STATION}",
-        f"zhou\ttrainer,evaluator\t{COUNTY}",
+        f"zhou\tevaluator,trainer\t{COUNTY}",
     ]
     first = read_audit(store.workspace)[0]
     assert (
@@ -322,21 +322,24 @@ def test_demo_accounts_are_made_once_and_returned(store, monkeypatch):
     again = create_demo_accounts(ws, store)  # idempotent: `shegong demo` twice
     assert [a.login for a in made] == [a.login for a in again]
     by_login = {a.login: a for a in made}
-    assert {a.login: sorted(a.person.roles) for a in made[:6]} == {
+    assert {a.login: sorted(a.person.roles) for a in made[:9]} == {
         "admin": ["admin"],
         "trainer-li": ["trainer"],
         "trainer-wang": ["trainer"],
         "eval-league": ["evaluator"],
         "eval-county": ["evaluator"],
         "station-1": ["station"],
+        "demo-trainer": ["trainer"],  # the trainer apps' demo content (shegong.demo.trainers)
+        "demo-trainer2": ["trainer"],
+        "demo-admin": ["admin"],
     }
     assert by_login["eval-county"].person.scope == {COUNTY}
     assert by_login["station-1"].person.scope == {STATION}
-    trainees = made[6:]
+    trainees = made[9:]
     assert len(trainees) == 12 and all(a.person.roles == {"trainee"} for a in trainees)
     assert len({a.station_code for a in trainees}) == 3 and all(a.display_name for a in trainees)
     assert store.trainee("trainee01").display_name == trainees[0].display_name
     assert (
         sessions.sign_in(store, "trainee12", DEFAULT_PASSWORD, address="127.0.0.1") == "trainee12"
     )
-    assert list_lines(store)[0] == "admin\tadmin\t*"
+    assert list_lines(store)[0] == "admin\tadmin\t"

@@ -381,7 +381,10 @@ class ProgressStore:
         """The store at ``url``, else ``SHEGONG_DATABASE_URL``, else
         ``<workspace>/progress.sqlite``."""
 
-        return cls(url or database_url(workspace))
+        store = cls(url or database_url(workspace))
+        if store.workspace is None and workspace is not None:  # a database server: audit here
+            store.workspace = Path(workspace)
+        return store
 
     def close(self) -> None:
         """Release the connection pool."""
