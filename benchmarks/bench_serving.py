@@ -8,8 +8,10 @@ serving before it, on the same workspace.
 
 The portal (``shegong serve``: the front server renders the index and fresh reports without a
 kernel) is compared with the serving before issue 14 — Voila with a pool of 8 preheated kernels,
-every page view a kernel, no sign-in — started here from that commit's files (:func:`baseline_checkout`,
-:data:`BASELINE_REV`) with its command line (:func:`baseline_command`). Both serve the demo's 2021 league and county reports, run by the
+every page view a kernel, no sign-in — started here from that commit's files
+(:func:`baseline_checkout`,
+:data:`BASELINE_REV`) with its command line (:func:`baseline_command`). Both serve the demo's 2021
+league and county reports, run by the
 report batch beforehand. The portal's clients sign in through the form first (tests/portal.py),
 outside the measured burst.
 """
@@ -57,7 +59,8 @@ BASELINE_REV = os.environ.get("SHEGONG_BENCH_SERVING_BASELINE", "7828429")
 
 
 def baseline_checkout(dest: Path) -> Path:
-    """The baseline commit's ``src``, ``notebooks`` and ``datasets`` (``git archive``) in ``dest``."""
+    """The baseline commit's ``src``, ``notebooks`` and ``datasets`` (``git archive``) in "
+    "``dest``."""
     dest.mkdir(parents=True)
     archive = subprocess.run(
         ["git", "archive", BASELINE_REV, "src", "widgets", "notebooks", "datasets"],

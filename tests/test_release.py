@@ -166,9 +166,7 @@ def test_release_through_the_cli_acts_as_the_store_owner_and_is_audited(
     assert main(["grade", "--release", "m01-final", "--by", "Zhou"]) == 0
     assert "released: m01-final" in capsys.readouterr().out
     assert A.results(store, t, a)[0].score == 7.0  # 1 + 2 + 1 + 3
-    [entry] = [
-        e for e in read_audit(store.workspace or tmp_path) if e["action"] == "release"
-    ]
+    [entry] = [e for e in read_audit(store.workspace or tmp_path) if e["action"] == "release"]
     assert (entry["actor"], entry["source"], entry["os_user"], entry["target"]) == (
         "zhou",
         "cli",

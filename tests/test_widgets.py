@@ -161,7 +161,8 @@ def _invitation(url: str) -> str:
 
 
 def test_local_sign_in_widget_registers_then_signs_in(tmp_path, monkeypatch):
-    """Outside the portal (JupyterLab), the widget registers with an invitation code and signs in."""
+    """Outside the portal (JupyterLab), the widget registers with an invitation code and signs "
+    "in."""
     from shegong.widgets import ModulePlayerApp
 
     url = f"sqlite:///{tmp_path / 'app.sqlite'}"

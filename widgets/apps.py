@@ -63,5 +63,6 @@ def build_app(name: str, lang: str = "zh", *, person: Person | None = None, **kw
 
 
 def show_app(name: str, lang: str = "zh", *, person: Person | None = None, **kw) -> None:
-    """Display the app ``name`` in the current notebook (Voila page). Raises as :func:`build_app`."""
+    """Display the app ``name`` in the current notebook (Voila page). Raises as "
+    ":func:`build_app`."""
     display(build_app(name, lang, person=person, **kw))

@@ -316,7 +316,8 @@ class CohortApp(w.VBox):
         self.refresh()
 
     def _people(self, **filters: str | None) -> list[dict[str, Any]]:
-        """The trainees (rows of :func:`shegong.trainer.cohort.trainees`) within the actor's scope."""
+        """The trainees (rows of :func:`shegong.trainer.cohort.trainees`) within the actor's "
+        "scope."""
         codes = {p.id: p.station_code for p in self.store.profiles()}
         return [
             p

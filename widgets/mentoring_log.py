@@ -1,6 +1,7 @@
 """The 传帮带教 mentoring-log app.
 
-A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage, kind,
+A trainer (or admin) sees the entries waiting for sign-off — trainee pseudonym, station, stage,
+kind,
 date and description — and signs each off or returns it with a comment. Anyone else is a trainee:
 after sign-in (or as the JupyterHub user) they record entries and see their status and the mentor's
 comments. Which view is shown follows the signed-in person's roles (passed down by the served

@@ -7,7 +7,8 @@ in with the store's accounts (:func:`shegong.training.accounts.sign_in`) or regi
 trainer's invitation code (:func:`shegong.training.accounts.register`). The store is opened
 lazily through ``store_factory`` on the first click, so merely displaying the widget creates no
 database. Calls ``on_signed_in(store, trainee)`` once the trainee is known. At registration the
-trainee chooses a track (培训路径) from ``curricula/progression.yaml`` — preset from the role — which
+trainee chooses a track (培训路径) from ``curricula/progression.yaml`` — preset from the role —
+which
 a trainer later confirms or changes.
 """
 
@@ -47,7 +48,8 @@ TEXT = {
     "first_time": {
         "zh": "第一次使用？填写账号、密码（至少 8 个字符）、姓名、培训师给的邀请码，"
         "选择角色、培训路径和所在社工站，再点「注册新学员」。",
-        "en": "First time here? Enter a login, a password (8 characters or more), your name and the "
+        "en": "First time here? Enter a login, a password (8 characters or more), your name and "
+        "the "
         "invitation code your trainer gave you, choose your role, track and station, then click "
         "Register.",
     },

@@ -4,7 +4,8 @@ A :class:`Person` is the signed-in account: its ``login`` (normalised by :func:`
 its ``roles`` and its ``scope`` (org-unit codes; empty means the whole workspace). Roles:
 
 ==============  ====================================================================================
-``trainee``     works through modules, submits assessments, records mentoring entries (own data only)
+``trainee``     works through modules, submits assessments, records mentoring entries (own data
+                only)
 ``trainer``     scores, releases, certifies, signs off mentoring entries, reads trainees' answers,
                 resets trainees' passwords, invites and approves trainees — within the scope
 ``evaluator``   reads reports and unit data within the scope (the evaluator's desk, on-site checks)
@@ -65,7 +66,8 @@ _LOGIN = re.compile(r"^[\w.@-]{2,64}$")
 
 
 def normalise_login(login: str) -> str:
-    """The canonical form of a login name: NFKC, case-folded, stripped (``Ｂｏｂ`` and ``bob`` are one).
+    """The canonical form of a login name: NFKC, case-folded, stripped (``Ｂｏｂ`` and ``bob`` are
+    one).
 
     Raises:
         AccessError: empty, longer than 64 characters, or holding characters other than letters,
@@ -161,7 +163,8 @@ def check(
     if not person.has(*allowed):
         need = " / ".join(f"{ROLE_NAMES[r]['zh']} {r}" for r in allowed)
         raise AccessError(
-            f"账号 {person.login} 无权执行此操作（需要：{need}） / {person.login} may not {action}: "
+            f"账号 {person.login} 无权执行此操作（需要：{need}） / "
+            f"{person.login} may not {action}: "
             f"an administrator grants the role with `shegong roles grant {person.login} --role "
             f"{allowed[0]}`"
         )
@@ -176,7 +179,8 @@ def check(
 
 
 def may(person: Person | None, action: str, **kw: Any) -> bool:
-    """:func:`check` as a yes/no answer (for showing or hiding a button; the action checks again)."""
+    """:func:`check` as a yes/no answer (for showing or hiding a button; the action checks "
+    "again)."""
     try:
         check(person, action, **kw)
     except AccessError:

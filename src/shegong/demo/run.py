@@ -145,7 +145,8 @@ def run_demo(
     for u in failed:
         say(f"   {failure_line(u)}")
     say(
-        f"⑥ 演示账号 demo accounts (password from ${PASSWORD_ENV}; admin is the first administrator)"
+        f"⑥ 演示账号 demo accounts (password from ${PASSWORD_ENV}; admin is the first "
+        "administrator)"
     )
     protect_keys(load_curricula())  # answer keys owner-only (0600)
     store = ProgressStore.open(workspace=ws.root)

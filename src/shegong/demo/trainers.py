@@ -28,7 +28,8 @@ A second run into the same workspace adds nothing (the trainees exist).
 Accounts: the trainees and :data:`STAFF` get sign-in accounts with roles
 (:func:`shegong.training.accounts.create_account`, :func:`shegong.training.roles.grant`), as the
 other demo people: :data:`STAFF` are made by :func:`shegong.demo.accounts.create_demo_accounts`,
-which :func:`fill_trainer_apps` calls first; every demo password is the ``SHEGONG_DEMO_PASSWORD`` setting
+which :func:`fill_trainer_apps` calls first; every demo password is the ``SHEGONG_DEMO_PASSWORD``
+setting
 (default :data:`shegong.demo.accounts.DEFAULT_PASSWORD`, as the README says).
 """
 

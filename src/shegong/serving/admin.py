@@ -88,10 +88,12 @@ class AdminHandler(_Page):
         return True
 
     def get(self) -> None:
+        """Answer a GET request (see the class docstring)."""
         if self._allowed():
             self._show()
 
     def post(self) -> None:
+        """Answer a POST request (see the class docstring)."""
         if not self._allowed():
             return
         actor = current_person(self)

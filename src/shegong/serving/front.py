@@ -73,6 +73,7 @@ class ForbiddenHost(tornado.web.RequestHandler):
     """403 for a request whose Host is not on the allow-list (DNS rebinding)."""
 
     def prepare(self) -> None:
+        """Run before every request: the checks of this handler (see the class docstring)."""
         for name, value in security_headers().items():
             self.set_header(name, value)
         self.set_status(403)
@@ -84,6 +85,7 @@ class HostCheckedApplication(tornado.web.Application):
     whose Host is not allowed, before routing it."""
 
     def find_handler(self, request: HTTPServerRequest, **kwargs):  # noqa: ANN201 - Tornado's type
+        """Refuse requests for a Host outside the allow-list, else route as Tornado does."""
         if not host_allowed(request, self.settings.get("shegong_hosts", [])):
             self.settings["shegong_log"].warning(
                 "refused Host %r from %s", request.host, request.remote_ip
@@ -138,12 +140,15 @@ class PortalHandler(TornadoVoilaHandler):
     """``/``: index and fresh reports without a kernel; apps and live reports through Voila."""
 
     def prepare(self):  # noqa: ANN201 - jupyter_server's prepare is a coroutine
+        """Run before every request: the checks of this handler (see the class docstring)."""
         for name in [n for n in self.request.headers if n.lower().startswith("x-shegong-")]:
             del self.request.headers[name]  # the person is never the client's to name
         return super().prepare()
 
     @property
     def content_security_policy(self) -> str:
+        """The Content-Security-Policy header of Voila's pages (see
+        :mod:`shegong.serving.security`)."""
         return self.settings["headers"]["Content-Security-Policy"]
 
     def _page(self, status: int, heading: str, text: str, **kw) -> None:  # noqa: ANN003
@@ -164,6 +169,7 @@ class PortalHandler(TornadoVoilaHandler):
 
     @allow_unauthenticated  # the handler itself decides (public reports, sign-in redirect)
     async def get(self, path=None) -> None:  # noqa: ANN001 - Voila's signature
+        """Answer a GET request (see the class docstring)."""
         app: Portal = self.settings["shegong_portal"]
         query = {k: self.get_query_argument(k) for k in self.request.query_arguments}
         try:
@@ -296,6 +302,7 @@ class Portal(Voila):
         return SessionIdentity  # the JupyterHub seam: the hub's OAuth provider replaces it
 
     def initialize(self, argv=None) -> None:  # noqa: ANN001
+        """Parse the command line, then set up the portal's settings."""
         super().initialize(argv)
         self.workspace_dir = Workspace.at(self.workspace, create=False)
         self.store = ProgressStore.open(workspace=self.workspace_dir.root)
@@ -310,7 +317,8 @@ class Portal(Voila):
         self._in_flight = 0
 
     async def admit(self) -> bool:
-        """Wait up to :attr:`queue_seconds` for a kernel slot (running kernels + starting pages below
+        """Wait up to :attr:`queue_seconds` for a kernel slot (running kernels + starting pages
+        below
         :attr:`kernel_cap`); reserve it and return True, or False when the server stays busy."""
         deadline = time.monotonic() + self.queue_seconds
         while True:
@@ -326,6 +334,7 @@ class Portal(Voila):
         self._in_flight -= 1
 
     def init_settings(self) -> dict:
+        """Voila's settings plus the portal's (store, session key, kernel cap)."""
         settings = super().init_settings()
         headers = security_headers(unsafe_eval=self.allow_unsafe_eval)
         settings.update(
@@ -343,6 +352,7 @@ class Portal(Voila):
         return settings
 
     def init_handlers(self) -> list:
+        """The portal's handlers (sign-in, admin, index, reports) before Voila's."""
         handlers = [
             h
             for h in super().init_handlers()
@@ -362,6 +372,7 @@ class Portal(Voila):
         ]
 
     def start(self) -> None:
+        """Start serving until interrupted."""
         self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
         settings = self.init_settings()
         self.app = HostCheckedApplication(**settings)

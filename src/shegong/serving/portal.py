@@ -93,7 +93,8 @@ def served_login() -> str | None:
 
 
 def served_person():  # noqa: ANN201 - a shegong.people.Person or None
-    """The :class:`~shegong.people.Person` of :func:`served_login` (roles and scope from the store)."""
+    """The :class:`~shegong.people.Person` of :func:`served_login` (roles and scope from the "
+    "store)."""
     login = served_login()
     if login is None:
         return None
@@ -135,6 +136,8 @@ def available_years(ws: Workspace) -> list[int]:
 
 
 def failed_units(ws: Workspace, year: int) -> dict[str, str]:
+    """Units whose report of ``year`` failed in the last batch: code → error line (from the
+    manifest)."""
     import json
 
     manifest = ws.reports_dir(year) / "manifest.json"

@@ -74,7 +74,9 @@ def session_secret(path: Path | None = None) -> bytes:
         except OSError as e:
             raise ConfigError(f"cannot read the session key {path}: {e.strerror}") from e
         if len(key) != 32:
-            raise ConfigError(f"session key {path} is damaged: delete it (everyone signs in again)")
+            raise ConfigError(
+                f"session key {path} is damaged: delete it (everyone signs in again)"
+            ) from None
         return key
     except OSError as e:
         raise ConfigError(f"cannot create the session key {path}: {e.strerror}") from e
@@ -107,16 +109,21 @@ class SessionIdentity(IdentityProvider):
 
     @property
     def auth_enabled(self) -> bool:
+        """Authentication is always on: the front server's session identifies the person."""
         return True
 
     @property
     def login_available(self) -> bool:
+        """Sign-in is offered (at ``/signin``)."""
         return True
 
     def get_handlers(self) -> list:
+        """No handlers of jupyter_server's own login: the portal has its own."""
         return []  # /signin, /register, /signout are the portal's (shegong.serving.signin)
 
     def get_user(self, handler: tornado.web.RequestHandler) -> User | None:
+        """The signed-in person of ``handler``'s session cookie as a jupyter_server user, or
+        None."""
         token = handler.get_signed_cookie(COOKIE, max_age_days=1)
         if not token:
             return None

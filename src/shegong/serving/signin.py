@@ -82,6 +82,7 @@ class SignInHandler(_Page):
 
     @allow_unauthenticated
     def get(self) -> None:
+        """Answer a GET request (see the class docstring)."""
         self.render_page(
             "signin.html",
             person=None,
@@ -94,6 +95,7 @@ class SignInHandler(_Page):
 
     @allow_unauthenticated
     def post(self) -> None:
+        """Answer a POST request (see the class docstring)."""
         address = client_address(self.request, self.portal.trusted_proxies)
         login = self.get_body_argument("login", "")
         try:
@@ -132,11 +134,13 @@ class SignOutHandler(_Page):
 
     @allow_unauthenticated
     def get(self) -> None:
+        """Answer a GET request (see the class docstring)."""
         t = pages.TEXT[self.lang()]
         self.render_page("message.html", heading=t["sign_out"], text="", error=False, refresh=None)
 
     @allow_unauthenticated
     def post(self) -> None:
+        """Answer a POST request (see the class docstring)."""
         token = self.get_signed_cookie(COOKIE, max_age_days=1)
         if token:
             end_session(self.store, token.decode())
@@ -167,6 +171,7 @@ class RegisterHandler(_Page):
 
     @allow_unauthenticated
     def get(self) -> None:
+        """Answer a GET request (see the class docstring)."""
         if self.portal.registration == "closed":
             t = pages.TEXT[self.lang()]
             self.render_page("message.html", 403, heading=t["register"], text="closed", error=True)
@@ -176,6 +181,7 @@ class RegisterHandler(_Page):
 
     @allow_unauthenticated
     def post(self) -> None:
+        """Answer a POST request (see the class docstring)."""
         form = {
             k: self.get_body_argument(k, "")
             for k in ("login", "display_name", "station_code", "role", "invitation")

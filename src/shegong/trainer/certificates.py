@@ -165,7 +165,8 @@ def issue(
     modules: dict[str, Module],
     pdf: bool = True,
 ) -> Certificate:
-    """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``. ``by`` needs the
+    """Issue (or re-print) the ``stage`` certificate of ``trainee`` into ``out_dir``. ``by`` needs
+    the
     ``certify`` action and a scope reaching the trainee's station; the issue is audited.
 
     Raises:

@@ -208,7 +208,8 @@ def score_open(
     comment: str = "",
 ) -> float:
     """Store ``actor``'s rating per criterion (replacing their earlier ones) and return the total
-    points. The actor needs the ``score`` action and a scope reaching the trainee's station. Audited.
+    points. The actor needs the ``score`` action and a scope reaching the trainee's station.
+    Audited.
 
     Raises:
         AccessError: the actor may not score this answer.
@@ -406,7 +407,8 @@ def release(store: ProgressStore, assessment: Assessment, module: Module, by: Pe
 
     Raises:
         AccessError: ``by`` may not release this assessment.
-        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue first).
+        MarkingError: some answers are not scored yet (run ``shegong grade`` and work the queue
+        first).
     """
     check(by, "release")
     with Session(store.engine) as s:
@@ -501,7 +503,8 @@ def grade_workspace(
 
     Releasing is done by ``by`` (default: the command line's authority, the owner of the store —
     :func:`shegong.training.roles.store_owner`), checked and audited by :func:`release`.
-    Raises :class:`~shegong.errors.KeyAccessError` (keys unreadable), :class:`MarkingError` (unscored
+    Raises :class:`~shegong.errors.KeyAccessError` (keys unreadable), :class:`MarkingError`
+    (unscored
     answers at release), :class:`~shegong.errors.AssessmentError` (unknown assessment).
     """
 

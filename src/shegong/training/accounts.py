@@ -89,14 +89,16 @@ def check_password(password: str, login: str = "") -> None:
     """Refuse a weak password.
 
     Raises:
-        AccessError: shorter than :data:`MIN_PASSWORD`, equal to the login, or on the common-password
+        AccessError: shorter than :data:`MIN_PASSWORD`, equal to the login, or on the
+        common-password
             list (``zxcvbn.frequency_lists``).
     """
     from zxcvbn.frequency_lists import FREQUENCY_LISTS  # 30,000 common passwords, loaded on use
 
     if len(password) < MIN_PASSWORD:
         raise AccessError(
-            f"密码至少 {MIN_PASSWORD} 个字符 / choose a password of {MIN_PASSWORD} characters or more"
+            f"密码至少 {MIN_PASSWORD} 个字符 / choose a password of {MIN_PASSWORD} characters or "
+            "more"
         )
     lowered = password.casefold()
     if lowered == login.casefold() or lowered in FREQUENCY_LISTS["passwords"]:
@@ -297,7 +299,8 @@ def _may_manage(s: Session, store: ProgressStore, actor: Person, row: AccountRow
     check(actor, "reset_trainee_password")
     if _roles_of(s, row.id) - {"trainee"}:
         raise AccessError(
-            f"只有管理员可以管理 {row.login} / only an administrator manages the account {row.login}"
+            f"只有管理员可以管理 {row.login} / only an administrator manages the account "
+            f"{row.login}"
         )
     unit = _station_code(s, row.pseudonym)
     if unit is None and actor.scope:

@@ -235,7 +235,8 @@ def _server_options(url: str) -> dict[str, Any]:
 
 def _private_file(path: Path) -> None:
     """Create ``path`` empty and owner-only (0600) unless it exists (an existing file keeps the mode
-    its owner gave it). SQLite gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    its owner gave it). SQLite gives its ``-wal`` and ``-shm`` files the mode of the database
+    file."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -340,7 +341,8 @@ class ProgressStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        #: where ``audit.jsonl`` goes: the SQLite file's folder, else ``SHEGONG_WORKSPACE`` (or None)
+        #: where ``audit.jsonl`` goes: the SQLite file's folder, else ``SHEGONG_WORKSPACE`` (or
+        #: None)
         self.workspace: Path | None = None
         if make_url(url).get_backend_name() == "sqlite" and make_url(url).database not in (
             None,
@@ -419,8 +421,10 @@ class ProgressStore:
         station_code: str | None = None,
     ) -> Trainee:
         """Create the trainee profile of ``login`` (occupational ``role`` of :data:`ROLES`, station
-        name and code, display name — as :func:`shegong.training.profile.check_profile` —, ``track``:
-        the track the trainee chooses, default :data:`TRACK_OF_ROLE` of ``role``, unconfirmed until a
+        name and code, display name — as :func:`shegong.training.profile.check_profile` —,
+        ``track``:
+        the track the trainee chooses, default :data:`TRACK_OF_ROLE` of ``role``, unconfirmed until
+        a
         trainer confirms or changes it). The sign-in account is :mod:`shegong.training.accounts`'s.
 
         Raises:

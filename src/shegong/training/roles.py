@@ -1,4 +1,5 @@
-"""Roles and scope in the progress store: grant, revoke, list, and the :class:`~shegong.people.Person`
+"""Roles and scope in the progress store: grant, revoke, list, and the
+:class:`~shegong.people.Person`
 of a login (issue 14).
 
 The person acting is always the authenticated one — the session of the front server, the hub's
@@ -70,7 +71,8 @@ def grant(
     :func:`store_owner`); a scoped admin may only grant within its scope. Audited.
 
     Raises:
-        AccessError: unknown role, a malformed scope, ``by`` not an admin, or a station without one code.
+        AccessError: unknown role, a malformed scope, ``by`` not an admin, or a station without one
+        code.
     """
     actor = by or store_owner()
     if role not in ROLES:
@@ -114,7 +116,8 @@ def revoke(store: ProgressStore, login: str, role: str, *, by: Person | None = N
     """Take ``role`` from ``login``; returns its person. Audited.
 
     Raises:
-        AccessError: ``by`` is not an admin, the account is unknown, or the last unscoped admin would
+        AccessError: ``by`` is not an admin, the account is unknown, or the last unscoped admin
+        would
             be left without the admin role (a workspace always keeps one).
     """
     actor = by or store_owner()

@@ -81,7 +81,8 @@ def sign_in(store: ProgressStore, login: str, password: str, *, address: str) ->
     if wait:
         audit(store.workspace, None, "sign_in", login, outcome="locked", address=address)
         raise SignInError(
-            f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试 / too many failed sign-ins: try again in "
+            f"尝试次数过多，请 {wait // 60 + 1} 分钟后再试 / "
+            "too many failed sign-ins: try again in "
             f"{wait // 60 + 1} min",
             retry_after=wait,
         )

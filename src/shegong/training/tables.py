@@ -7,20 +7,24 @@ replace revision ``0004``'s ``role_grants``). Every table refers to trainees by 
 (``trainees.id``) and to trainers by a pseudonym (never a name, DESIGN.md §7); only ``accounts``
 also keeps the login (an account name, printed by ``shegong roles list``).
 
-=========================  =================================================================================
+=========================  =====================================================================
 table                      rows
-=========================  =================================================================================
-``accounts``               sign-in accounts: ``pseudonym``, ``login`` (normalised), ``password_hash``,
-                           ``status`` active / pending / disabled (revision ``p14people01``)
+=========================  =====================================================================
+``accounts``               sign-in accounts: ``pseudonym``, ``login`` (normalised),
+                           ``password_hash``, ``status`` active / pending / disabled (revision
+                           ``p14people01``)
 ``account_roles``          (account, role): trainee, trainer, evaluator, station, admin
 ``account_scopes``         (account, org-unit code): the units an account is limited to (none = all)
 ``web_sessions``           signed-in browser sessions (token hash, last seen, ended)
 ``signin_attempts``        every sign-in try (login, client address, ok) for the lockout
 ``invitations``            registration codes a trainer issued (hash, expiry, uses left)
-``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON, seconds
-``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is ``auto`` for
-                           objective items; ``criterion`` is ``""`` for a whole item; ``points``; ``comment``
-``releases``               an assessment whose scores trainees may now see (``released_at``, ``released_by``)
+``submissions``            one summative attempt: trainee, assessment, ``attempt_no``, answers JSON,
+                           seconds
+``item_scores``            one score per (submission, exercise, grader, criterion); ``grader`` is
+                           ``auto`` for objective items; ``criterion`` is ``""`` for a whole item;
+                           ``points``; ``comment``
+``releases``               an assessment whose scores trainees may now see (``released_at``,
+                           ``released_by``)
 ``comment_bank``           reusable grading comments per exercise
 ``practice_entries``       mentoring log (帮/带/教): kind, date, description, status submitted /
                            signed_off / returned, mentor comment
@@ -68,6 +72,8 @@ class AccountRow(Base):
 
 
 class AccountRoleRow(Base):
+    """A role of an account (table ``account_roles``)."""
+
     __tablename__ = "account_roles"
     __table_args__ = (UniqueConstraint("account_id", "role", name="uq_account_role"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -76,6 +82,8 @@ class AccountRoleRow(Base):
 
 
 class AccountScopeRow(Base):
+    """An org-unit code an account is limited to (table ``account_scopes``)."""
+
     __tablename__ = "account_scopes"
     __table_args__ = (UniqueConstraint("account_id", "org_unit", name="uq_account_scope"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -84,6 +92,8 @@ class AccountScopeRow(Base):
 
 
 class WebSessionRow(Base):
+    """A signed-in browser session (table ``web_sessions``): the token's hash, last seen, ended."""
+
     __tablename__ = "web_sessions"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -94,6 +104,8 @@ class WebSessionRow(Base):
 
 
 class SignInAttemptRow(Base):
+    """One sign-in try (table ``signin_attempts``), for the lockout."""
+
     __tablename__ = "signin_attempts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -103,6 +115,8 @@ class SignInAttemptRow(Base):
 
 
 class InvitationRow(Base):
+    """A registration code a trainer issued (table ``invitations``): hash, expiry, uses left."""
+
     __tablename__ = "invitations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
