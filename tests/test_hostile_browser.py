@@ -5,10 +5,6 @@ payload is dropped or shows as text, and the page's main content rendered. Serve
 127.0.0.1 and stop."""
 
 import json
-import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import nbformat
 import pytest
@@ -16,10 +12,10 @@ import pytest
 from shegong.config import Workspace
 from shegong.exports import notebook_html
 from shegong.ledger.importer import import_ledgers
-from shegong.serving.serve import voila_command, voila_env
 
 from .builders import write_org_units
-from .conftest import CHROMIUM_ARGS, free_port
+from .conftest import CHROMIUM_ARGS
+from .portal import running_portal
 from .test_hostile_text import HOSTILE_KIND, HOSTILE_STATION, hostile_ledger, narrative_notebook
 
 pytestmark = pytest.mark.browser
@@ -85,7 +81,8 @@ def test_quality_report_shows_ledger_tags_as_text(browser, tmp_path):
 @pytest.fixture
 def served(tmp_path):
     """A workspace whose league report of 2021 is an executed batch notebook holding the hostile
-    narrative (as shegong.reports.sections emits it), served by Voila as shegong serve starts it."""
+    narrative (as shegong.reports.sections emits it), served by the front server as shegong serve
+    starts it (public reports: no sign-in)."""
     ws = Workspace.at(tmp_path / "ws")
     write_org_units(ws.org_units_file)
     (ws.root / "narratives").mkdir()
@@ -96,30 +93,8 @@ def served(tmp_path):
     unit = {"org_unit": LEAGUE, "name": "兴安盟", "level": 2, "parameters": {"lang": "zh"}}
     manifest = {"schema_version": 1, "year": 2021, "units": [{**unit, "status": "ok"}]}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    port = free_port()
-    proc = subprocess.Popen(
-        voila_command(port=port, ip="127.0.0.1", pool_size=0),
-        env=voila_env(ws),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url + "voila/static/", timeout=2)  # noqa: S310 — loopback
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    pytest.fail("voila did not start")
-                time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with running_portal(ws.root, public_reports=True) as portal:  # reports without sign-in
+        yield portal.url
 
 
 def test_served_report_replays_the_narrative_without_its_payload(browser, served):
