@@ -72,10 +72,23 @@ def test_trainer_scores_an_open_answer_in_the_grading_queue(served, browser):
     page.goto(portal.url + "?app=cohort", timeout=120_000)
     table = page.locator("table.shegong-heatmap")
     table.wait_for(timeout=120_000)
+    assert table.locator("thead th").count() == 13  # corner + 12 modules
     row = table.locator("tbody tr")
     assert row.count() == 1
     cell = row.locator("td[data-module='m01-ethics']")
-    assert cell.get_attribute("data-share") == "0.0625" and cell.inner_text() == "6%"
+    assert cell.get_attribute("data-share") == "0.0667" and cell.inner_text() == "7%"  # 1 of 15
+    assert page.locator("table.shegong-stages").count() == 1
+    assert "志愿者" in page.locator("table.shegong-stages").inner_text()  # the trainee's track
+    for css in ("shegong-stages", "shegong-sessions"):  # headers line up with their cells
+        aligned = page.eval_on_selector(
+            f"table.{css}",
+            """t => { const row = t.tBodies[0].rows[0]; if (!row) return null;
+               return [...t.tHead.rows[0].cells].map((th, i) =>
+                 getComputedStyle(th).textAlign === getComputedStyle(row.cells[i]).textAlign
+                 && th.getBoundingClientRect().left
+                    === row.cells[i].getBoundingClientRect().left); }""",
+        )
+        assert aligned is None or all(aligned), css
 
 
 def test_a_trainee_answers_in_the_module_player_as_themself(served, browser):
