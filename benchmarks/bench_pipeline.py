@@ -29,7 +29,8 @@ from shegong.exports import CHROMIUM_ARGS
 from shegong.indicators.compute import compute_indicators
 from shegong.ledger.importer import import_ledgers
 from shegong.orgunits import OrgUnits
-from shegong.reports.batch import ZYGOTE_ENV, run_reports, select_units, template_path
+from shegong.reports.batch import run_reports, select_units, template_path
+from shegong.reports.runner import ZYGOTE_ENV
 from shegong.serving.serve import DEFAULT_POOL_SIZE, voila_command, voila_env
 
 LEAGUE = "152200000000"

@@ -384,7 +384,7 @@ def test_a_bad_file_in_a_batch_says_which_files_were_imported_before_it(ws, tmp_
 
 def test_an_unreachable_scheduler_is_one_line(tmp_path):
     from shegong.errors import ReportError
-    from shegong.reports.batch import _dask_results
+    from shegong.reports.runner import _dask_results
 
     with pytest.raises(
         ReportError, match=r"无法连接 Dask 调度器 cannot reach the Dask scheduler tcp://127.0.0.1:9"

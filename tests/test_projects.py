@@ -420,7 +420,7 @@ def test_project_report_pieces(ws):
 def test_project_report_batch_writes_a_manifest_and_resumes(ws):
     import json
 
-    from shegong.reports.batch import project_reports_dir, run_project_reports
+    from shegong.reports.project_batch import project_reports_dir, run_project_reports
 
     compute_projects(ws)
     first = run_project_reports(ws, year=2021, workers=2, progress=False, pdf=False)

@@ -1,25 +1,23 @@
-"""Exports of executed reports for submission: offline HTML, Word (.docx) and the Excel 汇总表.
+"""Exports of executed reports: offline HTML and PDF.
 
 - :func:`notebook_html` — static HTML without code cells and without any script loaded from a
   CDN (MathJax, require.js, mermaid): it renders offline because the reports hold no widgets,
   only Markdown, HTML tables and embedded PNGs (DESIGN.md §5 note on nbconvert).
-- :func:`notebook_docx` — a Word document built with python-docx from the notebook's outputs:
-  Markdown headings and paragraphs, HTML tables as Word tables, PNG charts as pictures. East Asian
-  text is set in 宋体 (SimSun) as official submissions expect; Latin text in the default font.
-- :func:`summary_workbook` — one sheet, every unit × every measure for the pilot year, with unit,
-  target and status, for the civil-affairs bureau.
+- :func:`html_page` — a whole offline page around report HTML (the evaluation report's
+  printable page, :mod:`shegong.reports.html`);
+- :func:`html_to_pdf` — print offline pages to PDF in headless Chromium.
+
+The Word document and the 汇总表 are made in :mod:`shegong.reports.docx` and
+:mod:`shegong.reports.summary`, which know the report's blocks and vocabulary.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import re
 import threading
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
 from shegong import atomic
 
@@ -27,7 +25,6 @@ _REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"https?://[^\"]*\"[^>]*>\s*</sc
 _CDN_MODULE = re.compile(
     r"<script type=\"module\">(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>", re.S
 )
-EAST_ASIAN_FONT = "宋体"
 #: flags for headless Chromium here: root needs --no-sandbox; the closed network refuses background calls
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -63,133 +60,20 @@ def notebook_html(nb: nbformat.NotebookNode) -> str:
     return _CDN_MODULE.sub("", _REMOTE_SCRIPT.sub("", html))
 
 
-def _outputs(nb: nbformat.NotebookNode):
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        for out in cell.get("outputs", []):
-            data = out.get("data", {})
-            if "image/png" in data:
-                yield "png", base64.b64decode(data["image/png"])
-            elif "text/html" in data:
-                yield "html", data["text/html"]
-            elif "text/markdown" in data:
-                yield "markdown", data["text/markdown"]
+def html_page(body: str, *, title: str, css: str, lang: str = "zh") -> str:
+    """A whole offline HTML page around ``body`` (already escaped HTML): UTF-8, the language,
+    ``title`` (escaped here) and ``css``; nothing is loaded from the network. The report's print
+    layout marks itself with ``<meta name="shegong-print" content="css">``: :func:`html_to_pdf`
+    then takes the page size and margins from its CSS."""
+    import html
 
-
-def _set_east_asian_font(document) -> None:
-    from docx.oxml.ns import qn
-
-    for style_name in ("Normal", "Heading 1", "Heading 2", "Heading 3", "Title"):
-        style = document.styles[style_name]
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(fonts)
-        fonts.set(qn("w:eastAsia"), EAST_ASIAN_FONT)
-
-
-def _markdown(document, text: str) -> None:
-    for block in text.split("\n"):
-        line = block.strip()
-        if not line:
-            continue
-        m = re.match(r"^(#{1,3})\s+(.*)$", line)
-        plain = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # links keep their text
-        plain = re.sub(r"[*`]", "", plain)
-        if m:
-            document.add_heading(
-                re.sub(r"[*`]", "", m.group(2)),
-                level=len(m.group(1)) - 1 if len(m.group(1)) > 1 else 0,
-            )
-        elif plain.startswith(("- ", "* ")):
-            document.add_paragraph(plain[2:], style="List Bullet")
-        else:
-            document.add_paragraph(plain)
-
-
-def _table(document, html: str) -> None:
-    try:
-        frames = pd.read_html(io.StringIO(html), thousands=None)  # keep 1,493 as shown
-    except ValueError:  # HTML without a table
-        return
-    for frame in frames:
-        frame = frame.astype(str).replace({"nan": ""})
-        # every row at once: the same XML as add_row() row by row, without re-reading the grid per row
-        table = document.add_table(
-            rows=len(frame) + 1, cols=len(frame.columns), style="Light Grid Accent 1"
-        )
-        rows = table.rows
-        for cell, name in zip(rows[0].cells, frame.columns, strict=True):
-            cell.text = str(name)
-        for row, values in zip(rows[1:], frame.itertuples(index=False), strict=True):
-            for cell, value in zip(row.cells, values, strict=True):
-                cell.text = str(value)
-        document.add_paragraph()
-
-
-def notebook_docx(nb: nbformat.NotebookNode, target: Path) -> None:
-    """Write the executed report ``nb`` as a Word document at ``target`` (atomically)."""
-    from docx import Document
-    from docx.shared import Cm
-
-    document = Document()
-    _set_east_asian_font(document)
-    for kind, payload in _outputs(nb):
-        if kind == "png":
-            document.add_picture(io.BytesIO(payload), width=Cm(15))
-        elif kind == "html":
-            _table(document, payload)
-        else:
-            _markdown(document, payload)
-    atomic.write_with(target, lambda p: document.save(str(p)))
-
-
-def summary_workbook(
-    indicators: pd.DataFrame, org_units: pd.DataFrame, registry, year: int, target: Path
-) -> pd.DataFrame:
-    """Write the 汇总表: one row per org unit × measure for ``year`` (all areas and categories).
-
-    Columns: 单元代码, 单元名称, 层级, 指标编号, 指标名称, 数值, 单位, 目标值, 状态. Returns the frame.
-    """
-    yearly = indicators[
-        (indicators["period"] == str(year))
-        & indicators["service_area"].isna()
-        & indicators["client_category"].isna()
-    ]
-    names = {m.id: m.name["zh"] for m in registry.measures}
-    frame = yearly.merge(
-        org_units[["code", "name"]], left_on="org_unit", right_on="code", how="left"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n'
+        '<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="shegong-print" content="css">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{css}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
     )
-    out = (
-        pd.DataFrame(
-            {
-                "单元代码": frame["org_unit"],
-                "单元名称": frame["name"],
-                "层级": frame["level"],
-                "指标编号": frame["indicator"],
-                "指标名称": frame["indicator"].map(names),
-                "数值": frame["value"],
-                "单位": frame["unit"],
-                "目标值": frame["target"],
-                "状态": frame["status"],
-            }
-        )
-        .sort_values(["层级", "单元代码", "指标编号"])
-        .reset_index(drop=True)
-    )
-
-    def write(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as xl:
-            out.to_excel(xl, sheet_name=f"{year}汇总表", index=False)
-            sheet = xl.sheets[f"{year}汇总表"]
-            for column, width in zip("ABCDEFGHI", (15, 22, 6, 9, 22, 12, 6, 10, 10), strict=True):
-                sheet.column_dimensions[column].width = width
-            sheet.freeze_panes = "A2"
-
-    atomic.write_with(target, write)
-    return out
 
 
 def chromium_path() -> str | None:
@@ -235,13 +119,22 @@ def html_to_pdf(pairs: list[tuple[Path, Path]], *, chromium: str | None = None) 
             page = browser.new_page()
             for html, pdf in pairs:
                 page.goto(Path(html).resolve().as_uri(), wait_until="load")
+                own = page.locator('meta[name="shegong-print"]').count() > 0
+                # a page with its own @page rules (html_page) sets size, margins, header and
+                # footer; any other (nbconvert's) gets A4 with narrow margins
+                margin = (
+                    None
+                    if own
+                    else {"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"}
+                )
                 atomic.write_with(
                     pdf,
-                    lambda tmp: page.pdf(
+                    lambda tmp, margin=margin: page.pdf(
                         path=str(tmp),
                         format="A4",
                         print_background=True,
-                        margin={"top": "15mm", "bottom": "15mm", "left": "12mm", "right": "12mm"},
+                        prefer_css_page_size=True,
+                        margin=margin,
                     ),
                 )
                 written.append(pdf)

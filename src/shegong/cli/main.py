@@ -16,7 +16,7 @@ from shegong import __version__
 from shegong.errors import DatasetError, ShegongError
 
 #: Modules that add verbs of their own: each has ``register(subparsers)``.
-VERB_MODULES = ("shegong.cli.training",)
+VERB_MODULES = ("shegong.cli.reports", "shegong.cli.training")
 
 
 def _positive_int(text: str) -> int:
@@ -239,52 +239,6 @@ def _cmd_indicators_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_report(args: argparse.Namespace) -> int:
-    from shegong.exports import pdf_unavailable
-    from shegong.reports.batch import (
-        failure_line,
-        project_reports_dir,
-        run_project_reports,
-        run_reports,
-    )
-
-    ws = _workspace(args, create=False)
-    if args.projects:
-        manifest = run_project_reports(
-            ws,
-            year=args.year,
-            workers=args.workers,
-            lang=args.lang,
-            scheduler=args.scheduler,
-            resume=args.resume,
-            pdf=not args.no_pdf,
-        )
-    else:
-        manifest = run_reports(
-            ws,
-            year=args.year,
-            units=None if args.all else args.unit,
-            levels=args.levels,
-            workers=args.workers,
-            lang=args.lang,
-            scheduler=args.scheduler,
-            resume=args.resume,
-            pdf=not args.no_pdf,
-        )
-    failed = [u for u in manifest["units"] if u["status"] == "failed"]
-    skipped = [u for u in manifest["units"] if u["status"] == "skipped"]
-    where = project_reports_dir(ws, args.year) if args.projects else ws.reports_dir(args.year)
-    print(
-        f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped (unchanged), "
-        f"{len(failed)} failed → {where}/ (manifest.json)"
-    )
-    for u in failed:  # the manifest holds the same: unit, failing cell, error
-        print(f"  {failure_line(u)}", file=sys.stderr)
-    if not args.no_pdf and (reason := pdf_unavailable()):
-        print(reason, file=sys.stderr)
-    return 1 if failed else 0
-
-
 def _cmd_serve(args: argparse.Namespace) -> int:
     from shegong.serving.serve import serve
 
@@ -443,56 +397,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = _add(ind, "check", _cmd_indicators_check, "校验指标体系 validate the indicator registry")
     p.add_argument(
         "registry", nargs="?", default=None, help="registry YAML (default datasets/indicators.yaml)"
-    )
-
-    p = _add(
-        sub, "report", _cmd_report, "生成试点年度评估报告 run the pilot-year report for org units"
-    )
-    p.add_argument(
-        "--workspace",
-        default=None,
-        help="workspace directory (default $SHEGONG_WORKSPACE or ./workspace)",
-    )
-    p.add_argument("--year", type=int, required=True, help="pilot year, e.g. 2021")
-    who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--all", action="store_true", help="every unit at the chosen levels")
-    who.add_argument("--unit", nargs="+", metavar="CODE", help="12-digit org-unit codes")
-    who.add_argument(
-        "--projects",
-        action="store_true",
-        help="项目报告 one report per project and programme, and a portfolio report per funder and round",
-    )
-    p.add_argument(
-        "--levels",
-        nargs="+",
-        type=int,
-        default=None,
-        help="levels to report with --all (default 2 3 4)",
-    )
-    p.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        help="parallel processes (default: CPU count)",
-    )
-    p.add_argument(
-        "--lang", choices=("zh", "en"), default="zh", help="report language (default zh)"
-    )
-    p.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDR",
-        help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786",
-    )
-    p.add_argument(
-        "--resume",
-        action="store_true",
-        help="skip units whose template, inputs and parameters are unchanged",
-    )
-    p.add_argument(
-        "--no-pdf",
-        action="store_true",
-        help="skip printing the HTML reports to PDF (needs chromium)",
     )
 
     p = _add(

@@ -23,7 +23,8 @@ from shegong.indicators.evaluation import GRADE_LABELS, evaluate
 from shegong.indicators.inputs import import_inputs
 from shegong.indicators.projects import compute_projects
 from shegong.ledger.importer import import_ledgers
-from shegong.reports.batch import failure_line, run_project_reports, run_reports
+from shegong.reports.batch import failure_line, run_reports
+from shegong.reports.project_batch import run_project_reports
 from shegong.serving.serve import serve as serve_workspace
 
 DEMO_YEARS = (2021, 2022)

@@ -43,13 +43,20 @@ class Archived:
     reason: str = ""
 
 
-def report_inputs(ws: Workspace, org_unit: str) -> list[Path]:
-    """Files whose change makes an executed report of ``org_unit`` stale (existing ones only)."""
+def report_inputs(ws: Workspace, org_unit: str, year: int | None = None) -> list[Path]:
+    """Files whose change makes an executed report of ``org_unit`` stale (existing ones only):
+    besides the data, the report rules and settings and (with ``year``) the year's
+    ``lifecycle.json``, which holds the report's state."""
     paths = [
         project_root() / TEMPLATE,
+        project_root() / "datasets" / "report_rules.yaml",
         ws.org_units_file,
         ws.root / "narratives" / f"{org_unit}.md",
+        ws.root / "report_rules.yaml",
+        ws.root / "report_settings.yaml",
     ]
+    if year is not None:
+        paths.append(ws.reports_dir(year) / "lifecycle.json")
     for folder, pattern in (
         (ws.indicators_dir, "*.parquet"),
         (ws.inputs / "accepted", "*.parquet"),
@@ -61,34 +68,58 @@ def report_inputs(ws: Workspace, org_unit: str) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def _manifest_entry(ws: Workspace, org_unit: str, year: int) -> dict | None:
+def _lang(entry: dict) -> str:
+    return str(entry.get("lang") or (entry.get("parameters") or {}).get("lang") or "zh")
+
+
+def _manifest_entry(ws: Workspace, org_unit: str, year: int, lang: str) -> dict | None:
+    """The unit's entry in ``lang`` (a batch of ``--lang zh,en`` has one per language), else its
+    first entry (to say ``other_lang``); None when the manifest does not name the unit."""
     path = ws.reports_dir(year) / "manifest.json"
     try:
         units = json.loads(path.read_text(encoding="utf-8"))["units"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return next((u for u in units if isinstance(u, dict) and u.get("org_unit") == org_unit), None)
+    mine = [u for u in units if isinstance(u, dict) and u.get("org_unit") == org_unit]
+    return next((u for u in mine if _lang(u) == lang), mine[0] if mine else None)
+
+
+def _live(ws: Workspace, org_unit: str, year: int, lang: str) -> Path:
+    """Where the served viewer keeps a report it computed (shegong.reports.document.live_path)."""
+    stem = org_unit if lang == "zh" else f"{org_unit}.{lang}"
+    return ws.reports_dir(year) / "live" / f"{stem}.ipynb"
+
+
+def _fresh(notebook: Path, inputs: list[Path]) -> bool:
+    made = notebook.stat().st_mtime
+    return not any(p.stat().st_mtime > made for p in inputs)
 
 
 def archived_report(ws: Workspace, org_unit: str, year: int, lang: str) -> Archived:
     """Whether the batch's executed notebook of ``org_unit`` for ``year`` can be shown for ``lang``.
 
     Reads ``reports/<year>/manifest.json`` (DESIGN.md §3) and compares modification times (see
-    the module docstring). Never raises: an unreadable manifest counts as ``missing``.
+    the module docstring); a report the viewer computed live and kept
+    (``reports/<year>/live/<stem>.ipynb``) is replayed too while fresh. Never raises: an
+    unreadable manifest counts as ``missing``.
     """
-    entry = _manifest_entry(ws, org_unit, year)
-    notebook = ws.reports_dir(year) / f"{org_unit}.ipynb"
+    inputs = report_inputs(ws, org_unit, year)
+    live = _live(ws, org_unit, year, lang)
+    kept = Archived("fresh", live) if live.exists() and _fresh(live, inputs) else None
+    entry = _manifest_entry(ws, org_unit, year, lang)
     if entry is None:
-        return Archived("missing")
+        return kept or Archived("missing")
+    stem = str(entry.get("key") or org_unit)
+    notebook = ws.reports_dir(year) / f"{stem}.ipynb"
     if entry.get("status") == "failed":
-        return Archived("failed", reason=str((entry.get("error") or {}).get("ename") or "error"))
+        failed = Archived("failed", reason=str((entry.get("error") or {}).get("ename") or "error"))
+        return kept or failed
     if entry.get("status") not in ("ok", "skipped") or not notebook.exists():
-        return Archived("missing")
-    if (entry.get("parameters") or {}).get("lang", "zh") != lang:
-        return Archived("other_lang")
-    made = notebook.stat().st_mtime
-    if any(p.stat().st_mtime > made for p in report_inputs(ws, org_unit)):
-        return Archived("stale")
+        return kept or Archived("missing")
+    if _lang(entry) != lang:
+        return kept or Archived("other_lang")
+    if not _fresh(notebook, inputs):
+        return kept or Archived("stale")
     return Archived("fresh", notebook)
 
 

@@ -12,29 +12,28 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import multiprocessing
-import os
-import platform
-import sys
-import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-import pandas as pd
-
-from shegong import __version__, atomic, exports
-from shegong.config import Workspace, project_root
+from shegong import atomic
+from shegong.config import Workspace, language, project_root
 from shegong.errors import ReportError
-from shegong.indicators.compute import load_registry
-from shegong.indicators.projects import SCOPES, projects_file
 from shegong.indicators.results import has_indicators, no_indicators_message
 from shegong.orgunits import OrgUnits
-from shegong.reports import kernel_zygote
+from shegong.reports import lifecycle
 from shegong.reports.archive import TEMPLATE
+from shegong.reports.context import SETTINGS_FILE
+from shegong.reports.rules import rules_path
+from shegong.reports.runner import (
+    MANIFEST_SCHEMA_VERSION,
+    add_pdfs,
+    previous_entries,
+    run_batch,
+    sha256_file,
+    sha256_files,
+)
+from shegong.reports.summary import write_summaries
 
-MANIFEST_SCHEMA_VERSION = 1
 DEFAULT_LEVELS = (2, 3, 4)
-PROJECT_TEMPLATE = Path("notebooks") / "reports" / "project_report.ipynb"
 
 
 def template_path() -> Path:
@@ -45,131 +44,6 @@ class UnknownUnitError(ReportError):
     """An org-unit code given on the command line is not in the org-unit file (exit code 2)."""
 
     exit_code = 2
-
-
-def _sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks (indicators.parquet runs to hundreds of MB); "" if absent."""
-    if not path.exists():
-        return ""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _sha256_files(paths: list[Path]) -> str:
-    """One hex SHA-256 over several small files (names and contents, in name order); "" if none."""
-    if not paths:
-        return ""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode("utf-8") + b"\0" + _sha256(path).encode("ascii"))
-    return digest.hexdigest()
-
-
-def _versions() -> dict[str, str]:
-    import pandas
-    import papermill
-
-    return {
-        "shegong": __version__,
-        "papermill": papermill.__version__,
-        "pandas": pandas.__version__,
-        "python": platform.python_version(),
-    }
-
-
-def _init_worker(log_file: str, zygote: bool = False) -> None:
-    """Send a worker's (and its kernels') stdout and stderr to the batch log, not the terminal;
-    with ``zygote``, start the worker's kernel zygote (:mod:`shegong.reports.kernel_zygote`)."""
-    fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    if zygote:
-        kernel_zygote.start()
-
-
-#: attempts per unit when the failure is the machinery's, not the notebook's (see :func:`_run_one`)
-ATTEMPTS = 2
-
-
-def _run_one(template: str, out_dir: str, root: str, code: str, parameters: dict) -> dict:
-    """Execute one unit (runs in a worker process). Returns status, seconds, outputs, error, attempts.
-
-    A cell that raises fails the unit at once (``error`` names the cell). A failure of the
-    machinery — a kernel that does not start or dies, a ZMQ port taken by a kernel starting in
-    another worker at the same moment, an output timeout on a busy machine — is retried in a new
-    kernel, up to :data:`ATTEMPTS` times; the error of the last attempt is kept and every failed
-    attempt is written to the batch log.
-    """
-    import papermill as pm
-
-    started = time.perf_counter()
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            _execute_and_export(template, Path(out_dir), root, code, parameters)
-            error = None
-            break
-        except pm.PapermillExecutionError as e:
-            error = {"cell_index": e.cell_index, "ename": e.ename, "evalue": str(e.evalue)[:500]}
-            break
-        except Exception as e:  # noqa: BLE001 — isolate any failure to this unit
-            error = {"cell_index": None, "ename": type(e).__name__, "evalue": str(e)[:500]}
-            print(
-                f"shegong report: {code} attempt {attempt}/{ATTEMPTS} failed: {error['ename']}: {error['evalue']}",
-                file=sys.stderr,
-                flush=True,
-            )
-    out = Path(out_dir)
-    outputs = [
-        str(p.relative_to(root))
-        for p in (out / f"{code}.ipynb", out / f"{code}.html", out / f"{code}.docx")
-        if p.exists()
-    ]
-    return {
-        "status": "failed" if error else "ok",
-        "seconds": round(time.perf_counter() - started, 3),
-        "outputs": outputs,
-        "error": error,
-        "attempts": attempt,
-    }
-
-
-def _execute_and_export(
-    template: str, out_dir: Path, root: str, code: str, parameters: dict
-) -> None:
-    """Run the template for one unit (working directory ``root``) into ``<code>.ipynb``
-    (atomically), then write its offline ``.html`` and ``.docx``; raises what papermill or the
-    exports raise."""
-    import nbformat
-    import papermill as pm
-
-    out_nb = out_dir / f"{code}.ipynb"
-    tmp = out_nb.with_name(f".{code}.tmp.ipynb")
-    # a fresh kernel forked from the worker's zygote when it runs (the local pool), else started as usual
-    forked = (
-        {"kernel_manager_class": kernel_zygote.ZygoteKernelManager}
-        if kernel_zygote.running()
-        else {}
-    )
-    try:  # papermill writes after every cell: run into a temporary file, rename at the end
-        # iopub_timeout: nbclient's 4 s default fails whole reports on a busy machine
-        pm.execute_notebook(
-            template,
-            str(tmp),
-            parameters=parameters,
-            kernel_name="python3",
-            progress_bar=False,
-            log_output=False,
-            cwd=root,
-            iopub_timeout=60,
-            **forked,
-        )
-    finally:
-        if tmp.exists():  # a failed notebook is kept too: it shows the failing cell
-            os.replace(tmp, out_nb)
-    nb = nbformat.read(out_nb, as_version=4)
-    atomic.write_text(out_dir / f"{code}.html", exports.notebook_html(nb))
-    exports.notebook_docx(nb, out_dir / f"{code}.docx")
 
 
 def failure_line(entry: dict) -> str:
@@ -199,136 +73,53 @@ def select_units(
     return frame["code"].tolist()
 
 
-def _previous(out_dir: Path, key: str = "org_unit") -> dict[str, dict]:
-    path = out_dir / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        return {u[key]: u for u in json.loads(path.read_text(encoding="utf-8"))["units"]}
-    except (ValueError, KeyError):
-        return {}
+def parse_langs(lang: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """``"zh"``, ``"zh,en"`` or a list → the languages in order, each once.
+
+    Raises:
+        ConfigError: a language other than zh and en.
+    """
+    items = lang.split(",") if isinstance(lang, str) else list(lang)
+    out: list[str] = []
+    for item in items:
+        value = language(item.strip())
+        if value not in out:
+            out.append(value)
+    return tuple(out) or ("zh",)
 
 
-def _unchanged(entry: dict | None, hashes: dict, params: dict, root: Path) -> bool:
-    return (
-        bool(entry)
-        and entry["status"] in ("ok", "skipped")
-        and entry["input_hashes"] == hashes
-        and entry["parameters"] == params
-        and all((root / o).exists() for o in entry["outputs"])
-    )
+def report_stem(org_unit: str, lang: str) -> str:
+    """File stem of a unit's report: ``<code>`` in Chinese, ``<code>.en`` in English."""
+    return org_unit if lang == "zh" else f"{org_unit}.{lang}"
 
 
-#: ``SHEGONG_KERNEL_ZYGOTE=0`` starts every kernel of the local pool the ordinary way (no zygote)
-ZYGOTE_ENV = "SHEGONG_KERNEL_ZYGOTE"
-
-
-def _pool_results(jobs: dict[str, tuple], workers: int | None, log_file: Path):
-    """Yield (code, result) from a local process pool; kernels' output goes to ``log_file``.
-    Each worker forks its units' kernels from its own zygote (:mod:`shegong.reports.kernel_zygote`)."""
-    ctx = multiprocessing.get_context("spawn")
-    zygote = os.environ.get(ZYGOTE_ENV, "1") != "0"
-    with ProcessPoolExecutor(
-        max_workers=workers or os.cpu_count() or 1,
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(str(log_file), zygote),
-    ) as pool:
-        futures = {pool.submit(_run_one, *args): code for code, args in jobs.items()}
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
-
-
-def _dask_results(jobs: dict[str, tuple], scheduler: object):
-    """Yield (code, result) from a Dask distributed cluster (address string or Cluster)."""
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError as e:
-        raise ReportError(
-            "--scheduler needs Dask distributed: pip install 'dask[distributed]'"
-        ) from e
-    try:
-        client = Client(scheduler, timeout="20s")
-    except OSError as e:  # unreachable address, refused connection, timeout
-        raise ReportError(
-            f"无法连接 Dask 调度器 cannot reach the Dask scheduler {scheduler}: {e} — check the address "
-            "(tcp://host:8786) or run without --scheduler"
-        ) from e
-    with client:
-        futures = {
-            client.submit(_run_one, *args, pure=False, key=f"report-{code}"): code
-            for code, args in jobs.items()
-        }
-        for fut in dask_completed(futures):
-            yield futures[fut], fut.result()
-
-
-def _add_pdfs(manifest: dict, root: Path) -> None:
-    """Print the HTML of every unit run now to ``<code>.pdf``; record them as outputs."""
-    todo = [
-        (u, root / o)
-        for u in manifest["units"]
-        if u["status"] == "ok"
-        for o in u["outputs"]
-        if o.endswith(".html")
-    ]
-    written = set(exports.html_to_pdf([(html, html.with_suffix(".pdf")) for _, html in todo]))
-    for unit, html in todo:
-        if html.with_suffix(".pdf") in written:
-            unit["outputs"].append(str(html.with_suffix(".pdf").relative_to(root)))
-
-
-def _run_batch(
-    items: list[tuple[str, dict]],
-    *,
-    template: Path,
-    out_dir: Path,
-    root: Path,
-    hashes: dict,
-    previous: dict[str, dict],
-    workers: int | None,
-    scheduler: object | None,
-    desc: str,
-    unit: str,
-    progress: bool,
-    unit_hashes: dict[str, dict] | None = None,
-) -> dict[str, dict]:
-    """Run ``template`` once per item — (file stem, manifest entry with its ``parameters``) — in
-    the process pool or on Dask, skipping items :func:`_unchanged` since ``previous``; returns the
-    manifest entries by stem, in the order of ``items``, with status, seconds, outputs, error,
-    attempts, input hashes (``hashes`` plus the item's own ``unit_hashes``) and versions."""
-    from tqdm.auto import tqdm
-
-    versions = _versions()
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet debugpy's note in kernels
-    entries: dict[str, dict] = {}
-    jobs: dict[str, tuple] = {}
-    for key, base in items:
-        params = base["parameters"]
-        own = {**hashes, **(unit_hashes or {}).get(key, {})}
-        if _unchanged(previous.get(key), own, params, root):
-            entries[key] = {
-                **base,
-                "status": "skipped",
-                "seconds": 0.0,
-                "attempts": 0,
-                "outputs": previous[key]["outputs"],
-                "input_hashes": own,
-                "versions": previous[key]["versions"],
-                "error": None,
-            }
-        else:
-            entries[key] = {**base, "input_hashes": own}
-            jobs[key] = (str(template), str(out_dir), str(root), key, params)
-    results = (
-        _dask_results(jobs, scheduler)
-        if scheduler
-        else _pool_results(jobs, workers, out_dir / "batch.log")
-    )
-    for key, result in tqdm(results, total=len(jobs), desc=desc, unit=unit, disable=not progress):
-        entries[key].update(result, versions=versions)
-    return entries
+def _locked_entry(code: str, lang: str, info: dict, lock: dict, previous: dict | None) -> dict:
+    """The manifest entry of an issued unit the batch does not make again."""
+    stem = report_stem(code, lang)
+    base = previous or {
+        "org_unit": code,
+        "name": str(info["name"]),
+        "level": int(info["level"]),
+        "parameters": {},
+        "input_hashes": lock.get("input_hashes", {}).get(stem, {}),
+        "versions": {},
+        "outputs": sorted(
+            f
+            for f in lock.get("files", {})
+            if f.startswith("reports/")
+            and "/issued/" not in f
+            and Path(f).name.startswith(stem + ".")
+        ),
+    }
+    return {
+        **base,
+        "key": stem,
+        "lang": lang,
+        "status": "skipped",
+        "seconds": 0.0,
+        "attempts": 0,
+        "error": None,
+    }
 
 
 def run_reports(
@@ -338,40 +129,49 @@ def run_reports(
     units: list[str] | None = None,
     levels: list[int] | None = None,
     workers: int | None = None,
-    lang: str = "zh",
+    lang: str | list[str] | tuple[str, ...] = "zh",
     scheduler: object | None = None,
     resume: bool = False,
     progress: bool = True,
     template: Path | None = None,
     pdf: bool = True,
+    force: tuple[str, ...] = (),
 ) -> dict:
-    """Run the report template once per org unit and write ``reports/<year>/manifest.json``.
+    """Run the report template once per org unit and language; write ``reports/<year>/manifest.json``.
 
     Args:
         units: 12-digit codes; ``None`` means every unit at ``levels`` (``--all``).
         workers: processes in the local pool (default: CPU count).
-        lang: ``zh`` or ``en``, passed to the template.
+        lang: ``zh``, ``en`` or several (``"zh,en"``): one report per unit and language in one
+            batch; Chinese files are ``<code>.*``, English ``<code>.en.*``.
         scheduler: a Dask scheduler address (``tcp://host:8786``) or a Dask cluster object;
             the workers must see the same file system.
         resume: skip units whose template, inputs and parameters are unchanged since the last
             batch and whose outputs exist (status ``skipped``).
         pdf: also print each HTML report to PDF in headless Chromium, when Chromium is installed.
         template: another papermill template with the same parameters (default the pilot-year report).
+        force: units made again even though issued (:mod:`shegong.reports.release` only).
 
-    Each unit runs in a fresh kernel; outputs are written atomically: ``<code>.ipynb``,
-    ``<code>.html`` (offline), ``<code>.docx``; after the batch ``汇总表_<year>.xlsx``.
+    An issued unit (:mod:`shegong.reports.lifecycle`) is never made again: its entry is
+    ``skipped`` and carries the ``lock``. Outputs are written atomically: ``<stem>.ipynb``,
+    ``<stem>.html`` (offline), ``<stem>.docx``, ``<stem>.pdf``; after the batch the 汇总表
+    (:mod:`shegong.reports.summary`).
 
     Returns:
         The manifest (dict): ``schema_version``, ``year``, ``template``, ``created``, ``units``
-        — one entry per unit with ``org_unit``, ``name``, ``level``, ``parameters``, ``status``
-        (ok / failed / skipped), ``seconds``, ``outputs`` (paths relative to the workspace),
-        ``input_hashes``, ``versions``, ``error`` (null or {cell_index, ename, evalue}).
+        — one entry per unit and language with ``org_unit``, ``name``, ``level``, ``lang``,
+        ``key`` (file stem), ``parameters``, ``status`` (ok / failed / skipped), ``seconds``,
+        ``outputs`` (paths relative to the workspace), ``input_hashes``, ``versions``, ``error``
+        (null or {cell_index, ename, evalue}), ``state`` (draft / reviewed / issued),
+        ``version`` and, when issued, ``lock``.
 
     Raises:
         ReportError: unknown units, indicators not computed yet or none for ``year`` (nothing is
             written), Dask missing for ``scheduler``.
+        ConfigError: an unknown language.
     """
 
+    langs = parse_langs(lang)
     if not workspace.indicators_file.exists():
         raise ReportError(
             "尚未计算指标 indicators have not been computed: run `shegong indicators compute` first"
@@ -386,9 +186,9 @@ def run_reports(
     out_dir = workspace.reports_dir(year)
     out_dir.mkdir(parents=True, exist_ok=True)
     hashes = {
-        "template": _sha256(template),
-        "indicators.parquet": _sha256(workspace.indicators_file),
-        "org_units.csv": _sha256(workspace.org_units_file),
+        "template": sha256_file(template),
+        "indicators.parquet": sha256_file(workspace.indicators_file),
+        "org_units.csv": sha256_file(workspace.org_units_file),
     }
     for extra in (
         "evaluation.parquet",
@@ -396,40 +196,51 @@ def run_reports(
         "training_outcomes.parquet",
     ):  # shown in the report
         if (workspace.indicators_dir / extra).exists():
-            hashes[extra] = _sha256(workspace.indicators_dir / extra)
-    for kind in (
-        "roster",
-        "training",
-    ):  # the staff and 传帮带教 section reads them (shegong.reports.team)
-        if (workspace.inputs / "accepted" / f"{kind}.parquet").exists():
-            hashes[f"{kind}.parquet"] = _sha256(workspace.inputs / "accepted" / f"{kind}.parquet")
-    # the data-quality annex reads the import reports (shegong.reports.sections.quality_annex)
-    hashes["ledger/quality"] = _sha256_files(list(workspace.quality_dir.glob("*.json")))
-    previous = _previous(out_dir) if resume else {}
-    items = []
-    unit_hashes = {}
+            hashes[extra] = sha256_file(workspace.indicators_dir / extra)
+    accepted = workspace.inputs / "accepted"
+    # every accepted input: the staff and training sections and the data sources of the methods
+    for path in sorted(accepted.glob("*.parquet")) if accepted.is_dir() else ():
+        hashes[path.name] = sha256_file(path)
+    # the data-quality annex reads the import reports (shegong.reports.facts.ledger_files)
+    hashes["ledger/quality"] = sha256_files(list(workspace.quality_dir.glob("*.json")))
+    # the wording of problems and recommendations, and the evaluating body
+    hashes["report_rules"] = sha256_file(rules_path(workspace))
+    hashes["report_settings"] = sha256_file(workspace.root / SETTINGS_FILE)
+    before = previous_entries(out_dir, "key")
+    previous = before if resume else {}
+    register = lifecycle.read_register(workspace, year)["units"]
+    locks = lifecycle.locked_units(workspace, year)
+    items, unit_hashes, kept = [], {}, {}
     for code in codes:
-        params = {
-            "org_unit": code,
-            "year": int(year),
-            "workspace": str(workspace.root),
-            "lang": lang,
-        }
         info = org_units.row(code)
-        items.append(
-            (
-                code,
-                {
-                    "org_unit": code,
-                    "name": str(info["name"]),
-                    "level": int(info["level"]),
-                    "parameters": params,
-                },
-            )
-        )
-        # the evaluator's narrative for the unit (shegong.reports.sections.narrative); "" when none
-        unit_hashes[code] = {"narrative": _sha256(workspace.root / "narratives" / f"{code}.md")}
-    entries = _run_batch(
+        for one in langs:
+            stem = report_stem(code, one)
+            if code in locks and code not in force:
+                kept[stem] = _locked_entry(code, one, info, locks[code], before.get(stem))
+                continue
+            params = {
+                "org_unit": code,
+                "year": int(year),
+                "workspace": str(workspace.root),
+                "lang": one,
+            }
+            entry = {
+                "org_unit": code,
+                "name": str(info["name"]),
+                "level": int(info["level"]),
+                "lang": one,
+                "key": stem,
+                "parameters": params,
+            }
+            items.append((stem, entry))
+            # the evaluator's narrative and the report's state (shown in the report); "" when none
+            unit_hashes[stem] = {
+                "narrative": sha256_file(workspace.root / "narratives" / f"{code}.md"),
+                "lifecycle": hashlib.sha256(
+                    json.dumps(register.get(code, {}), sort_keys=True).encode("utf-8")
+                ).hexdigest(),
+            }
+    entries = run_batch(
         items,
         template=template,
         out_dir=out_dir,
@@ -443,133 +254,35 @@ def run_reports(
         progress=progress,
         unit_hashes=unit_hashes,
     )
+    entries.update(kept)
+    order = {
+        report_stem(c, one): i
+        for i, (c, one) in enumerate((c, one) for c in codes for one in langs)
+    }
+    run = sorted(entries.values(), key=lambda e: order[e["key"]])
+    # units under review or issued stay listed when a batch did not include them
+    carried = [
+        e
+        for k, e in before.items()
+        if k not in entries and register.get(e.get("org_unit"), {}).get("state", "draft") != "draft"
+    ]
+    for entry in run + carried:
+        rec = register.get(entry["org_unit"], {})
+        entry["state"] = rec.get("state", "draft")
+        entry["version"] = int(rec.get("version") or 0)
+        if entry["org_unit"] in locks:
+            entry["lock"] = locks[entry["org_unit"]]
+        else:
+            entry.pop("lock", None)
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,
         "year": int(year),
         "template": str(TEMPLATE) if template == template_path() else str(template),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "units": list(entries.values()),
+        "units": run + carried,
     }
     if pdf:
-        _add_pdfs(manifest, workspace.root)
+        add_pdfs({"units": [e for e in run if e["key"] not in kept]}, workspace.root)
     atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-    exports.summary_workbook(
-        pd.read_parquet(workspace.indicators_file),
-        org_units.frame,
-        load_registry(),
-        year,
-        out_dir / f"汇总表_{year}.xlsx",
-    )
-    return manifest
-
-
-def project_reports_dir(workspace: Workspace, year: int) -> Path:
-    """``reports/<year>/projects/``: the project, programme and portfolio reports of a year."""
-    return workspace.reports_dir(year) / "projects"
-
-
-def project_report_stem(scope: str, scope_id: str) -> str:
-    """File stem of a scope's report: ``project-GY2022-01``, ``programme-乐龄``, ``round-2022年公益创投``
-    (path separators and spaces replaced by ``_``)."""
-    safe = "".join("_" if ch in '/\\:*?"<>| ' else ch for ch in scope_id)
-    return f"{scope}-{safe}"
-
-
-def run_project_reports(
-    workspace: Workspace,
-    *,
-    year: int,
-    workers: int | None = None,
-    lang: str = "zh",
-    scheduler: object | None = None,
-    resume: bool = False,
-    progress: bool = True,
-    pdf: bool = True,
-    template: Path | None = None,
-) -> dict:
-    """Run ``notebooks/reports/project_report.ipynb`` once per project, programme, funder and
-    venture-philanthropy round of ``year`` (issue 8) with the machinery of :func:`run_reports`
-    (process pool or Dask, isolated failures, ``--resume`` by hashes, atomic outputs).
-
-    Outputs in ``reports/<year>/projects/``: ``<scope>-<id>.ipynb``, ``.html``, ``.docx`` (and
-    ``.pdf`` with Chromium) per scope, and ``manifest.json`` — as the station manifest, but each
-    entry has ``scope``, ``scope_id`` and ``key`` (the file stem) instead of ``org_unit`` and
-    ``level``.
-
-    Raises:
-        ReportError: project indicators not computed yet (run ``shegong indicators compute``), or
-            no project in ``year``.
-    """
-
-    if not projects_file(workspace).exists():
-        raise ReportError(
-            "project indicators have not been computed: import projects and run `shegong indicators compute`"
-        )
-    table = pd.read_parquet(
-        projects_file(workspace), columns=["scope", "scope_id", "name", "year"]
-    ).drop_duplicates()
-    table = table[table["year"] == int(year)]
-    if table.empty:
-        raise ReportError(f"no project in {year}: check the project file's 开始日期")
-    order = {s: i for i, s in enumerate(SCOPES)}
-    table = table.sort_values(
-        ["scope", "scope_id"], key=lambda c: c.map(order) if c.name == "scope" else c
-    )
-    template = Path(template) if template else project_root() / PROJECT_TEMPLATE
-    out_dir = project_reports_dir(workspace, year)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    hashes = {
-        "template": _sha256(template),
-        "projects.parquet": _sha256(projects_file(workspace)),
-        "project_events.parquet": _sha256(workspace.indicators_dir / "project_events.parquet"),
-        "org_units.csv": _sha256(workspace.org_units_file),
-    }
-    previous = _previous(out_dir, "key") if resume else {}
-    items = []
-    for r in table.itertuples():
-        key = project_report_stem(r.scope, r.scope_id)
-        params = {
-            "scope": r.scope,
-            "scope_id": str(r.scope_id),
-            "year": int(year),
-            "workspace": str(workspace.root),
-            "lang": lang,
-        }
-        items.append(
-            (
-                key,
-                {
-                    "key": key,
-                    "scope": r.scope,
-                    "scope_id": str(r.scope_id),
-                    "name": str(r.name),
-                    "parameters": params,
-                },
-            )
-        )
-    entries = _run_batch(
-        items,
-        template=template,
-        out_dir=out_dir,
-        root=workspace.root,
-        hashes=hashes,
-        previous=previous,
-        workers=workers,
-        scheduler=scheduler,
-        desc="项目报告 project reports",
-        unit="report",
-        progress=progress,
-    )
-    manifest = {
-        "schema_version": MANIFEST_SCHEMA_VERSION,
-        "year": int(year),
-        "template": str(PROJECT_TEMPLATE)
-        if template == project_root() / PROJECT_TEMPLATE
-        else str(template),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "units": list(entries.values()),
-    }
-    if pdf:
-        _add_pdfs(manifest, workspace.root)
-    atomic.write_text(out_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    write_summaries(workspace, year, org_units, langs)
     return manifest

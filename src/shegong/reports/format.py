@@ -1,44 +1,18 @@
-"""How report pieces reach the page: tables as styled HTML, slow sections drawn after the page.
+"""How figures and words are shown in reports: tables as styled HTML and the one vocabulary.
 
 - :func:`styled_html` — a DataFrame as an HTML table through pandas' Styler (no index, escaped
   cells, numbers right-aligned, chosen columns left-aligned, optional per-cell colours);
-- :func:`in_background` — an ``ipywidgets.Output`` displayed now and filled from a thread, for the
-  served viewer (:meth:`shegong.reports.unit.UnitReport.show` with ``defer=True``).
+- the one vocabulary of the reports: statuses (:data:`STATUS`, :func:`status_label` with x/n),
+  units (:func:`unit_label`, :func:`quantity`), signed changes (:func:`signed`), dates
+  (:func:`long_date`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
-from shegong.errors import ShegongError
-
-
-def in_background(report, sections: tuple) -> None:
-    """Display an Output widget now and fill it with ``sections`` from a thread (``Output.
-    append_display_data`` is the widget's thread-safe way in). A failure shows one line there:
-    a ShegongError's message, otherwise only the error's type (tracebacks stay hidden)."""
-    import threading
-
-    import ipywidgets as w
-    from IPython.display import Markdown, display
-
-    out = w.Output()
-    display(out)
-
-    def emit(*objects: object) -> None:
-        for obj in objects:
-            out.append_display_data(obj)
-
-    def work() -> None:
-        try:
-            for section in sections:
-                section(report, emit)
-        except ShegongError as e:
-            emit(Markdown(f"**出错了 Error:** {e.message()}"))
-        except Exception as e:  # noqa: BLE001 — a thread's error would otherwise vanish
-            emit(Markdown(f"**出错了 Error:** {type(e).__name__}"))
-
-    threading.Thread(target=work, name="shegong-report-sections", daemon=True).start()
 
 
 def styled_html(
@@ -92,23 +66,28 @@ UNIT_EN = {
     "项": "items",
     "%": "%",
     "h": "h",
+    "元/人次": "yuan per person-time",
+    "元/户": "yuan per household",
 }
 
 
-#: Traffic lights of the ``status`` column of indicators.parquet: label and text colour.
+#: The one vocabulary of statuses (the ``status`` column of indicators.parquet and projects.parquet),
+#: in station and project reports alike: 达标 / 基本达标 / 未达标 as in the scoring of published
+#: station evaluations; a rate whose denominator is below its minimum is 样本不足 (shown with x/n,
+#: :func:`status_label`), never 0 % or 100 %.
 STATUS = {
     "zh": {
         "met": "达标",
         "near": "基本达标",
         "missed": "未达标",
-        "suppressed": "已抑制（分母过小）",
+        "suppressed": "样本不足",
         "no_target": "—",
     },
     "en": {
         "met": "met",
-        "near": "near",
-        "missed": "missed",
-        "suppressed": "suppressed (small denominator)",
+        "near": "nearly met",
+        "missed": "not met",
+        "suppressed": "insufficient sample",
         "no_target": "—",
     },
 }
@@ -117,7 +96,44 @@ STATUS = {
 STATUS_COLOURS = {"met": "#1e8449", "near": "#b9770e", "missed": "#c0392b", "suppressed": "#7f8c8d"}
 
 
-SUPPRESSED = {"zh": "已抑制", "en": "suppressed"}
+SUPPRESSED = {"zh": "样本不足", "en": "insufficient sample"}
+
+
+def status_label(
+    status: str, lang: str, numerator: float | None = None, denominator: float | None = None
+) -> str:
+    """A status as shown: ``达标`` …; ``样本不足（3/4）`` with the numerator and denominator of a
+    suppressed rate when known (``insufficient sample (3/4)``)."""
+    label = STATUS[lang].get(status, "—")
+    if status == "suppressed" and denominator is not None and not pd.isna(denominator):
+        x = 0 if numerator is None or pd.isna(numerator) else numerator
+        sample = f"{x:,.0f}/{denominator:,.0f}"
+        return f"{label}（{sample}）" if lang == "zh" else f"{label} ({sample})"
+    return label
+
+
+def signed(value: float | None, digits: int = 1) -> str:
+    """A change with its sign: ``+3.8``, ``−1.2`` (U+2212 MINUS SIGN, as typeset), ``0.0``; NaN → ``—``."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{abs(value):,.{digits}f}"
+    if round(value, digits) == 0:
+        return text
+    return ("+" if value > 0 else "\u2212") + text
+
+
+MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(day: dt.date, lang: str) -> str:
+    """A date as written in a report: ``2023年3月1日`` (GB/T 9704-2012 7.3.5.3: Arabic numerals,
+    the year in full, no leading zero) or ``1 March 2023``."""
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
 def unit_label(unit: str, lang: str) -> str:
@@ -135,3 +151,26 @@ def format_value(value: float, unit: str) -> str:
     ):  # a target of 1.5 家 stays 1.5
         return f"{value:,.1f}"
     return f"{value:,.0f}"
+
+
+def quantity(value: float, unit: str, lang: str) -> str:
+    """A figure with its unit inside a sentence: ``1,493户``, ``57.5%``, ``17,000元``; in English
+    ``1,493 households``, ``57.5%``, ``231`` (a bare count, 个, takes no word)."""
+    shown = format_value(value, unit)
+    if shown == "—":
+        return shown
+    if unit == "%":
+        return f"{shown}%"
+    if lang == "zh":
+        return f"{shown}{unit}"
+    word = {"个": "", "h": "hours"}.get(unit, UNIT_EN.get(unit, unit))
+    return f"{shown} {word}".rstrip()
+
+
+def gap(value: float, target: float, unit: str, lang: str) -> str:
+    """How far ``value`` is from ``target``: percentage points for rates (``15.0个百分点`` /
+    ``15.0 percentage points``), else the difference in the measure's unit."""
+    diff = abs(target - value)
+    if unit == "%":
+        return f"{diff:,.1f}个百分点" if lang == "zh" else f"{diff:,.1f} percentage points"
+    return quantity(diff, unit, lang)

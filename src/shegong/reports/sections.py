@@ -1,9 +1,8 @@
-"""Further sections of the pilot-year report, from precomputed results only (issue 6).
+"""Pieces of the pilot-year report read from precomputed results only (issue 6); the report's
+layout is :mod:`shegong.reports.document`.
 
 - :func:`peer_comparison` — the unit's yearly values beside the median of its peers (units of
   the same level), for the output measures;
-- :func:`recommendations` — 整改建议 generated from measures that missed their target, one line
-  each, with the gap, in the report language;
 - :func:`narrative` — the evaluator's own text for the unit, read from
   ``WORKSPACE/narratives/<code>.md`` when present;
 - :func:`quality_annex` — the data-quality annex: rows read, accepted, rejected (by reason),
@@ -18,38 +17,12 @@ import json
 import pandas as pd
 
 from shegong.config import Workspace
-from shegong.indicators.registry import Registry, load_registry
-from shegong.indicators.results import read_indicators
+from shegong.indicators.registry import Registry
 from shegong.ledger.rows import REASONS
 from shegong.orgunits import OrgUnits
-from shegong.reports.format import format_value, styled_html, unit_label
+from shegong.reports.format import unit_label
 
 PEER_MEASURES = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2b", "F2c", "F3")
-
-ADVICE = {
-    "zh": {
-        "A": "完善站点基础设施与覆盖，补齐未建站乡镇和未设社工室的村（社区）。",
-        "B": "加强社工队伍建设：落实专职人员，组织持证培训与每月督导。",
-        "C": "规范台账与制度管理：按月按时报送，补全台账必填字段。",
-        "D": "加大服务力度：增加入户走访与建档，重点覆盖低保、特困、留守儿童等重点对象。",
-        "E": "提升服务质量：个案档案完整记录六个环节，服务内容对照服务清单开展。",
-        "F": "深化五社联动：培育链接社会组织，扩大志愿者队伍，拓展慈善资源。",
-        "G": "关注服务成效：开展满意度与知晓度调查，跟踪个案目标达成。",
-        "line": "{id} {name}：实际 {value}{unit}，目标 {target}{unit}，差距 {gap}{gap_unit}。{advice}",
-        "points": " 个百分点",
-    },
-    "en": {
-        "A": "Complete station facilities and coverage: open stations and rooms where none exist.",
-        "B": "Build the team: full-time staff, certification training and monthly supervision.",
-        "C": "Standardise management: monthly ledgers on time, all required fields filled.",
-        "D": "Serve more: more home visits and case files, priority households first.",
-        "E": "Raise quality: case files documenting all six phases; services within the service list.",
-        "F": "Deepen five-society linkage: social organisations, volunteers, charitable resources.",
-        "G": "Track results: satisfaction and awareness surveys; case goal attainment.",
-        "line": "{id} {name}: actual {value} {unit}, target {target} {unit}, gap {gap}{gap_unit}. {advice}",
-        "points": " percentage points",
-    },
-}
 
 
 def _yearly(table: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -87,36 +60,6 @@ def peer_comparison(
             }
         )
     return pd.DataFrame(rows)
-
-
-def recommendations(
-    table: pd.DataFrame, registry: Registry, org_unit: str, year: int, lang: str
-) -> list[str]:
-    """One 整改建议 line per measure whose ``status`` is ``missed`` for this unit and year."""
-
-    mine = _yearly(table, year)
-    mine = mine[(mine["org_unit"] == org_unit) & (mine["status"] == "missed")]
-    text = ADVICE[lang]
-    dims = {m.id: (m.dimension, m.name[lang]) for m in registry.measures}
-    lines = []
-    for row in mine.sort_values("indicator").itertuples():
-        dim, name = dims.get(row.indicator, ("", row.indicator))
-        lines.append(
-            text["line"].format(
-                id=row.indicator,
-                name=name,
-                value=format_value(row.value, row.unit),
-                target=format_value(row.target, row.unit),
-                gap=format_value(abs(row.target - row.value), row.unit),
-                unit=unit_label(row.unit, lang),
-                # a gap between two rates is in percentage points (个百分点), not per cent
-                gap_unit=text["points"]
-                if row.unit == "%"
-                else ("" if lang == "zh" else " ") + unit_label(row.unit, lang),
-                advice=text.get(dim, ""),
-            )
-        )
-    return lines
 
 
 def narrative(ws: Workspace, org_unit: str) -> str | None:
@@ -166,7 +109,9 @@ def quality_annex(
                 data["skipped_blank"],
                 data["total_rows"],
                 reasons or "—",
-                len(data.get("reconciliation", [])),
+                len(data["reconciliation"])
+                if isinstance(data.get("reconciliation"), list)
+                else int(data.get("reconciliation") or 0),
             ]
         )
     cols = (
@@ -220,7 +165,7 @@ REFERENCES_ZH = {
     "priority-household roster": "重点户名册",
     "receipt dates": "台账报送日期",
     "register of social organisations": "社会组织登记册",
-    "satisfaction survey (Kirkpatrick L1 for services)": "满意度调查（服务的柯氏一级评估）",
+    "satisfaction survey (Kirkpatrick L1 for services)": "服务对象满意度调查",
     "site-visit checklist": "实地查看清单",
     "staff roster": "工作人员花名册",
     "station service lists": "站点服务清单",
@@ -242,100 +187,3 @@ def public_reference(reference: str, lang: str = "zh") -> str:
             or "The workbench's indicator system (after the Fujian 2022, Jinan and Guangdong “双百” station evaluations)"
         )
     return "；".join(kept) or "工作台指标体系（参照福建 2022、济南、广东“双百”社工站评估）"
-
-
-TITLES = {
-    "zh": {
-        "peers": "与同级单元比较（中位数）",
-        "peer_cols": ["编号", "指标", "本单元", "同级中位数", "单元数", "单位"],
-        "advice": "整改建议",
-        "no_advice": "本年度各项有目标的指标均已达标或接近目标。",
-        "narrative": "评估意见",
-        "annex": "附件一 数据质量",
-        "method": "附件二 指标说明与来源",
-    },
-    "en": {
-        "peers": "Compared with peers (median)",
-        "peer_cols": ["Id", "Indicator", "This unit", "Peer median", "Units", "Unit"],
-        "advice": "Rectification recommendations",
-        "no_advice": "Every measure with a target met it or came near.",
-        "narrative": "Evaluator's opinion",
-        "annex": "Annex 1 Data quality",
-        "method": "Annex 2 Indicator definitions and sources",
-    },
-}
-
-
-def show_sections(report, workspace: str | Workspace) -> None:
-    """Display the sections of this module after ``report.show()`` (a :class:`~shegong.reports.unit.UnitReport`)."""
-    from IPython.display import HTML, Markdown, display
-
-    ws = workspace if isinstance(workspace, Workspace) else Workspace.at(workspace, create=False)
-    t = TITLES[report.lang]
-    registry = report.registry or load_registry()
-    table = report.table if report.table is not None else read_indicators(ws)
-    lines = recommendations(table, registry, report.org_unit, report.year, report.lang)
-    display(
-        Markdown(
-            f"## {t['advice']}\n\n"
-            + ("\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1)) or t["no_advice"])
-        )
-    )
-    text = narrative(ws, report.org_unit)
-    if text:
-        display(Markdown(f"## {t['narrative']}\n\n{text}"))
-    peers = peer_comparison(
-        table, registry, report.org_unit, report.level, report.year, report.lang
-    )
-    if not peers.empty:
-        shown = pd.DataFrame(
-            {
-                0: peers["id"],
-                1: peers["name"],
-                2: [
-                    format_value(v, u)
-                    for v, u in zip(peers["unit_value"], peers["unit"], strict=True)
-                ],
-                3: [
-                    format_value(v, u) for v, u in zip(peers["median"], peers["unit"], strict=True)
-                ],
-                4: peers["n"],
-                5: [unit_label(u, report.lang) for u in peers["unit"]],
-            }
-        )
-        shown.columns = t["peer_cols"]
-        display(
-            Markdown(f"## {t['peers']}"), HTML(styled_html(shown, "shegong-peers", left=(0, 1, 5)))
-        )
-    annex = quality_annex(
-        ws,
-        report.units or OrgUnits.read_csv(ws.org_units_file),
-        report.org_unit,
-        report.lang,
-        report.year,
-    )
-    if not annex.empty:
-        display(
-            Markdown(f"## {t['annex']}"), HTML(styled_html(annex, "shegong-quality", left=(0, 6)))
-        )
-    method = (
-        methodology(registry, report.lang)
-        .style.hide(axis="index")
-        .format(escape="html")
-        .set_table_attributes('class="shegong-method"')
-        .set_table_styles(
-            [
-                {
-                    "selector": "",
-                    "props": "border-collapse: collapse; font-size: 13px; max-width: 1000px;",
-                },
-                {
-                    "selector": "th, td",
-                    "props": "text-align: left; padding: 4px 10px; vertical-align: top;"
-                    " border-bottom: 1px solid #e4e4e4;",
-                },
-            ]
-        )
-        .to_html()
-    )
-    display(Markdown(f"## {t['method']}"), HTML(method))

@@ -18,12 +18,12 @@ import pandas as pd
 
 from shegong.ledger.vocabulary import CLIENT_CATEGORIES, LABELS_ZH
 from shegong.reports import charts
+from shegong.reports.blocks import Block, Figure, Numbering, Table
 from shegong.reports.format import (
     STATUS,
     STATUS_COLOURS,
     SUPPRESSED,
     format_value,
-    styled_html,
     unit_label,
 )
 
@@ -61,10 +61,12 @@ TEXT = {
         "category": "对象类别",
         "mix_note": "同一户、同一人可属多个类别：户数、人数按类别分别去重，相加可大于总数；服务人次、建档数按类别相加等于总数。"
         "“未标注类别”主要是小组活动和社区活动的参与人次。",
-        "mix_title": "{year} 年各类服务对象服务人次（另有未标注类别 {rest} 人次）",
+        "mix_title": "{year}年各类服务对象服务人次（另有未标注类别 {rest}人次）",
         "mix_x": "服务人次（人次）",
         "linkage": "五社联动",
-        "linkage_cols": ["联动主体", "编号", "指标", "数值", "单位", "目标", "达成率", "状态"],
+        "linkage_cols": ["联动主体", "指标", "数值", "单位", "目标", "达成率", "状态"],
+        "linkage_table": "{year}年五社联动指标",
+        "mix_table": "{year}年各类服务对象服务情况",
         "societies": {
             "community": "社区",
             "social_workers": "社会工作者",
@@ -72,7 +74,7 @@ TEXT = {
             "volunteers": "社区志愿者",
             "charity": "社会慈善资源",
         },
-        "linkage_title": "{year} 年五社联动指标目标达成率",
+        "linkage_title": "{year}年五社联动指标目标达成率",
         "linkage_x": "达成率（%，实际 ÷ 目标）",
         "linkage_y": "指标",
         "of_target": "{value} {unit} / 目标 {target}",
@@ -86,10 +88,11 @@ TEXT = {
         "mix_title": "Person-times by client category, {year} (besides {rest} not recorded)",
         "mix_x": "Person-times",
         "linkage": "Five-society linkage",
+        "linkage_table": "Five-society linkage measures, {year}",
+        "mix_table": "Services by client category, {year}",
         "linkage_cols": [
             "Society",
-            "Id",
-            "Indicator",
+            "Measure",
             "Value",
             "Unit",
             "Target",
@@ -165,30 +168,35 @@ def linkage(table: pd.DataFrame, org_unit: str, year: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def show_services(report, emit=None) -> None:
-    """Display both sections for a :class:`~shegong.reports.unit.UnitReport` (loaded with its table)
-    through ``emit(*objects)`` (default: IPython's ``display``)."""
-    from IPython.display import HTML, Image, Markdown, display
-
-    emit = emit or display
-
+def service_blocks(report, number: Numbering) -> list[Block]:
+    """Both sections as report blocks for a :class:`~shegong.reports.unit.UnitReport` (loaded
+    with its table): headings at level 2, tables and charts numbered by ``number``."""
     t, lang = TEXT[report.lang], report.lang
     names = {m.id: m.name[lang] for m in report.registry.measures}
     units = {m.id: m.unit for m in report.registry.measures}
+    out: list[Block] = []
     mix = client_mix(report.table, report.org_unit, report.year)
     if not mix.empty:
-        shown = pd.DataFrame(
-            {t["category"]: [CATEGORY_LABELS[lang].get(c, c) for c in mix["client_category"]]}
-        )
+        columns = [t["category"]]
         for mid in MIX_MEASURES:
             unit = unit_label(units[mid], lang)
-            head = f"{names[mid]}（{unit}）" if lang == "zh" else f"{names[mid]} ({unit})"
-            shown[head] = [format_value(v, units[mid]) for v in mix[mid]]
-        emit(
-            Markdown(f"## {t['mix']}"),
-            HTML(styled_html(shown, "shegong-clients", left=(0,))),
-            Markdown(f"*{t['mix_note']}*"),
-        )
+            columns.append(f"{names[mid]}（{unit}）" if lang == "zh" else f"{names[mid]} ({unit})")
+        rows = [
+            [CATEGORY_LABELS[lang].get(r.client_category, r.client_category)]
+            + [format_value(getattr(r, mid), units[mid]) for mid in MIX_MEASURES]
+            for r in mix.itertuples()
+        ]
+        out += [
+            number.heading(t["mix"], 2),
+            Table(
+                columns,
+                rows,
+                caption=number.table(t["mix_table"].format(year=report.year)),
+                align=["l"] + ["r"] * len(MIX_MEASURES),
+                css_class="shegong-clients",
+                note=t["mix_note"],
+            ),
+        ]
         named = mix[mix["client_category"] != "unspecified"]
         rest = mix.loc[mix["client_category"] == "unspecified", "D7a"].sum()
         if named["D7a"].notna().any():
@@ -198,48 +206,44 @@ def show_services(report, emit=None) -> None:
                     "value": named["D7a"].fillna(0),
                 }
             )
-            fig = charts.bar_by_category(
-                frame,
-                title=t["mix_title"].format(year=report.year, rest=format_value(rest, "人次")),
-                xlabel=t["mix_x"],
-                ylabel=t["category"],
-            )
-            emit(Image(charts.to_png(fig), format="png"))
+            fig = charts.bar_by_category(frame, title="", xlabel=t["mix_x"], ylabel=t["category"])
+            caption = t["mix_title"].format(year=report.year, rest=format_value(rest, "人次"))
+            out.append(Figure(charts.to_png(fig), number.figure(caption)))
     link = linkage(report.table, report.org_unit, report.year)
     if link["value"].notna().any():
 
         def value(r) -> str:
             return SUPPRESSED[lang] if r.status == "suppressed" else format_value(r.value, r.unit)
 
-        shown = pd.DataFrame(
+        rows = [
             [
-                [
-                    t["societies"][r.society],
-                    r.indicator,
-                    names[r.indicator],
-                    value(r),
-                    unit_label(r.unit, lang),
-                    format_value(r.target, r.unit),
-                    "—" if pd.isna(r.share) else f"{r.share:.0f}%",
-                    STATUS[lang].get(r.status, "—"),
-                ]
-                for r in link.itertuples()
-            ],
-            columns=t["linkage_cols"],
-        )
-        colours = [
-            f"color: {STATUS_COLOURS[s]}; font-weight: 600;" if s in STATUS_COLOURS else ""
-            for s in link["status"]
+                t["societies"][r.society],
+                names[r.indicator],
+                value(r),
+                unit_label(r.unit, lang),
+                format_value(r.target, r.unit),
+                "—" if pd.isna(r.share) else f"{r.share:.0f}%",
+                STATUS[lang].get(r.status, "—"),
+            ]
+            for r in link.itertuples()
         ]
-        emit(
-            Markdown(f"## {t['linkage']}"),
-            HTML(styled_html(shown, "shegong-linkage", left=(0, 1, 2, 4, 7), colours={7: colours})),
-        )
+        out += [
+            number.heading(t["linkage"], 2),
+            Table(
+                t["linkage_cols"],
+                rows,
+                caption=number.table(t["linkage_table"].format(year=report.year)),
+                align=["l", "l", "r", "c", "r", "r", "c"],
+                css_class="shegong-linkage",
+                colours=[STATUS_COLOURS.get(s, "") for s in link["status"]],
+                colour_col=6,
+            ),
+        ]
         bars = link[link["share"].notna()]
         if not bars.empty:
             frame = pd.DataFrame(
                 {
-                    "label": [f"{r.indicator} {names[r.indicator]}" for r in bars.itertuples()],
+                    "label": [names[r.indicator] for r in bars.itertuples()],
                     "share": bars["share"],
                     "text": [
                         t["of_target"].format(
@@ -251,10 +255,7 @@ def show_services(report, emit=None) -> None:
                     ],
                 }
             )
-            fig = charts.target_bars(
-                frame,
-                title=t["linkage_title"].format(year=report.year),
-                xlabel=t["linkage_x"],
-                ylabel=t["linkage_y"],
-            )
-            emit(Image(charts.to_png(fig), format="png"))
+            fig = charts.target_bars(frame, title="", xlabel=t["linkage_x"], ylabel=t["linkage_y"])
+            caption = t["linkage_title"].format(year=report.year)
+            out.append(Figure(charts.to_png(fig), number.figure(caption)))
+    return out

@@ -22,7 +22,8 @@ import pandas as pd
 
 from shegong.indicators.results import read_input, read_outcomes
 from shegong.reports import charts
-from shegong.reports.format import format_value, styled_html, unit_label
+from shegong.reports.blocks import Block, Figure, Numbering, Table
+from shegong.reports.format import format_value, signed, unit_label
 
 ROLES = ("站长", "社工", "督导", "志愿者")
 QUALIFICATIONS = ("助理社会工作师", "社会工作师", "高级社会工作师")
@@ -47,7 +48,10 @@ EN = {
 }
 TEXT = {
     "zh": {
-        "staff": "队伍建设与传帮带教培训",
+        "staff": "传帮带教培训",
+        "staff_table": "{year}年在岗工作人员构成",
+        "stage_table": "{year}年传帮带教培养人次",
+        "outcome_table": "各站点学员学习增益与次年服务成效",
         "role": "角色",
         "staff_cols": [
             "人数（人）",
@@ -63,10 +67,10 @@ TEXT = {
         "stage_role": "学员角色",
         "stage_total": "合计（人次）",
         "stage_note": "传帮带教培养人次（B5）按学员角色与阶段：每条培训记录计 1 人次。",
-        "stage_title": "{year} 年传帮带教培养人次（按学员角色与阶段）",
+        "stage_title": "{year}年传帮带教培养人次（按学员角色与阶段）",
         "stage_x": "培养人次（人次）",
         "stage_legend": "阶段",
-        "outcome": "培训与次年成效（柯氏评估 L2–L4）",
+        "outcome": "培训与次年服务成效对照",
         "outcome_cols": [
             "站点",
             "培训年度",
@@ -79,7 +83,7 @@ TEXT = {
             "成效年度",
         ],
         "total_score": "总分（分）",
-        "causal": "**不作因果推断**：本表仅并列呈现各站点学员的学习增益、所达阶段与该站次年的服务指标，站点之间的差异"
+        "causal": "不作因果推断：本表仅并列呈现各站点学员的学习增益、所达阶段与该站次年的服务指标，站点之间的差异"
         "还受规模、基础和人员变动等因素影响，不能据此认定培训导致了指标变化。n 为学员人数。",
         "no_outcome": "成效年度的指标尚未计算（“—”）。",
         "scatter_title": "学员平均增益与站点次年总分（仅示关联，不作因果推断）",
@@ -87,7 +91,10 @@ TEXT = {
         "scatter_y": "成效年度总分（分）",
     },
     "en": {
-        "staff": "Staff and 传帮带教 training",
+        "staff": "Pass-help-lead-teach training",
+        "staff_table": "Staff in post, {year}",
+        "stage_table": "Trainee person-times by stage, {year}",
+        "outcome_table": "Trainees' learning gain beside their station's results a year later",
         "role": "Role",
         "staff_cols": [
             "Persons",
@@ -104,10 +111,10 @@ TEXT = {
         "stage_role": "Trainee role",
         "stage_total": "Total (person-times)",
         "stage_note": "Trainee person-times (B5) by trainee role and stage: each training record counts once.",
-        "stage_title": "Trainee person-times by role and 传帮带教 stage, {year}",
+        "stage_title": "Trainee person-times by role and stage (pass on, help, lead, teach), {year}",
         "stage_x": "Person-times",
         "stage_legend": "Stage",
-        "outcome": "Training and next year's results (Kirkpatrick L2–L4)",
+        "outcome": "Training beside next year's results",
         "outcome_cols": [
             "Station",
             "Training year",
@@ -120,7 +127,7 @@ TEXT = {
             "Outcome year",
         ],
         "total_score": "Total score (points)",
-        "causal": "**No causal claim**: the table only sets the trainees' learning gain and stage reached beside their "
+        "causal": "No causal claim: the table only sets the trainees' learning gain and stage reached beside their "
         "station's indicators of the following year; stations also differ in size, starting point and staff "
         "turnover, so the table cannot show that training caused a change. n is the number of trainees.",
         "no_outcome": "Indicators of the outcome year are not computed yet (—).",
@@ -215,95 +222,124 @@ def outcome_table(ws, units, org_unit: str, year: int) -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def show_training(report, emit=None) -> None:
-    """Display the three tables, the stage chart and (with three stations or more) the gain ×
-    score chart for a :class:`~shegong.reports.unit.UnitReport` through ``emit(*objects)`` (default:
-    IPython's ``display``)."""
-    from IPython.display import HTML, Image, Markdown, display
+def staff_block(report, number: Numbering, staff: pd.DataFrame) -> list[Block]:
+    """The staff table (``staff`` = :func:`staff_table` of the unit and year) as a numbered table
+    with its total row; empty without a roster."""
+    if staff.empty:
+        return []
+    t, lang = TEXT[report.lang], report.lang
+    name = (lambda x: EN.get(x, x)) if lang == "en" else (lambda x: x)
+    shown = pd.concat([staff, staff.sum().to_frame(t["total"]).T])
+    per = shown["training_hours"] / shown["persons"]
+    rows = []
+    for i, role in enumerate(shown.index):
+        cells = [name(role) if role != t["total"] else role]
+        for col in [*staff.columns, "per"]:
+            values = per if col == "per" else shown[col]
+            cells.append(
+                format_value(values.iloc[i], "h" if col in ("training_hours", "per") else "人")
+            )
+        rows.append(cells)
+    return [
+        Table(
+            [t["role"], *t["staff_cols"]],
+            rows,
+            caption=number.table(t["staff_table"].format(year=report.year)),
+            align=["l"] + ["r"] * len(t["staff_cols"]),
+            css_class="shegong-staff",
+            note=t["staff_note"],
+            wide=True,
+        )
+    ]
 
-    emit = emit or display
 
+def training_blocks(report, number: Numbering) -> list[Block]:
+    """传帮带教 training (stage table and chart) and training beside next year's results, as
+    report blocks: a level-2 heading, then tables and charts numbered by ``number``."""
     ws, units, lang, year = report.workspace, report.units, report.lang, report.year
     t = TEXT[lang]
     name = (lambda x: EN.get(x, x)) if lang == "en" else (lambda x: x)
-    staff = staff_table(ws, units, report.org_unit, year)
     stages = stage_table(ws, units, report.org_unit, year)
     outcomes = outcome_table(ws, units, report.org_unit, year)
-    if staff.empty and stages.empty and outcomes.empty:
-        return
-    emit(Markdown(f"## {t['staff']}"))
-    if not staff.empty:
-        total = staff.sum()
-        shown = pd.concat([staff, total.to_frame(t["total"]).T])
-        per = shown["training_hours"] / shown["persons"]
-        table = pd.DataFrame({t["role"]: [name(r) if r != t["total"] else r for r in shown.index]})
-        for col, head in zip(
-            [*staff.columns, "per"], t["staff_cols"][0:1] + t["staff_cols"][1:], strict=True
-        ):
-            values = per if col == "per" else shown[col]
-            table[head] = [
-                format_value(v, "h" if col in ("training_hours", "per") else "人") for v in values
-            ]
-        emit(HTML(styled_html(table, "shegong-staff", left=(0,))), Markdown(f"*{t['staff_note']}*"))
+    if stages.empty and outcomes.empty:
+        return []
+    out: list[Block] = [number.heading(t["staff"], 2)]
     if not stages.empty:
         shown = stages.copy()
         shown.index = [name(r) for r in shown.index]
         shown.columns = [name(c) for c in shown.columns]
         table = shown.assign(**{t["stage_total"]: shown.sum(axis=1)})
         table = pd.concat([table, table.sum().to_frame(t["total"]).T]).astype("int64")
-        table = table.rename_axis(t["stage_role"]).reset_index()
-        emit(
-            HTML(styled_html(table, "shegong-stages", left=(0,))), Markdown(f"*{t['stage_note']}*")
+        out.append(
+            Table(
+                [t["stage_role"], *map(str, table.columns)],
+                [
+                    [str(i), *(f"{v:,}" for v in r)]
+                    for i, r in zip(table.index, table.values, strict=True)
+                ],
+                caption=number.table(t["stage_table"].format(year=year)),
+                align=["l"] + ["r"] * len(table.columns),
+                css_class="shegong-stages",
+                note=t["stage_note"],
+            )
         )
         fig = charts.stacked_bars(
-            shown,
-            title=t["stage_title"].format(year=year),
-            xlabel=t["stage_x"],
-            ylabel=t["stage_role"],
-            legend=t["stage_legend"],
+            shown, title="", xlabel=t["stage_x"], ylabel=t["stage_role"], legend=t["stage_legend"]
         )
-        emit(Image(charts.to_png(fig), format="png"))
+        out.append(Figure(charts.to_png(fig), number.figure(t["stage_title"].format(year=year))))
     if not outcomes.empty:
-        _show_outcomes(report, outcomes, t, emit)
+        out += _outcome_blocks(report, outcomes, t, number)
+    return out
 
 
 def _points(value: float) -> str:
     return "—" if pd.isna(value) else f"{value:.1f}"
 
 
-def _show_outcomes(report, outcomes: pd.DataFrame, t: dict, emit) -> None:
-    from IPython.display import HTML, Image, Markdown
-
+def _outcome_blocks(report, outcomes: pd.DataFrame, t: dict, number: Numbering) -> list[Block]:
     lang = report.lang
     measures = {m.id: m for m in report.registry.measures}
     station = [report.units.name(s) if s in report.units else s for s in outcomes["station"]]
-    table = pd.DataFrame(
-        {
-            0: station,
-            1: outcomes["training_year"].astype(str),
-            2: outcomes["trainees"],
-            3: outcomes["scored"],
-            4: [_points(v) for v in outcomes["pre_mean"]],
-            5: [_points(v) for v in outcomes["post_mean"]],
-            6: [f"{v:+.1f}" if pd.notna(v) else "—" for v in outcomes["gain_mean"]],
-            7: ["/".join(str(int(r[c])) for c in STAGE_COLUMNS) for _, r in outcomes.iterrows()],
-            8: outcomes["outcome_year"].astype(str),
-        }
-    )
-    table.columns = t["outcome_cols"]
+    columns = list(t["outcome_cols"])
+    rows = [
+        [
+            station[i],
+            str(r.training_year),
+            f"{r.trainees:,}",
+            f"{r.scored:,}",
+            _points(r.pre_mean),
+            _points(r.post_mean),
+            signed(r.gain_mean),
+            "/".join(str(int(getattr(r, c))) for c in STAGE_COLUMNS),
+            str(r.outcome_year),
+        ]
+        for i, r in enumerate(outcomes.itertuples())
+    ]
     for mid in OUTCOME_MEASURES:
         if mid in outcomes.columns and mid in measures:
             m = measures[mid]
             unit = unit_label(m.unit, lang)
-            table[
-                f"{mid} {m.name[lang]}（{unit}）"
-                if lang == "zh"
-                else f"{mid} {m.name[lang]} ({unit})"
-            ] = [format_value(v, m.unit) for v in outcomes[mid]]
-    table[t["total_score"]] = [_points(v) for v in outcomes["total_score"]]
-    emit(Markdown(f"### {t['outcome']}"), HTML(styled_html(table, "shegong-outcomes", left=(0,))))
+            columns.append(
+                f"{m.name[lang]}（{unit}）" if lang == "zh" else f"{m.name[lang]} ({unit})"
+            )
+            for row, v in zip(rows, outcomes[mid], strict=True):
+                row.append(format_value(v, m.unit))
+    columns.append(t["total_score"])
+    for row, v in zip(rows, outcomes["total_score"], strict=True):
+        row.append(_points(v))
     note = t["causal"] + (" " + t["no_outcome"] if outcomes["total_score"].isna().any() else "")
-    emit(Markdown(note))
+    out: list[Block] = [
+        number.heading(t["outcome"], 3),
+        Table(
+            columns,
+            rows,
+            caption=number.table(t["outcome_table"]),
+            align=["l"] + ["r"] * (len(columns) - 1),
+            css_class="shegong-outcomes",
+            note=note,
+            wide=True,
+        ),
+    ]
     pts = outcomes.assign(
         label=[f"{s} n={n}" for s, n in zip(station, outcomes["scored"], strict=True)]
     )
@@ -316,8 +352,9 @@ def _show_outcomes(report, outcomes: pd.DataFrame, t: dict, emit) -> None:
             x="gain_mean",
             y="total_score",
             label="label",
-            title=t["scatter_title"],
+            title="",
             xlabel=t["scatter_x"],
             ylabel=t["scatter_y"],
         )
-        emit(Image(charts.to_png(fig), format="png"))
+        out.append(Figure(charts.to_png(fig), number.figure(t["scatter_title"])))
+    return out

@@ -3,7 +3,8 @@
 Both the papermill template (``notebooks/reports/pilot_year_report.ipynb``) and the served
 viewer (``notebooks/apps/index.ipynb``) call :class:`UnitReport`; neither recomputes from raw
 ledgers (DESIGN.md §2.4), and reads them through :mod:`shegong.indicators.results` so that a report kernel
-does not import DuckDB and the input validation stack. Figures are shown as integers with
+does not import DuckDB and the input validation stack. :mod:`shegong.reports.document` lays
+the report out from these pieces. Figures are shown as integers with
 thousands separators and money in 元, never only as 1.7万 (DESIGN.md §3); in English, units
 are named (households, person-times, yuan) rather than shown as Chinese symbols.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import mistune
 import pandas as pd
 
 from shegong.config import Workspace, language
@@ -29,16 +31,13 @@ from shegong.ledger.vocabulary import LABELS_ZH, SERVICE_AREAS
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
 from shegong.reports.format import (
-    STATUS,
     STATUS_COLOURS,
-    SUPPRESSED,
     format_value,
-    in_background,
+    signed,
+    status_label,
     styled_html,
     unit_label,
 )
-from shegong.reports.services import show_services
-from shegong.reports.team import show_training
 
 KPI_ORDER = ("D1", "D3a", "D4a", "D5b", "D6", "D7a", "D7b", "F2a", "F2b", "F2c", "F3")
 AREA_LABELS_EN = {code: code.replace("_", " ") for code in SERVICE_AREAS.values()}
@@ -51,9 +50,6 @@ ADDITIVE = ("count", "sum")
 
 TEXT = {
     "zh": {
-        "title": "{name} · {year} 试点年度评估报告",
-        "meta": "组织单元代码 {code} · 层级：{level}",
-        "kpi": "主要指标",
         "cols": ["编号", "指标", "数值", "单位", "目标", "状态"],
         "monthly_title": "{year} 年各月服务人次",
         "monthly_y": "服务人次（人次）",
@@ -64,7 +60,6 @@ TEXT = {
         "children": "下级单元",
         "unit_col": "单元",
         "no_data": "本年度暂无服务记录。",
-        "note": "数据来源：导入的服务台账（已化名处理）与人员名册；指标定义见 datasets/indicators.yaml。",
         "summary": "评估结果",
         "summary_cols": ["总分", "等级", "同级排名", "较上年"],
         "rank": "第 {rank} / {peers} 名",
@@ -85,9 +80,6 @@ TEXT = {
         "severity": {"error": "错误", "warning": "提示", "info": "说明"},
     },
     "en": {
-        "title": "{name} · pilot-year {year} evaluation report",
-        "meta": "Org unit {code} · level: {level}",
-        "kpi": "Key indicators",
         "cols": ["Id", "Indicator", "Value", "Unit", "Target", "Status"],
         "monthly_title": "Person-times served by month, {year}",
         "monthly_y": "Person-times",
@@ -98,7 +90,6 @@ TEXT = {
         "children": "Units below",
         "unit_col": "Unit",
         "no_data": "No service events this year.",
-        "note": "Source: imported service ledgers (pseudonymised) and the staff roster; definitions in datasets/indicators.yaml.",
         "summary": "Evaluation result",
         "summary_cols": ["Total", "Grade", "Rank at level", "Change on last year"],
         "rank": "{rank} of {peers}",
@@ -226,18 +217,25 @@ class UnitReport:
                 if have and pd.notna(mine.at[m.id, "target"])
                 else float("nan")
             )
+            numerator, denominator = (
+                (float(mine.at[m.id, c]) if have and pd.notna(mine.at[m.id, c]) else float("nan"))
+                for c in ("numerator", "denominator")
+            )
             rows.append(
                 {
                     "indicator": m.id,
                     "name": m.name[lang],
                     "value": value,
                     "unit": m.unit,
-                    "display": SUPPRESSED[lang]
+                    "display": status_label(status, lang, numerator, denominator)
                     if status == "suppressed"
                     else format_value(value, m.unit),
                     "target": target,
                     "status": status,
                     "additive": m.aggregation in ADDITIVE,
+                    "numerator": numerator,
+                    "denominator": denominator,
+                    "dimension": m.dimension,
                 }
             )
         kpis = pd.DataFrame(rows)
@@ -301,12 +299,13 @@ class UnitReport:
     def text(self) -> dict:
         return TEXT[self.lang]
 
-    def header_markdown(self) -> str:
-        t = self.text
-        return (
-            f"# {t['title'].format(name=self.name, year=self.year)}\n\n"
-            f"{t['meta'].format(code=self.org_unit, level=self.level_label)}"
-        )
+    @property
+    def pilot_year(self) -> int:
+        """The unit's pilot year (1 coverage, 2 standardisation, 3 improvement; 0 before the
+        pilot or before evaluation), from ``evaluation.parquet``."""
+        if self.evaluation is None or self.evaluation.empty:
+            return 0
+        return int(self.evaluation["pilot_year"].iloc[0])
 
     def kpi_table(self) -> pd.DataFrame:
         """The KPI table as shown: id, name, formatted value (or 已抑制), unit, target and the
@@ -321,7 +320,10 @@ class UnitReport:
                     format_value(v, u)
                     for v, u in zip(self.kpis["target"], self.kpis["unit"], strict=True)
                 ],
-                "f": self.kpis["status"].map(STATUS[self.lang]),
+                "f": [
+                    status_label(r.status, self.lang, r.numerator, r.denominator)
+                    for r in self.kpis.itertuples()
+                ],
             }
         )
         shown.columns = self.text["cols"]
@@ -334,7 +336,7 @@ class UnitReport:
             return None
         total = self.evaluation[self.evaluation["dimension"] == "total"].iloc[0]
         t = self.text
-        change = "—" if pd.isna(total["change"]) else f"{total['change']:+.1f}"
+        change = signed(total["change"])
         rank = (
             "—"
             if pd.isna(total["rank"])
@@ -352,8 +354,9 @@ class UnitReport:
         table = self.summary_table()
         return None if table is None else styled_html(table, "shegong-summary")
 
-    def dimensions_png(self) -> bytes | None:
-        """Bars of the A–G dimension scores with the full-marks target (◆) and last year (○)."""
+    def dimensions_png(self, title: str | None = None) -> bytes | None:
+        """Bars of the A–G dimension scores with the full-marks target (◆) and last year (○);
+        ``title`` replaces the chart's own ("" for none: the report's caption names it)."""
         if self.evaluation is None or self.evaluation.empty:
             return None
         import matplotlib.pyplot as plt
@@ -362,7 +365,7 @@ class UnitReport:
         dims = self.evaluation[self.evaluation["dimension"] != "total"].sort_values("dimension")
         charts.setup()
         fig, ax = plt.subplots(figsize=(8, 3.8))
-        labels = [t["dims"][d] for d in dims["dimension"]]
+        labels = [t["dims"][d].split(" ", 1)[-1] for d in dims["dimension"]]
         y = list(range(len(labels)))
         ax.barh(y, dims["score"].fillna(0), color=charts.sns.color_palette(charts.PALETTE)[3])
         ax.scatter(dims["max_score"], y, marker="D", color="#333333", zorder=3)
@@ -374,7 +377,8 @@ class UnitReport:
                 ax.text(v / 2, yi, f"{v:.1f}", va="center", ha="center", fontsize=9, color="white")
         ax.set_yticks(y, labels)
         ax.invert_yaxis()
-        ax.set(title=t["dims_title"].format(year=self.year), xlabel=t["dims_x"], ylabel=t["dims_y"])
+        shown = t["dims_title"].format(year=self.year) if title is None else title
+        ax.set(title=shown, xlabel=t["dims_x"], ylabel=t["dims_y"])
         return charts.to_png(fig)
 
     def findings_table(self) -> pd.DataFrame:
@@ -399,24 +403,25 @@ class UnitReport:
     def children_html(self) -> str:
         return styled_html(self.children_table(), "shegong-children", left=(0,))
 
-    def monthly_png(self) -> bytes:
+    def monthly_png(self, title: str | None = None) -> bytes:
         t = self.text
         fig = charts.bar_by_month(
             self.monthly,
-            title=t["monthly_title"].format(year=self.year),
+            title=t["monthly_title"].format(year=self.year) if title is None else title,
             ylabel=t["monthly_y"],
             xlabel=t["month"],
             lang=self.lang,
         )
         return charts.to_png(fig)
 
-    def area_png(self) -> bytes | None:
+    def area_png(self, title: str | None = None) -> bytes | None:
         if self.by_area.empty:
             return None
         t = self.text
+        shown = t["area_title"] if title is None else title
         return charts.to_png(
             charts.bar_by_category(
-                self.by_area, title=t["area_title"], xlabel=t["area_x"], ylabel=t["area_y"]
+                self.by_area, title=shown, xlabel=t["area_x"], ylabel=t["area_y"]
             )
         )
 
@@ -434,43 +439,10 @@ class UnitReport:
                 out[head] = [format_value(v, units[kpi]) for v in self.children[kpi]]
         return out
 
-    def show(self, *, defer: bool = False) -> None:
-        """Display the whole report in a notebook (papermill, JupyterLab or Voila).
 
-        ``defer=True`` (the served viewer) draws the client-category, linkage and training
-        sections — four charts, about half the rendering time — in a background thread into an
-        ``ipywidgets.Output`` placed where they belong, so that the page with the summary, KPI
-        table and first charts is sent without waiting for them. Batch reports keep the default:
-        every section inline in the executed notebook and its exports.
-        """
-        from IPython.display import HTML, Image, Markdown, display
-
-        display(Markdown(self.header_markdown()))
-        summary = self.summary_html()
-        if summary is not None:
-            display(Markdown(f"## {self.text['summary']}"))
-            display(HTML(summary))
-            display(Image(self.dimensions_png(), format="png"))
-        display(Markdown(f"## {self.text['kpi']}"))
-        display(HTML(self.kpi_html()))
-        if self.monthly["value"].sum() == 0:
-            display(Markdown(self.text["no_data"]))
-        display(Image(self.monthly_png(), format="png"))
-        area = self.area_png()
-        if area is not None:
-            display(Image(area, format="png"))
-        if self.table is not None and self.registry is not None:
-            if defer:
-                in_background(self, (show_services, show_training))
-            else:
-                show_services(self)
-                show_training(self)
-        kids = self.children_table()
-        if not kids.empty:
-            display(Markdown(f"## {self.text['children']}"))
-            display(HTML(self.children_html()))
-        found = self.findings_table()
-        if not found.empty:
-            display(Markdown(f"## {self.text['findings']}"))
-            display(HTML(styled_html(found, "shegong-findings", left=(0, 1, 2))))
-        display(Markdown(f"*{self.text['note']}*"))
+def render_narrative(markdown_text: str) -> str:
+    """The evaluator's narrative (Markdown, ``narratives/<code>.md``) as HTML — the one place a
+    narrative is rendered, for the page, the offline HTML and the PDF (the .docx takes the
+    Markdown's text). Raw HTML in the narrative is escaped, not passed through, and links with a
+    harmful scheme (``javascript:`` …) are disarmed (mistune's defaults with ``escape=True``)."""
+    return str(mistune.create_markdown(escape=True)(markdown_text))

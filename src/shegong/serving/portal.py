@@ -324,8 +324,9 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
     """Display the pilot-year report of ``org_unit`` under a link back to the index.
 
     The batch's executed notebook is replayed when :func:`shegong.reports.archive.archived_report`
-    finds it fresh for ``lang``; otherwise the report is computed live (a unit whose last batch
-    run failed gets a one-line note above it saying so, with the error's name).
+    finds it fresh for ``lang``; otherwise the report is computed live and kept, so that its next
+    view is replayed too (a unit whose last batch run failed gets a one-line note above it saying
+    so, with the error's name).
 
     Raises:
         ShegongError: from the live report (unknown unit, indicators not computed …).
@@ -342,16 +343,10 @@ def show_unit_report(ws: Workspace, org_unit: str, year: int, lang: str) -> None
         return
     if archived.status == "failed":
         display(Markdown(t["live"].format(reason=archived.reason)))
-    from shegong.reports import charts
-    from shegong.reports.sections import show_sections
-    from shegong.reports.unit import UnitReport
+    from shegong.reports.document import show_report
 
-    charts.setup()
-    report = UnitReport.load(ws, org_unit, year, lang)
-    report.show(
-        defer=True
-    )  # the slow sections follow the page (shegong.reports.format.in_background)
-    show_sections(report, ws)
+    # the slow sections follow the page; the whole report is kept for the next view
+    show_report(ws, org_unit, year, lang, defer=True, keep=True)
 
 
 def _route(workspace: str | Path | None, *, year: int | None, lang: str) -> None:
