@@ -70,3 +70,29 @@ def chromium() -> str:
 
 
 from shegong.exports import CHROMIUM_ARGS  # noqa: E402,F401 — one set of flags for every browser test
+
+
+@pytest.fixture(scope="session")
+def report_workspace(tmp_path_factory: pytest.TempPathFactory, pseudonym_key: Path) -> Path:
+    """A small demo-like workspace for the evaluation report (issue 17), built in this process:
+    the demo's inputs of 2021 and 2022 imported, computed and evaluated, with the demo's
+    evaluating body and evaluators' opinions — no report batch, no projects (≈ 20 s). Tests copy
+    it before they change it."""
+    from shegong.config import Workspace
+    from shegong.demo.generate import generate_demo_inputs
+    from shegong.demo.narratives import write_demo_report_settings
+    from shegong.indicators.compute import compute_indicators
+    from shegong.indicators.evaluation import evaluate
+    from shegong.indicators.inputs import import_inputs
+    from shegong.ledger.importer import import_ledgers
+
+    ws = Workspace.at(tmp_path_factory.mktemp("report") / "workspace")
+    inputs = generate_demo_inputs(ws.inputs)
+    for year in (2021, 2022):
+        import_ledgers(inputs.ledgers_by_year[year], workspace=ws, progress=False)
+    import_inputs(ws)
+    write_demo_report_settings(ws)
+    for year in (2021, 2022):
+        compute_indicators(ws, year=year)
+        evaluate(ws, year=year)
+    return ws.root

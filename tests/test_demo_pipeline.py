@@ -133,6 +133,7 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
     league = next(u for u in units if u["org_unit"] == LEAGUE)
     assert league["name"] == "兴安盟" and league["level"] == 2 and league["error"] is None
     assert league["outputs"][:2] == [f"reports/2021/{LEAGUE}.ipynb", f"reports/2021/{LEAGUE}.html"]
+    accepted = {p.name for p in (demo_workspace / "inputs" / "accepted").glob("*.parquet")}
     assert set(league["input_hashes"]) == {
         "template",
         "indicators.parquet",
@@ -140,12 +141,14 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
         "evaluation.parquet",
         "findings.parquet",
         "training_outcomes.parquet",
-        "roster.parquet",
-        "training.parquet",
         "ledger/quality",
+        "report_rules",
+        "report_settings",
         "narrative",
-    }
-    assert league["input_hashes"]["narrative"] == ""  # the demo writes no evaluator's narrative
+        "lifecycle",
+    } | accepted
+    assert {"roster.parquet", "training.parquet", "survey.parquet"} <= accepted
+    assert league["input_hashes"]["narrative"]  # the demo's evaluators wrote the league's opinion
     assert (
         league["attempts"] >= 1
     )  # 2 when its first kernel failed (shegong.reports.batch.ATTEMPTS)
@@ -228,7 +231,7 @@ def test_2022_is_its_own_pilot_year(demo_workspace):
         for u in manifest["units"]
         if u["status"] != "ok"
     }
-    assert len(manifest["units"]) == 1 + 6 + 18 and failed == {}
+    assert len(manifest["units"]) == 2 * (1 + 6 + 18) and failed == {}  # zh and en (--lang zh,en)
 
 
 def test_league_2022_report_shows_scores_grade_and_change(demo_workspace):
@@ -247,16 +250,16 @@ def test_league_2022_report_shows_scores_grade_and_change(demo_workspace):
         for o in c.get("outputs", [])
         if "text/html" in o.get("data", {})
     )
-    cols = ("总分", "等级", "同级排名", "较上年")
+    cols = ("总分（分）", "等级", "排名", "较上年（分）")
     card = pd.read_html(
         io.StringIO(html), attrs={"class": "shegong-summary"}, converters={c: str for c in cols}
     )[0].iloc[0]
     grade = {"excellent": "优秀", "good": "良好", "pass": "合格", "fail": "不合格"}[
         total.loc[2022, "grade"]
     ]
-    assert card["总分"] == f"{total.loc[2022, 'score']:.1f}"
-    assert card["等级"] == grade and card["同级排名"] == "第 1 / 1 名"
-    assert card["较上年"] == f"{total.loc[2022, 'change']:+.1f}"
+    assert card["总分（分）"] == f"{total.loc[2022, 'score']:.1f}"
+    assert card["等级"] == grade and card["排名"] == "—（无同级同类单元）"  # the league has no peer
+    assert card["较上年（分）"] == f"{total.loc[2022, 'change']:+.1f}"
     dims = ev[(ev["org_unit"] == LEAGUE) & (ev["year"] == 2022) & (ev["dimension"] != "total")]
     assert list(dims["dimension"]) == list("ABCDEFG") and dims["score"].notna().all()
     assert dims["score"].sum() == pytest.approx(total.loc[2022, "score"], abs=0.05)

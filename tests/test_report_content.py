@@ -6,11 +6,13 @@ from, never against a number copied from a report.
 """
 
 import io
+import shutil
 
 import nbformat
 import pandas as pd
 import pytest
 
+from shegong.config import Workspace
 from shegong.reports import services as report_services
 from shegong.reports import team as report_training
 from shegong.reports.format import UNIT_EN
@@ -208,7 +210,8 @@ def test_kpi_table_targets_traffic_lights_and_suppressed(demo_workspace, table):
     kpi = report.kpi_table().set_index("编号")
     station = _yearly(table, STATION, 2022)
     assert station.at["B2", "status"] == "suppressed"
-    assert kpi.at["B2", "数值"] == "已抑制" and kpi.at["B2", "状态"].startswith("已抑制")
+    x, n = int(station.at["B2", "numerator"]), int(station.at["B2", "denominator"])
+    assert kpi.at["B2", "数值"] == kpi.at["B2", "状态"] == f"样本不足（{x}/{n}）"
     assert kpi.at["D7a", "数值"] == f"{station.at['D7a', 'value']:,.0f}"
     assert kpi.at["D7a", "目标"] == f"{station.at['D7a', 'target']:,.0f}"
     status = {"met": "达标", "near": "基本达标", "missed": "未达标"}
@@ -232,27 +235,45 @@ def test_english_report_uses_english_units(demo_workspace):
     assert not any(u in " ".join(children.columns) for u in ("户", "人次", "元"))
 
 
-def test_served_viewer_draws_the_slow_sections_after_the_page(demo_workspace, monkeypatch):
+def test_served_viewer_draws_the_slow_sections_after_the_page(
+    demo_workspace, monkeypatch, tmp_path
+):
     import threading
 
     import IPython.display
     import ipywidgets
 
-    shown = []
-    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
-    report = UnitReport.load(demo_workspace, LEAGUE, 2022, "zh")
-    report.show(defer=True)
-    out = next(o for o in shown if isinstance(o, ipywidgets.Output))
-    assert not any(
-        "shegong-clients" in getattr(o, "data", "")
-        for o in shown
-        if isinstance(getattr(o, "data", None), str)
+    from shegong.reports import document
+    from shegong.reports.archive import archived_report
+    from shegong.reports.blocks import Figure
+
+    ws = tmp_path / "ws"
+    shutil.copytree(
+        demo_workspace, ws, ignore=shutil.ignore_patterns("reports", "progress.sqlite*")
     )
+    first, shown = [], []
+    show = document.show
+
+    def collect(blocks, emit=None):
+        if emit is None:
+            first.extend(blocks)
+        else:
+            show(blocks, emit)
+
+    monkeypatch.setattr(document, "show", collect)
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    document.show_report(ws, LEAGUE, 2022, "zh", defer=True, keep=True)
+    out = next(o for o in shown if isinstance(o, ipywidgets.Output))
+    assert not any(getattr(b, "css_class", "") == "shegong-clients" for b in first)
     for thread in threading.enumerate():
         if thread.name == "shegong-report-sections":
-            thread.join(timeout=120)
+            thread.join(timeout=300)
     html = "".join(o["data"].get("text/html", "") for o in out.outputs)
     assert "shegong-clients" in html and "shegong-linkage" in html and "shegong-outcomes" in html
-    assert (
-        sum("image/png" in o["data"] for o in out.outputs) == 4
-    )  # clients, linkage, stages, gain × score
+    ctx = document.build(ws, LEAGUE, 2022, "zh")
+    later = [b for part in document.PARTS[document.FIRST_PAINT :] for b in part(ctx)]
+    charts = sum(isinstance(b, Figure) for b in later)
+    assert charts >= 5 and sum("image/png" in o["data"] for o in out.outputs) == charts
+    # the page computed live is kept: its next view is replayed
+    kept = archived_report(Workspace.at(ws, create=False), LEAGUE, 2022, "zh")
+    assert kept.status == "fresh" and kept.path.parent.name == "live"

@@ -1,4 +1,4 @@
-"""Report sections: peer medians, recommendations, narrative, data-quality annex, methodology."""
+"""Report sections: peer medians, problems and advice, narrative, data-quality annex, methodology."""
 
 import pandas as pd
 import pytest
@@ -94,66 +94,44 @@ def test_methodology_lists_every_measure():
     ).any()  # no English words left in a Chinese report
 
 
-def test_recommendations_from_missed_targets():
-    reg = load_registry()
-    table = pd.DataFrame(
-        [
-            {
-                "org_unit": "1",
-                "level": 4,
-                "period": "2021",
-                "indicator": "D1",
-                "value": 80.0,
-                "unit": "户",
-                "target": 120.0,
-                "status": "missed",
-                "service_area": None,
-                "client_category": None,
-            },
-            {
-                "org_unit": "1",
-                "level": 4,
-                "period": "2021",
-                "indicator": "D6",
-                "value": 9.0,
-                "unit": "场",
-                "target": 6.0,
-                "status": "met",
-                "service_area": None,
-                "client_category": None,
-            },
-        ]
+def _yearly_rows(*rows):
+    return pd.DataFrame([{"numerator": None, "denominator": None, **r} for r in rows])
+
+
+def test_problems_and_advice_from_the_rules_not_from_a_dimension():
+    from shegong.reports.assessment import advise, find_problems
+    from shegong.reports.rules import load_rules
+
+    reg, rules = load_registry(), load_rules()
+    rows = _yearly_rows(
+        {"indicator": "D1", "value": 80.0, "unit": "户", "target": 120.0, "status": "missed"},
+        {"indicator": "D6", "value": 9.0, "unit": "场", "target": 6.0, "status": "met"},
+        {"indicator": "D4b", "value": 40.0, "unit": "%", "target": 60.0, "status": "missed"},
     )
-    lines = rs.recommendations(table, reg, "1", 2021, "zh")
-    assert lines == ["D1 入户走访户数：实际 80户，目标 120户，差距 40户。" + rs.ADVICE["zh"]["D"]]
+    found = find_problems(rows, reg, rules, "zh", pilot_year=1)
+    assert [p.text for p in found] == [
+        "入户走访户数未达标：80户，目标120户，差40户。",
+        "个案结案率未达标：40%，目标60%，差20.0个百分点。",
+    ]
+    advice = advise(found, rules, "station", "zh", __import__("datetime").date(2023, 3, 1))
+    assert [a.measures for a in advice] == [("D1",), ("D4b",)]
+    assert advice[0].what == rules.measures["D1"].what["zh"] + "。"
+    assert advice[1].what == rules.measures["D4b"].what["zh"] + "。"
+    assert advice[0].what != advice[1].what  # same dimension D, different advice
+    assert (
+        advice[0].check == "下一年度按台账核查入户走访户数，目标135户。"
+    )  # 120 × 90/80: next pilot year
+    assert advice[1].who == "社工站负责，承接运营的社会工作服务机构配合"
+    assert advice[1].by == "自报告印发之日起6个月内（2023年9月1日前）"
 
 
 def test_a_gap_between_rates_is_in_percentage_points():
-    reg = load_registry()
-    table = pd.DataFrame(
-        [
-            {
-                "org_unit": "1",
-                "level": 4,
-                "period": "2021",
-                "indicator": "B4",
-                "value": 46.6,
-                "unit": "%",
-                "target": 60.0,
-                "status": "missed",
-                "service_area": None,
-                "client_category": None,
-            },
-        ]
-    )
-    name = {m.id: m.name for m in reg.measures}["B4"]
-    assert rs.recommendations(table, reg, "1", 2021, "zh") == [
-        f"B4 {name['zh']}：实际 46.6%，目标 60%，差距 13.4 个百分点。" + rs.ADVICE["zh"]["B"]
-    ]
-    assert rs.recommendations(table, reg, "1", 2021, "en") == [
-        f"B4 {name['en']}: actual 46.6 %, target 60 %, gap 13.4 percentage points. "
-        + rs.ADVICE["en"]["B"]
-    ]
+    from shegong.reports.format import gap, quantity
+
+    assert gap(46.6, 60.0, "%", "zh") == "13.4个百分点"
+    assert gap(46.6, 60.0, "%", "en") == "13.4 percentage points"
+    assert gap(80.0, 120.0, "户", "en") == "40 households"
+    assert quantity(17000.0, "元", "zh") == "17,000元" and quantity(231.0, "个", "en") == "231"
 
 
 def test_results_readers_agree_with_their_writers(ws):
@@ -171,6 +149,7 @@ def test_report_kernels_import_neither_duckdb_nor_pandera():
 
     code = (
         "import sys, shegong.reports.unit, shegong.reports.sections, shegong.reports.services, shegong.reports.team, "
+        "shegong.reports.document, "
         "shegong.serving.portal; print(sorted(m for m in ('duckdb', 'pandera', 'shegong.indicators.inputs', 'shegong.indicators.compute', "
         "'shegong.indicators.evaluation') if m in sys.modules))"
     )

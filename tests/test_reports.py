@@ -195,15 +195,17 @@ def test_exports_offline_html_docx_and_summary(ws):
     assert "cdnjs" not in html and '<script src="http' not in html
     assert "data:image/png;base64" in html and "兴安盟" in html
     doc = Document(str(out / f"{LEAGUE}.docx"))
-    assert doc.paragraphs[0].text.startswith("兴安盟")
+    assert next(p.text for p in doc.paragraphs if p.text).startswith("兴安盟")
     kpi = next(t for t in doc.tables if t.rows[0].cells[0].text == "编号")
     rows = {r.cells[0].text: r.cells[2].text for r in kpi.rows[1:]}
     assert rows["D1"] == "1,493" and rows["F3"] == "17,000" and rows["D7a"] == "13,600"
     assert len(doc.inline_shapes) >= 2
-    summary = pd.read_excel(out / "汇总表_2021.xlsx", dtype={"单元代码": str}, engine="calamine")
-    league = summary[(summary["单元代码"] == LEAGUE)].set_index("指标编号")
+    summary = pd.read_excel(
+        out / "汇总表_2021.xlsx", sheet_name="指标明细", dtype={"区划代码": str}, engine="calamine"
+    )
+    league = summary[(summary["区划代码"] == LEAGUE)].set_index("指标编号")
     assert league.at["D1", "数值"] == 1493 and league.at["F3", "单位"] == "元"
-    assert summary["单元代码"].nunique() == 100
+    assert summary["区划代码"].nunique() == 100
 
 
 def test_dask_local_cluster(ws):

@@ -3,9 +3,10 @@
 The demo is 兴安盟 (Xing'an League) in pilot years 2021 and 2022; 2021 is calibrated so that the
 league's indicators reproduce the published figures of DOMAIN.md §5 (see
 ``datasets/demo/README.md``). Reports: 2022 for every unit at levels 2–4 (its league report
-shows the A–G scores, total, grade and change on 2021), 2021 for the league and the counties
-only — enough to compare, and it keeps the batch to ~32 reports. Projects (issue 8): the Bee
-Plan programmes, the 2022 venture-philanthropy round and a charity project
+shows the A–G scores, total, grade and change on 2021) in Chinese and English, 2021 for the
+league and the counties in Chinese only — enough to compare; 57 reports. The evaluating body
+and three evaluators' opinions come from :mod:`shegong.demo.narratives`. Projects (issue 8):
+the Bee Plan programmes, the 2022 venture-philanthropy round and a charity project
 (:mod:`shegong.demo.projects`), each with its report, and a portfolio report per funder and round.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from shegong.config import Workspace
 from shegong.demo.generate import generate_demo_inputs
+from shegong.demo.narratives import write_demo_report_settings
 from shegong.demo.projects import write_demo_projects
 from shegong.indicators.compute import compute_indicators
 from shegong.indicators.evaluation import GRADE_LABELS, evaluate
@@ -32,6 +34,9 @@ DEMO_YEAR = 2022  # the year served and fully reported
 LEAGUE = "152200000000"
 #: Levels reported per year (2021: league and counties; 2022: league, counties, stations).
 REPORT_LEVELS = {2021: [2, 3], 2022: [2, 3, 4]}
+#: Languages per year: the served year in Chinese and English (one batch, `--lang zh,en`), so
+#: that an English page is replayed as quickly as a Chinese one.
+REPORT_LANGS = {2021: "zh", 2022: "zh,en"}
 
 
 def _say(text: str) -> None:
@@ -70,6 +75,8 @@ def run_demo(
     )
     for kind, s in import_inputs(ws).items():
         say(f"   {kind}: 接收 {s.accepted}，拒收 {s.rejected} (accepted / rejected)")
+    say("   评估机构与评估组意见 writing the evaluating body and three evaluators' opinions")
+    write_demo_report_settings(ws)
     for year in DEMO_YEARS:
         say(f"③ 计算 {year} 年指标与评估 computing indicators and the evaluation of {year}")
         table = compute_indicators(ws, year=year)
@@ -100,7 +107,9 @@ def run_demo(
     )
     for year in DEMO_YEARS:
         say(f"④ 生成 {year} 年报告 running the {year} reports")
-        manifest = run_reports(ws, year=year, levels=REPORT_LEVELS[year], workers=workers)
+        manifest = run_reports(
+            ws, year=year, levels=REPORT_LEVELS[year], lang=REPORT_LANGS[year], workers=workers
+        )
         failed = [u for u in manifest["units"] if u["status"] != "ok"]
         say(
             f"   {len(manifest['units']) - len(failed)} ok, {len(failed)} failed → {ws.reports_dir(year)}"

@@ -92,9 +92,11 @@ def signoff(ctx: Context) -> SignOff:
 
 def annexes(ctx: Context) -> list[Block]:
     t, lang, r = ctx.t, ctx.lang, ctx.report
-    kpi = r.kpi_table()
-    num = [format_value(v, "个") if pd.notna(v) else "—" for v in r.kpis["numerator"]]
-    den = [format_value(v, "个") if pd.notna(v) else "—" for v in r.kpis["denominator"]]
+    order = {m.id: i for i, m in enumerate(r.registry.measures)}  # the registry's order, A1 … G4
+    rank = r.kpis["indicator"].map(order).to_numpy().argsort(kind="stable")
+    kpis, kpi = r.kpis.iloc[rank], r.kpi_table().iloc[rank]
+    num = [format_value(v, "个") if pd.notna(v) else "—" for v in kpis["numerator"]]
+    den = [format_value(v, "个") if pd.notna(v) else "—" for v in kpis["denominator"]]
     rows = [
         list(map(str, row)) + [a, b]
         for row, a, b in zip(kpi.values.tolist(), num, den, strict=True)
@@ -107,7 +109,7 @@ def annexes(ctx: Context) -> list[Block]:
             caption=t["annex1_table"].format(year=r.year),
             align=["l", "l", "r", "c", "r", "c", "r", "r"],
             css_class="shegong-kpi",
-            colours=[STATUS_COLOURS.get(s, "") for s in r.kpis["status"]],
+            colours=[STATUS_COLOURS.get(s, "") for s in kpis["status"]],
             colour_col=5,
             note=t["annex1_note"],
             wide=True,

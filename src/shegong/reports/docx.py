@@ -102,6 +102,12 @@ def _style(document, name: str, spec: tuple) -> None:
         fmt.line_spacing = LINE
     if name.startswith("Heading") or name == "Caption":
         fmt.keep_with_next = True
+    if name == "Caption":
+        fmt.space_before = Pt(6)
+    ppr = style.element.find(qn("w:pPr"))
+    border = ppr.find(qn("w:pBdr")) if ppr is not None else None
+    if border is not None:  # the default Title is underlined by a border: an official title is not
+        ppr.remove(border)
 
 
 def _para_style(document, name: str, size: float) -> None:

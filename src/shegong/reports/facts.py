@@ -188,12 +188,14 @@ def unit_facts(report, staff: pd.DataFrame, lang: str) -> list[str]:
     out = []
     if lang == "zh":
         where = f"{units.name(parent)}所辖" if parent and parent in units else ""
-        first = f"{report.name}（区划代码 {report.org_unit}）为{where}{kind}，层级为{report.level_label}。"
+        level = "" if report.level_label == kind else f"，层级为{report.level_label}"
+        first = f"{report.name}（区划代码 {report.org_unit}）为{where}{kind}{level}。"
         if pilot in STAGES[lang]:
             first += f"{report.year}年为其试点第{pilot}年（{STAGES[lang][pilot]}）。"
     else:
         where = f" in {units.name(parent)}" if parent and parent in units else ""
-        first = f"{report.name} (division code {report.org_unit}) is a {kind}{where}, at the level of a {report.level_label}."
+        level = "" if report.level_label == kind else f", at the level of a {report.level_label}"
+        first = f"{report.name} (division code {report.org_unit}) is a {kind}{where}{level}."
         if pilot in STAGES[lang]:
             first += f" {report.year} is its pilot year {pilot} ({STAGES[lang][pilot]})."
     out.append(first)

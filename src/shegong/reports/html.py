@@ -217,11 +217,24 @@ def block_html(block: Block) -> str:
     return f'<div class="shegong-report">{inner}</div>'
 
 
-def bundle(block: Block) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The display data and metadata of a block's notebook output."""
-    return {"text/html": block_html(block), "text/plain": block.plain()}, {
-        METADATA_KEY: block.to_json()
-    }
+def bundles(block: Block) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The notebook outputs of a block, as (data, metadata) pairs: its HTML with the block's JSON
+    in the metadata; a figure is its PNG (``image/png``, once) with the JSON, then its caption
+    as HTML without block metadata (the exports take the caption from the JSON)."""
+    meta = {METADATA_KEY: block.to_json()}
+    if isinstance(block, Figure):
+        data = {
+            "image/png": base64.b64encode(block.png).decode("ascii"),
+            "text/plain": block.caption,
+        }
+        out = [(data, {**meta, "image/png": {"width": 720}})]
+        if block.caption:
+            caption = (
+                f'<div class="shegong-report"><p class="caption">{esc(block.caption)}</p></div>'
+            )
+            out.append(({"text/html": caption, "text/plain": block.caption}, {}))
+        return out
+    return [({"text/html": block_html(block), "text/plain": block.plain()}, meta)]
 
 
 def show(blocks: list[Block], emit=None) -> None:
@@ -232,7 +245,8 @@ def show(blocks: list[Block], emit=None) -> None:
 
         emit = publish_display_data
     for block in blocks:
-        emit(*bundle(block))
+        for data, metadata in bundles(block):
+            emit(data, metadata)
 
 
 _IMG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -259,9 +273,14 @@ def blocks_from_notebook(nb: Any) -> list[Block]:
             meta = (out.get("metadata") or {}).get(METADATA_KEY)
             if not isinstance(meta, dict):
                 continue
-            text = out.get("data", {}).get("text/html", "")
-            text = "".join(text) if isinstance(text, list) else text
-            png = figure_png(text) if meta.get("kind") == "figure" else None
+            png = None
+            if meta.get("kind") == "figure":
+                data = out.get("data", {})
+                raw = data.get("image/png")
+                raw = "".join(raw) if isinstance(raw, list) else raw
+                text = data.get("text/html", "")
+                text = "".join(text) if isinstance(text, list) else text
+                png = base64.b64decode(raw) if raw else figure_png(text)
             found.append(block_from_json(meta, png))
     return found
 
@@ -278,10 +297,11 @@ def document_html(blocks: list[Block], lang: str) -> tuple[str, str]:
 def to_notebook(blocks: list[Block], parameters: dict[str, Any]) -> dict[str, Any]:
     """A notebook (nbformat 4 JSON) whose one code cell holds ``blocks`` as display outputs —
     what :mod:`shegong.reports.archive` replays; ``parameters`` are kept in its metadata."""
-    outputs = []
-    for block in blocks:
-        data, meta = bundle(block)
-        outputs.append({"output_type": "display_data", "data": data, "metadata": meta})
+    outputs = [
+        {"output_type": "display_data", "data": data, "metadata": meta}
+        for block in blocks
+        for data, meta in bundles(block)
+    ]
     return {
         "nbformat": 4,
         "nbformat_minor": 5,

@@ -31,7 +31,7 @@ from shegong.indicators.projects import (
 )
 from shegong.orgunits import OrgUnits
 from shegong.reports import charts
-from shegong.reports.format import format_value, styled_html
+from shegong.reports.format import STATUS, format_value, status_label, styled_html, unit_label
 
 PORTFOLIO_SCOPES = ("funder", "round")
 #: Measures of the portfolio table, in order.
@@ -84,13 +84,7 @@ TEXT = {
         ],
         "dims": "绩效指标（按 MZ/T 059-2014 的六个维度）",
         "dims_cols": ["维度", "编号", "指标", "数值", "单位", "目标", "状态"],
-        "status": {
-            "met": "达成",
-            "near": "接近",
-            "missed": "未达成",
-            "suppressed": "样本不足",
-            "no_target": "—",
-        },
+        "status": STATUS["zh"],
         "targets": "目标与实际",
         "targets_title": "目标完成率（%，虚线为 100%）",
         "targets_x": "完成率（%）",
@@ -110,7 +104,7 @@ TEXT = {
         "no_events": "项目期内没有归属本项目的服务记录。",
         "note": (
             "*数据来源：项目文件、项目支出记录与服务台账（已化名处理）。服务记录按项目编号列或项目规则（项目期 × 覆盖站点/村 × "
-            "服务类型/领域）归属，一条记录只归属一个项目；指标定义见 datasets/project_indicators.yaml，维度依 MZ/T 059-2014。"
+            "服务类型/领域）归属，一条记录只归属一个项目；指标按《社会工作服务项目绩效评估指南》（MZ/T 059-2014）的六个维度设置。"
             "排名按服务人次目标完成率（高者在前），相同时按每人次成本（低者在前）。*"
         ),
     },
@@ -136,17 +130,11 @@ TEXT = {
             "Programme",
             "Period",
             "Stations",
-            "Budget (元)",
+            "Budget (yuan)",
         ],
         "dims": "Performance measures (the six dimensions of MZ/T 059-2014)",
         "dims_cols": ["Dimension", "Id", "Measure", "Value", "Unit", "Target", "Status"],
-        "status": {
-            "met": "met",
-            "near": "near",
-            "missed": "missed",
-            "suppressed": "too few",
-            "no_target": "—",
-        },
+        "status": STATUS["en"],
         "targets": "Targets and actuals",
         "targets_title": "Target attained (%, dashed line 100 %)",
         "targets_x": "Attained (%)",
@@ -154,20 +142,20 @@ TEXT = {
         "cost": "Cost-effectiveness",
         "timeline": "Timeline of activities",
         "timeline_title": "Project activities by month (project period)",
-        "timeline_y": "Activities (次)",
+        "timeline_y": "Activities",
         "month": "Month",
         "portfolio": "Projects ranked",
         "rank": "Rank",
         "project": "Project",
         "programme_col": "Programme",
-        "rank_title": "Cost per person-time by project (元/人次)",
-        "rank_x": "Cost per person-time (元/人次)",
+        "rank_title": "Cost per person-time by project (yuan per person-time)",
+        "rank_x": "Cost per person-time (yuan per person-time)",
         "none": "(none)",
         "no_events": "No service events attributed to the project within its period.",
         "note": (
             "*Sources: the project file, project spending and the service ledgers (pseudonymised). Events belong to a "
-            "project by its 项目编号 column or its rule (period × stations/villages × event types/areas), each to one "
-            "project only; definitions in datasets/project_indicators.yaml, dimensions after MZ/T 059-2014. Ranked by "
+            "project by its project code column or its rule (period × stations/villages × event types/areas), each to one "
+            "project only; measures in the six dimensions of the project performance evaluation guide MZ/T 059-2014. Ranked by "
             "person-time target attainment (high first), ties by cost per person-time (low first).*"
         ),
     },
@@ -317,9 +305,12 @@ class ProjectReport:
                 "b": m["indicator"],
                 "c": m["name"],
                 "d": [_fmt(v, u) for v, u in zip(m["value"], m["unit"], strict=True)],
-                "e": m["unit"],
+                "e": [unit_label(u, self.lang) for u in m["unit"]],
                 "f": [_fmt(v, u) for v, u in zip(m["target"], m["unit"], strict=True)],
-                "g": m["status"].map(t["status"]),
+                "g": [
+                    status_label(r.status, self.lang, r.numerator, r.denominator)
+                    for r in m.itertuples()
+                ],
             }
         )
         out.columns = t["dims_cols"]
@@ -331,7 +322,13 @@ class ProjectReport:
         m = self.measures.set_index("indicator")
         return pd.DataFrame(
             [[_fmt(m.at[i, "value"], m.at[i, "unit"]) if i in m.index else "—" for i in ids]],
-            columns=[f"{m.at[i, 'name']}（{m.at[i, 'unit']}）" for i in ids if i in m.index],
+            columns=[
+                f"{m.at[i, 'name']}（{unit_label(m.at[i, 'unit'], self.lang)}）"
+                if self.lang == "zh"
+                else f"{m.at[i, 'name']} ({unit_label(m.at[i, 'unit'], self.lang)})"
+                for i in ids
+                if i in m.index
+            ],
         )
 
     def ranking_table(self) -> pd.DataFrame:
