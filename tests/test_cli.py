@@ -18,7 +18,30 @@ from shegong.cli.main import main
         ),
         (
             ["report", "--year", "2021", "--all", "--lang", "fr"],
-            "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid choice: 'fr' (choose from 'zh', 'en')",
+            "shegong report: 参数错误 不是可选值 — error: argument --lang: invalid choice: 'fr' (choose zh, en or zh,en)",
+        ),
+        (
+            ["report", "--all"],
+            "shegong report: 参数错误 缺少必需的参数 — error: the following arguments are required: --year",
+        ),
+        (
+            ["report", "issue", "--year", "2022", "--unit", "152200000000"],
+            "shegong report issue: 参数错误 缺少必需的参数 — error: the following arguments are required: --actor",
+        ),
+        (
+            [
+                "report",
+                "reissue",
+                "--year",
+                "2022",
+                "--unit",
+                "1",
+                "--actor",
+                "li",
+                "--date",
+                "2023/3/1",
+            ],
+            "shegong report reissue: 参数错误 日期格式有误 — error: argument --date: invalid date '2023/3/1': write YYYY-MM-DD",
         ),
         (
             ["ledger", "import"],

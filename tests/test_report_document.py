@@ -28,7 +28,7 @@ from shegong.reports.blocks import (
 )
 from shegong.reports.context import build
 from shegong.reports.document import blocks
-from shegong.reports.format import long_date, signed, status_label
+from shegong.reports.format import long_date, signed, status_label, tidy
 from shegong.reports.rules import RulesError, load_rules
 
 LEAGUE, COUNTY, STATION = "152200000000", "152201000000", "152201100000"
@@ -131,7 +131,7 @@ def test_sections_present_in_order(made, code, lang):
         assert summary.rows[0][2].startswith("—")
     else:
         assert summary.rows[0][2] == (
-            f"第 {int(total['peer_rank'])} 位（{int(total['peer_count'])} 个单元）"
+            f"第{int(total['peer_rank'])}位（{int(total['peer_count'])}个单元）"
             if lang == "zh"
             else f"{int(total['peer_rank'])} of {int(total['peer_count'])}"
         )
@@ -168,7 +168,7 @@ def test_advice_follows_from_each_problem_and_its_measure(made, code, report_wor
     assert len(advice.items) == len(problems.items)
     for n, (p, a) in enumerate(zip(problems.items, advice.items, strict=True), 1):
         assert a["key"] == p["key"] and a["measures"] == p["measures"]
-        assert a["lead"] == f"针对问题 {n}："
+        assert a["lead"] == f"针对问题{n}："
         assert [label for label, _ in a["fields"]] == ["责任主体", "完成时限", "检查方式"]
         if not p["key"].startswith("measure:"):
             continue
@@ -181,9 +181,9 @@ def test_advice_follows_from_each_problem_and_its_measure(made, code, report_wor
         if (
             status == "missed"
         ):  # the rule's own words for this measure, not a dimension's boilerplate
-            assert a["text"] == rule.what["zh"] + "。"
+            assert a["text"] == tidy(rule.what["zh"], "zh") + "。"
         elif status == "near":
-            assert a["text"] == f"巩固现有做法，补齐差距：{rule.what['zh']}。"
+            assert a["text"] == tidy(f"巩固现有做法，补齐差距：{rule.what['zh']}。", "zh")
         months = rule.months
         due = assessment._add_months(dt.date(2023, 3, 1), months)
         assert a["due"] == due.isoformat()
@@ -307,3 +307,20 @@ def test_shipped_rules_cover_every_measure():
         "input_missing",
     }
     assert pd.Series([a.months for a in rules.measures.values()]).between(1, 36).all()
+
+
+def test_report_settings_are_validated(report_workspace, tmp_path):
+    from shegong.reports.rules import settings
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    ws = Workspace(root)
+    assert settings(ws) == {}
+    (root / "report_settings.yaml").write_text("evaluating_body: {zh: 评估组}\n", encoding="utf-8")
+    with pytest.raises(RulesError, match="schema_version must be 1"):
+        settings(ws)
+    (root / "report_settings.yaml").write_text(
+        "schema_version: 1\nevaluating_body: {zh: 评估组}\n", encoding="utf-8"
+    )
+    with pytest.raises(RulesError, match="evaluating_body: needs both zh and en texts"):
+        settings(ws)

@@ -170,6 +170,15 @@ def test_pdf_numbers_every_page_and_strands_no_heading(made, stem, chromium):
         unicodedata.normalize("NFKC", p.extract_text()) for p in pypdf.PdfReader(str(pdf)).pages
     ]
     assert len(pages) >= 8
+    reader = pypdf.PdfReader(str(pdf))
+    fonts = set()
+    for page in reader.pages:  # embedded fonts: the free ones from Debian only
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if font.get("/Subtype") == "/Type0":
+                font = font["/DescendantFonts"][0].get_object()
+            fonts.add(str(font["/FontDescriptor"]["/FontName"]).split("+", 1)[-1])
+    assert fonts and all(f.startswith(("NotoSerifCJK", "NotoSansCJK", "UKai")) for f in fonts), fonts
     assert "— " not in pages[0]  # the cover carries no number and is not counted
     for n, text in enumerate(pages[1:], 1):
         assert f"— {n} —" in text, (n, text[:200])

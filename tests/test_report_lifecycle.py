@@ -90,7 +90,7 @@ def test_the_life_of_a_report(ws):
         and entry["input_hashes"]["narrative"]
     )
     cover, signoff = _cover_and_signoff(ws, f"reports/2022/{STATION}.ipynb")
-    assert cover.state_label == "正式印发 · 第 1 版" and "审核稿" not in cover.header
+    assert cover.state_label == "正式印发 · 第1版" and "审核稿" not in cover.header
     assert signoff == {
         "评估机构：": "兴安盟社会工作服务评估组（演示）",
         "评估人员：": "li.evaluator",
@@ -165,10 +165,10 @@ def test_the_life_of_a_report(ws):
     lock2 = lifecycle.lock_of(ws, 2022, STATION)
     assert lock2["version"] == 2 and lock2["reason"] == "补录社会组织登记表"
     cover, signoff = _cover_and_signoff(ws, f"reports/2022/{STATION}.ipynb")
-    assert cover.state_label == "正式印发 · 第 2 版" and signoff["报告日期："] == "2023年4月10日"
+    assert cover.state_label == "正式印发 · 第2版" and signoff["报告日期："] == "2023年4月10日"
     revision = "".join(cover.revision)
     assert revision.startswith(
-        "本报告为第 2 版，于 2023年4月10日印发，替代 2023年3月1日印发的第 1 版。"
+        "本报告为第2版，于2023年4月10日印发，替代2023年3月1日印发的第1版。"
     )
     assert "修订原因：补录社会组织登记表" in revision
     assert "链接培育社会组织由未达标变为达标" in revision and "总分由" in revision

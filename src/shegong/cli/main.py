@@ -255,6 +255,7 @@ _ARGPARSE_ZH = (  # argparse's own messages, named in Chinese first
     ("not allowed with argument", "不能同时使用"),
     ("one of the arguments", "必须给出其中一个参数"),
     ("must be 1 or more", "须为 1 或更大的整数"),
+    ("invalid date", "日期格式有误"),
 )
 
 

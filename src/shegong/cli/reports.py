@@ -51,10 +51,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from shegong.reports.batch import failure_line, run_reports
     from shegong.reports.project_batch import project_reports_dir, run_project_reports
 
-    if args.year is None or not (args.all or args.unit or args.projects):
-        args.parser.error(
-            "the following arguments are required: --year and one of the arguments --all --unit --projects"
-        )
+    if args.year is None:
+        args.parser.error("the following arguments are required: --year")
+    if not (args.all or args.unit or args.projects):
+        args.parser.error("one of the arguments --all --unit --projects is required")
     ws = _workspace(args)
     if args.projects:
         manifest = run_project_reports(

@@ -329,7 +329,7 @@ def highlights(
             text = (
                 f"{m.name['zh']}达到 {value}，高于目标（{target}）{gap(r.value, r.target, m.unit, lang)}。"
                 if m.unit == "%"
-                else f"{m.name['zh']} {value}，为目标（{target}）的 {r.ratio * 100:.0f}%。"
+                else f"{m.name['zh']}达到{value}，为目标（{target}）的{r.ratio * 100:.0f}%。"
             )
         else:
             text = (

@@ -21,8 +21,7 @@ from shegong.indicators.results import has_indicators, no_indicators_message
 from shegong.orgunits import OrgUnits
 from shegong.reports import lifecycle
 from shegong.reports.archive import TEMPLATE
-from shegong.reports.context import SETTINGS_FILE
-from shegong.reports.rules import rules_path
+from shegong.reports.rules import SETTINGS_FILE, rules_path
 from shegong.reports.runner import (
     MANIFEST_SCHEMA_VERSION,
     add_pdfs,

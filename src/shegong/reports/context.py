@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from shegong.config import Workspace, language
 from shegong.indicators.results import GRADE_LABELS, read_evaluation
@@ -26,22 +25,12 @@ from shegong.reports.blocks import (
 from shegong.reports.format import (
     status_label,
 )
-from shegong.reports.rules import Rules, load_rules
+from shegong.reports.rules import Rules, load_rules, settings
 from shegong.reports.team import staff_table
 from shegong.reports.texts import TEXT
 from shegong.reports.unit import UnitReport
 
 CHILD_MEASURES = ("D1", "D3a", "D7a", "F2c", "F3")
-SETTINGS_FILE = "report_settings.yaml"
-
-
-def settings(ws: Workspace) -> dict[str, Any]:
-    """``WORKSPACE/report_settings.yaml`` (``evaluating_body: {zh, en}``); {} when absent."""
-    path = ws.root / SETTINGS_FILE
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return data if isinstance(data, dict) else {}
 
 
 @dataclass

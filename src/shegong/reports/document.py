@@ -23,10 +23,18 @@ from shegong import atomic
 from shegong.config import Workspace
 from shegong.reports.blocks import (
     Block,
+    Cover,
+    Figure,
+    Heading,
+    Items,
+    Paragraph,
+    SignOff,
+    Table,
 )
 from shegong.reports.chapters import basic, basis, children, cover, results, services
 from shegong.reports.conclusions import annexes, judgement
 from shegong.reports.context import Context, build
+from shegong.reports.format import tidy
 from shegong.reports.html import show, to_notebook
 
 PARTS = (cover, basic, basis, results, services, children, judgement, annexes)
@@ -35,7 +43,37 @@ FIRST_PAINT = 4
 
 def blocks(ctx: Context) -> list[Block]:
     """The whole report as blocks, in order."""
-    return [b for part in PARTS for b in part(ctx)]
+    return typeset([b for part in PARTS for b in part(ctx)], ctx.lang)
+
+
+def typeset(found: list[Block], lang: str) -> list[Block]:
+    """Every text of ``found`` as Chinese is typeset (:func:`shegong.reports.format.tidy`), in place."""
+    if lang != "zh":
+        return found
+    for b in found:
+        if isinstance(b, Paragraph | Heading):
+            b.text = tidy(b.text, lang)
+        if isinstance(b, Paragraph):
+            b.lead = tidy(b.lead, lang)
+        elif isinstance(b, Items):
+            for item in b.items:
+                for key in ("text", "lead"):
+                    if key in item:
+                        item[key] = tidy(item[key], lang)
+                item["fields"] = [[a, tidy(v, lang)] for a, v in item.get("fields", [])]
+        elif isinstance(b, Table):
+            b.caption, b.note = tidy(b.caption, lang), tidy(b.note, lang)
+            b.rows = [[tidy(c, lang) for c in row] for row in b.rows]
+        elif isinstance(b, Cover):
+            b.lines = [[a, tidy(v, lang)] for a, v in b.lines]
+            b.revision = [tidy(r, lang) for r in b.revision]
+            b.state_label = tidy(b.state_label, lang)
+        elif isinstance(b, SignOff | Figure):
+            if isinstance(b, Figure):
+                b.caption = tidy(b.caption, lang)
+            else:
+                b.lines = [[a, tidy(v, lang)] for a, v in b.lines]
+    return found
 
 
 def live_path(ws: Workspace, org_unit: str, year: int, lang: str) -> Path:
@@ -64,9 +102,9 @@ def show_report(
     quick as a batch report on its next view.
     """
     ctx = build(workspace, org_unit, year, lang, report_date=report_date or None)
-    first = [b for part in PARTS[:FIRST_PAINT] for b in part(ctx)]
+    first = typeset([b for part in PARTS[:FIRST_PAINT] for b in part(ctx)], ctx.lang)
     if not defer:
-        rest = [b for part in PARTS[FIRST_PAINT:] for b in part(ctx)]
+        rest = typeset([b for part in PARTS[FIRST_PAINT:] for b in part(ctx)], ctx.lang)
         show(first + rest)
         return ctx
     import threading
@@ -85,7 +123,7 @@ def show_report(
         from shegong.errors import ShegongError
 
         try:
-            rest = [b for part in PARTS[FIRST_PAINT:] for b in part(ctx)]
+            rest = typeset([b for part in PARTS[FIRST_PAINT:] for b in part(ctx)], ctx.lang)
         except ShegongError as e:
             emit({"text/markdown": f"**出错了 Error:** {e.message()}"}, {})
             return

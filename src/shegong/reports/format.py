@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
-
 
 
 def styled_html(
@@ -174,3 +174,18 @@ def gap(value: float, target: float, unit: str, lang: str) -> str:
     if unit == "%":
         return f"{diff:,.1f}个百分点" if lang == "zh" else f"{diff:,.1f} percentage points"
     return quantity(diff, unit, lang)
+
+
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef"
+_SPACE_AFTER_CJK = re.compile(rf"(?<=[{_CJK}]) +(?=[0-9+\u2212%])")
+_SPACE_BEFORE_CJK = re.compile(rf"(?<=[0-9%{_CJK}]) +(?=[{_CJK}])")
+
+
+def tidy(text: str, lang: str) -> str:
+    """Chinese text as typeset: no space between a Chinese character and a number or another
+    Chinese character (``读取 833 行`` → ``读取833行``); Latin words and standard numbers keep
+    theirs (``MZ/T 094-2017``), as does the middle dot of a title (``兴安盟 · 2022``). English
+    text is returned as it is."""
+    if lang != "zh":
+        return text
+    return _SPACE_BEFORE_CJK.sub("", _SPACE_AFTER_CJK.sub("", text))

@@ -23,9 +23,9 @@ from shegong.errors import ReportError
 from shegong.reports import lifecycle
 from shegong.reports.batch import failure_line, report_stem, run_reports
 from shegong.reports.blocks import Cover
-from shegong.reports.context import SETTINGS_FILE, settings
 from shegong.reports.html import blocks_from_notebook
 from shegong.reports.lifecycle import LifecycleError
+from shegong.reports.rules import SETTINGS_FILE, settings
 from shegong.reports.sections import narrative
 
 

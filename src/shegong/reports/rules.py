@@ -9,6 +9,9 @@ highlights; the conclusion by grade; the basis and methods of the evaluation.
 
 :func:`load_rules` validates the whole file at once (DESIGN.md §4): every problem is named with
 the file, the key and the fix, and :class:`RulesError` carries them all.
+
+:func:`settings` reads ``WORKSPACE/report_settings.yaml``: the evaluating body named on every
+report of the workspace.
 """
 
 from __future__ import annotations
@@ -288,3 +291,30 @@ def load_rules(
         basis,
         methods,
     )
+
+
+SETTINGS_FILE = "report_settings.yaml"
+
+
+def settings(ws: Workspace) -> dict[str, Any]:
+    """``WORKSPACE/report_settings.yaml`` — ``schema_version: 1`` and ``evaluating_body: {zh,
+    en}`` (the body named on the cover and in the sign-off); {} when the file is absent.
+
+    Raises:
+        RulesError: unreadable YAML, another schema version, a body without both texts.
+    """
+    path = ws.root / SETTINGS_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise RulesError(f"{SETTINGS_FILE}: cannot read the report settings: {e}") from e
+    if not isinstance(data, dict) or data.get("schema_version") != 1:
+        raise RulesError(f"{SETTINGS_FILE}: key schema_version must be 1 — add `schema_version: 1`")
+    problems: list[str] = []
+    if "evaluating_body" in data:
+        data["evaluating_body"] = _text(data["evaluating_body"], "evaluating_body", problems)
+    if problems:
+        raise RulesError(f"{SETTINGS_FILE}: " + "; ".join(problems))
+    return data
