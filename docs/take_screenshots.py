@@ -8,10 +8,18 @@ the league, a county and a station in zh-CN and en in Debian's chromium, and wri
 ``docs/screenshots/report_<level>_<lang>.png`` (the top of each report: summary card,
 dimensions, KPI table) and two views of the sections further down. Voila pages scroll inside
 the page, so the viewport is made tall and regions are clipped from it.
+
+``--exports`` instead renders the county's printed report and Word document for review (issue
+17): ``report_pdf_page1.png`` (the PDF's cover and first page, ``pdftoppm`` from Debian's
+poppler-utils) and ``report_docx_page.png`` (a page of the .docx converted by LibreOffice:
+``apt-get install -y libreoffice-writer-nogui``; review only, not in CI). LibreOffice gets a
+private fontconfig file mapping the official fonts the .docx names to the free ones in the same
+roles, as an office PC would show them with its own fonts.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -30,9 +38,23 @@ YEAR = 2022
 WIDTH, TOP = 1100, 2600
 #: (file, level, lang, first heading, heading after the region)
 SECTIONS = (
-    ("report_sections_zh.png", "league", "zh", "服务对象类别构成", "下级单元"),
-    ("report_station_children_zh.png", "station", "zh", "下级单元", "整改建议"),
+    ("report_sections_zh.png", "league", "zh", "（五）服务对象类别构成", "（八）下级单元评估结果"),
+    (
+        "report_station_children_zh.png",
+        "station",
+        "zh",
+        "（八）下级单元评估结果",
+        "四、主要成效与亮点",
+    ),
 )
+#: the official fonts a .docx names → the free fonts from Debian in the same roles
+FONT_ROLES = {
+    "仿宋_GB2312": "Noto Serif CJK SC",
+    "宋体": "Noto Serif CJK SC",
+    "方正小标宋简体": "Noto Serif CJK SC",
+    "黑体": "Noto Sans CJK SC",
+    "楷体_GB2312": "AR PL UKai CN",
+}
 
 
 def _free_port() -> int:
@@ -101,5 +123,86 @@ def main(workspace: str) -> None:
         proc.wait(timeout=20)
 
 
+def exports(workspace: str, code: str = UNITS["county"]) -> None:
+    """Render the printed report's cover and first page, and a page of the .docx (see above)."""
+    import tempfile
+
+    from PIL import Image
+
+    reports = Workspace.at(workspace, create=False).reports_dir(YEAR)
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-f",
+                "1",
+                "-l",
+                "2",
+                str(reports / f"{code}.pdf"),
+                str(t / "pdf"),
+            ],
+            check=True,
+        )
+        pages = [Image.open(p) for p in sorted(t.glob("pdf-*.png"))]
+        both = Image.new(
+            "RGB", (sum(p.width for p in pages) + 20, max(p.height for p in pages)), "#888888"
+        )
+        x = 0
+        for p in pages:
+            both.paste(p, (x, 0))
+            x += p.width + 20
+        both.save(OUT / "report_pdf_page1.png")
+        print(OUT / "report_pdf_page1.png")
+        aliases = "".join(
+            f"<alias binding='same'><family>{name}</family><prefer><family>{free}</family></prefer></alias>"
+            for name, free in FONT_ROLES.items()
+        )
+        conf = t / "fonts.conf"
+        conf.write_text(
+            "<?xml version='1.0'?><!DOCTYPE fontconfig SYSTEM 'fonts.dtd'><fontconfig>"
+            f"<include ignore_missing='yes'>/etc/fonts/fonts.conf</include>{aliases}</fontconfig>",
+            encoding="utf-8",
+        )
+        env = {**os.environ, "FONTCONFIG_FILE": str(conf), "HOME": tmp}
+        subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(reports / f"{code}.docx"),
+            ],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [
+                "pdftoppm",
+                "-r",
+                "80",
+                "-png",
+                "-f",
+                "4",
+                "-l",
+                "4",
+                str(t / f"{code}.pdf"),
+                str(t / "docx"),
+            ],
+            check=True,
+        )
+        next(t.glob("docx-*.png")).replace(OUT / "report_docx_page.png")
+        print(OUT / "report_docx_page.png")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "workspace")
+    if "--exports" in sys.argv:
+        exports(next((a for a in sys.argv[1:] if a != "--exports"), "workspace"))
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "workspace")

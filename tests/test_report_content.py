@@ -254,11 +254,11 @@ def test_served_viewer_draws_the_slow_sections_after_the_page(
     first, shown = [], []
     show = document.show
 
-    def collect(blocks, emit=None):
+    def collect(blocks, emit=None, lang="zh"):
         if emit is None:
             first.extend(blocks)
         else:
-            show(blocks, emit)
+            show(blocks, emit, lang)
 
     monkeypatch.setattr(document, "show", collect)
     monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))

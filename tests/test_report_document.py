@@ -324,3 +324,32 @@ def test_report_settings_are_validated(report_workspace, tmp_path):
     )
     with pytest.raises(RulesError, match="evaluating_body: needs both zh and en texts"):
         settings(ws)
+
+
+def test_project_funding_of_a_year_without_projects(tmp_path):
+    from shegong.orgunits import OrgUnits
+    from shegong.reports.facts import project_funding
+
+    from .builders import write_org_units
+
+    ws = Workspace.at(tmp_path / "ws")
+    write_org_units(ws.org_units_file)
+    units = OrgUnits.read_csv(ws.org_units_file)
+    assert project_funding(ws, units, "152200000000", 2021) == {"projects": 0, "budget_yuan": 0.0}
+    (ws.inputs / "accepted").mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "stations": ["152201100000;152221100000", "152221100000"],
+            "year": [2022, 2022],
+            "budget_fen": [1_200_000, 500_000],
+        }
+    ).to_parquet(ws.inputs / "accepted" / "projects.parquet")
+    assert project_funding(ws, units, "152200000000", 2021) == {"projects": 0, "budget_yuan": 0.0}
+    assert project_funding(ws, units, "152201000000", 2022) == {
+        "projects": 1,
+        "budget_yuan": 12000.0,
+    }
+    assert project_funding(ws, units, "152200000000", 2022) == {
+        "projects": 2,
+        "budget_yuan": 17000.0,
+    }

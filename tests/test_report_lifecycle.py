@@ -167,9 +167,7 @@ def test_the_life_of_a_report(ws):
     cover, signoff = _cover_and_signoff(ws, f"reports/2022/{STATION}.ipynb")
     assert cover.state_label == "正式印发 · 第2版" and signoff["报告日期："] == "2023年4月10日"
     revision = "".join(cover.revision)
-    assert revision.startswith(
-        "本报告为第2版，于2023年4月10日印发，替代2023年3月1日印发的第1版。"
-    )
+    assert revision.startswith("本报告为第2版，于2023年4月10日印发，替代2023年3月1日印发的第1版。")
     assert "修订原因：补录社会组织登记表" in revision
     assert "链接培育社会组织由未达标变为达标" in revision and "总分由" in revision
     opinion = next(

@@ -105,14 +105,14 @@ def show_report(
     first = typeset([b for part in PARTS[:FIRST_PAINT] for b in part(ctx)], ctx.lang)
     if not defer:
         rest = typeset([b for part in PARTS[FIRST_PAINT:] for b in part(ctx)], ctx.lang)
-        show(first + rest)
+        show(first + rest, lang=ctx.lang)
         return ctx
     import threading
 
     import ipywidgets as w
     from IPython.display import display
 
-    show(first)
+    show(first, lang=ctx.lang)
     out = w.Output()
     display(out)
 
@@ -130,14 +130,14 @@ def show_report(
         except Exception as e:  # noqa: BLE001 — a thread's error would otherwise vanish
             emit({"text/markdown": f"**出错了 Error:** {type(e).__name__}"}, {})
             return
-        show(rest, emit)
+        show(rest, emit, ctx.lang)
         if keep:
             ws = ctx.report.workspace
             params = {"org_unit": ctx.report.org_unit, "year": int(year), "lang": ctx.lang}
             path = live_path(ws, ctx.report.org_unit, int(year), ctx.lang)
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic.write_text(
-                path, json.dumps(to_notebook(first + rest, params), ensure_ascii=False)
+                path, json.dumps(to_notebook(first + rest, params, ctx.lang), ensure_ascii=False)
             )
 
     threading.Thread(target=work, name="shegong-report-sections", daemon=True).start()

@@ -307,6 +307,6 @@ def project_funding(ws: Workspace, units: OrgUnits, org_unit: str, year: int) ->
         return {"projects": 0, "budget_yuan": 0.0}
     below = subtree(units, org_unit)
     mine = _in_year(projects, year)
-    hit = mine["stations"].fillna("").map(lambda s: bool(set(s.split(";")) & below))
-    mine = mine[hit]
+    hit = [bool(set(str(s).split(";")) & below) for s in mine["stations"].fillna("")]
+    mine = mine.loc[hit] if len(mine) else mine
     return {"projects": len(mine), "budget_yuan": float(mine["budget_fen"].sum()) / 100}

@@ -43,6 +43,9 @@ HEI_FONTS = '"黑体", "SimHei", "Noto Sans CJK SC", sans-serif'
 KAI_FONTS = '"楷体_GB2312", "KaiTi_GB2312", "楷体", "KaiTi", "AR PL UKai CN", serif'
 TITLE_FONTS = '"方正小标宋简体", "FZXiaoBiaoSong-B05S", "Noto Serif CJK SC", serif'
 SONG_FONTS = '"宋体", "SimSun", "Noto Serif CJK SC", serif'
+#: an English report's Latin text (Chinese names in it fall back to the CJK faces)
+LATIN_FONTS = '"Times New Roman", "Liberation Serif", "DejaVu Serif", "Noto Serif CJK SC", serif'
+LATIN_SANS = '"Arial", "Liberation Sans", "DejaVu Sans", "Noto Sans CJK SC", sans-serif'
 
 #: the report's look on a screen (notebook, Voila, the offline page before printing)
 SCREEN_CSS = f"""
@@ -64,9 +67,10 @@ SCREEN_CSS = f"""
 .shegong-report th, .shegong-report td {{ border: 1px solid #666; padding: 3px 8px; vertical-align: top; }}
 .shegong-report th {{ font-family: {HEI_FONTS}; font-weight: 700; background: #f1f1f1;
   word-break: keep-all; text-align: center; }}
+.shegong-report td:first-child {{ white-space: nowrap; }}
 .shegong-report td.r {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
 .shegong-report td.c {{ text-align: center; white-space: nowrap; }}
-.shegong-report table.wide {{ font-size: 0.78em; }}
+.shegong-report table[data-wide] {{ font-size: 0.78em; }}
 .shegong-report ol.items {{ margin: 0.2em 0 0.6em 0; padding-left: 2.2em; }}
 .shegong-report ol.items li {{ margin: 0.25em 0; }}
 .shegong-report ol.items .fields {{ display: block; color: #333; }}
@@ -87,6 +91,11 @@ SCREEN_CSS = f"""
 .shegong-report .annex-title {{ text-align: center; font-family: {TITLE_FONTS}; font-size: 1.4em; }}
 .shegong-report .narrative {{ border-left: 3px solid #ccc; padding-left: 1em; }}
 .shegong-report .narrative.missing {{ color: #8b1a1a; }}
+.shegong-report:lang(en) {{ font-family: {LATIN_FONTS}; }}
+.shegong-report:lang(en) h2, .shegong-report:lang(en) th, .shegong-report:lang(en) p.caption,
+.shegong-report:lang(en) figcaption, .shegong-report:lang(en) .label {{ font-family: {LATIN_SANS}; }}
+.shegong-report:lang(en) h3 {{ font-family: {LATIN_FONTS}; font-style: italic; }}
+.shegong-report:lang(en) .title, .shegong-report:lang(en) .annex-title {{ font-family: {LATIN_FONTS}; }}
 """
 
 #: the printed report (PDF from Chromium): GB/T 9704-2012 page, paged-media header and footer
@@ -103,27 +112,29 @@ PRINT_CSS = f"""
   font-size: 14pt; padding-left: 1em; vertical-align: top; padding-top: 7mm; }} }}
 @page cover {{ counter-increment: page 0; @top-center {{ content: none; }}
   @bottom-left {{ content: none; }} @bottom-right {{ content: none; }} }}
-html, body {{ margin: 0; padding: 0; background: #fff; }}
-.shegong-report {{ max-width: none; font-size: 16pt; line-height: 28.9pt; }}
-.shegong-report .cover {{ page: cover; break-after: page; border: none; padding: 30mm 0 0; }}
-.shegong-report .cover .title {{ font-size: 22pt; line-height: 36pt; margin-bottom: 30mm; }}
-.shegong-report .cover table {{ font-size: 16pt; line-height: 30pt; }}
-.shegong-report h2, .shegong-report h3, .shegong-report h4, .shegong-report p.caption,
-.shegong-report .annex-label, .shegong-report .annex-title {{ break-after: avoid; break-inside: avoid; }}
-.shegong-report h2 {{ font-size: 16pt; margin: 0.5em 0 0; }}
-.shegong-report h3 {{ font-size: 16pt; margin: 0.3em 0 0; }}
-.shegong-report h4 {{ font-size: 16pt; margin: 0.2em 0 0; }}
-.shegong-report p.body {{ margin: 0; }}
-.shegong-report table {{ font-size: 10.5pt; line-height: 15pt; width: 100%; }}
-.shegong-report table.wide {{ font-size: 9pt; line-height: 12pt; }}
-.shegong-report thead {{ display: table-header-group; }}
-.shegong-report tr, .shegong-report figure, .shegong-report ol.items li,
-.shegong-report .signoff {{ break-inside: avoid; }}
-.shegong-report figure img {{ max-height: 120mm; }}
-.shegong-report p.note {{ font-size: 10.5pt; line-height: 16pt; }}
-.shegong-report ol.items {{ padding-left: 2em; }}
-.shegong-report .annex {{ break-before: page; }}
-.shegong-report .keep {{ break-inside: avoid; }}
+@media print {{
+  html, body {{ margin: 0; padding: 0; background: #fff; }}
+  .shegong-report {{ max-width: none; font-size: 16pt; line-height: 28.9pt; }}
+  .shegong-report .cover {{ page: cover; break-after: page; border: none; padding: 30mm 0 0; }}
+  .shegong-report .cover .title {{ font-size: 22pt; line-height: 36pt; margin-bottom: 30mm; }}
+  .shegong-report .cover table {{ font-size: 16pt; line-height: 30pt; }}
+  .shegong-report h2, .shegong-report h3, .shegong-report h4, .shegong-report p.caption,
+  .shegong-report .annex-label, .shegong-report .annex-title {{ break-after: avoid; break-inside: avoid; }}
+  .shegong-report h2 {{ font-size: 16pt; margin: 0.5em 0 0; }}
+  .shegong-report h3 {{ font-size: 16pt; margin: 0.3em 0 0; }}
+  .shegong-report h4 {{ font-size: 16pt; margin: 0.2em 0 0; }}
+  .shegong-report p.body {{ margin: 0; }}
+  .shegong-report table {{ font-size: 10.5pt; line-height: 15pt; width: 100%; }}
+  .shegong-report table[data-wide] {{ font-size: 9pt; line-height: 12pt; }}
+  .shegong-report thead {{ display: table-header-group; }}
+  .shegong-report tr, .shegong-report figure, .shegong-report ol.items li,
+  .shegong-report .signoff {{ break-inside: avoid; }}
+  .shegong-report figure img {{ max-height: 100mm; }}
+  .shegong-report p.note {{ font-size: 10.5pt; line-height: 16pt; }}
+  .shegong-report ol.items {{ padding-left: 2em; }}
+  .shegong-report .annex {{ break-before: page; }}
+  .shegong-report .keep {{ break-inside: avoid; }}
+}}
 """
 
 
@@ -154,11 +165,13 @@ def _table(t: Table) -> str:
         _cells(r, "td", t.align, t.colours[i] if i < len(t.colours) else "", t.colour_col)
         for i, r in enumerate(t.rows)
     )
-    classes = " ".join(c for c in (t.css_class, "wide" if t.wide else "") if c)
     caption = f'<p class="caption">{esc(t.caption)}</p>' if t.caption else ""
     note = f'<p class="note">{esc(t.note)}</p>' if t.note else ""
-    cls = f' class="{classes}"' if classes else ""
-    return f"{caption}<table{cls}><thead>{head}</thead><tbody>{body}</tbody></table>{note}"
+    # one class only (readers match it exactly: pandas.read_html(attrs={"class": …}))
+    attrs = (f' class="{esc(t.css_class)}"' if t.css_class else "") + (
+        ' data-wide="1"' if t.wide else ""
+    )
+    return f"{caption}<table{attrs}><thead>{head}</thead><tbody>{body}</tbody></table>{note}"
 
 
 def _pairs(lines: list[list[str]]) -> str:
@@ -166,8 +179,9 @@ def _pairs(lines: list[list[str]]) -> str:
     return f"<table>{rows}</table>"
 
 
-def block_html(block: Block) -> str:
-    """The HTML of one block inside ``<div class="shegong-report">`` (every text escaped)."""
+def block_html(block: Block, lang: str = "zh") -> str:
+    """The HTML of one block inside ``<div class="shegong-report" lang="…">`` (every text
+    escaped; ``lang`` chooses the fonts: Latin text in an English report is set in a Latin face)."""
     if isinstance(block, Style):
         return f"<style>{block.css}</style>"
     if isinstance(block, Cover):
@@ -214,10 +228,10 @@ def block_html(block: Block) -> str:
         )
     else:  # pragma: no cover — every kind is handled above
         raise TypeError(f"unknown block {type(block).__name__}")
-    return f'<div class="shegong-report">{inner}</div>'
+    return f'<div class="shegong-report" lang="{"zh-CN" if lang == "zh" else "en"}">{inner}</div>'
 
 
-def bundles(block: Block) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def bundles(block: Block, lang: str = "zh") -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """The notebook outputs of a block, as (data, metadata) pairs: its HTML with the block's JSON
     in the metadata; a figure is its PNG (``image/png``, once) with the JSON, then its caption
     as HTML without block metadata (the exports take the caption from the JSON)."""
@@ -234,10 +248,10 @@ def bundles(block: Block) -> list[tuple[dict[str, Any], dict[str, Any]]]:
             )
             out.append(({"text/html": caption, "text/plain": block.caption}, {}))
         return out
-    return [({"text/html": block_html(block), "text/plain": block.plain()}, meta)]
+    return [({"text/html": block_html(block, lang), "text/plain": block.plain()}, meta)]
 
 
-def show(blocks: list[Block], emit=None) -> None:
+def show(blocks: list[Block], emit=None, lang: str = "zh") -> None:
     """Display ``blocks`` in the current notebook, or pass each output to ``emit(data, metadata)``
     (the served page's background thread appends them to its Output widget)."""
     if emit is None:
@@ -245,7 +259,7 @@ def show(blocks: list[Block], emit=None) -> None:
 
         emit = publish_display_data
     for block in blocks:
-        for data, metadata in bundles(block):
+        for data, metadata in bundles(block, lang):
             emit(data, metadata)
 
 
@@ -290,17 +304,19 @@ def document_html(blocks: list[Block], lang: str) -> tuple[str, str]:
     cover = next((b for b in blocks if isinstance(b, Cover)), None)
     header = _css_string(cover.header if cover else "")
     css = SCREEN_CSS + PRINT_CSS.replace("var-header", header)
-    body = "\n".join(block_html(b) for b in blocks if not isinstance(b, Style))
+    body = "\n".join(block_html(b, lang) for b in blocks if not isinstance(b, Style))
     return css, body
 
 
-def to_notebook(blocks: list[Block], parameters: dict[str, Any]) -> dict[str, Any]:
+def to_notebook(
+    blocks: list[Block], parameters: dict[str, Any], lang: str = "zh"
+) -> dict[str, Any]:
     """A notebook (nbformat 4 JSON) whose one code cell holds ``blocks`` as display outputs —
     what :mod:`shegong.reports.archive` replays; ``parameters`` are kept in its metadata."""
     outputs = [
         {"output_type": "display_data", "data": data, "metadata": meta}
         for block in blocks
-        for data, meta in bundles(block)
+        for data, meta in bundles(block, lang)
     ]
     return {
         "nbformat": 4,
