@@ -19,6 +19,7 @@ from shegong.reports import assessment
 from shegong.reports.blocks import (
     Annex,
     Cover,
+    Figure,
     Heading,
     Items,
     Narrative,
@@ -76,9 +77,11 @@ def _texts(found) -> str:
             parts += [i.get("lead", "") + i["text"] for i in b.items]
             parts += [v for i in b.items for _, v in i.get("fields", [])]
         elif isinstance(b, Table):
-            parts += [b.caption, *b.columns, *(c for r in b.rows for c in r)]
+            parts += [b.caption, b.note, *b.columns, *(c for r in b.rows for c in r)]
         elif isinstance(b, Cover):
-            parts += [b.title, *(v for line in b.lines for v in line)]
+            parts += [b.title, *(v for line in b.lines for v in line), *b.revision]
+        elif isinstance(b, Figure):
+            parts.append(b.caption)
     return "\n".join(parts)
 
 

@@ -303,7 +303,8 @@ def document_html(blocks: list[Block], lang: str) -> tuple[str, str]:
     """The printable report: (CSS, body HTML) for :func:`shegong.exports.html_page`."""
     cover = next((b for b in blocks if isinstance(b, Cover)), None)
     header = _css_string(cover.header if cover else "")
-    css = SCREEN_CSS + PRINT_CSS.replace("var-header", header)
+    page = "@media screen { body { margin: 2em auto; max-width: 62em; padding: 0 1.5em; } }\n"
+    css = SCREEN_CSS + page + PRINT_CSS.replace("var-header", header)
     body = "\n".join(block_html(b, lang) for b in blocks if not isinstance(b, Style))
     return css, body
 
