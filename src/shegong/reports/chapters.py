@@ -136,7 +136,12 @@ def results(ctx: Context) -> list[Block]:
     if parent and parent in r.units and peers is not None and not pd.isna(peers) and int(peers) > 1:
         out.append(
             Paragraph(
-                t["peer_note"].format(parent=r.units.name(parent), level=r.level_label), "note"
+                t["peer_note"].format(
+                    parent=r.units.name(parent),
+                    n=int(peers),
+                    peers=t["peer_words"].get(r.level, r.level_label),
+                ),
+                "note",
             )
         )
     else:
