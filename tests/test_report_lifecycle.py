@@ -162,6 +162,8 @@ def test_the_life_of_a_report(ws):
     ]
     for rel, digest in v1_files.items():  # the earlier version is kept as it was
         assert lifecycle.sha256(ws.root / rel) == digest
+    saved = json.loads((ws.reports_dir(2022) / "manifest.json").read_text("utf-8"))
+    assert [u["key"] for u in saved["units"]] == [STATION, NEIGHBOUR]  # the others' entries kept
     lock2 = lifecycle.lock_of(ws, 2022, STATION)
     assert lock2["version"] == 2 and lock2["reason"] == "补录社会组织登记表"
     cover, signoff = _cover_and_signoff(ws, f"reports/2022/{STATION}.ipynb")

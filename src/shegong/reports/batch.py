@@ -135,6 +135,7 @@ def run_reports(
     template: Path | None = None,
     pdf: bool = True,
     force: tuple[str, ...] = (),
+    keep_others: bool = False,
 ) -> dict:
     """Run the report template once per org unit and language; write ``reports/<year>/manifest.json``.
 
@@ -150,6 +151,8 @@ def run_reports(
         pdf: also print each HTML report to PDF in headless Chromium, when Chromium is installed.
         template: another papermill template with the same parameters (default the pilot-year report).
         force: units made again even though issued (:mod:`shegong.reports.release` only).
+        keep_others: keep the manifest entries of units this batch does not make (a review or
+            an issue of one unit leaves the others' entries, and the viewer's replay, alone).
 
     An issued unit (:mod:`shegong.reports.lifecycle`) is never made again: its entry is
     ``skipped`` and carries the ``lock``. Outputs are written atomically: ``<stem>.ipynb``,
@@ -263,7 +266,8 @@ def run_reports(
     carried = [
         e
         for k, e in before.items()
-        if k not in entries and register.get(e.get("org_unit"), {}).get("state", "draft") != "draft"
+        if k not in entries
+        and (keep_others or register.get(e.get("org_unit"), {}).get("state", "draft") != "draft")
     ]
     for entry in run + carried:
         rec = register.get(entry["org_unit"], {})

@@ -63,7 +63,14 @@ def _act(
     lifecycle.write_register(ws, year, data)
     try:
         manifest = run_reports(
-            ws, year=year, units=units, lang=lang, force=tuple(units), pdf=pdf, progress=progress
+            ws,
+            year=year,
+            units=units,
+            lang=lang,
+            force=tuple(units),
+            pdf=pdf,
+            progress=progress,
+            keep_others=True,
         )
         failed = [
             u for u in manifest["units"] if u["status"] == "failed" and u["org_unit"] in units
