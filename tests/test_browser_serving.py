@@ -99,7 +99,9 @@ def test_fresh_batch_report_is_replayed_and_other_language_computed_live(server,
     live = _get(
         url + LEAGUE + "&lang=en"
     )  # no en batch: computed live, slow sections follow in a widget
-    assert "shegong-key" in live and "shegong-clients" not in live  # key measures first, annexes later
+    assert (
+        "shegong-key" in live and "shegong-clients" not in live
+    )  # key measures first, annexes later
     assert 'href="?lang=en"' in live
     for html in (replayed, live):
         assert (

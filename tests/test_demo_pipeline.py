@@ -134,19 +134,23 @@ def test_manifest_and_no_missing_glyphs(demo_workspace):
     assert league["name"] == "兴安盟" and league["level"] == 2 and league["error"] is None
     assert league["outputs"][:2] == [f"reports/2021/{LEAGUE}.ipynb", f"reports/2021/{LEAGUE}.html"]
     accepted = {p.name for p in (demo_workspace / "inputs" / "accepted").glob("*.parquet")}
-    assert set(league["input_hashes"]) == {
-        "template",
-        "indicators.parquet",
-        "org_units.csv",
-        "evaluation.parquet",
-        "findings.parquet",
-        "training_outcomes.parquet",
-        "ledger/quality",
-        "report_rules",
-        "report_settings",
-        "narrative",
-        "lifecycle",
-    } | accepted
+    assert (
+        set(league["input_hashes"])
+        == {
+            "template",
+            "indicators.parquet",
+            "org_units.csv",
+            "evaluation.parquet",
+            "findings.parquet",
+            "training_outcomes.parquet",
+            "ledger/quality",
+            "report_rules",
+            "report_settings",
+            "narrative",
+            "lifecycle",
+        }
+        | accepted
+    )
     assert {"roster.parquet", "training.parquet", "survey.parquet"} <= accepted
     assert league["input_hashes"]["narrative"]  # the demo's evaluators wrote the league's opinion
     assert (

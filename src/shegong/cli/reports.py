@@ -83,7 +83,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     where = project_reports_dir(ws, args.year) if args.projects else ws.reports_dir(args.year)
     print(
         f"报告 reports: {len(manifest['units']) - len(failed) - len(skipped)} ok, {len(skipped)} skipped "
-        f"(unchanged or issued), {len(failed)} failed → {where}/ (manifest.json)"
+        f"(unchanged), {len(failed)} failed → {where}/ (manifest.json)"
     )
     for u in failed:  # the manifest holds the same: unit, failing cell, error
         print(f"  {failure_line(u)}", file=sys.stderr)
