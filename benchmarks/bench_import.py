@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from shegong.ledger.template import TEMPLATE_HEADER
+
 ROWS = int(os.environ.get("SHEGONG_BENCH_IMPORT_ROWS", "200000"))
 SEED = 20240501
 ORG_UNITS = """code,name,parent_code,level,unit_type,aliases
@@ -30,26 +32,7 @@ ORG_UNITS = """code,name,parent_code,level,unit_type,aliases
 152201100001,前进村社工室,152201100000,5,room,前进村
 152201101001,胜利社区社工室,152201101000,5,room,胜利社区
 """
-HEADER = [
-    "序号",
-    "服务日期",
-    "所属站点",
-    "村（社区）",
-    "服务类型",
-    "服务领域",
-    "服务对象",
-    "身份证号",
-    "联系电话",
-    "户编号",
-    "对象类别",
-    "服务人次",
-    "参与社工",
-    "志愿者人数",
-    "志愿服务时长（小时）",
-    "链接资源（元）",
-    "资源类型",
-    "备注",
-]
+HEADER = list(TEMPLATE_HEADER)
 _MEASURE = r"""
 import json, resource, sys, time
 mode, path, ws, org = sys.argv[1:5]

@@ -27,6 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from shegong.atomic import write_with
 from shegong.errors import ShegongError
+from shegong.ledger.template import TEMPLATE_HEADER
 
 PILOT_YEAR = 2021
 
@@ -41,27 +42,8 @@ PUBLISHED_FIGURES: dict[str, float] = {
     "D7a": 13600.0,
 }
 
-#: Header of the standard service-ledger template, in column order.
-LEDGER_HEADER: tuple[str, ...] = (
-    "序号",
-    "服务日期",
-    "所属站点",
-    "村（社区）",
-    "服务类型",
-    "服务领域",
-    "服务对象",
-    "身份证号",
-    "联系电话",
-    "户编号",
-    "对象类别",
-    "服务人次",
-    "参与社工",
-    "志愿者人数",
-    "志愿服务时长（小时）",
-    "链接资源（元）",
-    "资源类型",
-    "备注",
-)
+#: Header of the standard service-ledger template, in column order (the template's own).
+LEDGER_HEADER: tuple[str, ...] = TEMPLATE_HEADER
 ORG_UNIT_COLUMNS: tuple[str, ...] = (
     "code",
     "name",
